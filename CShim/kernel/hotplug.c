@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The generic memory-hotplug steps around the arch routines, simplified
+ * from Linux v5.7 mm/memory_hotplug.c and mm/sparse.c, keeping their
+ * granularity and their calls into the arch code:
+ *
+ *  add_memory_resource / memremap_pages -> arch_add_memory()
+ *    -> __add_pages(): per section, sparse_add_section() -> section_activate():
+ *       sub-section bitmap (2 MiB, SPARSEMEM_VMEMMAP), then
+ *       __populate_section_memmap() -> vmemmap_populate() on the memmap of the
+ *       sub-section-aligned range; on failure section_deactivate().
+ *  offline_pages(): MEM_GOING_OFFLINE to the memory notifiers, per memory
+ *    block (one section on arm64); NOTIFY_BAD cancels.
+ *  arch_remove_memory() -> __remove_pages(): per section,
+ *    section_deactivate() -> vmemmap_free() of the memmap range removed
+ *    (the whole section's memmap for an early section, free_map_bootmem()).
+ *
+ * Left out, because the arch routines never see them: zones, onlining into
+ * the buddy allocator (the allocator serves boot memory only), page
+ * migration, memory block devices, resources.  The usage maps are kept in
+ * struct mem_section, not kmalloc()ed.
+ */
+#include <stdio.h>
+#include <string.h>
+#include "kernel/machine.h"
+#include "kernel/instance.h"
+
+#define SUBSECTION_SHIFT 21
+
+static unsigned long pages_per_section(const struct hr_machine *m)
+{
+	return 1UL << (m->cfg.section_size_bits - m->geo.page_shift);
+}
+
+static unsigned long pages_per_subsection(const struct hr_machine *m)
+{
+	return 1UL << (SUBSECTION_SHIFT - m->geo.page_shift);
+}
+
+struct mem_section *hr_pfn_to_section(unsigned long pfn)
+{
+	return hr_section_of(hr_cur_machine, pfn);
+}
+
+struct mem_section *hr_section_of(const struct hr_machine *m, unsigned long pfn)
+{
+	unsigned long nr = pfn >> (m->cfg.section_size_bits - m->geo.page_shift);
+
+	if (nr < m->base_section || nr >= m->base_section + m->nr_sections)
+		return NULL;
+	return &m->sections[nr - m->base_section];
+}
+
+/* the VA of pfn's struct page: vmemmap + pfn, with the era's sizeof(struct page) */
+static unsigned long memmap_va(const struct hr_machine *m, unsigned long pfn)
+{
+	return (unsigned long)(m->geo.vmemmap_start +
+			       (pfn - (m->phys_offset >> m->geo.page_shift)) *
+			       (uint64_t)m->cfg.struct_page_size);
+}
+
+static void subsection_mask_set(const struct hr_machine *m, uint64_t *map,
+				unsigned long pfn, unsigned long nr_pages)
+{
+	unsigned long in_sec = pfn & (pages_per_section(m) - 1);
+	unsigned long idx = in_sec / pages_per_subsection(m);
+	unsigned long end = (in_sec + nr_pages - 1) / pages_per_subsection(m);
+
+	memset(map, 0, sizeof(uint64_t) * HR_SUBSECTION_WORDS);
+	for (unsigned long i = idx; i <= end; i++)
+		map[i / 64] |= 1ull << (i % 64);
+}
+
+static bool map_empty(const uint64_t *map)
+{
+	for (int i = 0; i < HR_SUBSECTION_WORDS; i++)
+		if (map[i])
+			return false;
+	return true;
+}
+
+static void section_deactivate(unsigned long pfn, unsigned long nr_pages,
+			       struct vmem_altmap *altmap)
+{
+	struct hr_machine *m = hr_cur_machine;
+	struct mem_section *ms = hr_pfn_to_section(pfn);
+	uint64_t map[HR_SUBSECTION_WORDS];
+	bool early = ms->section_mem_map & SECTION_IS_EARLY;
+	bool memmap = false;
+
+	subsection_mask_set(m, map, pfn, nr_pages);
+	for (int i = 0; i < HR_SUBSECTION_WORDS; i++) {
+		if (!ms->has_usage || (map[i] & ~ms->subsection_map[i])) {
+			hr_rec_warn("mm/sparse.c", 0, "section already deactivated");
+			return;
+		}
+	}
+	for (int i = 0; i < HR_SUBSECTION_WORDS; i++)
+		ms->subsection_map[i] ^= map[i];
+	if (map_empty(ms->subsection_map)) {
+		memmap = (ms->section_mem_map & SECTION_HAS_MEM_MAP) != 0;
+		ms->section_mem_map &= ~SECTION_HAS_MEM_MAP;
+		if (!early)
+			ms->has_usage = false;
+	}
+	if (early && memmap) {
+		/* free_map_bootmem(): the whole section's memmap */
+		unsigned long first = pfn & ~(pages_per_section(m) - 1);
+
+		m->inst->vmemmap_free(memmap_va(m, first),
+				      memmap_va(m, first + pages_per_section(m)), NULL);
+	} else {
+		/* depopulate_section_memmap() */
+		m->inst->vmemmap_free(memmap_va(m, pfn), memmap_va(m, pfn + nr_pages), altmap);
+	}
+	if (map_empty(ms->subsection_map))
+		ms->section_mem_map = 0;
+}
+
+static int section_activate(int nid, unsigned long pfn, unsigned long nr_pages,
+			    struct vmem_altmap *altmap)
+{
+	struct hr_machine *m = hr_cur_machine;
+	struct mem_section *ms = hr_pfn_to_section(pfn);
+	uint64_t map[HR_SUBSECTION_WORDS];
+	unsigned long start, end;
+
+	subsection_mask_set(m, map, pfn, nr_pages);
+	ms->has_usage = true;
+	for (int i = 0; i < HR_SUBSECTION_WORDS; i++)
+		if (map[i] & ms->subsection_map[i])
+			return -17; /* -EEXIST */
+	for (int i = 0; i < HR_SUBSECTION_WORDS; i++)
+		ms->subsection_map[i] |= map[i];
+
+	/*
+	 * The early init code does not consider partially populated
+	 * initial sections, it simply assumes that memory will never be
+	 * referenced.  If we hot-add memory into such a section then we
+	 * do not need to populate the memmap and can simply reuse what
+	 * is already there.
+	 */
+	if (nr_pages < pages_per_section(m) && (ms->section_mem_map & SECTION_IS_EARLY))
+		return 0;
+
+	/* __populate_section_memmap(): sub-section aligned */
+	end = (pfn + nr_pages + pages_per_subsection(m) - 1) & ~(pages_per_subsection(m) - 1);
+	start = pfn & ~(pages_per_subsection(m) - 1);
+	if (m->inst->vmemmap_populate(memmap_va(m, start), memmap_va(m, end), nid, altmap)) {
+		section_deactivate(pfn, nr_pages, altmap);
+		return -12; /* -ENOMEM */
+	}
+	return 0;
+}
+
+int hr___add_pages(int nid, unsigned long pfn, unsigned long nr_pages,
+		   struct vmem_altmap *altmap)
+{
+	struct hr_machine *m = hr_cur_machine;
+	unsigned long end_pfn = pfn + nr_pages;
+	int err = 0;
+
+	if (m->fail_add_pages) {
+		m->fail_add_pages = false;
+		return -22; /* -EINVAL, as a failed check_pfn_span() */
+	}
+	if (altmap) {
+		/*
+		 * Validate altmap is within bounds of the total request
+		 */
+		if (altmap->base_pfn != pfn ||
+		    altmap->reserve + altmap->free > nr_pages)
+			return -22;
+		altmap->alloc = 0;
+	}
+	for (; pfn < end_pfn; ) {
+		unsigned long sec_end = (pfn + pages_per_section(m)) & ~(pages_per_section(m) - 1);
+		unsigned long cur = (end_pfn < sec_end ? end_pfn : sec_end) - pfn;
+		struct mem_section *ms = hr_pfn_to_section(pfn);
+
+		err = section_activate(nid, pfn, cur, altmap);
+		if (err)
+			break;
+		ms->section_mem_map |= SECTION_MARKED_PRESENT | SECTION_HAS_MEM_MAP;
+		pfn += cur;
+	}
+	return err;
+}
+
+void hr___remove_pages(unsigned long pfn, unsigned long nr_pages, struct vmem_altmap *altmap)
+{
+	struct hr_machine *m = hr_cur_machine;
+
+	if ((pfn | nr_pages) & (pages_per_subsection(m) - 1))
+		return;		/* check_pfn_span() */
+	while (nr_pages) {
+		unsigned long in_sec = pfn & (pages_per_section(m) - 1);
+		unsigned long pfns = nr_pages < pages_per_section(m) - in_sec
+				     ? nr_pages : pages_per_section(m) - in_sec;
+
+		section_deactivate(pfn, pfns, altmap);
+		pfn += pfns;
+		nr_pages -= pfns;
+	}
+}
+
+/* offline_pages(): one memory block (section) at a time */
+int hr_offline_range(struct hr_machine *m, unsigned long pfn, unsigned long nr_pages)
+{
+	unsigned long end = pfn + nr_pages;
+
+	for (; pfn < end; pfn += pages_per_section(m)) {
+		struct memory_notify arg = {
+			.start_pfn = pfn,
+			.nr_pages = pages_per_section(m) < end - pfn ? pages_per_section(m) : end - pfn,
+		};
+		struct mem_section *ms = hr_pfn_to_section(pfn);
+
+		if (!(ms->section_mem_map & SECTION_IS_ONLINE))
+			continue;
+		for (int i = 0; i < m->nr_notifiers; i++) {
+			int r = m->notifiers[i]->notifier_call(m->notifiers[i], MEM_GOING_OFFLINE, &arg);
+
+			if (r & NOTIFY_STOP_MASK) {
+				for (int j = 0; j < m->nr_notifiers; j++)
+					m->notifiers[j]->notifier_call(m->notifiers[j],
+								       MEM_CANCEL_OFFLINE, &arg);
+				return HR_E_REFUSED;
+			}
+		}
+		for (int i = 0; i < m->nr_notifiers; i++)
+			m->notifiers[i]->notifier_call(m->notifiers[i], MEM_OFFLINE, &arg);
+		ms->section_mem_map &= ~SECTION_IS_ONLINE;
+	}
+	return 0;
+}
+
+/* sparse_init(): the boot sections, memmap from memblock */
+int hr_sparse_init(struct hr_machine *m)
+{
+	unsigned long pps = pages_per_section(m);
+
+	for (unsigned long pfn = m->boot_start_pfn; pfn < m->boot_end_pfn; pfn += pps) {
+		struct mem_section *ms = hr_pfn_to_section(pfn);
+
+		if (m->inst->vmemmap_populate(memmap_va(m, pfn), memmap_va(m, pfn + pps), 0, NULL))
+			return -12;
+		ms->has_usage = true;
+		for (int i = 0; i < HR_SUBSECTION_WORDS; i++)
+			ms->subsection_map[i] = 0;
+		uint64_t map[HR_SUBSECTION_WORDS];
+		subsection_mask_set(m, map, pfn, pps);
+		memcpy(ms->subsection_map, map, sizeof(map));
+		ms->section_mem_map = SECTION_MARKED_PRESENT | SECTION_HAS_MEM_MAP |
+				      SECTION_IS_EARLY | SECTION_IS_ONLINE;
+	}
+	return 0;
+}
+
+void hr_online_range(struct hr_machine *m, unsigned long pfn, unsigned long nr_pages)
+{
+	for (unsigned long p = pfn; p < pfn + nr_pages; p += pages_per_section(m))
+		hr_pfn_to_section(p)->section_mem_map |= SECTION_IS_ONLINE;
+}

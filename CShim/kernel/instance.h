@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * One compiled instance: a revision built for one geometry.  Each instance
+ * exports one table of entry points; the generic kernel code calls the
+ * arch routines of the machine's instance through it.
+ */
+#ifndef HR_KERNEL_INSTANCE_H
+#define HR_KERNEL_INSTANCE_H
+
+#include "kernel/machine.h"
+
+struct hr_instance {
+	const char *revision;
+	const char *geometry;
+	void (*fill_geometry)(hr_geometry *g);
+	int (*arch_add_memory)(int nid, uint64_t start, uint64_t size, struct vmem_altmap *altmap);
+	void (*arch_remove_memory)(int nid, uint64_t start, uint64_t size,
+				   struct vmem_altmap *altmap);
+	int (*vmemmap_populate)(unsigned long start, unsigned long end, int node,
+				struct vmem_altmap *altmap);
+	void (*vmemmap_free)(unsigned long start, unsigned long end, struct vmem_altmap *altmap);
+	void (*boot_map)(uint64_t start, uint64_t size);
+	int (*map_neighbour)(unsigned long addr, unsigned long end);
+	int (**initcall)(void);		/* slot of the revision's device_initcall (NULL inside if none) */
+};
+
+extern const struct hr_instance *const hr_instances[];
+extern const int hr_nr_instances;
+
+#endif

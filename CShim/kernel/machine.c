@@ -1,0 +1,604 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Machines: creation (boot), the operations Swift calls, and their
+ * validation.  Each operation makes its machine the thread's current one,
+ * and catches a BUG()/poison oops of the code it runs (the machine is then
+ * left as the oops left it, as a real one would be).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include "kernel/machine.h"
+#include "kernel/instance.h"
+
+_Thread_local struct hr_machine *hr_cur_machine;
+struct zone hr_the_zone;
+
+int hr_sparse_init(struct hr_machine *m);
+int hr_offline_range(struct hr_machine *m, unsigned long pfn, unsigned long nr_pages);
+void hr_online_range(struct hr_machine *m, unsigned long pfn, unsigned long nr_pages);
+
+#define HR_MAX_RANGES 256
+struct hr_range { uint64_t start, size; int kind; int altmap_slot; };
+struct hr_ranges { int n; struct hr_range r[HR_MAX_RANGES]; };
+
+static void say(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- registry ---- */
+
+int hr_instance_count(void) { return hr_nr_instances; }
+const hr_instance *hr_instance_at(int i)
+{
+	return (i >= 0 && i < hr_nr_instances) ? hr_instances[i] : NULL;
+}
+const hr_instance *hr_instance_find(const char *revision, const char *geometry)
+{
+	for (int i = 0; i < hr_nr_instances; i++)
+		if (!strcmp(hr_instances[i]->revision, revision) &&
+		    !strcmp(hr_instances[i]->geometry, geometry))
+			return hr_instances[i];
+	return NULL;
+}
+const char *hr_instance_revision(const hr_instance *inst) { return inst->revision; }
+const char *hr_instance_geometry_name(const hr_instance *inst) { return inst->geometry; }
+void hr_instance_geometry(const hr_instance *inst, hr_geometry *out) { inst->fill_geometry(out); }
+
+/* ---- creation ---- */
+
+static unsigned max_order_of(unsigned page_shift)
+{
+	/* FORCE_MAX_ZONEORDER at v5.7 with THP: 4K 11, 16K 12, 64K 14 */
+	return page_shift == 12 ? 11 : page_shift == 14 ? 12 : 14;
+}
+
+void hr_machine_destroy(hr_machine *m)
+{
+	if (!m)
+		return;
+	if (m->host_base)
+		munmap(m->host_base, m->host_len);
+	if (m->memmap)
+		munmap(m->memmap, m->memmap_len);
+	free(m->sections);
+	free(m->trace);
+	free(m->cfg_ranges);
+	free(m);
+}
+
+hr_machine *hr_machine_create(const hr_instance *inst, const hr_machine_config *cfg,
+			      char *err, size_t errlen)
+{
+	struct hr_machine *m, *prev = hr_cur_machine;
+	hr_geometry g;
+	uint64_t sec, pfn_size;
+	jmp_buf jb;
+
+	inst->fill_geometry(&g);
+	if (cfg->section_size_bits < 21 || cfg->section_size_bits > 30) {
+		say(err, errlen, "sectionSizeBits %u: must be between 21 (one 2 MiB sub-section) and 30",
+		    cfg->section_size_bits);
+		return NULL;
+	}
+	if (cfg->section_size_bits < g.page_shift + 1) {
+		say(err, errlen, "sectionSizeBits %u: smaller than the %u-byte page", cfg->section_size_bits,
+		    1u << g.page_shift);
+		return NULL;
+	}
+	if (cfg->struct_page_size < 32 || cfg->struct_page_size > 128 || cfg->struct_page_size % 8) {
+		say(err, errlen, "structPageSize %u: must be a multiple of 8 between 32 and 128",
+		    cfg->struct_page_size);
+		return NULL;
+	}
+	sec = 1ull << cfg->section_size_bits;
+	if (cfg->phys_offset % (1ull << 30)) {
+		say(err, errlen, "physOffset 0x%llx: memstart_addr must be 1 GiB aligned (ARM64_MEMSTART_ALIGN)",
+		    (unsigned long long)cfg->phys_offset);
+		return NULL;
+	}
+	if (cfg->phys_size == 0 || cfg->phys_size % sec) {
+		say(err, errlen, "physSize 0x%llx: must be a non-zero multiple of the section size 0x%llx",
+		    (unsigned long long)cfg->phys_size, (unsigned long long)sec);
+		return NULL;
+	}
+	if (cfg->phys_offset + cfg->phys_size > (1ull << 48) ||
+	    cfg->phys_size > g.page_end - g.page_offset) {
+		say(err, errlen, "physSize 0x%llx: beyond 48-bit physical addresses or the %llu GiB linear map of %s",
+		    (unsigned long long)cfg->phys_size,
+		    (unsigned long long)((g.page_end - g.page_offset) >> 30), inst->geometry);
+		return NULL;
+	}
+	if (cfg->boot_size == 0 || cfg->boot_start % sec || cfg->boot_size % sec ||
+	    cfg->boot_start < cfg->phys_offset ||
+	    cfg->boot_start + cfg->boot_size > cfg->phys_offset + cfg->phys_size) {
+		say(err, errlen, "bootMemory [0x%llx, +0x%llx): must be non-empty, section aligned and inside physical memory",
+		    (unsigned long long)cfg->boot_start, (unsigned long long)cfg->boot_size);
+		return NULL;
+	}
+	if ((cfg->boot_size >> g.page_shift) >= UINT32_MAX) {
+		say(err, errlen, "bootMemory size 0x%llx: too many pages for the allocator",
+		    (unsigned long long)cfg->boot_size);
+		return NULL;
+	}
+
+	m = calloc(1, sizeof(*m));
+	if (!m) {
+		say(err, errlen, "out of host memory");
+		return NULL;
+	}
+	m->inst = inst;
+	m->geo = g;
+	m->cfg = *cfg;
+	m->phys_offset = cfg->phys_offset;
+	m->phys_end = cfg->phys_offset + cfg->phys_size;
+	m->max_order = max_order_of(g.page_shift);
+	m->host_len = cfg->phys_size;
+	m->host_base = mmap(NULL, m->host_len, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	pfn_size = cfg->phys_size >> g.page_shift;
+	m->memmap_len = pfn_size * sizeof(struct page);
+	m->memmap = mmap(NULL, m->memmap_len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (m->host_base == MAP_FAILED || m->memmap == MAP_FAILED) {
+		if (m->host_base == MAP_FAILED)
+			m->host_base = NULL;
+		if (m->memmap == MAP_FAILED)
+			m->memmap = NULL;
+		hr_machine_destroy(m);
+		say(err, errlen, "cannot reserve %llu GiB of host address space",
+		    (unsigned long long)(cfg->phys_size >> 30));
+		return NULL;
+	}
+	m->base_pfn = cfg->phys_offset >> g.page_shift;
+	m->end_pfn = m->phys_end >> g.page_shift;
+	m->base_section = cfg->phys_offset >> cfg->section_size_bits;
+	m->nr_sections = cfg->phys_size >> cfg->section_size_bits;
+	m->sections = calloc(m->nr_sections, sizeof(*m->sections));
+	m->cfg_ranges = calloc(1, sizeof(struct hr_ranges));
+	if (!m->sections || !m->cfg_ranges) {
+		hr_machine_destroy(m);
+		say(err, errlen, "out of host memory");
+		return NULL;
+	}
+	m->boot_start_pfn = cfg->boot_start >> g.page_shift;
+	m->boot_end_pfn = (cfg->boot_start + cfg->boot_size) >> g.page_shift;
+	m->memblock_top_pfn = m->boot_end_pfn;
+	for (unsigned long pfn = m->boot_start_pfn; pfn < m->boot_end_pfn; pfn++)
+		hr_pfn_to_page(m, pfn)->flags = HR_PG_managed;
+
+	/* boot: swapper_pg_dir, map_mem(), sparse_init(), memblock_free_all(), initcalls */
+	hr_cur_machine = m;
+	m->oops_jmp = &jb;
+	if (setjmp(jb)) {
+		say(err, errlen, "boot failed: %s", m->oops_msg);
+		m->oops_jmp = NULL;
+		hr_cur_machine = prev;
+		hr_machine_destroy(m);
+		return NULL;
+	}
+	{
+		extern uint64_t hr_memblock_phys_alloc(uint64_t size);
+		uint64_t pgd = hr_memblock_phys_alloc(1ull << g.page_shift);
+
+		if (!pgd)
+			hr_oops(__FILE__, __LINE__, "no memory for swapper_pg_dir");
+		m->swapper_pg_dir = m->host_base + (pgd - m->phys_offset);
+		memset(m->swapper_pg_dir, 0, 1ull << g.page_shift);
+		m->init_mm.pgd = m->swapper_pg_dir;
+	}
+	inst->boot_map(cfg->boot_start, cfg->boot_size);
+	if (hr_sparse_init(m))
+		hr_oops(__FILE__, __LINE__, "boot memory too small for its memmap");
+	m->slab_available = true;
+	hr_allocator_init(m);
+	if (inst->initcall && *inst->initcall)
+		(*inst->initcall)();
+	memset(&m->counters, 0, sizeof(m->counters));
+	m->counters.faults = 0;
+	m->oops_jmp = NULL;
+	hr_cur_machine = prev;
+	return m;
+}
+
+void hr_machine_get_geometry(const hr_machine *m, hr_geometry *out) { *out = m->geo; }
+
+/* ---- operations ---- */
+
+#define HR_ENTER(m)						\
+	struct hr_machine *hr_prev = hr_cur_machine;		\
+	jmp_buf hr_jb;						\
+	hr_cur_machine = (m);					\
+	(m)->oops_jmp = &hr_jb
+#define HR_LEAVE(m)						\
+	do {							\
+		(m)->oops_jmp = NULL;				\
+		hr_cur_machine = hr_prev;			\
+	} while (0)
+
+static struct hr_ranges *ranges(struct hr_machine *m) { return (struct hr_ranges *)m->cfg_ranges; }
+
+static bool range_present(struct hr_machine *m, uint64_t start, uint64_t size, bool any)
+{
+	uint64_t sub = 1ull << 21;
+
+	for (uint64_t a = start; a < start + size; a += sub) {
+		unsigned long pfn = a >> m->geo.page_shift;
+		struct mem_section *ms = hr_section_of(m, pfn);
+		unsigned long idx = (pfn & ((1ul << (m->cfg.section_size_bits - m->geo.page_shift)) - 1)) >>
+				    (21 - m->geo.page_shift);
+		bool set = ms && ms->has_usage && (ms->subsection_map[idx / 64] >> (idx % 64)) & 1;
+
+		if (any && set)
+			return true;
+		if (!any && !set)
+			return false;
+	}
+	return !any;
+}
+
+static int check_range(struct hr_machine *m, uint64_t start, uint64_t size, uint64_t align,
+		       const char *what, char *err, size_t errlen)
+{
+	if (size == 0) {
+		say(err, errlen, "%s: size is zero", what);
+		return HR_E_INVALID;
+	}
+	if (start % align || size % align) {
+		say(err, errlen, "%s [0x%llx, +0x%llx): start and size must be multiples of 0x%llx",
+		    what, (unsigned long long)start, (unsigned long long)size, (unsigned long long)align);
+		return HR_E_INVALID;
+	}
+	if (start < m->phys_offset || start + size > m->phys_end || start + size < start) {
+		say(err, errlen, "%s [0x%llx, +0x%llx): outside simulated physical memory [0x%llx, 0x%llx)",
+		    what, (unsigned long long)start, (unsigned long long)size,
+		    (unsigned long long)m->phys_offset, (unsigned long long)m->phys_end);
+		return HR_E_INVALID;
+	}
+	return 0;
+}
+
+int hr_add_memory(hr_machine *m, uint64_t start, uint64_t size, const hr_add_options *opt,
+		  char *err, size_t errlen)
+{
+	uint64_t align = opt->kind == HR_MEM_DEVICE ? (1ull << 21) : (1ull << m->cfg.section_size_bits);
+	struct hr_ranges *rs = ranges(m);
+	struct vmem_altmap *altmap = NULL;
+	int slot = -1, rc;
+
+	rc = check_range(m, start, size, align,
+			 opt->kind == HR_MEM_DEVICE ? "device memory add" : "memory add", err, errlen);
+	if (rc)
+		return rc;
+	if (range_present(m, start, size, true)) {
+		say(err, errlen, "add [0x%llx, +0x%llx): overlaps memory already present",
+		    (unsigned long long)start, (unsigned long long)size);
+		return HR_E_INVALID;
+	}
+	if (rs->n >= HR_MAX_RANGES) {
+		say(err, errlen, "add: more than %d ranges present", HR_MAX_RANGES);
+		return HR_E_INVALID;
+	}
+	if (opt->altmap) {
+		uint64_t nr = size >> m->geo.page_shift;
+		uint64_t freep = opt->altmap_free ? opt->altmap_free : nr - opt->altmap_reserve;
+
+		if (opt->kind != HR_MEM_DEVICE) {
+			say(err, errlen, "add: an altmap is for device memory only");
+			return HR_E_INVALID;
+		}
+		if (opt->altmap_reserve >= nr || opt->altmap_reserve + freep > nr) {
+			say(err, errlen, "altmap: reserve %llu + free %llu pages exceed the %llu pages of the range",
+			    (unsigned long long)opt->altmap_reserve, (unsigned long long)freep,
+			    (unsigned long long)nr);
+			return HR_E_INVALID;
+		}
+		for (int i = 0; i < HR_MAX_ALTMAPS; i++)
+			if (!m->altmaps[i].used) {
+				slot = i;
+				break;
+			}
+		if (slot < 0) {
+			say(err, errlen, "altmap: more than %d altmaps", HR_MAX_ALTMAPS);
+			return HR_E_INVALID;
+		}
+		struct vmem_altmap init = {
+			.base_pfn = start >> m->geo.page_shift,
+			.end_pfn = ((start + size) >> m->geo.page_shift) - 1,
+			.reserve = opt->altmap_reserve,
+			.free = freep,
+		};
+		m->altmaps[slot].used = true;
+		m->altmaps[slot].start = start;
+		m->altmaps[slot].size = size;
+		memcpy(&m->altmaps[slot].altmap, &init, sizeof(init));
+		altmap = &m->altmaps[slot].altmap;
+	}
+
+	{
+		HR_ENTER(m);
+		if (setjmp(hr_jb)) {
+			say(err, errlen, "oops: %s", m->oops_msg);
+			m->fail_add_pages = false;
+			HR_LEAVE(m);
+			return HR_E_OOPS;
+		}
+		m->fail_add_pages = opt->fail_add_pages;
+		rc = m->inst->arch_add_memory(0, start, size, altmap);
+		m->fail_add_pages = false;
+		if (rc == 0) {
+			rs->r[rs->n++] = (struct hr_range){ start, size, opt->kind, slot };
+			if (opt->kind == HR_MEM_RAM)
+				hr_online_range(m, start >> m->geo.page_shift, size >> m->geo.page_shift);
+		} else {
+			if (slot >= 0)
+				m->altmaps[slot].used = false;
+			say(err, errlen, "arch_add_memory() returned %d", rc);
+		}
+		HR_LEAVE(m);
+	}
+	return rc;
+}
+
+static int find_range(struct hr_machine *m, uint64_t start, uint64_t size)
+{
+	struct hr_ranges *rs = ranges(m);
+
+	for (int i = 0; i < rs->n; i++)
+		if (start >= rs->r[i].start && start + size <= rs->r[i].start + rs->r[i].size)
+			return i;
+	return -1;
+}
+
+static bool in_boot(struct hr_machine *m, uint64_t start, uint64_t size)
+{
+	return start >= m->cfg.boot_start && start + size <= m->cfg.boot_start + m->cfg.boot_size;
+}
+
+int hr_offline_memory(hr_machine *m, uint64_t start, uint64_t size, char *err, size_t errlen)
+{
+	int rc = check_range(m, start, size, 1ull << m->cfg.section_size_bits, "offline", err, errlen);
+
+	if (rc)
+		return rc;
+	if (!range_present(m, start, size, false)) {
+		say(err, errlen, "offline [0x%llx, +0x%llx): not all of it is present",
+		    (unsigned long long)start, (unsigned long long)size);
+		return HR_E_INVALID;
+	}
+	{
+		HR_ENTER(m);
+		if (setjmp(hr_jb)) {
+			say(err, errlen, "oops: %s", m->oops_msg);
+			HR_LEAVE(m);
+			return HR_E_OOPS;
+		}
+		rc = hr_offline_range(m, start >> m->geo.page_shift, size >> m->geo.page_shift);
+		if (rc == HR_E_REFUSED)
+			say(err, errlen, "a memory notifier refused to offline [0x%llx, +0x%llx)",
+			    (unsigned long long)start, (unsigned long long)size);
+		HR_LEAVE(m);
+	}
+	return rc;
+}
+
+int hr_remove_memory(hr_machine *m, uint64_t start, uint64_t size, char *err, size_t errlen)
+{
+	struct hr_ranges *rs = ranges(m);
+	int idx = find_range(m, start, size);
+	bool device = idx >= 0 && rs->r[idx].kind == HR_MEM_DEVICE;
+	struct vmem_altmap *altmap = NULL;
+	int rc;
+
+	rc = check_range(m, start, size, device ? (1ull << 21) : (1ull << m->cfg.section_size_bits),
+			 "remove", err, errlen);
+	if (rc)
+		return rc;
+	if (idx < 0 && !in_boot(m, start, size)) {
+		say(err, errlen, "remove [0x%llx, +0x%llx): not inside boot memory or one added range",
+		    (unsigned long long)start, (unsigned long long)size);
+		return HR_E_INVALID;
+	}
+	if (!range_present(m, start, size, false)) {
+		say(err, errlen, "remove [0x%llx, +0x%llx): part of it was already removed",
+		    (unsigned long long)start, (unsigned long long)size);
+		return HR_E_INVALID;
+	}
+	if (device && (start != rs->r[idx].start || size != rs->r[idx].size)) {
+		say(err, errlen, "remove [0x%llx, +0x%llx): device memory goes as a whole [0x%llx, +0x%llx)",
+		    (unsigned long long)start, (unsigned long long)size,
+		    (unsigned long long)rs->r[idx].start, (unsigned long long)rs->r[idx].size);
+		return HR_E_INVALID;
+	}
+	if (device && rs->r[idx].altmap_slot >= 0)
+		altmap = &m->altmaps[rs->r[idx].altmap_slot].altmap;
+	{
+		HR_ENTER(m);
+		if (setjmp(hr_jb)) {
+			say(err, errlen, "oops: %s", m->oops_msg);
+			HR_LEAVE(m);
+			return HR_E_OOPS;
+		}
+		if (!device) {
+			rc = hr_offline_range(m, start >> m->geo.page_shift, size >> m->geo.page_shift);
+			if (rc) {
+				say(err, errlen, "a memory notifier refused to offline [0x%llx, +0x%llx)",
+				    (unsigned long long)start, (unsigned long long)size);
+				HR_LEAVE(m);
+				return rc;
+			}
+		}
+		m->inst->arch_remove_memory(0, start, size, altmap);
+		HR_LEAVE(m);
+	}
+	/* bookkeeping of ranges: split or drop the one removed from */
+	if (idx >= 0) {
+		struct hr_range r = rs->r[idx];
+
+		rs->r[idx] = rs->r[--rs->n];
+		if (start > r.start)
+			rs->r[rs->n++] = (struct hr_range){ r.start, start - r.start, r.kind, -1 };
+		if (start + size < r.start + r.size)
+			rs->r[rs->n++] = (struct hr_range){ start + size, r.start + r.size - start - size,
+							    r.kind, -1 };
+	}
+	return 0;
+}
+
+int hr_map_neighbour(hr_machine *m, uint64_t va, uint64_t size, char *err, size_t errlen)
+{
+	uint64_t page = 1ull << m->geo.page_shift;
+	int rc;
+
+	if (size == 0 || va % page || size % page) {
+		say(err, errlen, "neighbour 0x%llx +0x%llx: VA and size must be non-zero multiples of the page size 0x%llx",
+		    (unsigned long long)va, (unsigned long long)size, (unsigned long long)page);
+		return HR_E_INVALID;
+	}
+	if (va < m->geo.vmalloc_start || va + size > m->geo.vmemmap_start || va + size < va) {
+		say(err, errlen, "neighbour [0x%llx, +0x%llx): outside the vmalloc area and the gap below vmemmap [0x%llx, 0x%llx)",
+		    (unsigned long long)va, (unsigned long long)size,
+		    (unsigned long long)m->geo.vmalloc_start, (unsigned long long)m->geo.vmemmap_start);
+		return HR_E_INVALID;
+	}
+	{
+		HR_ENTER(m);
+		if (setjmp(hr_jb)) {
+			say(err, errlen, "oops: %s", m->oops_msg);
+			HR_LEAVE(m);
+			return HR_E_OOPS;
+		}
+		rc = m->inst->map_neighbour((unsigned long)va, (unsigned long)(va + size));
+		if (rc)
+			say(err, errlen, "neighbour [0x%llx, +0x%llx): %s", (unsigned long long)va,
+			    (unsigned long long)size, rc == -17 ? "overlaps an existing mapping" : "out of memory");
+		HR_LEAVE(m);
+	}
+	return rc;
+}
+
+void hr_fail_nth_allocation(hr_machine *m, long n) { m->fail_nth_alloc = n; }
+const char *hr_last_oops(const hr_machine *m) { return m->oops_msg; }
+
+/* ---- facts ---- */
+
+uint64_t hr_pfn_of_phys(const hr_machine *m, uint64_t phys) { return phys >> m->geo.page_shift; }
+
+bool hr_page_info(const hr_machine *m, uint64_t pfn, uint32_t *flags, uint32_t *order)
+{
+	if (!hr_pfn_in_memmap(m, pfn))
+		return false;
+	*flags = hr_pfn_to_page(m, pfn)->flags;
+	*order = hr_pfn_to_page(m, pfn)->order;
+	return true;
+}
+
+bool hr_altmap_info(const hr_machine *m, uint64_t start, uint64_t *base_pfn, uint64_t *reserve,
+		    uint64_t *freep, uint64_t *align, uint64_t *alloc)
+{
+	for (int i = 0; i < HR_MAX_ALTMAPS; i++) {
+		const struct hr_altmap_slot *s = &m->altmaps[i];
+
+		if (s->start == start && s->size) {
+			*base_pfn = s->altmap.base_pfn;
+			*reserve = s->altmap.reserve;
+			*freep = s->altmap.free;
+			*align = s->altmap.align;
+			*alloc = s->altmap.alloc;
+			return true;
+		}
+	}
+	return false;
+}
+
+bool hr_section_info(const hr_machine *m, uint64_t pfn, unsigned long *flags, uint64_t *word0)
+{
+	struct mem_section *ms = hr_section_of(m, pfn);
+
+	if (!ms)
+		return false;
+	*flags = ms->section_mem_map;
+	*word0 = ms->subsection_map[0];
+	return true;
+}
+
+void hr_debug_free_pfn(hr_machine *m, uint64_t pfn, unsigned order)
+{
+	struct hr_machine *prev = hr_cur_machine;
+
+	hr_cur_machine = m;
+	hr_free_pages_pfn(pfn, order);
+	hr_cur_machine = prev;
+}
+
+uint64_t hr_debug_alloc(hr_machine *m, unsigned order, bool zero, bool as_table, int level)
+{
+	struct hr_machine *prev = hr_cur_machine;
+	struct page *p;
+	uint64_t pfn = 0;
+
+	hr_cur_machine = m;
+	p = hr_alloc_pages(order, zero);
+	if (p) {
+		pfn = hr_page_to_pfn(m, p);
+		if (as_table) {
+			extern void hr_note_table(uint64_t table_pa, int level);
+			hr_note_table(pfn << m->geo.page_shift, level);
+		}
+	}
+	hr_cur_machine = prev;
+	return pfn;
+}
+
+uint64_t hr_debug_read_entry(hr_machine *m, uint64_t pa)
+{
+	struct hr_machine *prev = hr_cur_machine;
+	jmp_buf jb;
+	volatile uint64_t v = 0;
+
+	hr_cur_machine = m;
+	m->oops_jmp = &jb;
+	if (!setjmp(jb)) {
+		extern void hr_poison_read(const volatile void *p);
+		const volatile uint64_t *p = (const volatile uint64_t *)(m->host_base + (pa - m->phys_offset));
+
+		v = *p;
+		if (v == HR_POISON)
+			hr_poison_read(p);
+	}
+	m->oops_jmp = NULL;
+	hr_cur_machine = prev;
+	return v;
+}
+
+/* ---- recorders ---- */
+
+void hr_counters_get(const hr_machine *m, hr_counters *out) { *out = m->counters; }
+void hr_counters_reset(hr_machine *m)
+{
+	memset(&m->counters, 0, sizeof(m->counters));
+}
+void hr_trace_enable(hr_machine *m, bool on) { m->trace_on = on; }
+size_t hr_trace_length(const hr_machine *m) { return m->trace_len; }
+const hr_event *hr_trace_events(const hr_machine *m) { return m->trace; }
+bool hr_trace_truncated(const hr_machine *m) { return m->trace_truncated; }
+void hr_trace_clear(hr_machine *m) { m->trace_len = 0; m->trace_truncated = false; }
+size_t hr_warn_count(const hr_machine *m)
+{
+	return m->counters.warns < HR_MAX_RECORDED ? m->counters.warns : HR_MAX_RECORDED;
+}
+hr_warn hr_warn_at(const hr_machine *m, size_t i) { return m->warns[i]; }
+size_t hr_fault_count(const hr_machine *m)
+{
+	return m->counters.faults < HR_MAX_RECORDED ? m->counters.faults : HR_MAX_RECORDED;
+}
+hr_fault hr_fault_at(const hr_machine *m, size_t i) { return m->faults[i]; }

@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The user-space kernel behind the shim: one simulated arm64 machine.
+ *
+ * Geometry-independent code (allocator, sections, recorders, snapshot) reads
+ * the geometry from the machine at run time; the transcribed routines see it
+ * as compile-time macros in their instance.  Everything the kernel keeps in
+ * globals (init_mm, swapper_pg_dir, memstart_addr, mem_section[]) lives here
+ * and is reached through the per-thread current machine, so that machines
+ * run side by side on different threads.
+ */
+#ifndef HR_KERNEL_MACHINE_H
+#define HR_KERNEL_MACHINE_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include "CShim.h"
+
+struct hr_instance;
+struct vmem_altmap;
+
+/* Host-side bookkeeping for one simulated page frame (see kshim/custom.h). */
+struct page {
+	uint32_t flags;
+	uint8_t order;		/* allocation order (head page) or free block order (buddy head) */
+	uint8_t table_level;	/* HR_LEVEL_* + 1 when installed as a table, else 0 */
+	uint16_t pad;
+	uint32_t next;		/* free-list links, as offsets from the allocator's first pfn */
+	uint32_t prev;
+};
+
+/* struct page flags */
+#define HR_PG_reserved	(1u << 0)	/* PG_reserved: memblock / boot allocations */
+#define HR_PG_allocated	(1u << 1)	/* head of a block handed out by the allocator */
+#define HR_PG_tail	(1u << 2)	/* inside an allocated block, not its head */
+#define HR_PG_buddy	(1u << 3)	/* head of a free block in the buddy lists */
+#define HR_PG_freebody	(1u << 4)	/* inside a free block */
+#define HR_PG_table	(1u << 5)	/* installed as a page-table page by a populate helper */
+#define HR_PG_poisoned	(1u << 6)	/* freed table page, filled with HR_POISON */
+#define HR_PG_managed	(1u << 7)	/* belongs to boot memory (allocator range) */
+#define HR_PG_everalloc	(1u << 8)	/* was handed out at least once */
+
+#define HR_POISON 0x6b6b6b6b6b6b6b6bULL	/* POISON_FREE, like slab's */
+
+/* struct mem_section, v5.7 include/linux/mmzone.h, reduced to what hotplug reads. */
+#define HR_SUBSECTION_WORDS 8		/* up to 512 sub-sections of 2 MiB per 1 GiB section */
+struct mem_section {
+	unsigned long section_mem_map;
+	uint64_t subsection_map[HR_SUBSECTION_WORDS];
+	bool has_usage;
+};
+#define SECTION_MARKED_PRESENT	(1UL<<0)
+#define SECTION_HAS_MEM_MAP	(1UL<<1)
+#define SECTION_IS_ONLINE	(1UL<<2)
+#define SECTION_IS_EARLY	(1UL<<3)
+
+struct vmem_altmap {			/* v5.7 include/linux/memremap.h */
+	const unsigned long base_pfn;
+	const unsigned long end_pfn;
+	const unsigned long reserve;
+	unsigned long free;
+	unsigned long align;
+	unsigned long alloc;
+};
+
+/* include/linux/notifier.h, include/linux/memory.h (v5.7) */
+#define NOTIFY_DONE		0x0000
+#define NOTIFY_OK		0x0001
+#define NOTIFY_STOP_MASK	0x8000
+#define NOTIFY_BAD		(NOTIFY_STOP_MASK|0x0002)
+#define MEM_ONLINE		(1<<0)
+#define MEM_GOING_OFFLINE	(1<<1)
+#define MEM_OFFLINE		(1<<2)
+#define MEM_GOING_ONLINE	(1<<3)
+#define MEM_CANCEL_ONLINE	(1<<4)
+#define MEM_CANCEL_OFFLINE	(1<<5)
+struct notifier_block {
+	int (*notifier_call)(struct notifier_block *nb, unsigned long action, void *data);
+};
+struct memory_notify {
+	unsigned long start_pfn;
+	unsigned long nr_pages;
+	int status_change_nid_normal;
+	int status_change_nid_high;
+	int status_change_nid;
+};
+struct zone { int unused; };
+
+struct mm_struct {
+	void *pgd;			/* pgd_t *, typed by the instance */
+};
+
+#define HR_MAX_NOTIFIERS 4
+#define HR_MAX_RECORDED 64
+#define HR_MAX_ALTMAPS 64
+#define HR_MAX_ORDER 16
+
+struct hr_altmap_slot {
+	bool used;
+	uint64_t start, size;
+	struct vmem_altmap altmap;
+	unsigned long alloc_at_add;
+};
+
+struct hr_machine {
+	const struct hr_instance *inst;
+	hr_geometry geo;
+	hr_machine_config cfg;
+
+	/* simulated physical memory */
+	uint64_t phys_offset;		/* memstart_addr */
+	uint64_t phys_end;
+	char *host_base;		/* host address of phys_offset */
+	size_t host_len;
+	struct page *memmap;		/* struct page of pfn (phys_offset >> PAGE_SHIFT) + i */
+	size_t memmap_len;
+	unsigned long base_pfn, end_pfn;
+
+	/* sparse sections */
+	struct mem_section *sections;
+	unsigned long base_section, nr_sections;
+
+	/* boot memory, memblock, buddy allocator */
+	unsigned long boot_start_pfn, boot_end_pfn;
+	unsigned long memblock_top_pfn;	/* memblock allocates top-down below this */
+	bool slab_available;
+	uint32_t free_head[HR_MAX_ORDER];
+	unsigned long free_count[HR_MAX_ORDER];
+	unsigned max_order;
+	long fail_nth_alloc;		/* 0: off; N: the Nth allocation from now fails */
+	bool fail_add_pages;
+
+	/* kernel globals */
+	struct mm_struct init_mm;
+	void *swapper_pg_dir;		/* host pointer to the PGD page */
+	struct notifier_block *notifiers[HR_MAX_NOTIFIERS];
+	int nr_notifiers;
+	struct hr_altmap_slot altmaps[HR_MAX_ALTMAPS];
+
+	/* recorders */
+	hr_counters counters;
+	bool trace_on;
+	hr_event *trace;
+	size_t trace_len, trace_cap;
+	bool trace_truncated;
+	hr_warn warns[HR_MAX_RECORDED];
+	hr_fault faults[HR_MAX_RECORDED];
+
+	void *cfg_ranges;		/* ranges present (machine.c) */
+
+	/* BUG() and poison reads end the operation, like an oops ends the task */
+	jmp_buf *oops_jmp;
+	char oops_msg[256];
+};
+
+extern _Thread_local struct hr_machine *hr_cur_machine;
+
+/* allocator (page_alloc.c) */
+struct page *hr_alloc_pages(unsigned order, bool zero);
+void hr_free_pages_pfn(unsigned long pfn, unsigned order);
+void hr_allocator_init(struct hr_machine *m);
+struct page *hr_memblock_alloc(unsigned order);
+bool hr_pfn_in_memmap(const struct hr_machine *m, unsigned long pfn);
+static inline struct page *hr_pfn_to_page(const struct hr_machine *m, unsigned long pfn)
+{
+	return m->memmap + (pfn - m->base_pfn);
+}
+static inline unsigned long hr_page_to_pfn(const struct hr_machine *m, const struct page *p)
+{
+	return m->base_pfn + (unsigned long)(p - m->memmap);
+}
+
+/* recorders (recorder.c) */
+void hr_rec_warn(const char *file, int line, const char *cond);
+void hr_rec_fault(int kind, uint64_t pfn_or_addr, const char *detail);
+void hr_rec_event(int kind, int level, uint64_t a, uint64_t b);
+_Noreturn void hr_oops(const char *file, int line, const char *what);
+void hr_rec_tlbi_va(uint64_t operand);
+
+/* sections (hotplug.c) */
+struct mem_section *hr_pfn_to_section(unsigned long pfn);
+struct mem_section *hr_section_of(const struct hr_machine *m, unsigned long pfn);
+
+#endif

@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Recorders: counters always, a trace on request.  The trace coalesces an
+ * event with the one before it when it continues it (next entry, next page,
+ * next pfn), so a long unmap pass costs a handful of records, not one per
+ * call, while the order of different kinds of events is kept.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "kernel/machine.h"
+
+#define HR_TRACE_LIMIT (64u << 20)
+
+static const char *basename_of(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s ? s + 1 : path;
+}
+
+static hr_event *push(struct hr_machine *m)
+{
+	if (m->trace_len == m->trace_cap) {
+		size_t cap = m->trace_cap ? m->trace_cap * 2 : 1024;
+		hr_event *t;
+
+		if (cap > HR_TRACE_LIMIT) {
+			m->trace_truncated = true;
+			return NULL;
+		}
+		t = realloc(m->trace, cap * sizeof(*t));
+		if (!t) {
+			m->trace_truncated = true;
+			return NULL;
+		}
+		m->trace = t;
+		m->trace_cap = cap;
+	}
+	return &m->trace[m->trace_len++];
+}
+
+void hr_rec_event(int kind, int level, uint64_t a, uint64_t b)
+{
+	struct hr_machine *m = hr_cur_machine;
+	hr_event *last = m->trace_len ? &m->trace[m->trace_len - 1] : NULL;
+	hr_event *e;
+
+	if (!m->trace_on)
+		return;
+	if (last && last->kind == kind && last->level == level) {
+		switch (kind) {
+		case HR_EV_SET:
+		case HR_EV_CLEAR:
+			if (a == last->a + 8ull * last->count) {
+				last->count++;
+				return;
+			}
+			break;
+		case HR_EV_FREE:
+		case HR_EV_ALLOC:
+			if (b == last->b && a == last->a + ((uint64_t)last->count << level)) {
+				last->count++;
+				return;
+			}
+			break;
+		case HR_EV_TLBI_ALL:
+			last->count++;
+			return;
+		default:
+			break;
+		}
+	}
+	e = push(m);
+	if (!e)
+		return;
+	*e = (hr_event){ .kind = (uint8_t)kind, .level = (uint8_t)level, .count = 1, .a = a, .b = b };
+}
+
+void hr_rec_tlbi_va(uint64_t operand)
+{
+	struct hr_machine *m = hr_cur_machine;
+	uint64_t va;
+	hr_event *last, *e;
+
+	m->counters.tlbi_va++;
+	if (!m->trace_on)
+		return;
+	/* the operand holds VA[55:12]; kernel addresses have the top byte set */
+	va = operand << 12;
+	if (va & (1ull << 55))
+		va |= 0xff00000000000000ull;
+	last = m->trace_len ? &m->trace[m->trace_len - 1] : NULL;
+	if (last && last->kind == HR_EV_TLBI_VA &&
+	    va == last->a + ((uint64_t)last->count << m->geo.page_shift)) {
+		last->count++;
+		return;
+	}
+	e = push(m);
+	if (e)
+		*e = (hr_event){ .kind = HR_EV_TLBI_VA, .count = 1, .a = va };
+}
+
+void hr_rec_warn(const char *file, int line, const char *cond)
+{
+	struct hr_machine *m = hr_cur_machine;
+	uint64_t i = m->counters.warns++;
+
+	if (i < HR_MAX_RECORDED)
+		m->warns[i] = (hr_warn){ .file = basename_of(file), .line = line, .cond = cond };
+	hr_rec_event(HR_EV_WARN, 0, i, 0);
+}
+
+void hr_rec_fault(int kind, uint64_t where, const char *detail)
+{
+	struct hr_machine *m = hr_cur_machine;
+	uint64_t i = m->counters.faults++;
+
+	if (i < HR_MAX_RECORDED)
+		m->faults[i] = (hr_fault){ .kind = kind, .where = where, .detail = detail };
+	hr_rec_event(HR_EV_FAULT, 0, i, (uint64_t)kind);
+}
+
+_Noreturn void hr_oops(const char *file, int line, const char *what)
+{
+	struct hr_machine *m = hr_cur_machine;
+
+	m->counters.bugs++;
+	snprintf(m->oops_msg, sizeof(m->oops_msg), "%s at %s:%d", what, basename_of(file), line);
+	hr_rec_fault(HR_FAULT_BUG, (uint64_t)line, what);
+	if (m->oops_jmp)
+		longjmp(*m->oops_jmp, 1);
+	fprintf(stderr, "hotremove: kernel oops outside an operation: %s\n", m->oops_msg);
+	abort();
+}
+
+void hr_poison_read(const volatile void *p)
+{
+	struct hr_machine *m = hr_cur_machine;
+	uint64_t pa = (uint64_t)((const char *)p - m->host_base) + m->phys_offset;
+
+	hr_rec_fault(HR_FAULT_POISON_READ, pa, "read of a freed page-table page");
+	hr_oops(__FILE__, __LINE__, "use of a freed page-table page");
+}

@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Snapshot: walk swapper_pg_dir as the hardware would, list every table
+ * page, fold leaf entries into runs of like entries (same level, type and
+ * attributes, contiguous output), and compare with the allocator: table
+ * pages that are allocated but unreachable (leaks), reachable pages that are
+ * free (use after free).  Geometry comes from the machine at run time.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "kernel/machine.h"
+
+#define HR_PG_seen (1u << 9)
+#define DESC_ADDR_MASK(ps) ((((1ull << (48 - (ps))) - 1)) << (ps))
+#define MAX_LEAKS_LISTED 64
+
+struct walk {
+	struct hr_machine *m;
+	hr_snapshot *s;
+	size_t tables_cap, runs_cap;
+	int levels[HR_NR_LEVELS];	/* the levels that have tables, top down */
+	int nr_levels;
+	bool oom;
+};
+
+static void *grow(void *p, size_t *cap, size_t need, size_t elem, bool *oom)
+{
+	if (need <= *cap)
+		return p;
+	size_t n = *cap ? *cap * 2 : 256;
+	while (n < need)
+		n *= 2;
+	void *q = realloc(p, n * elem);
+	if (!q) {
+		*oom = true;
+		return p;
+	}
+	*cap = n;
+	return q;
+}
+
+static void add_leaf(struct walk *w, int level, uint8_t kind, uint64_t va, uint64_t size,
+		     uint64_t pa, uint64_t attrs)
+{
+	hr_snapshot *s = w->s;
+
+	if (s->nr_runs) {
+		hr_leaf_run *r = &s->runs[s->nr_runs - 1];
+
+		if (r->level == level && r->kind == kind && r->attrs == attrs && r->entry_size == size &&
+		    r->va + r->count * size == va &&
+		    (kind == HR_RUN_INVALID || r->pa + r->count * size == pa)) {
+			r->count++;
+			return;
+		}
+	}
+	s->runs = grow(s->runs, &w->runs_cap, s->nr_runs + 1, sizeof(*s->runs), &w->oom);
+	if (w->oom)
+		return;
+	s->runs[s->nr_runs++] = (hr_leaf_run){ .va = va, .count = 1, .entry_size = size, .pa = pa,
+					       .attrs = attrs, .level = (uint8_t)level, .kind = kind };
+}
+
+static void walk_table(struct walk *w, int li, uint64_t pa, uint64_t va_base)
+{
+	struct hr_machine *m = w->m;
+	int level = w->levels[li];
+	uint32_t ps = m->geo.page_shift;
+	uint64_t shift = m->geo.level_shift[level];
+	uint64_t span = 1ull << shift;
+	uint32_t n = m->geo.ptrs_per[level];
+	unsigned long pfn = pa >> ps;
+	const uint64_t *t = (const uint64_t *)(m->host_base + (pa - m->phys_offset));
+	struct page *pg = hr_pfn_to_page(m, pfn);
+	hr_table_page tp = { .level = (uint8_t)level, .pa = pa, .va_start = va_base,
+			     .va_span = span * n };
+	bool last = li == w->nr_levels - 1;
+
+	pg->flags |= HR_PG_seen;
+	if (!(pg->flags & (HR_PG_allocated | HR_PG_reserved)))
+		w->s->reachable_freed_pages++;
+	if (pg->flags & HR_PG_poisoned)
+		return;		/* a freed table: its contents are poison */
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t d = t[i];
+		uint64_t va = va_base + i * span;
+
+		if (!d)
+			continue;
+		tp.live++;
+		uint64_t out = d & DESC_ADDR_MASK(ps);
+		uint64_t attrs = d & ~DESC_ADDR_MASK(ps);
+
+		if (!(d & 1)) {
+			add_leaf(w, level, HR_RUN_INVALID, va, span, out, attrs);
+		} else if (last) {
+			add_leaf(w, level, (d & 2) ? HR_RUN_PAGE : HR_RUN_INVALID, va, span, out, attrs);
+		} else if (d & 2) {
+			unsigned long cpfn = out >> ps;
+
+			if (out < m->phys_offset || out >= m->phys_end || !hr_pfn_in_memmap(m, cpfn))
+				add_leaf(w, level, HR_RUN_INVALID, va, span, out, attrs);
+			else
+				walk_table(w, li + 1, out, va);
+		} else {
+			add_leaf(w, level, HR_RUN_BLOCK, va, span, out, attrs);
+		}
+	}
+	w->s->tables = grow(w->s->tables, &w->tables_cap, w->s->nr_tables + 1,
+			    sizeof(*w->s->tables), &w->oom);
+	if (!w->oom)
+		w->s->tables[w->s->nr_tables++] = tp;
+}
+
+int hr_snapshot_take(hr_machine *m, hr_snapshot *out)
+{
+	struct walk w = { .m = m, .s = out };
+	uint64_t pgd_pa = (uint64_t)((char *)m->swapper_pg_dir - m->host_base) + m->phys_offset;
+
+	memset(out, 0, sizeof(*out));
+	w.levels[w.nr_levels++] = HR_LEVEL_PGD;
+	if (!m->geo.folded[HR_LEVEL_PUD])
+		w.levels[w.nr_levels++] = HR_LEVEL_PUD;
+	if (!m->geo.folded[HR_LEVEL_PMD])
+		w.levels[w.nr_levels++] = HR_LEVEL_PMD;
+	w.levels[w.nr_levels++] = HR_LEVEL_PTE;
+	/* the PGD indexes VA[VA_BITS-1:PGDIR_SHIFT] of the kernel half */
+	walk_table(&w, 0, pgd_pa, m->geo.page_offset);
+
+	out->leaked_pfns = calloc(MAX_LEAKS_LISTED, sizeof(uint64_t));
+	for (unsigned long pfn = m->boot_start_pfn; pfn < m->boot_end_pfn; pfn++) {
+		struct page *p = hr_pfn_to_page(m, pfn);
+
+		if (p->flags & HR_PG_seen) {
+			p->flags &= ~HR_PG_seen;
+			if (p->flags & HR_PG_table)
+				out->allocated_table_pages++;
+			continue;
+		}
+		if ((p->flags & HR_PG_table) && (p->flags & (HR_PG_allocated | HR_PG_reserved))) {
+			out->allocated_table_pages++;
+			if (out->leaked_pfns && out->nr_leaked_listed < MAX_LEAKS_LISTED)
+				out->leaked_pfns[out->nr_leaked_listed++] = pfn;
+			out->unreachable_table_pages++;
+		}
+	}
+	/* tables outside boot memory (never, unless a revision is broken) */
+	return w.oom ? -12 : 0;
+}
+
+void hr_snapshot_free(hr_snapshot *s)
+{
+	free(s->tables);
+	free(s->runs);
+	free(s->leaked_pfns);
+	memset(s, 0, sizeof(*s));
+}

@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * custom: the instrumented part of the shim.  Kernel names, user-space
+ * bodies: the current machine, READ_ONCE with poison detection, WARN/BUG
+ * recorders, barriers and TLBIs, struct page and the page allocator.
+ * Nothing here needs the page-table types; custom_pgtable.h has the rest.
+ */
+#ifndef HR_KSHIM_CUSTOM_H
+#define HR_KSHIM_CUSTOM_H
+
+#include "kernel/machine.h"
+
+#define HR_M (hr_cur_machine)
+
+/*
+ * READ_ONCE: a volatile load, plus one compare against the poison that a
+ * freed table page is filled with, so that a walker reading a freed table
+ * is caught (a use-after-free that the kernel would not notice until much
+ * later).  The compare costs nothing next to the load.
+ */
+void hr_poison_read(const volatile void *p);
+static inline void hr_check_poison(const volatile void *p, const void *v, size_t n)
+{
+	if (n == sizeof(u64)) {
+		u64 x;
+		memcpy(&x, v, sizeof(x));
+		if (unlikely(x == HR_POISON))
+			hr_poison_read(p);
+	}
+}
+#define READ_ONCE(x)							\
+({									\
+	__typeof__(x) __hr_v = *(const volatile __typeof__(x) *)&(x);	\
+	hr_check_poison(&(x), &__hr_v, sizeof(__hr_v));			\
+	__hr_v;								\
+})
+#define WRITE_ONCE(x, val)						\
+do {									\
+	*(volatile __typeof__(x) *)&(x) = (val);			\
+} while (0)
+
+/* include/asm-generic/bug.h */
+#define WARN_ON(condition) ({						\
+	int __ret_warn_on = !!(condition);				\
+	if (unlikely(__ret_warn_on))					\
+		hr_rec_warn(__FILE__, __LINE__, #condition);		\
+	unlikely(__ret_warn_on);					\
+})
+#define WARN(condition, format...) WARN_ON(condition)
+#define BUG() hr_oops(__FILE__, __LINE__, "BUG()")
+#define BUG_ON(condition) do {						\
+	if (unlikely(condition))					\
+		hr_oops(__FILE__, __LINE__, "BUG_ON(" #condition ")");	\
+} while (0)
+/* CONFIG_DEBUG_VM=y: VM_BUG_ON() is checked. */
+#define VM_BUG_ON(cond) BUG_ON(cond)
+/* The kernel's BUILD_BUG() is a compile-time error in code that folding
+ * makes unreachable; the shim is also built at -O0, so it is a run-time BUG. */
+#define BUILD_BUG() BUG()
+
+/* arch/arm64/include/asm/barrier.h: recorded, not executed. */
+#define dsb(opt)	hr_dsb_##opt()
+#define isb()		(HR_M->counters.isb++)
+static inline void hr_dsb_ishst(void) { HR_M->counters.dsb_ishst++; }
+static inline void hr_dsb_ish(void) { HR_M->counters.dsb_ish++; }
+
+/* arch/arm64/include/asm/tlbflush.h __tlbi(): one recorder per operation. */
+#define __tlbi(op, ...)	hr_tlbi_##op(__VA_ARGS__)
+static inline void hr_tlbi_vaale1is(u64 arg) { hr_rec_tlbi_va(arg); }
+static inline void hr_tlbi_vmalle1is(void)
+{
+	HR_M->counters.tlbi_all++;
+	if (HR_M->trace_on)
+		hr_rec_event(HR_EV_TLBI_ALL, 0, 0, 0);
+}
+static inline void hr_tlbi_vaae1is(u64 arg)
+{
+	HR_M->counters.tlbi_walk++;
+	if (HR_M->trace_on)
+		hr_rec_event(HR_EV_TLBI_WALK, 0, arg, 0);
+}
+
+/* Physical memory: __va()/__pa() are constant offsets into the host reservation. */
+#define memstart_addr		(HR_M->phys_offset)
+#define __va(x)		((void *)(HR_M->host_base + ((phys_addr_t)(x) - HR_M->phys_offset)))
+#define __pa(x)		((phys_addr_t)((const char *)(x) - HR_M->host_base) + HR_M->phys_offset)
+#define __pa_symbol(x)	__pa(x)
+
+#define pfn_to_page(pfn)	hr_pfn_to_page(HR_M, (pfn))
+#define page_to_pfn(page)	hr_page_to_pfn(HR_M, (page))
+#define page_address(page)	__va((phys_addr_t)page_to_pfn(page) << PAGE_SHIFT)
+#define virt_to_page(x)		pfn_to_page(__pa(x) >> PAGE_SHIFT)
+#define phys_to_page(x)		pfn_to_page((x) >> PAGE_SHIFT)
+#define PageReserved(page)	(((page)->flags & HR_PG_reserved) != 0)
+#define pfn_valid(pfn)		hr_pfn_in_memmap(HR_M, (pfn))
+
+extern struct zone hr_the_zone;
+#define page_zone(page)		((void)(page), &hr_the_zone)
+
+/* include/linux/gfp.h */
+#define __GFP_ZERO		0x100u
+#define __GFP_RETRY_MAYFAIL	0x400u
+#define __GFP_NOWARN		0x200u
+#define GFP_KERNEL		0xcc0u
+#define GFP_PGTABLE_KERNEL	(GFP_KERNEL | __GFP_ZERO)
+
+#define slab_is_available()	(HR_M->slab_available)
+
+/* mm/memblock.c: boot allocations, top-down, reserved for good */
+phys_addr_t hr_memblock_phys_alloc(phys_addr_t size);
+#define memblock_phys_alloc(size, align)	hr_memblock_phys_alloc(size)
+#define panic(fmt, ...)		hr_oops(__FILE__, __LINE__, fmt)
+
+/* mm/memremap.c */
+static inline void vmem_altmap_free(struct vmem_altmap *altmap, unsigned long nr_pfns)
+{
+	altmap->alloc -= nr_pfns;
+	HR_M->counters.altmap_pages_freed += nr_pfns;
+	if (HR_M->trace_on)
+		hr_rec_event(HR_EV_ALTMAP_FREE, 0, nr_pfns, 0);
+}
+static inline unsigned long vmem_altmap_offset(struct vmem_altmap *altmap)
+{
+	/* number of pfns from base where pfn_to_page() is valid */
+	if (altmap)
+		return altmap->reserve + altmap->free;
+	return 0;
+}
+
+/* SPARSEMEM: SECTION_SIZE_BITS is an era parameter of the scenario. */
+#define SECTION_SIZE_BITS	(HR_M->cfg.section_size_bits)
+#define PFN_SECTION_SHIFT	(SECTION_SIZE_BITS - PAGE_SHIFT)
+#define PAGES_PER_SECTION	(1UL << PFN_SECTION_SHIFT)
+#define PAGE_SECTION_MASK	(~(PAGES_PER_SECTION-1))
+#define __pfn_to_section(pfn)	hr_pfn_to_section(pfn)
+static inline int early_section(struct mem_section *section)
+{
+	return (section && (section->section_mem_map & SECTION_IS_EARLY));
+}
+
+static inline int register_memory_notifier(struct notifier_block *nb)
+{
+	if (HR_M->nr_notifiers >= HR_MAX_NOTIFIERS)
+		return -ENOMEM;
+	HR_M->notifiers[HR_M->nr_notifiers++] = nb;
+	return 0;
+}
+
+int hr___add_pages(int nid, unsigned long start_pfn, unsigned long nr_pages,
+		   struct vmem_altmap *altmap);
+void hr___remove_pages(unsigned long pfn, unsigned long nr_pages, struct vmem_altmap *altmap);
+#define __add_pages(nid, pfn, nr, params)	hr___add_pages((nid), (pfn), (nr), (params)->altmap)
+/* V6 (v5.2) passes a zone first; v5.7 dropped it. */
+#define HR_REMOVE_PAGES_SELECT(_1, _2, _3, _4, NAME, ...) NAME
+#define __remove_pages(...) \
+	HR_REMOVE_PAGES_SELECT(__VA_ARGS__, hr_remove_pages_zone, hr___remove_pages, _, _)(__VA_ARGS__)
+#define hr_remove_pages_zone(zone, pfn, nr, altmap) \
+	((void)(zone), hr___remove_pages((pfn), (nr), (altmap)))
+
+/* configuration that arch_add_memory() consults */
+#define rodata_full			(HR_M->cfg.rodata_full)
+#define debug_pagealloc_enabled()	(HR_M->cfg.debug_pagealloc)
+
+#endif

@@ -1,0 +1,39 @@
+// swift-tools-version:6.0
+// HotRemoveHarness: the arm64 memory hot-remove routines of Linux, run in user space
+// and cross-checked against an independent model. Toolchain only: no package dependencies.
+import PackageDescription
+
+let package = Package(
+    name: "HotRemoveHarness",
+    products: [
+        .executable(name: "hotremove", targets: ["hotremove"]),
+        .library(name: "HotRemoveHarness", targets: ["HotRemoveHarness"]),
+        .library(name: "HotRemoveModel", targets: ["HotRemoveModel"]),
+    ],
+    targets: [
+        // The transcribed kernel routines, the kernel shim and the user-space kernel behind it.
+        // Kernel-style headers live under CShim/ so that only include/CShim.h is visible to Swift.
+        .target(
+            name: "CShim",
+            path: ".",
+            exclude: ["CShim/instances/generate.sh", "CShim/mmu", "CShim/kshim"],
+            sources: ["CShim/kernel", "CShim/instances"],
+            publicHeadersPath: "include",
+            cSettings: [
+                .headerSearchPath("CShim"),
+                .unsafeFlags(["-O2", "-fno-strict-aliasing", "-Wno-unused-function",
+                              "-Wno-unused-variable", "-Wno-unused-but-set-variable"]),
+            ]
+        ),
+        // Pure-Swift reference model: never imports CShim.
+        .target(name: "HotRemoveModel", path: "Sources/HotRemoveModel"),
+        .target(name: "HotRemoveHarness", dependencies: ["CShim", "HotRemoveModel"],
+                path: "Sources/HotRemoveHarness"),
+        .executableTarget(name: "hotremove", dependencies: ["HotRemoveHarness"],
+                          path: "Sources/hotremove"),
+        .testTarget(name: "HotRemoveModelTests", dependencies: ["HotRemoveModel"],
+                    path: "Tests/HotRemoveModelTests"),
+        .testTarget(name: "HotRemoveHarnessTests", dependencies: ["HotRemoveHarness", "HotRemoveModel", "CShim"],
+                    path: "Tests/HotRemoveHarnessTests"),
+    ]
+)

@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The harness C API, the only header Swift sees.  Plain C types, every name
+ * prefixed hr_, no kernel macros; machine state sits behind accessors.
+ */
+#ifndef HR_CSHIM_H
+#define HR_CSHIM_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Kernel page-table levels by their kernel names.  A folded level has no table. */
+enum { HR_LEVEL_PGD = 0, HR_LEVEL_PUD = 1, HR_LEVEL_PMD = 2, HR_LEVEL_PTE = 3, HR_NR_LEVELS = 4 };
+
+/* Facts of one compiled geometry, read from the instance's own macros. */
+typedef struct hr_geometry {
+	uint32_t page_shift, va_bits, levels;
+	uint32_t level_shift[HR_NR_LEVELS];	/* PGDIR_SHIFT, PUD_SHIFT, PMD_SHIFT, PAGE_SHIFT */
+	uint32_t ptrs_per[HR_NR_LEVELS];	/* PTRS_PER_PGD .. PTRS_PER_PTE (1 when folded) */
+	bool folded[HR_NR_LEVELS];
+	uint32_t cont_pte_shift, cont_pmd_shift;
+	uint64_t page_offset, page_end;
+	uint64_t vmemmap_start, vmemmap_end;
+	uint64_t vmalloc_start, vmalloc_end;
+	uint64_t max_tlbi_ops;
+	bool swapper_uses_section_maps;
+} hr_geometry;
+
+typedef struct hr_machine_config {
+	uint64_t phys_offset;		/* memstart_addr (PHYS_OFFSET) */
+	uint64_t phys_size;		/* simulated physical range [phys_offset, +size) */
+	uint64_t boot_start, boot_size;	/* boot memory: memblock, early sections, allocator */
+	uint32_t section_size_bits;	/* SECTION_SIZE_BITS: 30 at v5.7 */
+	uint32_t struct_page_size;	/* sizeof(struct page): 64 on a usual arm64 build */
+	bool rodata_full, debug_pagealloc;
+} hr_machine_config;
+
+enum {	/* event kinds (trace) */
+	HR_EV_SET = 1,		/* a: entry pa, b: first new value, count: entries */
+	HR_EV_CLEAR,		/* a: entry pa, b: old value of the first, count */
+	HR_EV_TLBI_VA,		/* vaale1is; a: first VA, count: pages */
+	HR_EV_TLBI_ALL,		/* vmalle1is */
+	HR_EV_TLBI_WALK,	/* vaae1is; a: VA */
+	HR_EV_FREE,		/* a: pfn, level: order, b: 1 table / 0 data, count: blocks */
+	HR_EV_ALLOC,		/* a: pfn, level: order, b: zeroed */
+	HR_EV_ALTMAP_FREE,	/* a: nr pfns */
+	HR_EV_WARN,		/* a: index into warns */
+	HR_EV_FAULT,		/* a: index into faults */
+};
+
+typedef struct hr_event {
+	uint8_t kind;
+	uint8_t level;
+	uint16_t pad;
+	uint32_t count;
+	uint64_t a, b;
+} hr_event;
+
+typedef struct hr_counters {
+	uint64_t sets[HR_NR_LEVELS];		/* set_pXd of a non-zero value, by the table's level */
+	uint64_t clears[HR_NR_LEVELS];		/* pXd_clear, by the table's level */
+	uint64_t tables_freed[HR_NR_LEVELS];
+	uint64_t tables_allocated[HR_NR_LEVELS];
+	uint64_t data_freed_by_order[24];
+	uint64_t data_allocated_by_order[24];
+	uint64_t altmap_pages_freed;
+	uint64_t altmap_pages_allocated;
+	uint64_t tlbi_va;			/* vaale1is, one per page */
+	uint64_t tlbi_all;			/* vmalle1is (flush_tlb_all) */
+	uint64_t tlbi_walk;			/* vaae1is (__flush_tlb_kernel_pgtable) */
+	uint64_t dsb_ishst, dsb_ish, isb;
+	uint64_t fixmap_clears;
+	uint64_t warns, faults, bugs;
+	uint64_t alloc_failures;
+} hr_counters;
+
+typedef struct hr_warn {
+	const char *file;	/* basename of the transcribed file */
+	int line;
+	const char *cond;
+} hr_warn;
+
+enum {	/* fault kinds */
+	HR_FAULT_DOUBLE_FREE = 1,
+	HR_FAULT_FREE_NEVER_ALLOCATED,
+	HR_FAULT_FREE_WRONG_ORDER,
+	HR_FAULT_FREE_RESERVED,
+	HR_FAULT_FREE_OUTSIDE_MEMORY,
+	HR_FAULT_POISON_READ,
+	HR_FAULT_BUG,
+};
+
+typedef struct hr_fault {
+	int kind;
+	uint64_t where;		/* pfn, or physical address for poison reads */
+	const char *detail;
+} hr_fault;
+
+enum {	/* harness status codes (operations also return negative kernel errnos) */
+	HR_OK = 0,
+	HR_E_INVALID = 1000,	/* bad request: message in the error buffer */
+	HR_E_OOPS = 1001,	/* BUG()/poison read ended the operation */
+	HR_E_REFUSED = 1002,	/* a memory notifier said NOTIFY_BAD */
+};
+
+enum { HR_MEM_RAM = 0, HR_MEM_DEVICE = 1 };
+
+typedef struct hr_add_options {
+	int kind;			/* HR_MEM_RAM: section granularity; HR_MEM_DEVICE: 2 MiB sub-sections */
+	bool altmap;			/* device memory whose memmap comes from the range itself */
+	uint64_t altmap_reserve;	/* pages at the start the driver keeps */
+	uint64_t altmap_free;		/* pages available for the memmap (0: the whole range) */
+	bool fail_add_pages;		/* __add_pages() fails before touching any section */
+} hr_add_options;
+
+typedef struct hr_instance hr_instance;
+typedef struct hr_machine hr_machine;
+
+/* registry of compiled instances (revision x geometry) */
+int hr_instance_count(void);
+const hr_instance *hr_instance_at(int i);
+const hr_instance *hr_instance_find(const char *revision, const char *geometry);
+const char *hr_instance_revision(const hr_instance *inst);
+const char *hr_instance_geometry_name(const hr_instance *inst);
+void hr_instance_geometry(const hr_instance *inst, hr_geometry *out);
+
+/* machines */
+hr_machine *hr_machine_create(const hr_instance *inst, const hr_machine_config *cfg,
+			      char *err, size_t errlen);
+void hr_machine_destroy(hr_machine *m);
+void hr_machine_get_geometry(const hr_machine *m, hr_geometry *out);
+
+int hr_add_memory(hr_machine *m, uint64_t start, uint64_t size, const hr_add_options *opt,
+		  char *err, size_t errlen);
+int hr_remove_memory(hr_machine *m, uint64_t start, uint64_t size, char *err, size_t errlen);
+int hr_offline_memory(hr_machine *m, uint64_t start, uint64_t size, char *err, size_t errlen);
+int hr_map_neighbour(hr_machine *m, uint64_t va, uint64_t size, char *err, size_t errlen);
+void hr_fail_nth_allocation(hr_machine *m, long n);
+const char *hr_last_oops(const hr_machine *m);
+
+/* struct page and allocator facts */
+uint64_t hr_pfn_of_phys(const hr_machine *m, uint64_t phys);
+bool hr_page_info(const hr_machine *m, uint64_t pfn, uint32_t *flags, uint32_t *order);
+uint64_t hr_free_pages_count(const hr_machine *m);
+bool hr_altmap_info(const hr_machine *m, uint64_t start, uint64_t *base_pfn, uint64_t *reserve,
+		    uint64_t *free, uint64_t *align, uint64_t *alloc);
+bool hr_section_info(const hr_machine *m, uint64_t pfn, unsigned long *flags,
+		     uint64_t *subsection_map_word0);
+
+/* provoke allocator faults on purpose (tests of the fault detection) */
+void hr_debug_free_pfn(hr_machine *m, uint64_t pfn, unsigned order);
+uint64_t hr_debug_alloc(hr_machine *m, unsigned order, bool zero, bool as_table, int level);
+uint64_t hr_debug_read_entry(hr_machine *m, uint64_t pa);
+
+/* recorders */
+void hr_counters_get(const hr_machine *m, hr_counters *out);
+void hr_counters_reset(hr_machine *m);
+void hr_trace_enable(hr_machine *m, bool on);
+size_t hr_trace_length(const hr_machine *m);
+const hr_event *hr_trace_events(const hr_machine *m);
+bool hr_trace_truncated(const hr_machine *m);
+void hr_trace_clear(hr_machine *m);
+size_t hr_warn_count(const hr_machine *m);
+hr_warn hr_warn_at(const hr_machine *m, size_t i);
+size_t hr_fault_count(const hr_machine *m);
+hr_fault hr_fault_at(const hr_machine *m, size_t i);
+
+/* snapshot of the kernel page tables */
+typedef struct hr_table_page {
+	uint8_t level;		/* HR_LEVEL_* of the table */
+	uint8_t pad[3];
+	uint32_t live;		/* non-zero entries */
+	uint64_t pa;
+	uint64_t va_start;	/* first VA the table translates */
+	uint64_t va_span;	/* VA span of the whole table */
+} hr_table_page;
+
+enum { HR_RUN_PAGE = 1, HR_RUN_BLOCK = 2, HR_RUN_INVALID = 3 };
+
+typedef struct hr_leaf_run {
+	uint64_t va;		/* first VA */
+	uint64_t count;		/* entries */
+	uint64_t entry_size;	/* VA bytes per entry */
+	uint64_t pa;		/* output address of the first entry */
+	uint64_t attrs;		/* descriptor bits other than the output address */
+	uint8_t level;
+	uint8_t kind;		/* HR_RUN_* */
+	uint8_t pad[6];
+} hr_leaf_run;
+
+typedef struct hr_snapshot {
+	hr_table_page *tables;
+	size_t nr_tables;
+	hr_leaf_run *runs;
+	size_t nr_runs;
+	uint64_t allocated_table_pages;	/* allocator's view: live pages flagged as tables */
+	uint64_t unreachable_table_pages;	/* allocated as tables, not reachable: leaks */
+	uint64_t reachable_freed_pages;	/* reachable from swapper_pg_dir but free: use-after-free */
+	uint64_t *leaked_pfns;		/* the first few leaks */
+	size_t nr_leaked_listed;
+} hr_snapshot;
+
+int hr_snapshot_take(hr_machine *m, hr_snapshot *out);
+void hr_snapshot_free(hr_snapshot *s);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
