@@ -1,0 +1,1 @@
+public enum HotRemoveHarnessVersion { public static let string = "0.1" }

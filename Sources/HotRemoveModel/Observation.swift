@@ -1,0 +1,162 @@
+// What the harness observed the C code do: plain data, filled by
+// HotRemoveHarness from the machine's snapshot and recorders, judged by the
+// model.  Nothing here knows about the C target.
+
+public enum RunKind: String, Sendable, Codable { case page, block, invalid }
+
+/// A run of like leaf entries: same level and kind, same attributes,
+/// contiguous VAs and output addresses.
+public struct ObservedRun: Equatable, Sendable, Codable {
+    public var va: UInt64
+    public var count: UInt64
+    public var entrySize: UInt64
+    public var pa: UInt64
+    /// descriptor bits other than the output address (valid, type, AttrIndx, SH, AF, nG, DBM, CONT, PXN, UXN, ...)
+    public var attrs: UInt64
+    public var level: Level
+    public var kind: RunKind
+    public init(va: UInt64, count: UInt64, entrySize: UInt64, pa: UInt64, attrs: UInt64, level: Level, kind: RunKind) {
+        self.va = va; self.count = count; self.entrySize = entrySize; self.pa = pa
+        self.attrs = attrs; self.level = level; self.kind = kind
+    }
+    public var end: UInt64 { va &+ count &* entrySize }
+}
+
+/// One page-table page reachable from swapper_pg_dir.
+public struct ObservedTable: Equatable, Sendable, Codable {
+    public var level: Level
+    public var pa: UInt64
+    public var vaStart: UInt64
+    public var vaSpan: UInt64
+    /// non-zero entries
+    public var live: Int
+    public init(level: Level, pa: UInt64, vaStart: UInt64, vaSpan: UInt64, live: Int) {
+        self.level = level; self.pa = pa; self.vaStart = vaStart; self.vaSpan = vaSpan; self.live = live
+    }
+}
+
+public struct ObservedState: Equatable, Sendable, Codable {
+    public var runs: [ObservedRun]
+    public var tables: [ObservedTable]
+    /// allocated (or boot-reserved) page-table pages not reachable from swapper_pg_dir
+    public var unreachableTablePages: Int
+    /// pages reachable as tables that the allocator has as free
+    public var reachableFreedPages: Int
+    public init(runs: [ObservedRun] = [], tables: [ObservedTable] = [], unreachableTablePages: Int = 0,
+                reachableFreedPages: Int = 0) {
+        self.runs = runs; self.tables = tables
+        self.unreachableTablePages = unreachableTablePages; self.reachableFreedPages = reachableFreedPages
+    }
+}
+
+/// The recorders' counters for one step.  Arrays are indexed by Level.rawValue
+/// (clears and sets by the level of the table the entry lives in: with folding,
+/// a pud_clear() on 3 levels clears a PGD entry and counts as .pgd).
+public struct ObservedCounters: Equatable, Sendable, Codable {
+    public var sets = [UInt64](repeating: 0, count: 4)
+    public var clears = [UInt64](repeating: 0, count: 4)
+    public var tablesFreed = [UInt64](repeating: 0, count: 4)
+    public var tablesAllocated = [UInt64](repeating: 0, count: 4)
+    /// data (non-table) pages freed, by allocation order
+    public var dataFreedByOrder = [UInt64](repeating: 0, count: 24)
+    public var dataAllocatedByOrder = [UInt64](repeating: 0, count: 24)
+    public var altmapPagesFreed: UInt64 = 0
+    /// vaale1is: one per page flushed by flush_tlb_kernel_range()
+    public var tlbiVA: UInt64 = 0
+    /// vmalle1is: flush_tlb_all()
+    public var tlbiAll: UInt64 = 0
+    /// vaae1is: __flush_tlb_kernel_pgtable()
+    public var tlbiWalk: UInt64 = 0
+    public var dsbIshst: UInt64 = 0, dsbIsh: UInt64 = 0, isb: UInt64 = 0
+    public var warns: UInt64 = 0, faults: UInt64 = 0, bugs: UInt64 = 0
+    public var allocFailures: UInt64 = 0
+    public init() {}
+}
+
+public struct ObservedWarn: Equatable, Sendable, Codable {
+    public var file: String
+    public var line: Int
+    public var condition: String
+    public init(file: String, line: Int, condition: String) { self.file = file; self.line = line; self.condition = condition }
+}
+
+public enum FaultKind: String, Sendable, Codable {
+    case doubleFree = "double-free", freeNeverAllocated = "free-never-allocated"
+    case freeWrongOrder = "free-wrong-order", freeReserved = "free-reserved"
+    case freeOutsideMemory = "free-outside-memory", poisonRead = "read-freed-table"
+    case bug = "BUG"
+}
+
+public struct ObservedFault: Equatable, Sendable, Codable {
+    public var kind: FaultKind
+    /// pfn, or physical address for a read of a freed table
+    public var location: UInt64
+    public var detail: String
+    public init(kind: FaultKind, location: UInt64, detail: String) { self.kind = kind; self.location = location; self.detail = detail }
+}
+
+/// A trace record; consecutive like records are coalesced into one with a count.
+public struct ObservedEvent: Equatable, Sendable, Codable {
+    public enum Kind: String, Sendable, Codable {
+        /// set/clear: a = physical address of the first entry, count entries at 8-byte stride,
+        /// b = first new value (set) or old value of the first entry (clear)
+        case set, clear
+        /// tlbiVA: a = first VA, count consecutive pages; tlbiWalk: a = VA; tlbiAll: count
+        case tlbiVA, tlbiAll, tlbiWalk
+        /// free/alloc: a = first pfn, level field = order, b = 1 table / 0 data (free) or zeroed (alloc)
+        case free, alloc
+        /// altmapFree: a = pfns returned
+        case altmapFree
+        /// warn/fault: a = index into the step's warns/faults
+        case warn, fault
+    }
+    public var kind: Kind
+    /// table level for set/clear (as in ObservedCounters), order for free/alloc
+    public var level: Int
+    public var count: UInt64
+    public var a: UInt64
+    public var b: UInt64
+    public init(kind: Kind, level: Int, count: UInt64, a: UInt64, b: UInt64) {
+        self.kind = kind; self.level = level; self.count = count; self.a = a; self.b = b
+    }
+}
+
+public enum StepResult: Equatable, Sendable, Codable {
+    case ok
+    /// the kernel call returned a negative errno (e.g. a failed add)
+    case error(Int)
+    /// a memory notifier refused to offline (NOTIFY_BAD)
+    case refused
+    /// BUG()/BUG_ON() or a read of a freed table ended the step
+    case oops(String)
+    /// the harness rejected the step as invalid input
+    case invalid(String)
+}
+
+/// An altmap's counters after a step (device memory added with an altmap).
+public struct ObservedAltmap: Equatable, Sendable, Codable {
+    public var start: UInt64
+    public var basePfn: UInt64, reserve: UInt64, free: UInt64, align: UInt64, alloc: UInt64
+    public init(start: UInt64, basePfn: UInt64, reserve: UInt64, free: UInt64, align: UInt64, alloc: UInt64) {
+        self.start = start; self.basePfn = basePfn; self.reserve = reserve; self.free = free; self.align = align; self.alloc = alloc
+    }
+}
+
+public struct StepObservation: Equatable, Sendable, Codable {
+    public var index: Int
+    public var result: StepResult
+    public var counters: ObservedCounters
+    public var warns: [ObservedWarn]
+    public var faults: [ObservedFault]
+    /// nil when the trace was off
+    public var trace: [ObservedEvent]?
+    public var before: ObservedState
+    public var after: ObservedState
+    public var altmaps: [ObservedAltmap]
+    public init(index: Int, result: StepResult, counters: ObservedCounters, warns: [ObservedWarn],
+                faults: [ObservedFault], trace: [ObservedEvent]?, before: ObservedState, after: ObservedState,
+                altmaps: [ObservedAltmap] = []) {
+        self.index = index; self.result = result; self.counters = counters; self.warns = warns
+        self.faults = faults; self.trace = trace; self.before = before; self.after = after; self.altmaps = altmaps
+    }
+}
