@@ -1,1 +1,4 @@
-print("hotremove")
+import Foundation
+import HotRemoveHarness
+
+exit(CLI.main(Array(CommandLine.arguments.dropFirst())))

@@ -1,0 +1,221 @@
+import CShim
+import HotRemoveModel
+
+/// A C string from a fixed buffer.
+func cString(_ buffer: [CChar]) -> String {
+    String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
+public struct HarnessError: Error, CustomStringConvertible, Equatable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// One simulated arm64 machine running one revision on one geometry.  It owns
+/// the C machine and tears it down in deinit.  Not thread-safe: use one
+/// machine per thread (many machines may run side by side).
+public final class Machine {
+    let handle: OpaquePointer
+    public let geometry: Geometry
+    public let revision: String
+    public let scenario: Scenario
+
+    public init(revision: String, scenario: Scenario) throws {
+        guard Registry.revision(named: revision) != nil else {
+            throw HarnessError("unknown revision \"\(revision)\"; one of \(Registry.revisions.map(\.name).joined(separator: ", "))")
+        }
+        guard let inst = Registry.instance(revision: revision, geometry: scenario.geometry) else {
+            throw HarnessError("revision \(revision) is not compiled for \(scenario.geometry.name)")
+        }
+        var cfg = hr_machine_config(phys_offset: scenario.physOffset, phys_size: scenario.physSize,
+                                    boot_start: scenario.bootStart, boot_size: scenario.bootSize,
+                                    section_size_bits: UInt32(scenario.sectionSizeBits),
+                                    struct_page_size: UInt32(scenario.structPageSize),
+                                    rodata_full: scenario.rodataFull, debug_pagealloc: scenario.debugPagealloc)
+        var err = [CChar](repeating: 0, count: 512)
+        guard let h = hr_machine_create(inst, &cfg, &err, err.count) else {
+            throw HarnessError("machine: " + cString(err))
+        }
+        handle = h
+        geometry = scenario.geometry
+        self.revision = revision
+        self.scenario = scenario
+    }
+
+    deinit { hr_machine_destroy(handle) }
+
+    /// The geometry as the compiled instance sees it (its own macros).
+    public var compiledGeometry: hr_geometry {
+        var g = hr_geometry()
+        hr_machine_get_geometry(handle, &g)
+        return g
+    }
+
+    // MARK: operations
+
+    private func result(_ rc: Int32, _ err: [CChar]) -> StepResult {
+        switch rc {
+        case 0: return .ok
+        case Int32(HR_E_REFUSED): return .refused
+        case Int32(HR_E_OOPS): return .oops(String(cString: hr_last_oops(handle)))
+        case Int32(HR_E_INVALID): return .invalid(cString(err))
+        default: return .error(Int(rc))
+        }
+    }
+
+    public func add(start: UInt64, size: UInt64, kind: Scenario.MemoryKind = .ram,
+                    altmap: Scenario.Altmap? = nil, failAddPages: Bool = false) -> StepResult {
+        var opt = hr_add_options()
+        opt.kind = kind == .device ? Int32(HR_MEM_DEVICE) : Int32(HR_MEM_RAM)
+        opt.altmap = altmap != nil
+        opt.altmap_reserve = altmap?.reserve ?? 0
+        opt.altmap_free = altmap?.free ?? 0
+        opt.fail_add_pages = failAddPages
+        var err = [CChar](repeating: 0, count: 512)
+        return result(hr_add_memory(handle, start, size, &opt, &err, err.count), err)
+    }
+
+    public func remove(start: UInt64, size: UInt64) -> StepResult {
+        var err = [CChar](repeating: 0, count: 512)
+        return result(hr_remove_memory(handle, start, size, &err, err.count), err)
+    }
+
+    public func offline(start: UInt64, size: UInt64) -> StepResult {
+        var err = [CChar](repeating: 0, count: 512)
+        return result(hr_offline_memory(handle, start, size, &err, err.count), err)
+    }
+
+    public func mapNeighbour(va: UInt64, size: UInt64) throws {
+        var err = [CChar](repeating: 0, count: 512)
+        let rc = hr_map_neighbour(handle, va, size, &err, err.count)
+        if rc != 0 { throw HarnessError(cString(err)) }
+    }
+
+    /// The Nth page allocation from now fails (0: none).
+    public func failNthAllocation(_ n: Int) { hr_fail_nth_allocation(handle, n) }
+
+    // MARK: state
+
+    public func snapshot() -> ObservedState {
+        var s = hr_snapshot()
+        _ = hr_snapshot_take(handle, &s)
+        defer { hr_snapshot_free(&s) }
+        var runs: [ObservedRun] = []
+        runs.reserveCapacity(s.nr_runs)
+        for i in 0..<s.nr_runs {
+            let r = s.runs[i]
+            let kind: RunKind = r.kind == UInt8(HR_RUN_PAGE) ? .page
+                : r.kind == UInt8(HR_RUN_BLOCK) ? .block : .invalid
+            runs.append(ObservedRun(va: r.va, count: r.count, entrySize: r.entry_size, pa: r.pa, attrs: r.attrs,
+                                    level: Level(rawValue: Int(r.level)) ?? .pte, kind: kind))
+        }
+        var tables: [ObservedTable] = []
+        tables.reserveCapacity(s.nr_tables)
+        for i in 0..<s.nr_tables {
+            let t = s.tables[i]
+            tables.append(ObservedTable(level: Level(rawValue: Int(t.level)) ?? .pte, pa: t.pa, vaStart: t.va_start,
+                                        vaSpan: t.va_span, live: Int(t.live)))
+        }
+        tables.sort { ($0.vaStart, $0.level) < ($1.vaStart, $1.level) }
+        return ObservedState(runs: runs, tables: tables, unreachableTablePages: Int(s.unreachable_table_pages),
+                             reachableFreedPages: Int(s.reachable_freed_pages))
+    }
+
+    public var counters: ObservedCounters {
+        var c = hr_counters()
+        hr_counters_get(handle, &c)
+        var o = ObservedCounters()
+        withUnsafeBytes(of: c.sets) { o.sets = Array($0.bindMemory(to: UInt64.self)) }
+        withUnsafeBytes(of: c.clears) { o.clears = Array($0.bindMemory(to: UInt64.self)) }
+        withUnsafeBytes(of: c.tables_freed) { o.tablesFreed = Array($0.bindMemory(to: UInt64.self)) }
+        withUnsafeBytes(of: c.tables_allocated) { o.tablesAllocated = Array($0.bindMemory(to: UInt64.self)) }
+        withUnsafeBytes(of: c.data_freed_by_order) { o.dataFreedByOrder = Array($0.bindMemory(to: UInt64.self)) }
+        withUnsafeBytes(of: c.data_allocated_by_order) { o.dataAllocatedByOrder = Array($0.bindMemory(to: UInt64.self)) }
+        o.altmapPagesFreed = c.altmap_pages_freed
+        o.tlbiVA = c.tlbi_va
+        o.tlbiAll = c.tlbi_all
+        o.tlbiWalk = c.tlbi_walk
+        o.dsbIshst = c.dsb_ishst
+        o.dsbIsh = c.dsb_ish
+        o.isb = c.isb
+        o.warns = c.warns
+        o.faults = c.faults
+        o.bugs = c.bugs
+        o.allocFailures = c.alloc_failures
+        return o
+    }
+
+    public func resetRecorders() {
+        hr_counters_reset(handle)
+        hr_trace_clear(handle)
+    }
+
+    public var warns: [ObservedWarn] {
+        (0..<hr_warn_count(handle)).map { i in
+            let w = hr_warn_at(handle, i)
+            return ObservedWarn(file: String(cString: w.file), line: Int(w.line), condition: String(cString: w.cond))
+        }
+    }
+
+    public var faults: [ObservedFault] {
+        (0..<hr_fault_count(handle)).map { i in
+            let f = hr_fault_at(handle, i)
+            let kinds: [Int32: FaultKind] = [
+                Int32(HR_FAULT_DOUBLE_FREE): .doubleFree,
+                Int32(HR_FAULT_FREE_NEVER_ALLOCATED): .freeNeverAllocated,
+                Int32(HR_FAULT_FREE_WRONG_ORDER): .freeWrongOrder,
+                Int32(HR_FAULT_FREE_RESERVED): .freeReserved,
+                Int32(HR_FAULT_FREE_OUTSIDE_MEMORY): .freeOutsideMemory,
+                Int32(HR_FAULT_POISON_READ): .poisonRead,
+            ]
+            return ObservedFault(kind: kinds[f.kind] ?? .bug, location: f.where,
+                                 detail: f.detail.map { String(cString: $0) } ?? "")
+        }
+    }
+
+    public var traceEnabled: Bool = false {
+        didSet { hr_trace_enable(handle, traceEnabled) }
+    }
+
+    public var trace: [ObservedEvent] {
+        let n = hr_trace_length(handle)
+        guard n > 0, let p = hr_trace_events(handle) else { return [] }
+        let kinds: [UInt8: ObservedEvent.Kind] = [
+            UInt8(HR_EV_SET): .set, UInt8(HR_EV_CLEAR): .clear,
+            UInt8(HR_EV_TLBI_VA): .tlbiVA, UInt8(HR_EV_TLBI_ALL): .tlbiAll,
+            UInt8(HR_EV_TLBI_WALK): .tlbiWalk, UInt8(HR_EV_FREE): .free,
+            UInt8(HR_EV_ALLOC): .alloc, UInt8(HR_EV_ALTMAP_FREE): .altmapFree,
+            UInt8(HR_EV_WARN): .warn, UInt8(HR_EV_FAULT): .fault,
+        ]
+        return (0..<n).compactMap { i in
+            let e = p[i]
+            guard let k = kinds[e.kind] else { return nil }
+            return ObservedEvent(kind: k, level: Int(e.level), count: UInt64(e.count), a: e.a, b: e.b)
+        }
+    }
+
+    public var traceTruncated: Bool { hr_trace_truncated(handle) }
+
+    public func altmap(at start: UInt64) -> ObservedAltmap? {
+        var base: UInt64 = 0, reserve: UInt64 = 0, free: UInt64 = 0, align: UInt64 = 0, alloc: UInt64 = 0
+        guard hr_altmap_info(handle, start, &base, &reserve, &free, &align, &alloc) else { return nil }
+        return ObservedAltmap(start: start, basePfn: base, reserve: reserve, free: free, align: align, alloc: alloc)
+    }
+
+    public var freePages: UInt64 { hr_free_pages_count(handle) }
+
+    /// struct page flags and order of a pfn (see CShim/kernel/machine.h).
+    public func pageInfo(pfn: UInt64) -> (flags: UInt32, order: UInt32)? {
+        var f: UInt32 = 0, o: UInt32 = 0
+        return hr_page_info(handle, pfn, &f, &o) ? (f, o) : nil
+    }
+
+    // MARK: deliberate allocator misuse (tests of the fault detection)
+
+    public func debugAlloc(order: Int, zero: Bool = true, asTable level: Level? = nil) -> UInt64 {
+        hr_debug_alloc(handle, UInt32(order), zero, level != nil, Int32(level?.rawValue ?? 0))
+    }
+    public func debugFree(pfn: UInt64, order: Int) { hr_debug_free_pfn(handle, pfn, UInt32(order)) }
+    public func debugReadEntry(pa: UInt64) -> UInt64 { hr_debug_read_entry(handle, pa) }
+}

@@ -1,0 +1,51 @@
+import HotRemoveModel
+
+/// A scenario executed on one revision: the state after boot (and neighbour
+/// mappings) and one observation per step.
+public struct ScenarioRun: Sendable {
+    public var scenario: Scenario
+    public var revision: String
+    public var boot: ObservedState
+    public var steps: [StepObservation]
+}
+
+public enum ScenarioRunner {
+    /// Runs `scenario` on `revision`.  `onlyAdds` skips removals and offlines
+    /// (what `hotremove dump` shows).  `trace` records the ordered event trace.
+    /// `onStep` sees each observation with the live machine, e.g. to dump it.
+    public static func run(_ scenario: Scenario, revision: String, trace: Bool = true, onlyAdds: Bool = false,
+                           onStep: ((StepObservation, Machine) -> Void)? = nil) throws -> ScenarioRun {
+        let m = try Machine(revision: revision, scenario: scenario)
+        for (i, n) in scenario.neighbours.enumerated() {
+            do { try m.mapNeighbour(va: n.va, size: n.size) } catch {
+                throw HarnessError("neighbours[\(i)]: \(error)")
+            }
+        }
+        m.traceEnabled = trace
+        var before = m.snapshot()
+        let boot = before
+        var steps: [StepObservation] = []
+        for (i, s) in scenario.steps.enumerated() where !onlyAdds || s.op == .add {
+            m.resetRecorders()
+            if let n = s.failAllocation { m.failNthAllocation(n) }
+            let result: StepResult
+            switch s.op {
+            case .add:
+                result = m.add(start: s.start, size: s.size, kind: s.kind, altmap: s.altmap, failAddPages: s.failAddPages)
+            case .remove:
+                result = m.remove(start: s.start, size: s.size)
+            case .offline:
+                result = m.offline(start: s.start, size: s.size)
+            }
+            m.failNthAllocation(0)
+            let after = m.snapshot()
+            let altmaps = scenario.steps[0...i].compactMap { $0.altmap != nil ? m.altmap(at: $0.start) : nil }
+            let obs = StepObservation(index: i, result: result, counters: m.counters, warns: m.warns, faults: m.faults,
+                                      trace: trace ? m.trace : nil, before: before, after: after, altmaps: altmaps)
+            steps.append(obs)
+            onStep?(obs, m)
+            before = after
+        }
+        return ScenarioRun(scenario: scenario, revision: revision, boot: boot, steps: steps)
+    }
+}

@@ -1,1 +1,0 @@
-public enum HotRemoveHarnessVersion { public static let string = "0.1" }
