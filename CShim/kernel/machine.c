@@ -173,8 +173,6 @@ hr_machine *hr_machine_create(const hr_instance *inst, const hr_machine_config *
 	m->boot_start_pfn = cfg->boot_start >> g.page_shift;
 	m->boot_end_pfn = (cfg->boot_start + cfg->boot_size) >> g.page_shift;
 	m->memblock_top_pfn = m->boot_end_pfn;
-	for (unsigned long pfn = m->boot_start_pfn; pfn < m->boot_end_pfn; pfn++)
-		hr_pfn_to_page(m, pfn)->flags = HR_PG_managed;
 
 	/* boot: swapper_pg_dir, map_mem(), sparse_init(), memblock_free_all(), initcalls */
 	hr_cur_machine = m;

@@ -36,10 +36,8 @@ struct page {
 #define HR_PG_allocated	(1u << 1)	/* head of a block handed out by the allocator */
 #define HR_PG_tail	(1u << 2)	/* inside an allocated block, not its head */
 #define HR_PG_buddy	(1u << 3)	/* head of a free block in the buddy lists */
-#define HR_PG_freebody	(1u << 4)	/* inside a free block */
 #define HR_PG_table	(1u << 5)	/* installed as a page-table page by a populate helper */
 #define HR_PG_poisoned	(1u << 6)	/* freed table page, filled with HR_POISON */
-#define HR_PG_managed	(1u << 7)	/* belongs to boot memory (allocator range) */
 #define HR_PG_everalloc	(1u << 8)	/* was handed out at least once */
 
 #define HR_POISON 0x6b6b6b6b6b6b6b6bULL	/* POISON_FREE, like slab's */
@@ -129,6 +127,7 @@ struct hr_machine {
 	uint32_t free_head[HR_MAX_ORDER];
 	unsigned long free_count[HR_MAX_ORDER];
 	unsigned max_order;
+	uint64_t live_table_pages;	/* pages flagged as tables and not freed */
 	long fail_nth_alloc;		/* 0: off; N: the Nth allocation from now fails */
 	bool fail_add_pages;
 

@@ -83,13 +83,10 @@ static void free_one(struct hr_machine *m, unsigned long pfn, unsigned order)
 		if (!(bp->flags & HR_PG_buddy) || bp->order != order)
 			break;
 		list_del(m, buddy, order);
-		bp->flags |= HR_PG_freebody;
 		rel &= ~(1UL << order);
 		order++;
 	}
 	pfn = m->boot_start_pfn + rel;
-	hr_pfn_to_page(m, pfn)->flags &= ~HR_PG_freebody;
-	mark_block(m, pfn, order, HR_PG_freebody, 0);
 	list_add(m, pfn, order);
 }
 
@@ -99,13 +96,25 @@ void hr_allocator_init(struct hr_machine *m)
 		m->free_head[o] = NIL;
 		m->free_count[o] = 0;
 	}
-	/* memblock_free_all(): every boot page memblock did not reserve */
-	for (unsigned long pfn = m->boot_start_pfn; pfn < m->boot_end_pfn; pfn++) {
-		struct page *p = hr_pfn_to_page(m, pfn);
+	/*
+	 * memblock_free_all(): every boot page memblock did not reserve.  memblock
+	 * allocated top-down, so below memblock_top_pfn nothing is reserved and whole
+	 * MAX_ORDER blocks go to the free lists without touching their pages.
+	 */
+	unsigned long pfn = m->boot_start_pfn, top = m->memblock_top_pfn;
+	unsigned long big = 1UL << (m->max_order - 1);
 
-		if (!(p->flags & HR_PG_reserved))
-			free_one(m, pfn, 0);
+	while (pfn < top) {
+		if (((pfn - m->boot_start_pfn) & (big - 1)) == 0 && pfn + big <= top) {
+			free_one(m, pfn, m->max_order - 1);
+			pfn += big;
+		} else {
+			free_one(m, pfn++, 0);
+		}
 	}
+	for (; pfn < m->boot_end_pfn; pfn++)
+		if (!(hr_pfn_to_page(m, pfn)->flags & HR_PG_reserved))
+			free_one(m, pfn, 0);
 }
 
 static bool should_fail(struct hr_machine *m)
@@ -139,12 +148,12 @@ struct page *hr_alloc_pages(unsigned order, bool zero)
 		free_one(m, pfn + (1UL << o), o);
 	}
 	p = hr_pfn_to_page(m, pfn);
-	p->flags = (p->flags & ~(HR_PG_freebody | HR_PG_table | HR_PG_poisoned)) |
+	p->flags = (p->flags & ~(HR_PG_table | HR_PG_poisoned)) |
 		   HR_PG_allocated | HR_PG_everalloc;
 	p->order = (uint8_t)order;
 	p->table_level = 0;
 	mark_block(m, pfn, order, HR_PG_tail | HR_PG_everalloc,
-		   HR_PG_freebody | HR_PG_table | HR_PG_poisoned);
+		   HR_PG_table | HR_PG_poisoned);
 	if (zero)
 		memset(host_of_pfn(m, pfn), 0, (size_t)1 << (m->geo.page_shift + order));
 	m->counters.data_allocated_by_order[order]++;
@@ -181,6 +190,8 @@ void hr_note_table(uint64_t table_pa, int level)
 
 	if (!hr_pfn_in_memmap(m, pfn))
 		return;
+	if (!(hr_pfn_to_page(m, pfn)->flags & HR_PG_table))
+		m->live_table_pages++;
 	hr_pfn_to_page(m, pfn)->flags |= HR_PG_table;
 	hr_pfn_to_page(m, pfn)->table_level = (uint8_t)(level + 1);
 	m->counters.tables_allocated[level]++;
@@ -226,6 +237,7 @@ void hr_free_pages_pfn(unsigned long pfn, unsigned order)
 		int level = p->table_level ? p->table_level - 1 : HR_LEVEL_PTE;
 
 		m->counters.tables_freed[level]++;
+		m->live_table_pages--;
 		memset(host_of_pfn(m, pfn), 0x6b, (size_t)1 << m->geo.page_shift);
 	} else {
 		m->counters.data_freed_by_order[order]++;

@@ -127,23 +127,32 @@ int hr_snapshot_take(hr_machine *m, hr_snapshot *out)
 	/* the PGD indexes VA[VA_BITS-1:PGDIR_SHIFT] of the kernel half */
 	walk_table(&w, 0, pgd_pa, m->geo.page_offset);
 
-	out->leaked_pfns = calloc(MAX_LEAKS_LISTED, sizeof(uint64_t));
-	for (unsigned long pfn = m->boot_start_pfn; pfn < m->boot_end_pfn; pfn++) {
-		struct page *p = hr_pfn_to_page(m, pfn);
+	/*
+	 * Leaks: table pages the allocator still holds (live_table_pages) that the
+	 * walk did not reach.  Only when the counts differ are pages scanned to
+	 * name them.
+	 */
+	uint64_t reached = 0;
+	for (size_t i = 0; i < out->nr_tables; i++) {
+		struct page *p = hr_pfn_to_page(m, out->tables[i].pa >> m->geo.page_shift);
 
-		if (p->flags & HR_PG_seen) {
-			p->flags &= ~HR_PG_seen;
-			if (p->flags & HR_PG_table)
-				out->allocated_table_pages++;
-			continue;
-		}
-		if ((p->flags & HR_PG_table) && (p->flags & (HR_PG_allocated | HR_PG_reserved))) {
-			out->allocated_table_pages++;
-			if (out->leaked_pfns && out->nr_leaked_listed < MAX_LEAKS_LISTED)
+		if (p->flags & HR_PG_table)
+			reached++;
+	}
+	out->allocated_table_pages = m->live_table_pages;
+	out->leaked_pfns = calloc(MAX_LEAKS_LISTED, sizeof(uint64_t));
+	if (m->live_table_pages > reached) {
+		out->unreachable_table_pages = m->live_table_pages - reached;
+		for (unsigned long pfn = m->boot_start_pfn; pfn < m->boot_end_pfn; pfn++) {
+			struct page *p = hr_pfn_to_page(m, pfn);
+
+			if ((p->flags & HR_PG_table) && !(p->flags & HR_PG_seen) &&
+			    out->leaked_pfns && out->nr_leaked_listed < MAX_LEAKS_LISTED)
 				out->leaked_pfns[out->nr_leaked_listed++] = pfn;
-			out->unreachable_table_pages++;
 		}
 	}
+	for (size_t i = 0; i < out->nr_tables; i++)
+		hr_pfn_to_page(m, out->tables[i].pa >> m->geo.page_shift)->flags &= ~HR_PG_seen;
 	/* tables outside boot memory (never, unless a revision is broken) */
 	return w.oom ? -12 : 0;
 }

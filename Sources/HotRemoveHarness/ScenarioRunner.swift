@@ -13,6 +13,7 @@ public enum ScenarioRunner {
     /// Runs `scenario` on `revision`.  `onlyAdds` skips removals and offlines
     /// (what `hotremove dump` shows).  `trace` records the ordered event trace.
     /// `onStep` sees each observation with the live machine, e.g. to dump it.
+    /// A step the harness rejects (unaligned, overlapping, not present...) throws, naming the step.
     public static func run(_ scenario: Scenario, revision: String, trace: Bool = true, onlyAdds: Bool = false,
                            onStep: ((StepObservation, Machine) -> Void)? = nil) throws -> ScenarioRun {
         let m = try Machine(revision: revision, scenario: scenario)
@@ -38,6 +39,9 @@ public enum ScenarioRunner {
                 result = m.offline(start: s.start, size: s.size)
             }
             m.failNthAllocation(0)
+            if case .invalid(let why) = result {
+                throw HarnessError("steps[\(i)]: \(why)")
+            }
             let after = m.snapshot()
             let altmaps = scenario.steps[0...i].compactMap { $0.altmap != nil ? m.altmap(at: $0.start) : nil }
             let obs = StepObservation(index: i, result: result, counters: m.counters, warns: m.warns, faults: m.faults,

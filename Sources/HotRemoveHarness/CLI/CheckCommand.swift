@@ -1,0 +1,118 @@
+import Foundation
+import HotRemoveModel
+
+enum CheckCommand {
+    static func check(_ args: [String], _ c: Console) throws -> Int32 {
+        let a = try Arguments(args, valued: ["revision"], flags: ["json", "no-trace"])
+        guard !a.positional.isEmpty else { throw CommandError(.usage, "check takes one or more scenario files") }
+        let revs = try CLI.revisionNames(a.options["revision"])
+        let scenarios = try a.positional.map { try CLI.loadScenario($0) }
+        var results: [CheckResult] = []
+        for sc in scenarios {
+            for rev in revs {
+                let run = try CLI.runScenario(sc, revision: rev, trace: !a.flags.contains("no-trace"))
+                let r = Checker.check(run)
+                results.append(r)
+                if !a.flags.contains("json") { c.out(text(r)) }
+            }
+        }
+        if a.flags.contains("json") {
+            struct J: Codable { let scenario, revision, geometry: String; let steps: Int; let findings: [Finding] }
+            c.out(JSONOutput.encode(results.map { J(scenario: $0.scenario, revision: $0.revision, geometry: $0.geometry,
+                                                   steps: $0.stepsChecked, findings: $0.findings) }) + "\n")
+        }
+        return results.contains { $0.contractMismatches > 0 } ? ExitCode.contractMismatch.rawValue : 0
+    }
+
+    static func text(_ r: CheckResult) -> String {
+        let verdict = r.contractMismatches > 0 ? "CONTRACT MISMATCH"
+            : r.findings.isEmpty ? "conforms, no findings" : "conforms; findings"
+        var s = "\(r.scenario) on \(r.revision) (\(r.geometry)): \(verdict) — \(r.stepsChecked) steps, "
+        s += "\(r.contractMismatches) contract mismatches, \(r.invariantViolations) invariant violations, \(r.faults) faults\n"
+        for f in r.findings.prefix(40) { s += "  \(f.line)\n" }
+        if r.findings.count > 40 { s += "  ... \(r.findings.count - 40) more\n" }
+        return s
+    }
+
+    // MARK: diff
+
+    struct Row: Codable {
+        var metric: String
+        var values: [String]
+        var differs: Bool
+    }
+    struct StepDiff: Codable {
+        var step: Int
+        var operation: String
+        var rows: [Row]
+    }
+
+    static func diff(_ args: [String], _ c: Console) throws -> Int32 {
+        let a = try Arguments(args, valued: ["revisions", "revision"], flags: ["json"])
+        guard !a.positional.isEmpty else { throw CommandError(.usage, "diff takes one or more scenario files") }
+        let revs = try CLI.revisionNames(a.options["revisions"] ?? a.options["revision"] ?? "v6,final")
+        guard revs.count >= 2 else { throw CommandError(.usage, "diff needs at least two revisions (--revisions v6,final)") }
+        var all: [String: [StepDiff]] = [:]
+        var mismatch = false
+        for path in a.positional {
+            let sc = try CLI.loadScenario(path)
+            let checks = try revs.map { rev -> CheckResult in
+                Checker.check(try CLI.runScenario(sc, revision: rev))
+            }
+            let runs = try revs.map { try CLI.runScenario(sc, revision: $0) }
+            mismatch = mismatch || checks.contains { $0.contractMismatches > 0 }
+            var diffs: [StepDiff] = []
+            for (i, step) in sc.steps.enumerated() {
+                let obs = runs.map { $0.steps.first { $0.index == i } }
+                func row(_ name: String, _ f: (StepObservation) -> String) -> Row {
+                    let v = obs.map { $0.map(f) ?? "-" }
+                    return Row(metric: name, values: v, differs: Set(v).count > 1)
+                }
+                let rows = [
+                    row("result") { CLI.result($0.result) },
+                    row("entries cleared") { "\($0.counters.clears.reduce(0, +))" },
+                    row("table pages freed") { o in Level.allCases.filter { o.counters.tablesFreed[$0.rawValue] > 0 }
+                        .map { "\($0) \(o.counters.tablesFreed[$0.rawValue])" }.joined(separator: " ").nonEmpty },
+                    row("data pages freed") { o in o.counters.dataFreedByOrder.enumerated().filter { $0.element > 0 }
+                        .map { "o\($0.offset):\($0.element)" }.joined(separator: " ").nonEmpty },
+                    row("altmap returned") { "\($0.counters.altmapPagesFreed)" },
+                    row("TLBI va/all/walk") { "\($0.counters.tlbiVA)/\($0.counters.tlbiAll)/\($0.counters.tlbiWalk)" },
+                    row("WARNs") { "\($0.counters.warns)" },
+                    row("faults") { "\($0.counters.faults)" },
+                    row("leaked tables") { "\($0.after.unreachableTablePages)" },
+                    Row(metric: "findings", values: checks.map { r in "\(r.findings.filter { $0.step == i }.count)" },
+                        differs: Set(checks.map { r in r.findings.filter { $0.step == i }.count }).count > 1),
+                ]
+                diffs.append(StepDiff(step: i, operation: "\(step.op.rawValue) [\(Quantity.hex(step.start)), +\(Quantity.human(step.size)))", rows: rows))
+            }
+            all[sc.name] = diffs
+            if !a.flags.contains("json") { c.out(render(sc.name, revs, diffs)) }
+        }
+        if a.flags.contains("json") {
+            struct J: Codable { let revisions: [String]; let scenarios: [String: [StepDiff]] }
+            c.out(JSONOutput.encode(J(revisions: revs, scenarios: all)) + "\n")
+        }
+        return mismatch ? ExitCode.contractMismatch.rawValue : 0
+    }
+
+    static func render(_ name: String, _ revs: [String], _ diffs: [StepDiff]) -> String {
+        let w = 20
+        func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count) }
+        var s = "== \(name): \(revs.joined(separator: " vs "))\n"
+        var summary: [String] = []
+        for d in diffs {
+            s += "step \(d.step): \(d.operation)\n"
+            s += "  " + pad("", 19) + revs.map { pad($0, w) }.joined() + "\n"
+            for r in d.rows {
+                s += "  " + pad(r.metric, 19) + r.values.map { pad($0, w) }.joined() + (r.differs ? "  *" : "") + "\n"
+                if r.differs { summary.append("step \(d.step) \(r.metric)") }
+            }
+        }
+        s += summary.isEmpty ? "no differences\n" : "differences: \(summary.joined(separator: "; "))\n"
+        return s
+    }
+}
+
+extension String {
+    var nonEmpty: String { isEmpty ? "0" : self }
+}

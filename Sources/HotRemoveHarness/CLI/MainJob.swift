@@ -1,0 +1,90 @@
+import Foundation
+import HotRemoveModel
+
+/// `hotremove` with no command: the curated scenarios and a short seeded campaign on every
+/// revision and geometry, with a summary table.  Exit 0 when every revision conforms to its
+/// contract (findings are reported, they are the point); 1 on any contract mismatch.
+enum MainJob {
+    static func run(_ args: [String], _ c: Console) throws -> Int32 {
+        let a = try Arguments(args, valued: ["seed", "count", "jobs", "out"], flags: ["quick", "json"])
+        let seed = UInt64(a.options["seed"] ?? "1") ?? 1
+        let count = try a.int("count", default: a.flags.contains("quick") ? 60 : 600, range: 0...1_000_000)
+        let jobs = try a.int("jobs", default: ProcessInfo.processInfo.activeProcessorCount, range: 1...256)
+        let revs = Registry.revisions.map(\.name)
+        Interrupts.install()
+
+        // curated scenarios, every geometry, every revision
+        let curated = CuratedScenarios.all
+        c.err("hotremove: \(curated.count) curated scenarios x \(revs.count) revisions\n")
+        let curatedResults = Locked([CheckResult?](repeating: nil, count: curated.count * revs.count))
+        let next = Locked(0)
+        DispatchQueue.concurrentPerform(iterations: jobs) { _ in
+            while true {
+                let i = next.with { n -> Int in let i = n; n += 1; return i }
+                guard i < curated.count * revs.count else { return }
+                let r = try? Checker.check(curated[i / revs.count], revision: revs[i % revs.count])
+                curatedResults.with { $0[i] = r }
+            }
+        }
+        var sums = revs.map { CampaignReport.RevisionSummary(revision: $0, scenarios: 0, stepsChecked: 0, contractMismatches: 0,
+                                                             invariantViolations: 0, faults: 0, crashes: 0, harnessErrors: 0) }
+        var curatedFindings: [String] = []
+        for (i, r) in curatedResults.with({ $0 }).enumerated() {
+            let k = i % revs.count
+            guard let r else { sums[k].harnessErrors += 1; continue }
+            sums[k].scenarios += 1
+            sums[k].stepsChecked += r.stepsChecked
+            sums[k].contractMismatches += r.contractMismatches
+            sums[k].invariantViolations += r.invariantViolations
+            sums[k].faults += r.faults
+            for f in r.findings where f.classification == .contractMismatch { curatedFindings.append("\(r.scenario) on \(r.revision): \(f.line)") }
+        }
+
+        // a short seeded campaign
+        c.err("hotremove: campaign seed \(seed), \(count) scenarios\n")
+        let report = count > 0
+            ? Campaign.run(CampaignOptions(seed: seed, count: count, revisions: revs, jobs: jobs, outDir: a.options["out"],
+                                           shrink: a.options["out"] != nil, progress: { c.err($0) }), stop: Interrupts.requested)
+            : CampaignReport(seed: seed, count: 0, completed: 0, interrupted: false, revisions: [], findings: [])
+        for (k, s) in report.revisions.enumerated() {
+            sums[k].scenarios += s.scenarios
+            sums[k].stepsChecked += s.stepsChecked
+            sums[k].contractMismatches += s.contractMismatches
+            sums[k].invariantViolations += s.invariantViolations
+            sums[k].faults += s.faults
+            sums[k].crashes += s.crashes
+            sums[k].harnessErrors += s.harnessErrors
+        }
+        let total = CampaignReport(seed: seed, count: report.count, completed: report.completed, interrupted: report.interrupted,
+                                   revisions: sums, findings: report.findings)
+        if a.flags.contains("json") {
+            c.out(JSONOutput.encode(total) + "\n")
+        } else {
+            c.out(summary(total, title: "curated scenarios (\(curated.count)) + campaign seed \(seed) (\(report.completed) scenarios)"))
+            for l in curatedFindings.prefix(20) { c.out("  curated: \(l)\n") }
+        }
+        if report.interrupted { return ExitCode.interrupted.rawValue }
+        return sums.contains { $0.contractMismatches > 0 || $0.harnessErrors > 0 } ? ExitCode.contractMismatch.rawValue : 0
+    }
+
+    static func summary(_ r: CampaignReport, title: String) -> String {
+        func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : String(repeating: " ", count: n - s.count) + s }
+        var s = "\(title)\n"
+        s += "revision   scenarios     steps  contract-mismatches  invariant-violations   faults  crashes  errors\n"
+        for v in r.revisions {
+            s += v.revision.padding(toLength: 9, withPad: " ", startingAt: 0) + pad("\(v.scenarios)", 11) + pad("\(v.stepsChecked)", 10)
+            s += pad("\(v.contractMismatches)", 21) + pad("\(v.invariantViolations)", 22) + pad("\(v.faults)", 9)
+            s += pad("\(v.crashes)", 9) + pad("\(v.harnessErrors)", 8) + "\n"
+        }
+        if !r.findings.isEmpty {
+            s += "findings (one line per revision and rule; scenarios affected; example):\n"
+            for f in r.findings {
+                s += "  \(f.revision) \(f.classification) \(f.rule): \(f.scenarios) scenarios, first \(f.firstScenario)\n"
+                s += "      \(f.example)\n"
+                if let p = f.reproducer { s += "      reproducer: \(p)\n" }
+            }
+        }
+        if r.interrupted { s += "interrupted: \(r.completed) of \(r.count) scenarios done\n" }
+        return s
+    }
+}

@@ -1,0 +1,48 @@
+import HotRemoveModel
+
+/// One scenario on one revision, checked step by step against the model.
+public struct CheckResult: Sendable {
+    public var scenario: String
+    public var revision: String
+    public var geometry: String
+    public var stepsChecked: Int
+    public var findings: [Finding]
+    /// set when the revision's code crashed or hung (crash isolation)
+    public var crash: String?
+
+    public var contractMismatches: Int { findings.filter { $0.classification == .contractMismatch }.count }
+    public var invariantViolations: Int { findings.filter { $0.classification == .invariantViolation }.count }
+    public var faults: Int { findings.filter { $0.classification == .fault }.count }
+}
+
+public enum Checker {
+    /// Runs `scenario` on `revision` and compares every step with the model's prediction and the invariants.
+    public static func check(_ scenario: Scenario, revision: String, trace: Bool = true) throws -> CheckResult {
+        let run = try ScenarioRunner.run(scenario, revision: revision, trace: trace)
+        return check(run)
+    }
+
+    public static func check(_ run: ScenarioRun) -> CheckResult {
+        let model = ReferenceModel(scenario: run.scenario, revision: run.revision)
+        var findings = model.checkBoot(run.boot)
+        for obs in run.steps {
+            findings += model.check(step: obs.index, obs)
+        }
+        return CheckResult(scenario: run.scenario.name, revision: run.revision, geometry: run.scenario.geometry.name,
+                           stepsChecked: run.steps.count, findings: findings, crash: nil)
+    }
+}
+
+extension Finding {
+    /// One line in kernel terms.
+    public var line: String {
+        var s = "[\(classification.rawValue)] "
+        s += step < 0 ? "boot" : "step \(step)"
+        s += " \(rule)"
+        if let level { s += " \(level)" }
+        if let va { s += " @\(Quantity.hex(va))" }
+        s += ": \(message)"
+        if !expected.isEmpty || !found.isEmpty { s += " (expected \(expected), found \(found))" }
+        return s
+    }
+}
