@@ -16,7 +16,7 @@ let package = Package(
         .target(
             name: "CShim",
             path: ".",
-            exclude: ["CShim/instances/generate.sh", "CShim/mmu", "CShim/kshim"],
+            exclude: ["CShim/instances/generate.sh", "CShim/mmu", "CShim/kshim", "CShim/mutants"],
             sources: ["CShim/kernel", "CShim/instances"],
             publicHeadersPath: "include",
             cSettings: [

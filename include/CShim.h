@@ -208,6 +208,12 @@ typedef struct hr_snapshot {
 int hr_snapshot_take(hr_machine *m, hr_snapshot *out);
 void hr_snapshot_free(hr_snapshot *s);
 
+/* crash and hang reporting (crash_guard.c): on a fatal signal or when the
+ * alarm fires, write "CRASH|HANG <context> <signal>" to fd and _exit(code) */
+void hr_crash_guard_install(int fd, int code);
+void hr_crash_context_set(const char *text);
+void hr_crash_alarm(unsigned seconds);
+
 #ifdef __cplusplus
 }
 #endif

@@ -11,10 +11,21 @@ public struct CampaignOptions: Sendable {
     public var outDir: String?
     public var shrink: Bool
     public var progress: (@Sendable (String) -> Void)?
+    /// run the revisions' code in worker processes (crash and hang isolation)
+    public var isolate: Bool
+    /// per (scenario, revision) time limit in isolated runs, seconds
+    public var timeout: UInt32
     public init(seed: UInt64, count: Int, revisions: [String], jobs: Int = ProcessInfo.processInfo.activeProcessorCount,
-                outDir: String? = nil, shrink: Bool = true, progress: (@Sendable (String) -> Void)? = nil) {
+                outDir: String? = nil, shrink: Bool = true, isolate: Bool = true, timeout: UInt32 = 20,
+                progress: (@Sendable (String) -> Void)? = nil) {
         self.seed = seed; self.count = count; self.revisions = revisions; self.jobs = max(1, jobs)
         self.outDir = outDir; self.shrink = shrink; self.progress = progress
+        self.isolate = isolate; self.timeout = timeout
+    }
+    /// geometries every chosen revision is compiled for (mutants: three)
+    public var geometries: [Geometry] {
+        revisions.allSatisfy { name in Registry.revisions.contains { $0.name == name } }
+            ? Geometry.all : Registry.mutantGeometries.compactMap { Geometry(name: $0) }
     }
 }
 
@@ -62,7 +73,7 @@ public enum Campaign {
 
     /// Checks scenario `index` of the campaign on every revision.
     static func runCase(_ o: CampaignOptions, _ index: Int) -> CaseResult {
-        let sc = ScenarioGenerator.generate(seed: o.seed, index: index)
+        let sc = ScenarioGenerator.generate(seed: o.seed, index: index, geometries: o.geometries)
         var results: [CheckResult?] = []
         var errors: [String?] = []
         for rev in o.revisions {
@@ -78,33 +89,110 @@ public enum Campaign {
     }
 
     public static func run(_ o: CampaignOptions, stop: @escaping @Sendable () -> Bool = { false }) -> CampaignReport {
-        let results = Locked([CaseResult?](repeating: nil, count: o.count))
-        let next = Locked(0)
+        let nrev = o.revisions.count
+        let pairs = o.count * nrev
+        let outcomes = Locked([Isolation.Outcome?](repeating: nil, count: pairs))
         let done = Locked(0)
         let start = Date()
         let lastProgress = Locked(Date())
-        DispatchQueue.concurrentPerform(iterations: o.jobs) { _ in
-            while !stop() {
-                let i = next.with { n -> Int in let i = n; n += 1; return i }
-                guard i < o.count else { return }
-                let r = runCase(o, i)
-                results.with { $0[i] = r }
-                let d = done.with { $0 += 1; return $0 }
-                if let p = o.progress {
-                    let now = Date()
-                    let due = lastProgress.with { last -> Bool in
-                        guard now.timeIntervalSince(last) >= 1 || d == o.count else { return false }
-                        last = now
-                        return true
-                    }
-                    if due {
-                        let rate = Double(d) / max(now.timeIntervalSince(start), 1e-3)
-                        p("fuzz: \(d)/\(o.count) scenarios (\(Int(rate))/s), seed \(o.seed)\n")
+        let deliver: @Sendable (Int, Isolation.Outcome) -> Void = { p, out in
+            outcomes.with { $0[p] = out }
+            let d = done.with { $0 += 1; return $0 }
+            guard let report = o.progress else { return }
+            let now = Date()
+            let due = lastProgress.with { last -> Bool in
+                guard now.timeIntervalSince(last) >= 1 || d == pairs else { return false }
+                last = now
+                return true
+            }
+            if due {
+                let rate = Double(d / nrev) / max(now.timeIntervalSince(start), 1e-3)
+                report("fuzz: \(d / nrev)/\(o.count) scenarios (\(Int(rate))/s), seed \(o.seed)\n")
+            }
+        }
+        let next = Locked(0)
+        if o.isolate, let exe = Isolation.executable {
+            let chunk = max(8, min(256, pairs / (o.jobs * 4) + 1))
+            DispatchQueue.concurrentPerform(iterations: o.jobs) { _ in
+                while !stop() {
+                    let from = next.with { n -> Int in let f = n; n += chunk; return f }
+                    guard from < pairs else { return }
+                    Isolation.runChunk(executable: exe, seed: o.seed, revisions: o.revisions, geometries: o.geometries,
+                                       from: from, to: min(pairs, from + chunk), timeout: o.timeout, stop: stop, deliver: deliver)
+                }
+            }
+        } else {
+            DispatchQueue.concurrentPerform(iterations: o.jobs) { _ in
+                while !stop() {
+                    let p = next.with { n -> Int in let i = n; n += 1; return i }
+                    guard p < pairs else { return }
+                    let sc = ScenarioGenerator.generate(seed: o.seed, index: p / nrev, geometries: o.geometries)
+                    do { deliver(p, .result(try Checker.check(sc, revision: o.revisions[p % nrev]))) } catch {
+                        deliver(p, .error("\(error)"))
                     }
                 }
             }
         }
-        return report(o, results.with { $0 })
+        let all = outcomes.with { $0 }
+        var results = [CaseResult?](repeating: nil, count: o.count)
+        for i in 0..<o.count {
+            let mine = all[(i * nrev)..<((i + 1) * nrev)]
+            guard mine.allSatisfy({ $0 != nil }) else { continue }
+            var rs: [CheckResult?] = [], es: [String?] = []
+            for (k, out) in mine.enumerated() {
+                switch out! {
+                case .result(let r): rs.append(r); es.append(nil)
+                case .error(let e): rs.append(nil); es.append(e)
+                case .crash(let why):
+                    let sc = ScenarioGenerator.generate(seed: o.seed, index: i, geometries: o.geometries)
+                    let hang = why.hasPrefix("HANG")
+                    let stepNo = why.range(of: #"step (\d+)"#, options: .regularExpression)
+                        .flatMap { Int(why[$0].dropFirst(5)) } ?? -1
+                    let f = Finding(step: stepNo, classification: .fault, rule: hang ? "hang" : "crash", level: nil, va: nil,
+                                    expected: hang ? "the step finishes within \(o.timeout) s" : "no fatal signal",
+                                    found: why, message: "\(o.revisions[k]) \(hang ? "hung" : "crashed"): \(why)")
+                    rs.append(CheckResult(scenario: sc.name, revision: o.revisions[k], geometry: sc.geometry.name,
+                                          stepsChecked: 0, findings: [f], crash: why))
+                    es.append(nil)
+                }
+            }
+            results[i] = CaseResult(perRevision: rs, errors: es)
+        }
+        return report(o, results)
+    }
+
+    /// Shrinks scenario `index` while the finding stays and writes it to `path`.  With isolation the shrinking
+    /// runs in a worker process (a candidate may crash); if that worker dies, the unshrunk scenario is written.
+    static func writeReproducer(_ o: CampaignOptions, index: Int, revision: String, classification: String,
+                                rule: String, to path: String) -> String? {
+        let sc = ScenarioGenerator.generate(seed: o.seed, index: index, geometries: o.geometries)
+        var repro = sc
+        let crashLike = rule == "crash" || rule == "hang"
+        if !crashLike, o.isolate, let exe = Isolation.executable {
+            let proc = Process()
+            proc.executableURL = URL(fileURLWithPath: exe)
+            proc.arguments = ["__shrink", "--seed", "\(o.seed)", "--index", "\(index)", "--revision", revision,
+                              "--geometries", o.geometries.map(\.name).joined(separator: ","),
+                              "--class", classification, "--rule", rule, "--out", path]
+            proc.standardOutput = FileHandle.nullDevice
+            proc.standardError = FileHandle.nullDevice
+            if (try? proc.run()) != nil {
+                proc.waitUntilExit()
+                if proc.terminationReason == .exit && proc.terminationStatus == 0 { return path }
+            }
+        } else if !crashLike {
+            repro = shrinkInProcess(sc, revision: revision, classification: classification, rule: rule)
+        }
+        repro.description = "reproducer: \(classification) \(rule) on \(revision); from seed \(o.seed) index \(index)"
+            + (crashLike ? " (not shrunk: the revision crashes)" : "")
+        return (try? AtomicFile.write(repro.jsonData(), to: path)) != nil ? path : nil
+    }
+
+    static func shrinkInProcess(_ sc: Scenario, revision: String, classification: String, rule: String) -> Scenario {
+        Shrinker.shrink(sc) { candidate in
+            guard let c = try? Checker.check(candidate, revision: revision) else { return false }
+            return c.findings.contains { $0.rule == rule && $0.classification.rawValue == classification }
+        }
     }
 
     static func report(_ o: CampaignOptions, _ results: [CaseResult?]) -> CampaignReport {
@@ -145,16 +233,9 @@ public enum Campaign {
             let g = groups[key]!
             var path: String?
             if o.shrink, let dir = o.outDir {
-                let sc = ScenarioGenerator.generate(seed: o.seed, index: g.first)
-                let small = Shrinker.shrink(sc) { candidate in
-                    guard let c = try? Checker.check(candidate, revision: key.rev) else { return false }
-                    return c.findings.contains { $0.rule == key.rule && $0.classification.rawValue == key.cls }
-                }
-                var repro = small
-                repro.description = "reproducer: \(key.cls) \(key.rule) on \(key.rev); from seed \(o.seed) index \(g.first)"
                 let safeRule = key.rule.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." ? $0 : "_" }
                 let p = URL(fileURLWithPath: dir).appendingPathComponent("\(key.rev)-\(String(safeRule)).json").path
-                if (try? AtomicFile.write(repro.jsonData(), to: p)) != nil { path = p }
+                path = writeReproducer(o, index: g.first, revision: key.rev, classification: key.cls, rule: key.rule, to: p)
             }
             findings.append(.init(revision: key.rev, classification: key.cls, rule: key.rule, scenarios: g.count,
                                   firstScenario: "fuzz-\(o.seed)-\(g.first)", example: g.example, reproducer: path))

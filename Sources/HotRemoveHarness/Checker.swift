@@ -1,7 +1,7 @@
 import HotRemoveModel
 
 /// One scenario on one revision, checked step by step against the model.
-public struct CheckResult: Sendable {
+public struct CheckResult: Sendable, Codable {
     public var scenario: String
     public var revision: String
     public var geometry: String
@@ -23,7 +23,8 @@ public enum Checker {
     }
 
     public static func check(_ run: ScenarioRun) -> CheckResult {
-        let model = ReferenceModel(scenario: run.scenario, revision: run.revision)
+        let contract = Registry.revision(named: run.revision)?.contract ?? run.revision
+        let model = ReferenceModel(scenario: run.scenario, revision: contract)
         var findings = model.checkBoot(run.boot)
         for obs in run.steps {
             findings += model.check(step: obs.index, obs)

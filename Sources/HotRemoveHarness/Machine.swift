@@ -181,18 +181,27 @@ public final class Machine {
     public var trace: [ObservedEvent] {
         let n = hr_trace_length(handle)
         guard n > 0, let p = hr_trace_events(handle) else { return [] }
-        let kinds: [UInt8: ObservedEvent.Kind] = [
-            UInt8(HR_EV_SET): .set, UInt8(HR_EV_CLEAR): .clear,
-            UInt8(HR_EV_TLBI_VA): .tlbiVA, UInt8(HR_EV_TLBI_ALL): .tlbiAll,
-            UInt8(HR_EV_TLBI_WALK): .tlbiWalk, UInt8(HR_EV_FREE): .free,
-            UInt8(HR_EV_ALLOC): .alloc, UInt8(HR_EV_ALTMAP_FREE): .altmapFree,
-            UInt8(HR_EV_WARN): .warn, UInt8(HR_EV_FAULT): .fault,
-        ]
-        return (0..<n).compactMap { i in
+        var out: [ObservedEvent] = []
+        out.reserveCapacity(n)
+        for i in 0..<n {
             let e = p[i]
-            guard let k = kinds[e.kind] else { return nil }
-            return ObservedEvent(kind: k, level: Int(e.level), count: UInt64(e.count), a: e.a, b: e.b)
+            let k: ObservedEvent.Kind
+            switch Int(e.kind) {
+            case HR_EV_SET: k = .set
+            case HR_EV_CLEAR: k = .clear
+            case HR_EV_TLBI_VA: k = .tlbiVA
+            case HR_EV_TLBI_ALL: k = .tlbiAll
+            case HR_EV_TLBI_WALK: k = .tlbiWalk
+            case HR_EV_FREE: k = .free
+            case HR_EV_ALLOC: k = .alloc
+            case HR_EV_ALTMAP_FREE: k = .altmapFree
+            case HR_EV_WARN: k = .warn
+            case HR_EV_FAULT: k = .fault
+            default: continue
+            }
+            out.append(ObservedEvent(kind: k, level: Int(e.level), count: UInt64(e.count), a: e.a, b: e.b))
         }
+        return out
     }
 
     public var traceTruncated: Bool { hr_trace_truncated(handle) }

@@ -7,6 +7,12 @@ public struct RevisionInfo: Sendable, Equatable {
     public let name: String
     public let title: String
     public let provenance: String
+    /// the model contract it is checked against (its own, or "final" for a mutant of final)
+    public let contract: String
+
+    public init(name: String, title: String, provenance: String, contract: String? = nil) {
+        self.name = name; self.title = title; self.provenance = provenance; self.contract = contract ?? name
+    }
 }
 
 public enum Registry {
@@ -19,7 +25,32 @@ public enum Registry {
                      provenance: "Linux v5.9 (seed 002); final with struct vmem_altmap * and vmem_altmap_free()"),
     ]
 
-    public static func revision(named name: String) -> RevisionInfo? { revisions.first { $0.name == name } }
+    /// Deliberately broken variants of final (CShim/mutants), compiled for 4K/48, 16K/47 and 64K/42
+    /// only; for the mutation test of the checker and the crash isolation.  Not listed by `revisions`.
+    public static let mutants: [RevisionInfo] = [
+        ("skip_tlbi", "the pte unmap loop never flushes"),
+        ("tlbi_before_clear", "the TLBI comes before the pte is cleared"),
+        ("free_before_clear", "a PTE table is freed before its PMD entry is cleared"),
+        ("floor_unmasked", "the floor check uses the unaligned start"),
+        ("pmd_table_wrong_mask", "the PMD-table floor/ceiling check uses PMD_MASK"),
+        ("leaf_left_mapped", "a PMD block is left mapped"),
+        ("table_leaked", "an empty PTE table is unhooked but never freed"),
+        ("wrong_free_order", "backing is freed with the wrong order"),
+        ("no_walk_tlbi", "no walk-cache TLBI after unhooking a PMD table"),
+        ("free_nonempty", "a PTE table is freed without checking that it is empty"),
+        ("double_free", "a PTE table page is freed twice"),
+        ("no_backing_free", "vmemmap base pages are never freed"),
+        ("bug_on", "BUG_ON(1) in the free pass"),
+        ("crash", "a NULL dereference in the unmap pass"),
+        ("abort", "abort() in the unmap pass"),
+        ("hang", "an endless loop in the unmap pass"),
+    ].map { RevisionInfo(name: "mut_\($0.0)", title: $0.1, provenance: "test-only mutant of final (CShim/mutants)", contract: "final") }
+
+    public static let mutantGeometries = ["4K/48", "16K/47", "64K/42"]
+
+    public static func revision(named name: String) -> RevisionInfo? {
+        revisions.first { $0.name == name } ?? mutants.first { $0.name == name }
+    }
 
     /// The compiled instance of a revision for a geometry.
     static func instance(revision: String, geometry: Geometry) -> OpaquePointer? {

@@ -20,9 +20,9 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
 public enum ScenarioGenerator {
     static let G: UInt64 = 1 << 30, M: UInt64 = 1 << 20
 
-    public static func generate(seed: UInt64, index: Int) -> Scenario {
+    public static func generate(seed: UInt64, index: Int, geometries: [Geometry] = Geometry.all) -> Scenario {
         var rng = SplitMix64(seed: seed &* 0x2545_F491_4F6C_DD1D ^ UInt64(index) &* 0x9E37_79B9_7F4A_7C15)
-        let g = Geometry.all[Int(rng.next() % UInt64(Geometry.all.count))]
+        let g = geometries[Int(rng.next() % UInt64(geometries.count))]
         let modern = rng.next() % 3 == 0
         let sectionBits = modern ? (g.pageShift == 16 ? 29 : 27) : 30
         let section: UInt64 = 1 << UInt64(sectionBits)

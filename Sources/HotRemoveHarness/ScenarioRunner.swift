@@ -1,3 +1,4 @@
+import CShim
 import HotRemoveModel
 
 /// A scenario executed on one revision: the state after boot (and neighbour
@@ -27,6 +28,7 @@ public enum ScenarioRunner {
         let boot = before
         var steps: [StepObservation] = []
         for (i, s) in scenario.steps.enumerated() where !onlyAdds || s.op == .add {
+            hr_crash_context_set("\(scenario.name) \(revision) step \(i) \(s.op.rawValue) [\(Quantity.hex(s.start)),+\(Quantity.human(s.size)))")
             m.resetRecorders()
             if let n = s.failAllocation { m.failNthAllocation(n) }
             let result: StepResult

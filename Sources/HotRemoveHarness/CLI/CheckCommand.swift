@@ -3,6 +3,7 @@ import HotRemoveModel
 
 enum CheckCommand {
     static func check(_ args: [String], _ c: Console) throws -> Int32 {
+        CLI.installCrashGuard()
         let a = try Arguments(args, valued: ["revision"], flags: ["json", "no-trace"])
         guard !a.positional.isEmpty else { throw CommandError(.usage, "check takes one or more scenario files") }
         let revs = try CLI.revisionNames(a.options["revision"])
@@ -48,6 +49,7 @@ enum CheckCommand {
     }
 
     static func diff(_ args: [String], _ c: Console) throws -> Int32 {
+        CLI.installCrashGuard()
         let a = try Arguments(args, valued: ["revisions", "revision"], flags: ["json"])
         guard !a.positional.isEmpty else { throw CommandError(.usage, "diff takes one or more scenario files") }
         let revs = try CLI.revisionNames(a.options["revisions"] ?? a.options["revision"] ?? "v6,final")

@@ -1,3 +1,4 @@
+import CShim
 import Foundation
 import HotRemoveModel
 
@@ -39,6 +40,8 @@ public enum CLI {
             case "fuzz": return try FuzzCommand.run(rest, console)
             case "scenarios": return try scenarios(rest, console)
             case "bench": return try BenchCommand.run(rest, console)
+            case "__worker": return try WorkerCommand.run(rest, console)
+            case "__shrink": return try ShrinkCommand.run(rest, console)
             default:
                 if cmd.hasPrefix("--") { return try MainJob.run(args, console) }
                 throw CommandError(.usage, "unknown command \"\(cmd)\"\n\n\(usage)")
@@ -68,10 +71,24 @@ public enum CLI {
         guard let spec, spec != "all" else { return Registry.revisions.map(\.name) }
         let names = spec.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
         for n in names where Registry.revision(named: n) == nil {
-            throw CommandError(.usage, "unknown revision \"\(n)\"; one of \(Registry.revisions.map(\.name).joined(separator: ", ")) or all")
+            throw CommandError(.usage, "unknown revision \"\(n)\"; one of \(Registry.revisions.map(\.name).joined(separator: ", ")) or all (mutants: mut_*)")
         }
         guard !names.isEmpty else { throw CommandError(.usage, "no revision named") }
         return names
+    }
+
+    /// Single runs report a crash or hang of the code under test (signal, scenario, revision, step) on
+    /// standard error and exit with code 7, instead of dying silently.
+    nonisolated(unsafe) static var guardInstalled = false
+    /// set by the hotremove executable; tests running the CLI in-process leave it off
+    nonisolated(unsafe) public static var crashGuard = false
+    static func installCrashGuard(timeout: UInt32 = 600) {
+        guard crashGuard else { return }
+        if !guardInstalled {
+            hr_crash_guard_install(2, ExitCode.crashed.rawValue)
+            guardInstalled = true
+        }
+        hr_crash_alarm(timeout)
     }
 
     static func runScenario(_ sc: Scenario, revision: String, trace: Bool = true, onlyAdds: Bool = false,
@@ -107,6 +124,7 @@ public enum CLI {
     // MARK: dump
 
     static func dump(_ args: [String], _ c: Console) throws -> Int32 {
+        installCrashGuard()
         let a = try Arguments(args, valued: ["revision"], flags: ["json"])
         guard a.positional.count == 1 else { throw CommandError(.usage, "dump takes one scenario file") }
         let sc = try loadScenario(a.positional[0])
@@ -155,6 +173,7 @@ public enum CLI {
     // MARK: run
 
     static func run(_ args: [String], _ c: Console) throws -> Int32 {
+        installCrashGuard()
         let a = try Arguments(args, valued: ["revision"], flags: ["json", "dump", "no-trace"])
         guard a.positional.count == 1 else { throw CommandError(.usage, "run takes one scenario file") }
         let sc = try loadScenario(a.positional[0])

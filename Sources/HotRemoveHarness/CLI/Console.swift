@@ -28,6 +28,8 @@ public enum ExitCode: Int32, Sendable {
     case internalError = 5
     /// interrupted (SIGINT/SIGTERM); what was finished is saved
     case interrupted = 6
+    /// the revision under test crashed (fatal signal) or hung (time limit) in a single run
+    case crashed = 7
 }
 
 struct CommandError: Error {

@@ -3,7 +3,8 @@ import HotRemoveModel
 
 enum FuzzCommand {
     static func run(_ args: [String], _ c: Console) throws -> Int32 {
-        let a = try Arguments(args, valued: ["seed", "count", "revision", "jobs", "out", "report"], flags: ["json", "no-shrink"])
+        let a = try Arguments(args, valued: ["seed", "count", "revision", "jobs", "out", "report", "timeout"],
+                              flags: ["json", "no-shrink", "no-isolation"])
         guard a.positional.isEmpty else { throw CommandError(.usage, "fuzz takes no scenario files") }
         guard let seedText = a.options["seed"], let seed = UInt64(seedText) else {
             throw CommandError(.usage, "fuzz needs --seed S (a whole number)")
@@ -13,8 +14,11 @@ enum FuzzCommand {
         let revs = try CLI.revisionNames(a.options["revision"])
         let out = a.options["out"] ?? "fuzz-out"
         c.err("fuzz: seed \(seed), \(count) scenarios on \(revs.joined(separator: ",")), \(jobs) workers; reproducers in \(out)/\n")
+        let timeout = try a.int("timeout", default: 20, range: 1...3600)
+        Interrupts.install()
         let opts = CampaignOptions(seed: seed, count: count, revisions: revs, jobs: jobs, outDir: out,
-                                   shrink: !a.flags.contains("no-shrink"), progress: { c.err($0) })
+                                   shrink: !a.flags.contains("no-shrink"), isolate: !a.flags.contains("no-isolation"),
+                                   timeout: UInt32(timeout), progress: { c.err($0) })
         let report = Campaign.run(opts, stop: Interrupts.requested)
         let json = JSONOutput.encode(report) + "\n"
         if let path = a.options["report"] { try AtomicFile.write(Data(json.utf8), to: path) }
