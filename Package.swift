@@ -33,7 +33,8 @@ let package = Package(
                           path: "Sources/hotremove"),
         .testTarget(name: "HotRemoveModelTests", dependencies: ["HotRemoveModel"],
                     path: "Tests/HotRemoveModelTests"),
-        .testTarget(name: "HotRemoveHarnessTests", dependencies: ["HotRemoveHarness", "HotRemoveModel", "CShim"],
+        // depends on the tool too: campaign tests run it as their crash-isolating worker
+        .testTarget(name: "HotRemoveHarnessTests", dependencies: ["HotRemoveHarness", "HotRemoveModel", "CShim", "hotremove"],
                     path: "Tests/HotRemoveHarnessTests"),
     ]
 )

@@ -158,7 +158,7 @@ public enum Campaign {
             }
             results[i] = CaseResult(perRevision: rs, errors: es)
         }
-        return report(o, results)
+        return report(o, results, quick: stop())
     }
 
     /// Shrinks scenario `index` while the finding stays and writes it to `path`.  With isolation the shrinking
@@ -168,7 +168,8 @@ public enum Campaign {
         let sc = ScenarioGenerator.generate(seed: o.seed, index: index, geometries: o.geometries)
         var repro = sc
         let crashLike = rule == "crash" || rule == "hang"
-        if !crashLike, o.isolate, let exe = Isolation.executable {
+        let shrink = o.shrink
+        if shrink, !crashLike, o.isolate, let exe = Isolation.executable {
             let proc = Process()
             proc.executableURL = URL(fileURLWithPath: exe)
             proc.arguments = ["__shrink", "--seed", "\(o.seed)", "--index", "\(index)", "--revision", revision,
@@ -180,11 +181,11 @@ public enum Campaign {
                 proc.waitUntilExit()
                 if proc.terminationReason == .exit && proc.terminationStatus == 0 { return path }
             }
-        } else if !crashLike {
+        } else if shrink, !crashLike {
             repro = shrinkInProcess(sc, revision: revision, classification: classification, rule: rule)
         }
         repro.description = "reproducer: \(classification) \(rule) on \(revision); from seed \(o.seed) index \(index)"
-            + (crashLike ? " (not shrunk: the revision crashes)" : "")
+            + (crashLike ? " (not shrunk: the revision crashes)" : shrink ? "" : " (not shrunk)")
         return (try? AtomicFile.write(repro.jsonData(), to: path)) != nil ? path : nil
     }
 
@@ -195,7 +196,8 @@ public enum Campaign {
         }
     }
 
-    static func report(_ o: CampaignOptions, _ results: [CaseResult?]) -> CampaignReport {
+    /// `quick`: after an interruption reproducers are written as found, not shrunk.
+    static func report(_ o: CampaignOptions, _ results: [CaseResult?], quick: Bool = false) -> CampaignReport {
         var sums = o.revisions.map {
             CampaignReport.RevisionSummary(revision: $0, scenarios: 0, stepsChecked: 0, contractMismatches: 0,
                                            invariantViolations: 0, faults: 0, crashes: 0, harnessErrors: 0)
@@ -232,10 +234,12 @@ public enum Campaign {
         for key in order {
             let g = groups[key]!
             var path: String?
-            if o.shrink, let dir = o.outDir {
+            if let dir = o.outDir {
                 let safeRule = key.rule.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." ? $0 : "_" }
                 let p = URL(fileURLWithPath: dir).appendingPathComponent("\(key.rev)-\(String(safeRule)).json").path
-                path = writeReproducer(o, index: g.first, revision: key.rev, classification: key.cls, rule: key.rule, to: p)
+                var opts = o
+                if quick { opts.shrink = false }
+                path = writeReproducer(opts, index: g.first, revision: key.rev, classification: key.cls, rule: key.rule, to: p)
             }
             findings.append(.init(revision: key.rev, classification: key.cls, rule: key.rule, scenarios: g.count,
                                   firstScenario: "fuzz-\(o.seed)-\(g.first)", example: g.example, reproducer: path))

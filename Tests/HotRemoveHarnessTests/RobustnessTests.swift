@@ -1,0 +1,83 @@
+import Foundation
+import Testing
+@testable import HotRemoveHarness
+import HotRemoveModel
+
+/// Crash and hang isolation, determinism, and interruption.
+@Suite(.serialized) struct RobustnessTests {
+    func tempDir(_ name: String) -> String {
+        let d = FileManager.default.temporaryDirectory.appendingPathComponent("hotremove-\(name)-\(getpid())").path
+        try? FileManager.default.removeItem(atPath: d)
+        return d
+    }
+
+    @Test func campaignSurvivesCrashingAbortingAndHangingRevisions() throws {
+        #expect(Isolation.executable != nil, "the hotremove tool is built next to the tests")
+        let out = tempDir("crash")
+        // seed 5: scenarios 1 and 2 remove memory whose vmemmap is mapped with base pages, which the
+        // mutants' unmap pass reaches (the crash/abort/hang lines sit in unmap_hotplug_pte_range)
+        let o = CampaignOptions(seed: 5, count: 6, revisions: ["mut_crash", "mut_abort", "mut_hang", "final"], jobs: 2,
+                                outDir: out, shrink: true, isolate: true, timeout: 1)
+        let r = Campaign.run(o)
+        #expect(r.completed == 6)
+        let byRev = Dictionary(uniqueKeysWithValues: r.revisions.map { ($0.revision, $0) })
+        #expect((byRev["mut_crash"]?.crashes ?? 0) > 0)
+        #expect((byRev["mut_abort"]?.crashes ?? 0) > 0)
+        #expect((byRev["mut_hang"]?.crashes ?? 0) > 0)
+        #expect(byRev["final"]?.crashes == 0)
+        for (rev, rule) in [("mut_crash", "crash"), ("mut_abort", "crash"), ("mut_hang", "hang")] {
+            let g = r.findings.first { $0.revision == rev && $0.rule == rule }
+            #expect(g != nil, "\(rev) \(rule)")
+            #expect(g?.example.contains(rule == "hang" ? "TIMEOUT" : (rev == "mut_abort" ? "SIGABRT" : "SIGSEGV")) == true)
+            // the reproducer is a valid scenario that names the step
+            if let p = g?.reproducer {
+                let sc = try Scenario.parse(data: Data(contentsOf: URL(fileURLWithPath: p)))
+                #expect(sc.description.contains("\(rule) on \(rev)"))
+            } else {
+                Issue.record("no reproducer for \(rev)")
+            }
+        }
+    }
+
+    @Test func sameSeedSameReportWhateverTheWorkers() {
+        let a = Campaign.run(CampaignOptions(seed: 11, count: 24, revisions: ["v6", "final"], jobs: 1, isolate: false))
+        let b = Campaign.run(CampaignOptions(seed: 11, count: 24, revisions: ["v6", "final"], jobs: 2, isolate: false))
+        let c = Campaign.run(CampaignOptions(seed: 11, count: 24, revisions: ["v6", "final"], jobs: 2, isolate: true))
+        #expect(JSONOutput.encode(a) == JSONOutput.encode(b))
+        #expect(JSONOutput.encode(a) == JSONOutput.encode(c))
+        #expect(a.completed == 24)
+    }
+
+    @Test func generatorIsDeterministic() {
+        for i in 0..<50 {
+            #expect(ScenarioGenerator.generate(seed: 3, index: i) == ScenarioGenerator.generate(seed: 3, index: i))
+        }
+        #expect(ScenarioGenerator.generate(seed: 3, index: 1) != ScenarioGenerator.generate(seed: 4, index: 1))
+    }
+
+    @Test func interruptedCampaignKeepsWhatItFinished() throws {
+        guard let exe = Isolation.executable else { Issue.record("no hotremove tool"); return }
+        let out = tempDir("interrupt")
+        let report = out + "/report.json"
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: exe)
+        p.arguments = ["fuzz", "--seed", "2", "--count", "1000000", "--revision", "mut_skip_tlbi,final",
+                       "--out", out, "--report", report, "--jobs", "2"]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        Thread.sleep(forTimeInterval: 3)
+        kill(p.processIdentifier, SIGINT)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == ExitCode.interrupted.rawValue)
+        let r = try JSONDecoder().decode(CampaignReport.self, from: Data(contentsOf: URL(fileURLWithPath: report)))
+        #expect(r.interrupted)
+        #expect(r.completed > 0 && r.completed < 1_000_000)
+        for f in r.findings {
+            if let path = f.reproducer { #expect(FileManager.default.fileExists(atPath: path)) }
+        }
+        // no temporary files left behind by the atomic writes
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: out)) ?? []
+        #expect(!names.contains { $0.contains(".tmp-") })
+    }
+}
