@@ -208,6 +208,14 @@ typedef struct hr_snapshot {
 int hr_snapshot_take(hr_machine *m, hr_snapshot *out);
 void hr_snapshot_free(hr_snapshot *s);
 
+/* benchmarks (bench.c): one pass of a removal (which 0: unmap, 1: free; ns, or
+ * -1 when the revision has no pass API, -2 on an oops), and reference sweeps
+ * over table pages (mode 0: read, 1: read-modify-write; ns) */
+int64_t hr_bench_pass(hr_machine *m, int which, uint64_t start, uint64_t end, bool free_mapped,
+		      uint64_t floor, uint64_t ceiling);
+int64_t hr_bench_sweep(hr_machine *m, const uint64_t *pas, size_t n, int mode, uint64_t *checksum);
+uint64_t hr_bench_now_ns(void);
+
 /* crash and hang reporting (crash_guard.c): on a fatal signal or when the
  * alarm fires, write "CRASH|HANG <context> <signal>" to fd and _exit(code) */
 void hr_crash_guard_install(int fd, int code);

@@ -5,6 +5,7 @@
 #define HR_INSTANCE hr_altmap_4k39
 #define HR_REVISION_NAME "altmap"
 #define HR_GEOMETRY_NAME "4K/39"
+#define HR_PASS_API 3
 #include "kshim/instance_begin.h"
 #include "mmu/mmu_create.c"
 #include "mmu/vmemmap_v5.9.c"

@@ -15,6 +15,10 @@ mutant_geometries="12:48:4K/48 14:47:16K/47 16:42:64K/42"
 for src in "$mmu"/hotremove_*.c "$here"/../mutants/hotremove_*.c; do
 	rev=$(basename "$src" .c | sed 's/^hotremove_//')
 	side=$(sed -n 's/^ \* Add side: \(v5\.[0-9]*\).*/\1/p' "$src" | head -n 1)
+	passapi=$(sed -n 's/^ \* Pass API: \([a-z0-9]*\).*/\1/p' "$src" | head -n 1)
+	case "$passapi" in
+	v6) passnum=1 ;; final) passnum=2 ;; altmap) passnum=3 ;; *) passnum=0 ;;
+	esac
 	case "$side" in
 	v5.7|v5.9) ;;
 	*) echo "generate.sh: $src has no 'Add side: v5.7' or 'Add side: v5.9' line" >&2; exit 1 ;;
@@ -34,6 +38,7 @@ for src in "$mmu"/hotremove_*.c "$here"/../mutants/hotremove_*.c; do
 #define HR_INSTANCE hr_$id
 #define HR_REVISION_NAME "$rev"
 #define HR_GEOMETRY_NAME "$name"
+#define HR_PASS_API $passnum
 #include "kshim/instance_begin.h"
 #include "mmu/mmu_create.c"
 #include "mmu/vmemmap_$side.c"

@@ -5,6 +5,7 @@
 #define HR_INSTANCE hr_mut_skip_tlbi_64k42
 #define HR_REVISION_NAME "mut_skip_tlbi"
 #define HR_GEOMETRY_NAME "64K/42"
+#define HR_PASS_API 2
 #include "kshim/instance_begin.h"
 #include "mmu/mmu_create.c"
 #include "mmu/vmemmap_v5.7.c"

@@ -5,6 +5,7 @@
 #define HR_INSTANCE hr_mut_tlbi_before_clear_4k48
 #define HR_REVISION_NAME "mut_tlbi_before_clear"
 #define HR_GEOMETRY_NAME "4K/48"
+#define HR_PASS_API 2
 #include "kshim/instance_begin.h"
 #include "mmu/mmu_create.c"
 #include "mmu/vmemmap_v5.7.c"

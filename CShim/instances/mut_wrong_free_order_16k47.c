@@ -5,6 +5,7 @@
 #define HR_INSTANCE hr_mut_wrong_free_order_16k47
 #define HR_REVISION_NAME "mut_wrong_free_order"
 #define HR_GEOMETRY_NAME "16K/47"
+#define HR_PASS_API 2
 #include "kshim/instance_begin.h"
 #include "mmu/mmu_create.c"
 #include "mmu/vmemmap_v5.7.c"

@@ -21,6 +21,8 @@ struct hr_instance {
 	void (*vmemmap_free)(unsigned long start, unsigned long end, struct vmem_altmap *altmap);
 	void (*boot_map)(uint64_t start, uint64_t size);
 	int (*map_neighbour)(unsigned long addr, unsigned long end);
+	void (*unmap_pass)(unsigned long start, unsigned long end, bool free_mapped);
+	void (*free_pass)(unsigned long start, unsigned long end, unsigned long floor, unsigned long ceiling);
 	int (**initcall)(void);		/* slot of the revision's device_initcall (NULL inside if none) */
 };
 

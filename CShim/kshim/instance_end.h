@@ -85,6 +85,42 @@ static int hr_glue_map_neighbour(unsigned long addr, unsigned long end)
 	return 0;
 }
 
+/*
+ * The two passes of a removal, called one at a time by benchmarks (a new
+ * revision says in its header which calling convention it has; 0: none).
+ */
+#if HR_PASS_API == 1
+static void hr_glue_unmap_pass(unsigned long s, unsigned long e, bool free_mapped)
+{
+	unmap_hotplug_range(s, e, free_mapped);
+}
+static void hr_glue_free_pass(unsigned long s, unsigned long e, unsigned long floor, unsigned long ceiling)
+{
+	free_empty_tables(s, e);
+}
+#elif HR_PASS_API == 2
+static void hr_glue_unmap_pass(unsigned long s, unsigned long e, bool free_mapped)
+{
+	unmap_hotplug_range(s, e, free_mapped);
+}
+static void hr_glue_free_pass(unsigned long s, unsigned long e, unsigned long floor, unsigned long ceiling)
+{
+	free_empty_tables(s, e, floor, ceiling);
+}
+#elif HR_PASS_API == 3
+static void hr_glue_unmap_pass(unsigned long s, unsigned long e, bool free_mapped)
+{
+	unmap_hotplug_range(s, e, free_mapped, NULL);
+}
+static void hr_glue_free_pass(unsigned long s, unsigned long e, unsigned long floor, unsigned long ceiling)
+{
+	free_empty_tables(s, e, floor, ceiling);
+}
+#else
+#define hr_glue_unmap_pass NULL
+#define hr_glue_free_pass NULL
+#endif
+
 static void hr_glue_fill_geometry(hr_geometry *g)
 {
 	memset(g, 0, sizeof(*g));
@@ -124,4 +160,6 @@ const struct hr_instance HR_SYM(instance) = {
 	.boot_map = hr_glue_boot_map,
 	.map_neighbour = hr_glue_map_neighbour,
 	.initcall = &hr_device_initcall,
+	.unmap_pass = hr_glue_unmap_pass,
+	.free_pass = hr_glue_free_pass,
 };

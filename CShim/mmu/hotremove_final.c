@@ -4,6 +4,7 @@
  * Title: [PATCH V14 2/2] arm64/mm: Enable memory hot remove
  * Posted: 2020-03-04, Anshuman Khandual; merged in Linux v5.7, whose
  *   arch/arm64/mm/mmu.c has these routines unchanged (commit message: seed 000)
+ * Pass API: final (how benchmarks call the two passes)
  * Add side: v5.7
  * Functions: free_hotplug_page_range, free_hotplug_pgtable_page,
  *   pgtable_range_aligned, unmap_hotplug_pte_range, unmap_hotplug_pmd_range,

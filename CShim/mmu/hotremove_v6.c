@@ -4,6 +4,7 @@
  * Title: [PATCH V6 3/3] arm64/mm: Enable memory hot remove
  * Posted: 2019-06-19, Anshuman Khandual (against v5.2-rc, pre-p4d API)
  * Source: shared/seeds/001_0e17890cafa0eedf.txt
+ * Pass API: v6 (how benchmarks call the two passes)
  * Add side: v5.7
  * Functions: free_hotplug_page_range, free_hotplug_pgtable_page,
  *   free_pte_table, free_pmd_table, free_pud_table, unmap_hotplug_pte_range,

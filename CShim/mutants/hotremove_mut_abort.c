@@ -4,6 +4,7 @@
  * A deliberately broken variant of the final revision, for the mutation test
  * of the checker (and, for crash/abort/hang, of the crash isolation): calls abort() in the unmap pass (crash isolation).
  * The change is marked HR-MUTANT.  Not a kernel revision.
+ * Pass API: final
  * Add side: v5.7
  */
 #include <stdlib.h>

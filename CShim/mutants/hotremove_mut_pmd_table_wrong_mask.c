@@ -5,6 +5,7 @@
  * of the checker: the PMD-table floor/ceiling check uses PMD_MASK, so a PMD
  * table reaching below the floor looks aligned.  Marked HR-MUTANT.
  * Not a kernel revision.
+ * Pass API: final
  * Add side: v5.7
  */
 

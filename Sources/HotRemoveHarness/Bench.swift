@@ -1,0 +1,199 @@
+import CShim
+import Foundation
+import HotRemoveModel
+
+/// Teardown cost as memory grows: the two passes of a removal timed on their own and
+/// quoted against same-run read and read-modify-write sweeps over the same table pages;
+/// the cost of the full cross-check; TLBIs per GiB; campaign throughput.
+public enum Bench {
+    public enum Mapping: String, Codable, Sendable, CaseIterable {
+        /// 1 GiB-aligned add: PUD blocks on 4K, PMD blocks elsewhere
+        case blocks
+        /// sections of the v5.12 era, 2 MiB- not 1 GiB-aligned: PMD blocks with PTE_CONT
+        case cont
+        /// rodata_full: NO_BLOCK_MAPPINGS | NO_CONT_MAPPINGS, PTEs throughout
+        case noBlocks = "no-blocks"
+    }
+    public enum Region: String, Codable, Sendable, CaseIterable { case linear, vmemmap, device }
+
+    public struct Stat: Codable, Sendable {
+        public var median: Double, min: Double, max: Double
+        init(_ xs: [Double]) {
+            let s = xs.sorted()
+            median = s.isEmpty ? 0 : s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+            min = s.first ?? 0
+            max = s.last ?? 0
+        }
+    }
+
+    public struct Point: Codable, Sendable {
+        public var geometry: String, mapping: Mapping, region: Region, revision: String
+        public var sizeBytes: UInt64
+        public var reps: Int
+        public var addMs: Stat
+        public var unmapMs: Stat
+        public var freeMs: Stat
+        public var readSweepMs: Stat
+        public var rmwSweepMs: Stat
+        /// unmap pass / read-modify-write sweep, free pass / read sweep (same run, medians)
+        public var unmapVsRmw: Double
+        public var freeVsRead: Double
+        public var leafEntries: UInt64
+        public var nsPerLeaf: Double
+        public var tlbiPerGiB: [String: Double]
+        public var tablesFreed: UInt64
+        public var removeMs: Stat
+        public var modelMs: Stat
+        public var checkMs: Stat
+        /// (snapshot + model + compare) / bare removal
+        public var checkVsRemove: Double
+        public var peakRssMiB: Double
+    }
+
+    public struct Throughput: Codable, Sendable {
+        public var scenarios: Int
+        public var singleCorePerSecond: Double
+        public var allCoresPerSecond: Double
+        public var isolatedAllCoresPerSecond: Double?
+        public var cores: Int
+    }
+
+    public struct Report: Codable, Sendable {
+        public var schema = 1
+        public var cores: Int
+        public var points: [Point]
+        public var throughput: Throughput?
+    }
+
+    static func ms(_ ns: UInt64) -> Double { Double(ns) / 1e6 }
+    static func now() -> UInt64 { hr_bench_now_ns() }
+
+    public static func peakRssMiB() -> Double {
+        var u = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &u)
+        return Double(u.ru_maxrss) / 1024
+    }
+
+    /// The scenario of one point: boot memory large enough for the tables and memmap of `size`.
+    static func scenario(_ g: Geometry, _ mapping: Mapping, _ region: Region, size: UInt64) -> (Scenario, start: UInt64) {
+        let G: UInt64 = 1 << 30
+        let sectionBits = mapping == .cont ? (g.pageShift == 16 ? 29 : 27) : 30
+        let memmap = size / g.pageSize * 64
+        let tables = mapping == .noBlocks ? size / UInt64(g.pageSize / 8) * 2 : size / (1 << 20)
+        let boot = max(4 * G, (memmap + tables + 2 * G + G - 1) / G * G)
+        var start = G + boot + G
+        if mapping == .cont { start += 1 << UInt64(sectionBits) }
+        let kind: Scenario.MemoryKind = region == .device ? .device : .ram
+        let step = Scenario.Step(op: .add, start: start, size: size, kind: kind,
+                                 altmap: region == .device ? .init(reserve: 0) : nil)
+        let sc = Scenario(name: "bench", geometry: g, sectionSizeBits: sectionBits, physSize: start + size - G,
+                          bootSize: boot, rodataFull: mapping == .noBlocks, steps: [step, .init(op: .remove, start: start, size: size)])
+        return (sc, start)
+    }
+
+    public static func point(geometry g: Geometry, mapping: Mapping, region: Region, revision: String,
+                             size: UInt64, reps: Int) throws -> Point {
+        var add: [Double] = [], unmap: [Double] = [], free: [Double] = [], rd: [Double] = [], rmw: [Double] = []
+        var remove: [Double] = [], model: [Double] = [], check: [Double] = []
+        var leaves: UInt64 = 0, tlbi = ObservedCounters(), tablesFreed: UInt64 = 0
+        let (sc, start) = scenario(g, mapping, region, size: size)
+        let (lo, hi, floor, ceiling, freeMapped): (UInt64, UInt64, UInt64, UInt64, Bool) = {
+            let firstPfn = (start - sc.physOffset) >> UInt64(g.pageShift)
+            switch region {
+            case .linear, .device:
+                let va = g.pageOffset + (start - sc.physOffset)
+                return (va, va + size, g.pageOffset, g.pageEnd, false)
+            case .vmemmap:
+                let s = g.vmemmapStart + firstPfn * UInt64(sc.structPageSize)
+                let e = s + (size >> UInt64(g.pageShift)) * UInt64(sc.structPageSize)
+                return (s & ~(g.pageSize - 1), (e + g.pageSize - 1) & ~(g.pageSize - 1), g.vmemmapStart, g.vmemmapEnd, true)
+            }
+        }()
+        for _ in 0..<reps {
+            // machine A: the two passes, timed alone, and the sweeps over the same table pages
+            if region != .device {
+                let m = try Machine(revision: revision, scenario: sc)
+                let t0 = now()
+                guard m.add(start: start, size: size, kind: .ram) == .ok else { throw HarnessError("bench: add failed") }
+                add.append(ms(now() - t0))
+                let snap = m.snapshot()
+                let leafRuns = snap.runs.filter { $0.va >= lo && $0.va < hi }
+                leaves = leafRuns.reduce(0) { $0 + $1.count }
+                let leafLevel = leafRuns.first?.level ?? .pte
+                let pages = snap.tables.filter { $0.level == leafLevel && $0.vaStart < hi && $0.vaStart + $0.vaSpan > lo }.map(\.pa)
+                var sum: UInt64 = 0
+                rd.append(ms(UInt64(max(0, hr_bench_sweep(m.handle, pages, pages.count, 0, &sum)))))
+                rmw.append(ms(UInt64(max(0, hr_bench_sweep(m.handle, pages, pages.count, 1, &sum)))))
+                m.resetRecorders()
+                let u = hr_bench_pass(m.handle, 0, lo, hi, freeMapped, floor, ceiling)
+                let f = hr_bench_pass(m.handle, 1, lo, hi, freeMapped, floor, ceiling)
+                guard u >= 0, f >= 0 else { throw HarnessError("bench: \(revision) has no pass API or oopsed") }
+                unmap.append(ms(UInt64(u)))
+                free.append(ms(UInt64(f)))
+                tlbi = m.counters
+                tablesFreed = tlbi.tablesFreed.reduce(0, +)
+            }
+            // machine B: the whole removal, then snapshot + model + compare
+            let m = try Machine(revision: revision, scenario: sc)
+            let t0 = now()
+            guard m.add(start: start, size: size, kind: sc.steps[0].kind, altmap: sc.steps[0].altmap) == .ok else {
+                throw HarnessError("bench: add failed")
+            }
+            if region == .device { add.append(ms(now() - t0)) }
+            let before = m.snapshot()
+            let contract = Registry.revision(named: revision)?.contract ?? revision
+            let refModel = ReferenceModel(scenario: sc, revision: contract)
+            m.resetRecorders()
+            let t1 = now()
+            let result = m.remove(start: start, size: size)
+            let t2 = now()
+            remove.append(ms(t2 - t1))
+            if region == .device {
+                tlbi = m.counters
+                tablesFreed = tlbi.tablesFreed.reduce(0, +)
+                leaves = before.runs.filter { $0.va >= lo && $0.va < hi }.reduce(0) { $0 + $1.count }
+            }
+            let t3 = now()
+            let after = m.snapshot()
+            let obsAdd = StepObservation(index: 0, result: .ok, counters: ObservedCounters(), warns: [], faults: [],
+                                         trace: nil, before: before, after: before)
+            let obs = StepObservation(index: 1, result: result, counters: m.counters, warns: m.warns, faults: m.faults,
+                                      trace: nil, before: before, after: after)
+            let t4 = now()
+            _ = refModel.check(step: 0, obsAdd)
+            let t5 = now()
+            _ = refModel.check(step: 1, obs)
+            let t6 = now()
+            model.append(ms(t5 - t4))
+            check.append(ms((t4 - t3) + (t6 - t5)))
+        }
+        if region == .device { unmap = remove; free = [0]; rd = [0]; rmw = [0] }
+        let gib = Double(size) / Double(1 << 30)
+        let medU = Stat(unmap).median, medF = Stat(free).median
+        return Point(geometry: g.name, mapping: mapping, region: region, revision: revision, sizeBytes: size, reps: reps,
+                     addMs: Stat(add), unmapMs: Stat(unmap), freeMs: Stat(free), readSweepMs: Stat(rd), rmwSweepMs: Stat(rmw),
+                     unmapVsRmw: Stat(rmw).median > 0 ? medU / Stat(rmw).median : 0,
+                     freeVsRead: Stat(rd).median > 0 ? medF / Stat(rd).median : 0,
+                     leafEntries: leaves, nsPerLeaf: leaves > 0 ? medU * 1e6 / Double(leaves) : 0,
+                     tlbiPerGiB: ["vaale1is": Double(tlbi.tlbiVA) / gib, "vmalle1is": Double(tlbi.tlbiAll) / gib,
+                                  "vaae1is": Double(tlbi.tlbiWalk) / gib],
+                     tablesFreed: tablesFreed, removeMs: Stat(remove), modelMs: Stat(model), checkMs: Stat(check),
+                     checkVsRemove: Stat(remove).median > 0 ? Stat(check).median / Stat(remove).median : 0,
+                     peakRssMiB: peakRssMiB())
+    }
+
+    /// Small random scenarios checked per second (every step against the model), one and all cores.
+    public static func throughput(count: Int, seed: UInt64 = 99) -> Throughput {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        func rate(jobs: Int, isolate: Bool) -> Double {
+            let t0 = now()
+            let r = Campaign.run(CampaignOptions(seed: seed, count: count, revisions: ["final"], jobs: jobs, shrink: false,
+                                                 isolate: isolate))
+            return Double(r.completed) / (Double(now() - t0) / 1e9)
+        }
+        return Throughput(scenarios: count, singleCorePerSecond: rate(jobs: 1, isolate: false),
+                          allCoresPerSecond: rate(jobs: cores, isolate: false),
+                          isolatedAllCoresPerSecond: Isolation.executable != nil ? rate(jobs: cores, isolate: true) : nil,
+                          cores: cores)
+    }
+}
