@@ -13,7 +13,7 @@
 #include "kernel/machine.h"
 #include "kernel/instance.h"
 
-_Thread_local struct hr_machine *hr_cur_machine;
+_Thread_local struct hr_machine *hr_cur_machine __attribute__((tls_model("initial-exec")));
 struct zone hr_the_zone;
 
 int hr_sparse_init(struct hr_machine *m);

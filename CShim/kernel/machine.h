@@ -154,7 +154,8 @@ struct hr_machine {
 	char oops_msg[256];
 };
 
-extern _Thread_local struct hr_machine *hr_cur_machine;
+/* initial-exec: one fs-relative load, not a __tls_get_addr() call, in -fPIC code */
+extern _Thread_local struct hr_machine *hr_cur_machine __attribute__((tls_model("initial-exec")));
 
 /* allocator (page_alloc.c) */
 struct page *hr_alloc_pages(unsigned order, bool zero);
@@ -176,7 +177,7 @@ void hr_rec_warn(const char *file, int line, const char *cond);
 void hr_rec_fault(int kind, uint64_t pfn_or_addr, const char *detail);
 void hr_rec_event(int kind, int level, uint64_t a, uint64_t b);
 _Noreturn void hr_oops(const char *file, int line, const char *what);
-void hr_rec_tlbi_va(uint64_t operand);
+void hr_rec_tlbi_va_trace(uint64_t operand);
 
 /* sections (hotplug.c) */
 struct mem_section *hr_pfn_to_section(unsigned long pfn);

@@ -77,15 +77,12 @@ void hr_rec_event(int kind, int level, uint64_t a, uint64_t b)
 	*e = (hr_event){ .kind = (uint8_t)kind, .level = (uint8_t)level, .count = 1, .a = a, .b = b };
 }
 
-void hr_rec_tlbi_va(uint64_t operand)
+void hr_rec_tlbi_va_trace(uint64_t operand)
 {
 	struct hr_machine *m = hr_cur_machine;
 	uint64_t va;
 	hr_event *last, *e;
 
-	m->counters.tlbi_va++;
-	if (!m->trace_on)
-		return;
 	/* the operand holds VA[55:12]; kernel addresses have the top byte set */
 	va = operand << 12;
 	if (va & (1ull << 55))

@@ -66,7 +66,14 @@ static inline void hr_dsb_ish(void) { HR_M->counters.dsb_ish++; }
 
 /* arch/arm64/include/asm/tlbflush.h __tlbi(): one recorder per operation. */
 #define __tlbi(op, ...)	hr_tlbi_##op(__VA_ARGS__)
-static inline void hr_tlbi_vaale1is(u64 arg) { hr_rec_tlbi_va(arg); }
+static inline void hr_tlbi_vaale1is(u64 arg)
+{
+	struct hr_machine *m = HR_M;
+
+	m->counters.tlbi_va++;
+	if (unlikely(m->trace_on))
+		hr_rec_tlbi_va_trace(arg);
+}
 static inline void hr_tlbi_vmalle1is(void)
 {
 	HR_M->counters.tlbi_all++;
@@ -76,8 +83,8 @@ static inline void hr_tlbi_vmalle1is(void)
 static inline void hr_tlbi_vaae1is(u64 arg)
 {
 	HR_M->counters.tlbi_walk++;
-	if (HR_M->trace_on)
-		hr_rec_event(HR_EV_TLBI_WALK, 0, arg, 0);
+	if (HR_M->trace_on)	/* traced as the VA, like vaale1is: VA[55:12] sign-extended */
+		hr_rec_event(HR_EV_TLBI_WALK, 0, (arg << 12) | ((arg & (1ull << 43)) ? 0xff00000000000000ull : 0), 0);
 }
 
 /* Physical memory: __va()/__pa() are constant offsets into the host reservation. */

@@ -21,6 +21,7 @@ public enum CLI {
       fuzz --seed S --count N      random scenarios, findings shrunk to reproducers
            [--revision R]... [--out DIR] [--jobs J] [--json]
       scenarios [--write DIR]      list (or write out) the curated scenarios
+      scenarios --seed S --index I print scenario I of campaign seed S
       bench [--quick] [--sizes ...] ...  teardown cost as memory grows (see README)
 
     Exit codes: 0 ok, 1 contract mismatch, 2 usage, 3 bad input, 4 I/O, 5 internal, 6 interrupted.
@@ -202,7 +203,14 @@ public enum CLI {
     // MARK: scenarios
 
     static func scenarios(_ args: [String], _ c: Console) throws -> Int32 {
-        let a = try Arguments(args, valued: ["write"], flags: [])
+        let a = try Arguments(args, valued: ["write", "seed", "index"], flags: [])
+        if let seedText = a.options["seed"] {
+            // one scenario of a campaign, as the campaign generated it
+            guard let seed = UInt64(seedText) else { throw CommandError(.usage, "--seed \(seedText): a whole number") }
+            let i = try a.int("index", default: 0, range: 0...Int(Int32.max))
+            c.out(String(decoding: ScenarioGenerator.generate(seed: seed, index: i).jsonData(), as: UTF8.self) + "\n")
+            return 0
+        }
         let list = CuratedScenarios.all
         if let dir = a.options["write"] {
             for sc in list {

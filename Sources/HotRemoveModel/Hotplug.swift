@@ -1,0 +1,237 @@
+// The generic memory-hotplug flow around the arch routines, as v5.7's
+// mm/memory_hotplug.c and mm/sparse.c run it: boot, add (arch_add_memory ->
+// __add_pages -> section_activate), remove (offline notifier ->
+// __remove_pages -> section_deactivate -> vmemmap_free, then
+// __remove_pgd_mapping) and offline.  The revision only decides what each
+// teardown does (Teardown) and whether boot memory may go offline.
+
+struct StepModel {
+    var outcome: StepPrediction.Outcome
+    var counters = PredictedCounters()
+    var state: ModelState
+    /// ranges torn down (kernel offsets), in order
+    var torn: [(range: Range<UInt64>, target: TeardownTarget)] = []
+    var notes: [TableNote] = []
+}
+
+extension ModelAltmap {
+    /// How many `units`-pfn allocations in a row still fit (only the first may need padding).
+    func capacity(units u: UInt64) -> UInt64 {
+        guard free >= alloc + align else { return 0 }
+        let available = free - alloc - align
+        let next = basePfn + reserve + alloc + align
+        let pad = alignUp(next, u & (~u &+ 1)) - next
+        guard u + pad <= available else { return 0 }
+        return 1 + (available - u - pad) / u
+    }
+}
+
+struct Hotplug {
+    let scenario: Scenario
+    let lay: Layout
+    let contract: RevisionContract
+    let teardown: Teardown
+
+    init(_ scenario: Scenario, _ contract: RevisionContract) {
+        self.scenario = scenario
+        lay = Layout(scenario)
+        self.contract = contract
+        teardown = Teardown(lay: lay, contract: contract)
+    }
+
+    var g: Geometry { lay.g }
+    var blocks: Bool { !scenario.noBlockMappings }
+
+    // MARK: installing plans
+
+    private func install(_ plan: MappingPlan, _ st: inout ModelState, reserved: Bool, altmap: Int?,
+                         _ c: inout PredictedCounters) {
+        let new = plan.newTables(st.pt)
+        for l in g.freeableTableLevels {
+            c.tablesAllocated[l.rawValue] += new[l.rawValue].blocks(of: g.tableSpan(l))
+            st.pt.addTables(new[l.rawValue], at: l, reserved: reserved)
+        }
+        insert(plan.leaves, &st, altmap: altmap)
+    }
+
+    private func installPartial(_ order: AllocationOrder, _ p: AllocationPoint, _ st: inout ModelState, altmap: Int?,
+                                _ c: inout PredictedCounters) {
+        for l in g.freeableTableLevels {
+            let made = order.tablesAllocated(before: p, l, g)
+            c.tablesAllocated[l.rawValue] += made.blocks(of: g.tableSpan(l))
+            st.pt.addTables(made, at: l, reserved: false)
+        }
+        insert(order.leaves(before: p), &st, altmap: altmap)
+    }
+
+    /// Leaves go in; altmap-backed ones take consecutive pfns from the altmap (vmem_altmap_alloc).
+    private func insert(_ leaves: [LeafRun], _ st: inout ModelState, altmap: Int?) {
+        for var leaf in leaves {
+            if let a = altmap {
+                let unitPfns = leaf.size / g.pageSize
+                if let first = st.mem.altmaps[a].allocate(unitPfns) {
+                    st.mem.altmaps[a].alloc += (leaf.count - 1) * unitPfns
+                    leaf.pa = first << UInt64(g.pageShift)
+                }
+            }
+            st.pt.leaves.insertWhereEmpty(leaf)
+        }
+    }
+
+    // MARK: boot
+
+    /// paging_init() + sparse_init() + the neighbours mapped after boot.
+    func boot() -> ModelState {
+        var st = ModelState()
+        var c = PredictedCounters()
+        let boot = scenario.bootStart ..< scenario.bootStart + scenario.bootSize
+        install(AddSide.linear(lay.linear(boot), lay, blocks: blocks, st.pt), &st, reserved: true, altmap: nil, &c)
+        for sec in lay.sectionPieces(boot) {
+            st.mem.early.insert(sec)
+            st.mem.present.insert(sec)
+            install(AddSide.memmap(lay.memmap(sec), lay, st.pt, backing: .bootMemmap), &st, reserved: true, altmap: nil, &c)
+        }
+        for n in scenario.neighbours {
+            install(AddSide.neighbour(lay.off(n.va) ..< lay.off(n.va) + n.size, lay), &st, reserved: false, altmap: nil, &c)
+        }
+        return st
+    }
+
+    // MARK: steps
+
+    /// Why the model considers a step's input invalid, if it does.
+    func invalidity(_ step: Scenario.Step, _ st: ModelState) -> String? {
+        let r = step.start ..< step.start &+ step.size
+        guard step.size > 0, step.start >= scenario.physOffset, r.upperBound <= scenario.physOffset + scenario.physSize else {
+            return "range is outside the simulated physical memory"
+        }
+        let kind = st.mem.kind(of: step)
+        let gran = kind == .ram ? lay.sectionSize : subsectionSize
+        guard step.start % gran == 0, step.size % gran == 0 else {
+            return "\(kind.rawValue) memory is hot-plugged in \(Quantity.human(gran)) units"
+        }
+        switch step.op {
+        case .add:
+            if st.mem.present.overlaps(r) { return "range overlaps present memory" }
+        case .remove, .offline:
+            if st.mem.present.clipped(to: r).measure != step.size { return "range is not all present" }
+        }
+        return nil
+    }
+
+    func apply(_ step: Scenario.Step, to st: ModelState) -> StepModel {
+        if let why = invalidity(step, st) { return StepModel(outcome: .invalid(why), state: st) }
+        switch step.op {
+        case .add: return add(step, st)
+        case .remove: return remove(step, st)
+        case .offline:
+            return StepModel(outcome: refusesOffline(step, st) ? .refused : .ok, state: st)
+        }
+    }
+
+    /// MEM_GOING_OFFLINE: prevent_bootmem_remove_notifier says NOTIFY_BAD for early sections.
+    /// Device memory is never online, so no notifier runs for it.
+    private func refusesOffline(_ step: Scenario.Step, _ st: ModelState) -> Bool {
+        st.mem.kind(of: step) == .ram && contract.bootMemoryNotifier && st.mem.early.overlaps(step.start ..< step.start + step.size)
+    }
+
+    private func tear(_ r: Range<UInt64>, _ t: TeardownTarget, _ m: inout StepModel) {
+        teardown.run(r, t, &m.state, &m.counters, &m.notes)
+        m.torn.append((r, t))
+    }
+
+    private func add(_ step: Scenario.Step, _ st0: ModelState) -> StepModel {
+        var m = StepModel(outcome: .ok, state: st0)
+        m.counters.fixmapTraffic = true
+        let range = step.start ..< step.start + step.size
+        let lin = lay.linear(range)
+        var budget = step.failAllocation.map { UInt64($0) }
+
+        // arch_add_memory(): the linear map first; a failed table allocation is BUG_ON(!ptr)
+        let plan = AddSide.linear(lin, lay, blocks: blocks, m.state.pt)
+        let order = AllocationOrder(plan, m.state.pt, g, countsData: true)
+        if let n = budget, let p = order.point(ofAllocation: n, g) {
+            installPartial(order, p, &m.state, altmap: nil, &m.counters)
+            m.outcome = .oops
+            m.counters.fault(.bug)
+            return m
+        }
+        budget = budget.map { $0 - order.total(g) }
+        install(plan, &m.state, reserved: false, altmap: nil, &m.counters)
+
+        // __add_pages() failed: arch_add_memory() removes the linear mapping it made
+        func rolledBack(_ errno: Int) -> StepModel {
+            tear(lin, .linear, &m)
+            m.outcome = .error(errno)
+            return m
+        }
+        if step.failAddPages { return rolledBack(-22) }
+        var altmapIndex: Int?
+        if let a = step.altmap {
+            let nr = step.size >> UInt64(g.pageShift)
+            let free = a.free ?? (nr > a.reserve ? nr - a.reserve : 0)
+            // altmap->base_pfn == pfn and vmem_altmap_offset() <= nr_pages, then alloc = 0
+            guard a.reserve + free <= nr else { return rolledBack(-22) }
+            m.state.mem.altmaps.removeAll { $0.start == step.start }
+            m.state.mem.altmaps.append(ModelAltmap(start: step.start, size: step.size, basePfn: step.start >> UInt64(g.pageShift),
+                                                   reserve: a.reserve, free: free))
+            altmapIndex = m.state.mem.altmaps.count - 1
+        }
+        let fromAltmap = contract.altmapBacking && altmapIndex != nil
+        for piece in lay.sectionPieces(range) {
+            m.state.mem.present.insert(piece)
+            if step.kind == .device { m.state.mem.device.insert(piece) }
+            // an early section's memmap already covers the whole section
+            if UInt64(piece.count) < lay.sectionSize && m.state.mem.early.overlaps(lay.section(containing: piece.lowerBound)) { continue }
+            let mm = lay.memmap(piece)
+            let mplan = AddSide.memmap(mm, lay, m.state.pt, backing: fromAltmap ? .altmapMemmap(step.start) : .allocatedMemmap)
+            let morder = AllocationOrder(mplan, m.state.pt, g, countsData: !fromAltmap)
+            var failure = budget.flatMap { morder.point(ofAllocation: $0, g) }
+            if fromAltmap, let a = altmapIndex {
+                let wanted = mplan.units.blocks(of: mplan.unit)
+                let room = m.state.mem.altmaps[a].capacity(units: mplan.unit / g.pageSize)
+                // the first unit the altmap cannot hold; at the same address the tables come first
+                if wanted > room, let key = morder.keyOfUnit(room + 1), failure.map({ key < $0.key }) ?? true {
+                    failure = AllocationPoint(key: key, level: nil)
+                }
+            }
+            if let p = failure {
+                installPartial(morder, p, &m.state, altmap: fromAltmap ? altmapIndex : nil, &m.counters)
+                // section_activate(): population failed, section_deactivate() clears the
+                // sub-sections and hands exactly this piece's memmap to vmemmap_free()
+                m.state.mem.present.remove(piece)
+                m.state.mem.device.remove(piece)
+                tear(mm, .vmemmap(altmap: altmapIndex), &m)
+                return rolledBack(-12)
+            }
+            budget = budget.map { $0 - morder.total(g) }
+            install(mplan, &m.state, reserved: false, altmap: fromAltmap ? altmapIndex : nil, &m.counters)
+        }
+        return m
+    }
+
+    private func remove(_ step: Scenario.Step, _ st0: ModelState) -> StepModel {
+        var m = StepModel(outcome: .ok, state: st0)
+        let range = step.start ..< step.start + step.size
+        if refusesOffline(step, st0) {
+            m.outcome = .refused
+            return m
+        }
+        let altmapIndex = st0.mem.kind(of: step) == .device ? st0.mem.altmapIndex(covering: step.start) : nil
+        for piece in lay.sectionPieces(range) {
+            m.state.mem.present.remove(piece)
+            m.state.mem.device.remove(piece)
+            let sec = lay.section(containing: piece.lowerBound)
+            if m.state.mem.early.overlaps(sec) && !m.state.mem.present.overlaps(sec) {
+                // the early section's sub-section map is empty: free_map_bootmem() of the whole section
+                m.state.mem.early.remove(sec)
+                tear(lay.memmap(sec), .vmemmap(altmap: nil), &m)
+            } else {
+                // depopulate_section_memmap(): exactly this piece
+                tear(lay.memmap(piece), .vmemmap(altmap: altmapIndex), &m)
+            }
+        }
+        tear(lay.linear(range), .linear, &m)
+        return m
+    }
+}

@@ -1,0 +1,69 @@
+// What the model believes the machine holds between steps: the kernel page
+// tables (leaf runs and table spans) and the memory-hotplug bookkeeping of the
+// generic mm code (present sub-sections, early sections, altmaps).
+
+struct PageTables: Sendable, Equatable {
+    var leaves = LeafMap()
+    /// By Level.rawValue: the VA spans of the installed tables of that level
+    /// (each table covers one aligned tableSpan). The PGD is implicit.
+    var tables = [IntervalSet](repeating: IntervalSet(), count: 4)
+    /// The subset of `tables` whose pages came from memblock at boot (PageReserved).
+    var reserved = [IntervalSet](repeating: IntervalSet(), count: 4)
+
+    mutating func addTables(_ s: IntervalSet, at l: Level, reserved isReserved: Bool) {
+        tables[l.rawValue].formUnion(s)
+        if isReserved { reserved[l.rawValue].formUnion(s) }
+    }
+    mutating func removeTables(_ s: IntervalSet, at l: Level) {
+        tables[l.rawValue].subtract(s)
+        reserved[l.rawValue].subtract(s)
+    }
+}
+
+/// struct vmem_altmap of a device range, as the generic code keeps it.
+struct ModelAltmap: Sendable, Equatable {
+    var start: UInt64
+    var size: UInt64
+    var basePfn: UInt64
+    var reserve: UInt64
+    var free: UInt64
+    var align: UInt64 = 0
+    var alloc: UInt64 = 0
+
+    var range: Range<UInt64> { start ..< start + size }
+
+    /// vmem_altmap_alloc(): the next free pfn, aligned to the largest power of
+    /// two dividing nr; nil when the altmap has no room left.
+    mutating func allocate(_ nr: UInt64) -> UInt64? {
+        let next = basePfn + reserve + alloc + align
+        let unit = nr & (~nr &+ 1)
+        let pad = alignUp(next, unit) - next
+        let available = free &- alloc &- align
+        guard free >= alloc + align, nr + pad <= available else { return nil }
+        alloc += nr
+        align += pad
+        return next + pad
+    }
+}
+
+struct Memory: Sendable, Equatable {
+    /// Physical ranges whose sub-sections are present.
+    var present = IntervalSet()
+    /// Physical ranges of early (boot) sections.
+    var early = IntervalSet()
+    /// Physical ranges added as device memory (removed at sub-section granularity, never online).
+    var device = IntervalSet()
+    var altmaps: [ModelAltmap] = []
+
+    /// A removal or offline acts on what was added: device memory stays device memory.
+    func kind(of step: Scenario.Step) -> Scenario.MemoryKind {
+        step.op != .add && device.overlaps(step.start ..< step.start &+ step.size) ? .device : step.kind
+    }
+
+    func altmapIndex(covering pa: UInt64) -> Int? { altmaps.lastIndex { $0.range.contains(pa) } }
+}
+
+struct ModelState: Sendable, Equatable {
+    var pt = PageTables()
+    var mem = Memory()
+}

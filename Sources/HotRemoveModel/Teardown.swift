@@ -1,0 +1,193 @@
+// What a revision does to one range it tears down (__remove_pgd_mapping() of
+// the linear range, or vmemmap_free()), stated as two passes over regions:
+//
+//  unmap:  every present leaf whose entry the walk of [start, end) reaches is
+//          cleared and TLB-invalidated; for vmemmap its backing is freed.
+//  free:   a table reached through a non-none entry is freed when it is empty
+//          after the unmap pass (children settled first), and, in the final
+//          revision, when pgtable_range_aligned() accepts it against floor/ceiling.
+
+enum TeardownTarget: Equatable {
+    case linear
+    /// vmemmap_free(start, end, altmap): `altmap` indexes Memory.altmaps
+    case vmemmap(altmap: Int?)
+}
+
+/// Why tables of a level were freed or kept, for explaining differences.
+struct TableNote: Sendable {
+    var level: Level
+    var spans: IntervalSet
+    var freed: Bool
+    var reason: String
+}
+
+struct Teardown {
+    let lay: Layout
+    let contract: RevisionContract
+
+    var g: Geometry { lay.g }
+
+    /// The pages the PTE-level loops reach: they step PAGE_SIZE from the walk's
+    /// start, which is unaligned when the range is (a vmemmap range of 56-byte
+    /// struct pages); in the PMD entry holding `start` that visits
+    /// ceil(len / PAGE_SIZE) pages, later PMD entries start aligned.
+    func pteReach(_ r: Range<UInt64>) -> Range<UInt64> {
+        guard !r.isEmpty else { return r }
+        let p = g.pageSize
+        let first = alignDown(r.lowerBound, p)
+        let boundary = alignDown(r.lowerBound, g.pmdSize) + g.pmdSize
+        if r.upperBound <= boundary { return first ..< first + ceilDiv(UInt64(r.count), p) * p }
+        return first ..< alignUp(r.upperBound, p)
+    }
+
+    /// flush_tlb_kernel_range(start, end): one vaale1is per page (stepping the
+    /// 4K-granule TLBI address by PAGE_SIZE), or one vmalle1is when the range
+    /// exceeds MAX_TLBI_OPS pages.
+    func flushCost(_ a: UInt64, _ b: UInt64) -> (va: UInt64, all: UInt64) {
+        if b - a > g.maxTlbiOps * g.pageSize { return (0, 1) }
+        let s = a >> 12, e = b >> 12, step = g.pageSize >> 12
+        return (e > s ? ceilDiv(e - s, step) : 0, 0)
+    }
+
+    func run(_ r: Range<UInt64>, _ target: TeardownTarget, _ st: inout ModelState,
+             _ c: inout PredictedCounters, _ notes: inout [TableNote]) {
+        guard !r.isEmpty else { return }
+        let bounds = target == .linear ? lay.linearBounds : lay.vmemmapBounds
+        if contract.warnsOutsideRegion && (lay.va(r.lowerBound) < bounds.floor || lay.va(r.upperBound) > bounds.ceiling) {
+            c.warn(target == .linear ? "(start < PAGE_OFFSET) || (end > PAGE_END)" : "(start < VMEMMAP_START) || (end > VMEMMAP_END)")
+        }
+        unmap(r, target, &st, &c)
+        switch target {
+        case .linear:
+            freeEmptyTables(r, floorCeiling: contract.floorCeiling ? bounds : nil, &st, &c, &notes)
+        case .vmemmap where contract.vmemmapFreesTables:
+            freeEmptyTables(r, floorCeiling: contract.floorCeiling ? bounds : nil, &st, &c, &notes)
+        case .vmemmap:
+            let kept = emptyTablesReached(r, st)
+            for (l, s) in kept where !s.isEmpty {
+                notes.append(TableNote(level: l, spans: s, freed: false,
+                                       reason: "\(contract.name)'s vmemmap_free() never frees page-table pages (it only unmaps)"))
+            }
+        }
+    }
+
+    // MARK: unmap pass
+
+    private func unmap(_ r: Range<UInt64>, _ target: TeardownTarget, _ st: inout ModelState, _ c: inout PredictedCounters) {
+        let reach = pteReach(r)
+        let window = min(r.lowerBound, reach.lowerBound) ..< max(r.upperBound, reach.upperBound)
+        let removed = st.pt.leaves.remove(in: window) { run in
+            run.entries(overlapping: run.kind == .page ? reach : r)
+        }
+        for piece in removed {
+            let n = piece.count
+            c.clears[piece.level.rawValue] += n
+            flush(piece, r, &c)
+            if case .vmemmap(let altmap) = target { freeBacking(piece, altmap: altmap, &st, &c) }
+        }
+    }
+
+    private func flush(_ piece: LeafRun, _ r: Range<UInt64>, _ c: inout PredictedCounters) {
+        let n = piece.count
+        if piece.kind == .page || contract.blockFlush == .firstPageOnly {
+            // flush_tlb_kernel_range(addr, addr + PAGE_SIZE): exactly one vaale1is per leaf
+            c.tlbiVA += n
+            return
+        }
+        // V6: flush_tlb_kernel_range(addr, next) over the block's part inside [start, end)
+        func add(_ x: (va: UInt64, all: UInt64), _ times: UInt64) { c.tlbiVA += x.va * times; c.tlbiAll += x.all * times }
+        let first = piece.start, last = piece.start + (n - 1) * piece.size
+        add(flushCost(max(first, r.lowerBound), min(first + piece.size, r.upperBound)), 1)
+        if n >= 2 { add(flushCost(max(last, r.lowerBound), min(last + piece.size, r.upperBound)), 1) }
+        if n >= 3 { add(flushCost(0, piece.size), n - 2) }
+    }
+
+    /// free_hotplug_page_range() of each cleared leaf's backing.
+    private func freeBacking(_ piece: LeafRun, altmap: Int?, _ st: inout ModelState, _ c: inout PredictedCounters) {
+        let n = piece.count
+        let pages = piece.size / g.pageSize
+        let order = pages.trailingZeroBitCount
+        if contract.altmapBacking, let a = altmap {
+            // v5.9: vmem_altmap_free(altmap, size >> PAGE_SHIFT), whatever the backing really was
+            c.altmapPagesFreed += n * pages
+            st.mem.altmaps[a].alloc &-= n * pages
+            return
+        }
+        switch piece.backing {
+        case .allocatedMemmap:
+            c.dataFreedByOrder[min(order, 23)] += n
+        case .bootMemmap, .altmapMemmap:
+            // memblock pages and ZONE_DEVICE pages are PageReserved: WARN, and the allocator refuses
+            c.warn(contract.reservedWarn, n)
+            c.fault(.freeReserved, n)
+        case .linear, .neighbour:
+            c.fault(.freeNeverAllocated, n)
+        }
+    }
+
+    // MARK: free pass
+
+    /// Tables the free pass reaches: those of each level overlapping [start, end).
+    private func reached(_ r: Range<UInt64>, _ l: Level, _ st: ModelState) -> IntervalSet {
+        st.pt.tables[l.rawValue].intersection(IntervalSet(r).roundedOut(to: g.tableSpan(l)))
+    }
+
+    /// Tables of level `l` among `candidates` holding no entry: no leaf and no lower table in their span.
+    private func empty(_ candidates: IntervalSet, _ l: Level, _ st: ModelState) -> IntervalSet {
+        guard let hull = candidates.hull else { return candidates }
+        var occupied = st.pt.leaves.coverage(in: hull)
+        for d in g.tableLevels where d > l { occupied.formUnion(st.pt.tables[d.rawValue].clipped(to: hull)) }
+        return candidates.subtracting(occupied.roundedOut(to: g.tableSpan(l)))
+    }
+
+    private func emptyTablesReached(_ r: Range<UInt64>, _ st: ModelState) -> [(Level, IntervalSet)] {
+        g.freeableTableLevels.map { l in (l, empty(reached(r, l, st), l, st)) }
+    }
+
+    /// pgtable_range_aligned(start, end, floor, ceiling, mask) as a region of table spans:
+    /// the table's span start >= floor, and min(end, span end) <= ceiling & mask.
+    private func alignedRegion(_ r: Range<UInt64>, _ l: Level, _ fc: (floor: UInt64, ceiling: UInt64)) -> IntervalSet {
+        let span = g.tableSpan(l)
+        let limit: UInt64 = 1 << 62
+        let lo = alignUp(lay.off(max(fc.floor, g.pageOffset)), span)
+        var hi = limit
+        if fc.ceiling != 0 {
+            let masked = fc.ceiling & ~(span - 1)
+            if masked == 0 || masked < g.pageOffset { return IntervalSet() }
+            let cm = lay.off(masked)
+            if r.upperBound > cm { hi = cm }
+        }
+        return lo < hi ? IntervalSet(lo ..< hi) : IntervalSet()
+    }
+
+    private func freeEmptyTables(_ r: Range<UInt64>, floorCeiling fc: (floor: UInt64, ceiling: UInt64)?,
+                                 _ st: inout ModelState, _ c: inout PredictedCounters, _ notes: inout [TableNote]) {
+        // deepest level first: a PMD table emptied by freeing its PTE tables goes in the same pass
+        for l in g.freeableTableLevels {
+            let span = g.tableSpan(l)
+            var freed = empty(reached(r, l, st), l, st)
+            guard !freed.isEmpty else { continue }
+            if let fc {
+                let allowed = alignedRegion(r, l, fc)
+                let kept = freed.subtracting(allowed)
+                if !kept.isEmpty {
+                    notes.append(TableNote(level: l, spans: kept, freed: false,
+                                           reason: "empty, but pgtable_range_aligned() rejects it: its span is not inside [floor \(Quantity.hex(fc.floor)), ceiling \(Quantity.hex(fc.ceiling)))"))
+                }
+                freed = freed.intersection(allowed)
+                guard !freed.isEmpty else { continue }
+            }
+            let n = freed.blocks(of: span)
+            let reservedN = st.pt.reserved[l.rawValue].intersection(freed).blocks(of: span)
+            // parent entry cleared, one vaae1is, then the page goes back to the allocator
+            c.clears[g.parentTable(of: l).rawValue] += n
+            c.tlbiWalk += n
+            c.tablesFreed[l.rawValue] += n - reservedN
+            c.warn(contract.reservedWarn, reservedN)
+            c.fault(.freeReserved, reservedN)
+            st.pt.removeTables(freed, at: l)
+            notes.append(TableNote(level: l, spans: freed, freed: true,
+                                   reason: fc == nil ? "empty after the unmap pass" : "empty after the unmap pass and inside floor/ceiling"))
+        }
+    }
+}

@@ -1,0 +1,116 @@
+// What v5.7's add side creates, derived by hand from __create_pgd_mapping()
+// and vmemmap_populate().  Scenarios use PHYS_OFFSET = 1 GiB (the default),
+// so the linear map puts PA p at VA 0xffff000000000000 + p - 1G on 4K/48.
+import Testing
+@testable import HotRemoveModel
+
+@Suite struct AddSideTests {
+    @Test func oneGiBAlignedIsOnePudBlock() {
+        // add PA [8G, 9G): VA 0xffff000000000000 + 7G = 0xffff0001c0000000, 1 GiB aligned in VA and PA
+        let m = ReferenceModel(scenario: scenario("4K/48", [.init(op: .add, start: 8 * G, size: G)]), revision: "final")
+        let p = m.prediction(step: 0)
+        #expect(p.outcome == .ok)
+        let r = run(p.after, at: 0xffff_0001_c000_0000)
+        #expect(r?.va == 0xffff_0001_c000_0000)
+        #expect(r?.count == 1 && r?.entrySize == G && r?.kind == .block && r?.level == .pud)
+        #expect(r?.attrs == Descriptor.blockKernel && r?.pa == 8 * G)
+        // the PUD table for the first 512 GiB of the linear map exists since boot: no table allocated
+        #expect(p.counters.tablesAllocated == [0, 0, 0, 0])
+    }
+
+    @Test func noBlockMappingsUsesPteTables() {
+        // rodata_full: NO_BLOCK_MAPPINGS | NO_CONT_MAPPINGS. 1 GiB = 262144 pages under
+        // one new PMD table and 512 new PTE tables (1G / 2M); the PUD table is boot's.
+        let m = ReferenceModel(scenario: scenario("4K/48", rodata: true, [.init(op: .add, start: 8 * G, size: G)]), revision: "final")
+        let p = m.prediction(step: 0)
+        let r = run(p.after, at: 0xffff_0001_c000_0000)
+        #expect(r?.va == 0xffff_0001_c000_0000 && r?.count == 262_144 && r?.entrySize == 4 * K)
+        #expect(r?.attrs == Descriptor.pageKernel)   // no PTE_CONT
+        #expect(p.counters.tablesAllocated[Level.pmd.rawValue] == 1)
+        #expect(p.counters.tablesAllocated[Level.pte.rawValue] == 512)
+        #expect(p.counters.tablesAllocated[Level.pud.rawValue] == 0)
+    }
+
+    @Test func twoMiBAlignedGetsContOn32MiBChunks() {
+        // device memory at PA 8G + 2M, 1 GiB: VA [0xffff0001c0200000, 0xffff000200200000).
+        // No whole 1 GiB entry inside, so 512 PMD blocks. CONT_PMD chunks (32M) wholly inside:
+        // [7G + 32M, 8G) offset-wise = 31 chunks = 496 blocks; before them [7G + 2M, 7G + 32M) = 15
+        // plain blocks, after them [8G, 8G + 2M) = 1 plain block in the next PUD entry.
+        let m = ReferenceModel(scenario: scenario("4K/48", [.init(op: .add, start: 8 * G + 2 * M, size: G, kind: .device)]),
+                               revision: "final")
+        let p = m.prediction(step: 0)
+        let head = run(p.after, at: 0xffff_0001_c020_0000)
+        #expect(head?.va == 0xffff_0001_c020_0000 && head?.count == 15 && head?.attrs == Descriptor.blockKernel)
+        let cont = run(p.after, at: 0xffff_0001_c200_0000)
+        #expect(cont?.va == 0xffff_0001_c200_0000 && cont?.count == 496 && cont?.attrs == Descriptor.blockKernel | Descriptor.cont)
+        let tail = run(p.after, at: 0xffff_0002_0000_0000)
+        #expect(tail?.va == 0xffff_0002_0000_0000 && tail?.count == 1 && tail?.attrs == Descriptor.blockKernel)
+        #expect(head?.level == .pmd && tail?.entrySize == 2 * M)
+        // two new PMD tables, for the GiBs at offsets 7G and 8G (boot's GiB is a PUD block)
+        #expect(p.counters.tablesAllocated[Level.pmd.rawValue] == 2)
+    }
+
+    @Test func vmemmapOfOneSectionOn4K() {
+        // memmap of PA 8G: VMEMMAP_START + (8G - 1G) / 4K * 64 = 0xfffffdffffe00000 + 7 * 16M = 0xfffffe0006e00000.
+        // A 1 GiB section has 262144 struct pages: 16 MiB with 64 bytes = 8 PMD blocks.
+        let m = ReferenceModel(scenario: scenario("4K/48", [.init(op: .add, start: 8 * G, size: G)]), revision: "final")
+        let r = run(m.prediction(step: 0).after, at: 0xffff_fe00_06e0_0000)
+        #expect(r?.va == 0xffff_fe00_06e0_0000 && r?.count == 8 && r?.entrySize == 2 * M)
+        #expect(r?.attrs == Descriptor.sectNormal && r?.level == .pmd && r?.pa == nil)
+
+        // 56-byte struct page: 262144 * 56 = 14 MiB = 7 blocks, from VMEMMAP_START + 7 * 14M = 0xfffffe0006000000
+        let m56 = ReferenceModel(scenario: scenario("4K/48", structPage: 56, [.init(op: .add, start: 8 * G, size: G)]), revision: "final")
+        let r56 = run(m56.prediction(step: 0).after, at: 0xffff_fe00_0600_0000)
+        #expect(r56?.va == 0xffff_fe00_0600_0000 && r56?.count == 7)
+    }
+
+    @Test func vmemmapBasePagesOn64K() {
+        // 64K/48: VMEMMAP_SIZE = 2^47 >> 10 = 2^37, VMEMMAP_START = -2^37 - 2M = 0xffffffdfffe00000.
+        // memmap of PA 8G: + (7G / 64K) * 64 = + 7M -> 0xffffffe000500000.
+        // 16 GiB = 16 sections of 16384 struct pages (1 MiB of memmap each): 16 MiB = 256 pages of 64K.
+        let m = ReferenceModel(scenario: scenario("64K/48", [.init(op: .add, start: 8 * G, size: 16 * G)]), revision: "final")
+        let r = run(m.prediction(step: 0).after, at: 0xffff_ffe0_0050_0000)
+        #expect(r?.va == 0xffff_ffe0_0050_0000 && r?.count == 256 && r?.entrySize == 64 * K)
+        #expect(r?.kind == .page && r?.attrs == Descriptor.pageKernel)
+    }
+
+    @Test func bootBuildsLinearMapAndVmemmap() {
+        // boot [1G, 2G) on 4K/48: one PUD block at PAGE_OFFSET; memmap [VMEMMAP_START, +16M) = 8 blocks,
+        // the first in the PMD table below 0xfffffe0000000000, the other 7 in the next one.
+        let m = ReferenceModel(scenario: scenario("4K/48", []), revision: "final")
+        let s = m.bootSnapshot
+        #expect(run(s, at: 0xffff_0000_0000_0000)?.entrySize == G)
+        #expect(run(s, at: 0xffff_fdff_ffe0_0000)?.count == 8)
+        #expect(s.hasTable(.pmd, vaStart: 0xffff_fdff_c000_0000))
+        #expect(s.hasTable(.pmd, vaStart: 0xffff_fe00_0000_0000))
+        // PUD tables: linear [PAGE_OFFSET, +512G), vmemmap [0xfffffd8000000000, +512G) and [0xfffffe0000000000, +512G)
+        #expect(s.tableCount(.pud) == 3)
+    }
+
+    @Test func injectedFailureInTheLinearMapIsABug() {
+        // NO_BLOCK 1 GiB at 8G: allocations go PMD table (1st, at the range start), PTE table (2nd,
+        // same address), then the PTE table for the next 2 MiB (3rd): failing the 3rd is
+        // BUG_ON(!ptr) in __pgd_pgtable_alloc(), after the first 2 MiB (512 pages) were mapped.
+        let m = ReferenceModel(scenario: scenario("4K/48", rodata: true, [.init(op: .add, start: 8 * G, size: G, failAllocation: 3)]),
+                               revision: "final")
+        let p = m.prediction(step: 0)
+        #expect(p.outcome == .oops)
+        #expect(run(p.after, at: 0xffff_0001_c000_0000)?.count == 512)
+        #expect(run(p.after, at: 0xffff_0001_c020_0000) == nil)
+        #expect(p.counters.tablesAllocated[Level.pmd.rawValue] == 1 && p.counters.tablesAllocated[Level.pte.rawValue] == 1)
+    }
+
+    @Test func injectedFailureInTheMemmapUnwinds() {
+        // 1 GiB at 8G with blocks: the linear map needs no table (PUD block, boot's PUD table), so the
+        // memmap blocks are allocations 1..8. Failing the 3rd: blocks 1 and 2 are made, the piece's
+        // memmap goes to vmemmap_free() (2 blocks freed at order 9), the linear map is removed, -ENOMEM.
+        let m = ReferenceModel(scenario: scenario("4K/48", [.init(op: .add, start: 8 * G, size: G, failAllocation: 3)]), revision: "final")
+        let p = m.prediction(step: 0)
+        #expect(p.outcome == .error(-12))
+        #expect(p.counters.dataFreedByOrder[9] == 2)
+        #expect(run(p.after, at: 0xffff_fe00_06e0_0000) == nil)
+        #expect(run(p.after, at: 0xffff_0001_c000_0000) == nil)
+        // vaale1is: 2 blocks + 1 PUD block, at least (fixmap traffic may add more)
+        #expect(p.counters.expectedTlbiVA == .atLeast(3))
+    }
+}
