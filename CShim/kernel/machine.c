@@ -244,6 +244,18 @@ static bool range_present(struct hr_machine *m, uint64_t start, uint64_t size, b
 	return !any;
 }
 
+static bool overlaps_added(struct hr_machine *m, uint64_t start, uint64_t size)
+{
+	struct hr_ranges *rs = ranges(m);
+
+	if (start < m->cfg.boot_start + m->cfg.boot_size && m->cfg.boot_start < start + size)
+		return true;
+	for (int i = 0; i < rs->n; i++)
+		if (start < rs->r[i].start + rs->r[i].size && rs->r[i].start < start + size)
+			return true;
+	return false;
+}
+
 static int check_range(struct hr_machine *m, uint64_t start, uint64_t size, uint64_t align,
 		       const char *what, char *err, size_t errlen)
 {
@@ -277,7 +289,12 @@ int hr_add_memory(hr_machine *m, uint64_t start, uint64_t size, const hr_add_opt
 			 opt->kind == HR_MEM_DEVICE ? "device memory add" : "memory add", err, errlen);
 	if (rc)
 		return rc;
-	if (range_present(m, start, size, true)) {
+	/*
+	 * Overlap with memory the user added (or boot memory) is a bad request.  What
+	 * a failed add left behind (populated sections) is not: the kernel's own
+	 * checks (section_activate(): -EEXIST) decide about that.
+	 */
+	if (overlaps_added(m, start, size)) {
 		say(err, errlen, "add [0x%llx, +0x%llx): overlaps memory already present",
 		    (unsigned long long)start, (unsigned long long)size);
 		return HR_E_INVALID;
@@ -337,6 +354,9 @@ int hr_add_memory(hr_machine *m, uint64_t start, uint64_t size, const hr_add_opt
 			rs->r[rs->n++] = (struct hr_range){ start, size, opt->kind, slot };
 			if (opt->kind == HR_MEM_RAM)
 				hr_online_range(m, start >> m->geo.page_shift, size >> m->geo.page_shift);
+			else	/* memmap_init_zone_device(): ZONE_DEVICE pages are PageReserved */
+				for (uint64_t pfn = start >> m->geo.page_shift; pfn < (start + size) >> m->geo.page_shift; pfn++)
+					hr_pfn_to_page(m, pfn)->flags |= HR_PG_reserved;
 		} else {
 			if (slot >= 0)
 				m->altmaps[slot].used = false;
@@ -436,6 +456,9 @@ int hr_remove_memory(hr_machine *m, uint64_t start, uint64_t size, char *err, si
 			}
 		}
 		m->inst->arch_remove_memory(0, start, size, altmap);
+		if (device)	/* the struct pages are gone with the memmap */
+			for (uint64_t pfn = start >> m->geo.page_shift; pfn < (start + size) >> m->geo.page_shift; pfn++)
+				hr_pfn_to_page(m, pfn)->flags = 0;
 		HR_LEAVE(m);
 	}
 	/* bookkeeping of ranges: split or drop the one removed from */

@@ -203,6 +203,10 @@ void hr_free_pages_pfn(unsigned long pfn, unsigned order)
 	struct page *p;
 	bool table;
 
+	if (hr_pfn_in_memmap(m, pfn) && (hr_pfn_to_page(m, pfn)->flags & HR_PG_reserved)) {
+		hr_rec_fault(HR_FAULT_FREE_RESERVED, pfn, "free_pages() of a reserved page");
+		return;
+	}
 	if (!hr_pfn_in_memmap(m, pfn) || !managed(m, pfn)) {
 		hr_rec_fault(hr_pfn_in_memmap(m, pfn) ? HR_FAULT_FREE_NEVER_ALLOCATED
 						      : HR_FAULT_FREE_OUTSIDE_MEMORY,

@@ -56,6 +56,8 @@ public struct CampaignReport: Codable, Sendable {
     public var interrupted: Bool
     public var revisions: [RevisionSummary]
     public var findings: [FindingGroup]
+    /// scenarios the harness could not run (the first few), with why
+    public var errors: [String] = []
 }
 
 final class Locked<T>: @unchecked Sendable {
@@ -206,11 +208,16 @@ public enum Campaign {
         var groups: [Key: (count: Int, first: Int, example: String)] = [:]
         var order: [Key] = []
         var completed = 0
+        var errors: [String] = []
         for (i, r) in results.enumerated() {
             guard let r else { continue }
             completed += 1
             for (k, rev) in o.revisions.enumerated() {
-                if r.errors[k] != nil { sums[k].harnessErrors += 1; continue }
+                if let e = r.errors[k] {
+                    sums[k].harnessErrors += 1
+                    if errors.count < 20 { errors.append("fuzz-\(o.seed)-\(i) on \(rev): \(e)") }
+                    continue
+                }
                 guard let c = r.perRevision[k] else { continue }
                 sums[k].scenarios += 1
                 sums[k].stepsChecked += c.stepsChecked
@@ -245,6 +252,6 @@ public enum Campaign {
                                   firstScenario: "fuzz-\(o.seed)-\(g.first)", example: g.example, reproducer: path))
         }
         return CampaignReport(seed: o.seed, count: o.count, completed: completed, interrupted: completed < o.count,
-                              revisions: sums, findings: findings)
+                              revisions: sums, findings: findings, errors: errors)
     }
 }

@@ -17,8 +17,9 @@ public struct CheckResult: Sendable, Codable {
 
 public enum Checker {
     /// Runs `scenario` on `revision` and compares every step with the model's prediction and the invariants.
-    public static func check(_ scenario: Scenario, revision: String, trace: Bool = true) throws -> CheckResult {
-        let run = try ScenarioRunner.run(scenario, revision: revision, trace: trace)
+    public static func check(_ scenario: Scenario, revision: String, trace: Bool = true,
+                             rejectInvalid: Bool = false) throws -> CheckResult {
+        let run = try ScenarioRunner.run(scenario, revision: revision, trace: trace, rejectInvalid: rejectInvalid)
         return check(run)
     }
 

@@ -85,6 +85,7 @@ struct Hotplug {
         var st = ModelState()
         var c = PredictedCounters()
         let boot = scenario.bootStart ..< scenario.bootStart + scenario.bootSize
+        st.mem.added.insert(boot)
         install(AddSide.linear(lay.linear(boot), lay, blocks: blocks, st.pt), &st, reserved: true, altmap: nil, &c)
         for sec in lay.sectionPieces(boot) {
             st.mem.early.insert(sec)
@@ -112,9 +113,9 @@ struct Hotplug {
         }
         switch step.op {
         case .add:
-            if st.mem.present.overlaps(r) { return "range overlaps present memory" }
+            if st.mem.added.overlaps(r) { return "range overlaps memory already added" }
         case .remove, .offline:
-            if st.mem.present.clipped(to: r).measure != step.size { return "range is not all present" }
+            if st.mem.added.clipped(to: r).measure != step.size { return "range was not all added" }
         }
         return nil
     }
@@ -122,8 +123,14 @@ struct Hotplug {
     func apply(_ step: Scenario.Step, to st: ModelState) -> StepModel {
         if let why = invalidity(step, st) { return StepModel(outcome: .invalid(why), state: st) }
         switch step.op {
-        case .add: return add(step, st)
-        case .remove: return remove(step, st)
+        case .add:
+            var m = add(step, st)
+            if m.outcome == .ok { m.state.mem.added.insert(step.start ..< step.start + step.size) }
+            return m
+        case .remove:
+            var m = remove(step, st)
+            if m.outcome == .ok { m.state.mem.added.remove(step.start ..< step.start + step.size) }
+            return m
         case .offline:
             return StepModel(outcome: refusesOffline(step, st) ? .refused : .ok, state: st)
         }
@@ -179,6 +186,8 @@ struct Hotplug {
         }
         let fromAltmap = contract.altmapBacking && altmapIndex != nil
         for piece in lay.sectionPieces(range) {
+            // section_activate(): sub-sections a failed add left present make this one -EEXIST
+            if m.state.mem.present.overlaps(piece) { return rolledBack(-17) }
             m.state.mem.present.insert(piece)
             if step.kind == .device { m.state.mem.device.insert(piece) }
             // an early section's memmap already covers the whole section

@@ -49,6 +49,9 @@ struct ModelAltmap: Sendable, Equatable {
 struct Memory: Sendable, Equatable {
     /// Physical ranges whose sub-sections are present.
     var present = IntervalSet()
+    /// What the user added and has not removed (boot memory included): what a removal may name.
+    /// A failed add can leave sections present that were never added.
+    var added = IntervalSet()
     /// Physical ranges of early (boot) sections.
     var early = IntervalSet()
     /// Physical ranges added as device memory (removed at sub-section granularity, never online).

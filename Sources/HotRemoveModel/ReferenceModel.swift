@@ -125,6 +125,7 @@ public final class ReferenceModel {
         let inv = InvariantCheck(lay: lay, step: index)
         inv.allocatorClean(obs, &out)
         TLBCheck(lay: lay, step: index).check(obs, &out)
+        FreeOrderCheck(lay: lay, step: index).check(obs, &out)
         // the range invariants need to know what the kernel tore down: only when the model agrees on how the step ended
         guard ContractCheck.sameKind(m.outcome, obs.result), !isOops(obs.result) else { return }
         var torn = IntervalSet()

@@ -45,7 +45,7 @@ enum MainJob {
         let report = count > 0
             ? Campaign.run(CampaignOptions(seed: seed, count: count, revisions: revs, jobs: jobs, outDir: a.options["out"],
                                            shrink: a.options["out"] != nil, progress: { c.err($0) }), stop: Interrupts.requested)
-            : CampaignReport(seed: seed, count: 0, completed: 0, interrupted: false, revisions: [], findings: [])
+            : CampaignReport(seed: seed, count: 0, completed: 0, interrupted: false, revisions: [], findings: [], errors: [])
         for (k, s) in report.revisions.enumerated() {
             sums[k].scenarios += s.scenarios
             sums[k].stepsChecked += s.stepsChecked
@@ -56,7 +56,7 @@ enum MainJob {
             sums[k].harnessErrors += s.harnessErrors
         }
         let total = CampaignReport(seed: seed, count: report.count, completed: report.completed, interrupted: report.interrupted,
-                                   revisions: sums, findings: report.findings)
+                                   revisions: sums, findings: report.findings, errors: report.errors)
         if a.flags.contains("json") {
             c.out(JSONOutput.encode(total) + "\n")
         } else {
@@ -84,6 +84,7 @@ enum MainJob {
                 if let p = f.reproducer { s += "      reproducer: \(p)\n" }
             }
         }
+        for e in r.errors { s += "  harness error: \(e)\n" }
         if r.interrupted { s += "interrupted: \(r.completed) of \(r.count) scenarios done\n" }
         return s
     }
