@@ -43,6 +43,7 @@ public enum Bench {
         public var tlbiPerGiB: [String: Double]
         public var tablesFreed: UInt64
         public var removeMs: Stat
+        /// the model's prediction of the removal alone
         public var modelMs: Stat
         public var checkMs: Stat
         /// (snapshot + model + compare) / bare removal
@@ -159,8 +160,9 @@ public enum Bench {
                                          trace: nil, before: before, after: before)
             let obs = StepObservation(index: 1, result: result, counters: m.counters, warns: m.warns, faults: m.faults,
                                       trace: nil, before: before, after: after)
-            let t4 = now()
             _ = refModel.check(step: 0, obsAdd)
+            let t4 = now()
+            _ = refModel.prediction(step: 1)
             let t5 = now()
             _ = refModel.check(step: 1, obs)
             let t6 = now()

@@ -9,9 +9,12 @@ public struct RevisionInfo: Sendable, Equatable {
     public let provenance: String
     /// the model contract it is checked against (its own, or "final" for a mutant of final)
     public let contract: String
+    /// part of "all" and of the main job
+    public let inDefaultRuns: Bool
 
-    public init(name: String, title: String, provenance: String, contract: String? = nil) {
+    public init(name: String, title: String, provenance: String, contract: String? = nil, inDefaultRuns: Bool = true) {
         self.name = name; self.title = title; self.provenance = provenance; self.contract = contract ?? name
+        self.inDefaultRuns = inDefaultRuns
     }
 }
 
@@ -23,7 +26,13 @@ public enum Registry {
                      provenance: "posted 2020-03-04, merged in Linux v5.7 (seed 000); floor/ceiling, p4d level, boot-memory notifier"),
         RevisionInfo(name: "altmap", title: "arm64/mm: enable vmem_altmap support for vmemmap mappings",
                      provenance: "Linux v5.9 (seed 002); final with struct vmem_altmap * and vmem_altmap_free()"),
+        RevisionInfo(name: "pre", title: "arm64 memory hotplug before hot remove (Linux v5.6)",
+                     provenance: "the lines V14 removes: no unmapping at all; a baseline, run only when named",
+                     inDefaultRuns: false),
     ]
+
+    /// The revisions `all` and the main job mean.
+    public static var defaultRevisions: [RevisionInfo] { revisions.filter(\.inDefaultRuns) }
 
     /// Deliberately broken variants of final (CShim/mutants), compiled for 4K/48, 16K/47 and 64K/42
     /// only; for the mutation test of the checker and the crash isolation.  Not listed by `revisions`.

@@ -69,7 +69,7 @@ public enum CLI {
     }
 
     static func revisionNames(_ spec: String?) throws -> [String] {
-        guard let spec, spec != "all" else { return Registry.revisions.map(\.name) }
+        guard let spec, spec != "all" else { return Registry.defaultRevisions.map(\.name) }
         let names = spec.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
         for n in names where Registry.revision(named: n) == nil {
             throw CommandError(.usage, "unknown revision \"\(n)\"; one of \(Registry.revisions.map(\.name).joined(separator: ", ")) or all (mutants: mut_*)")

@@ -10,7 +10,7 @@ enum MainJob {
         let seed = UInt64(a.options["seed"] ?? "1") ?? 1
         let count = try a.int("count", default: a.flags.contains("quick") ? 60 : 600, range: 0...1_000_000)
         let jobs = try a.int("jobs", default: ProcessInfo.processInfo.activeProcessorCount, range: 1...256)
-        let revs = Registry.revisions.map(\.name)
+        let revs = Registry.defaultRevisions.map(\.name)
         Interrupts.install()
 
         // curated scenarios, every geometry, every revision
