@@ -11,7 +11,7 @@ enum SVGPlot {
     }
 
     static func logLog(title: String, xLabel: String, yLabel: String, series: [Series]) -> String {
-        let w = 760.0, h = 460.0, l = 80.0, r = 200.0, t = 40.0, b = 60.0
+        let w = 900.0, h = 460.0, l = 80.0, r = 300.0, t = 40.0, b = 60.0
         let xs = series.flatMap { $0.points.map(\.x) }.filter { $0 > 0 }
         let ys = series.flatMap { $0.points.map(\.y) }.filter { $0 > 0 }
         guard let x0 = xs.min(), let x1 = xs.max(), let y0 = ys.min(), let y1 = ys.max() else { return empty(title) }
@@ -42,11 +42,12 @@ enum SVGPlot {
     }
 
     static func bars(title: String, yLabel: String, groups: [String], series: [Series]) -> String {
-        let w = 760.0, h = 460.0, l = 80.0, r = 200.0, t = 40.0, b = 90.0
+        let w = 900.0, h = 460.0, l = 80.0, r = 300.0, t = 40.0, b = 90.0
         let ys = series.flatMap { $0.points.map(\.y) }.filter { $0 > 0 }
         guard let y0 = ys.min(), let y1 = ys.max() else { return empty(title) }
-        let ly0 = floor(log10(y0)), ly1 = max(ceil(log10(y1)), ly0 + 1)
-        func py(_ y: Double) -> Double { y <= 0 ? h - b : h - b - (log10(y) - ly0 + 0.02) / (ly1 - ly0 + 0.02) * (h - t - b) }
+        // one decade below the smallest bar, so that a bar of the minimum value still shows
+        let ly0 = floor(log10(y0)) - 1, ly1 = max(ceil(log10(y1)), ly0 + 1)
+        func py(_ y: Double) -> Double { y <= 0 ? h - b : h - b - (log10(y) - ly0) / (ly1 - ly0) * (h - t - b) }
         let gw = (w - l - r) / Double(max(groups.count, 1))
         let bw = gw * 0.8 / Double(max(series.count, 1))
         var s = header(w, h, title) + axes(l: l, r: w - r, t: t, b: h - b)
