@@ -185,7 +185,6 @@ hr_machine *hr_machine_create(const hr_instance *inst, const hr_machine_config *
 		return NULL;
 	}
 	{
-		extern uint64_t hr_memblock_phys_alloc(uint64_t size);
 		uint64_t pgd = hr_memblock_phys_alloc(1ull << g.page_shift);
 
 		if (!pgd)
@@ -572,7 +571,6 @@ uint64_t hr_debug_alloc(hr_machine *m, unsigned order, bool zero, bool as_table,
 	if (p) {
 		pfn = hr_page_to_pfn(m, p);
 		if (as_table) {
-			extern void hr_note_table(uint64_t table_pa, int level);
 			hr_note_table(pfn << m->geo.page_shift, level);
 		}
 	}
@@ -589,7 +587,6 @@ uint64_t hr_debug_read_entry(hr_machine *m, uint64_t pa)
 	hr_cur_machine = m;
 	m->oops_jmp = &jb;
 	if (!setjmp(jb)) {
-		extern void hr_poison_read(const volatile void *p);
 		const volatile uint64_t *p = (const volatile uint64_t *)(m->host_base + (pa - m->phys_offset));
 
 		v = *p;

@@ -39,6 +39,7 @@ struct page {
 #define HR_PG_table	(1u << 5)	/* installed as a page-table page by a populate helper */
 #define HR_PG_poisoned	(1u << 6)	/* freed table page, filled with HR_POISON */
 #define HR_PG_everalloc	(1u << 8)	/* was handed out at least once */
+#define HR_PG_seen	(1u << 9)	/* reached by the snapshot walk in progress */
 
 #define HR_POISON 0x6b6b6b6b6b6b6b6bULL	/* POISON_FREE, like slab's */
 
@@ -99,7 +100,6 @@ struct hr_altmap_slot {
 	bool used;
 	uint64_t start, size;
 	struct vmem_altmap altmap;
-	unsigned long alloc_at_add;
 };
 
 struct hr_machine {
@@ -161,7 +161,8 @@ extern _Thread_local struct hr_machine *hr_cur_machine __attribute__((tls_model(
 struct page *hr_alloc_pages(unsigned order, bool zero);
 void hr_free_pages_pfn(unsigned long pfn, unsigned order);
 void hr_allocator_init(struct hr_machine *m);
-struct page *hr_memblock_alloc(unsigned order);
+uint64_t hr_memblock_phys_alloc(uint64_t size);
+void hr_note_table(uint64_t table_pa, int level);	/* a page becomes a table when a populate helper installs it */
 bool hr_pfn_in_memmap(const struct hr_machine *m, unsigned long pfn);
 static inline struct page *hr_pfn_to_page(const struct hr_machine *m, unsigned long pfn)
 {
@@ -177,6 +178,15 @@ void hr_rec_warn(const char *file, int line, const char *cond);
 void hr_rec_fault(int kind, uint64_t pfn_or_addr, const char *detail);
 void hr_rec_event(int kind, int level, uint64_t a, uint64_t b);
 _Noreturn void hr_oops(const char *file, int line, const char *what);
+void hr_poison_read(const volatile void *p);
+
+/* __TLBI_VADDR() keeps VA[55:12] in bits [43:0]; kernel addresses sign-extend bit 55 */
+static inline uint64_t hr_tlbi_operand_va(uint64_t operand)
+{
+	uint64_t va = operand << 12;
+
+	return (va & (1ull << 55)) ? va | 0xff00000000000000ull : va;
+}
 void hr_rec_tlbi_va_trace(uint64_t operand);
 
 /* sections (hotplug.c) */

@@ -11,7 +11,6 @@
 #include "kernel/machine.h"
 
 #define NIL UINT32_MAX
-#define HR_PG_seen (1u << 9)
 
 static inline char *host_of_pfn(struct hr_machine *m, unsigned long pfn)
 {
@@ -162,7 +161,6 @@ struct page *hr_alloc_pages(unsigned order, bool zero)
 	return p;
 }
 
-uint64_t hr_memblock_phys_alloc(uint64_t size);
 uint64_t hr_memblock_phys_alloc(uint64_t size)
 {
 	struct hr_machine *m = hr_cur_machine;

@@ -83,10 +83,7 @@ void hr_rec_tlbi_va_trace(uint64_t operand)
 	uint64_t va;
 	hr_event *last, *e;
 
-	/* the operand holds VA[55:12]; kernel addresses have the top byte set */
-	va = operand << 12;
-	if (va & (1ull << 55))
-		va |= 0xff00000000000000ull;
+	va = hr_tlbi_operand_va(operand);
 	last = m->trace_len ? &m->trace[m->trace_len - 1] : NULL;
 	if (last && last->kind == HR_EV_TLBI_VA &&
 	    va == last->a + ((uint64_t)last->count << m->geo.page_shift)) {

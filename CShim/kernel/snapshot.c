@@ -10,7 +10,6 @@
 #include <string.h>
 #include "kernel/machine.h"
 
-#define HR_PG_seen (1u << 9)
 #define DESC_ADDR_MASK(ps) ((((1ull << (48 - (ps))) - 1)) << (ps))
 #define MAX_LEAKS_LISTED 64
 

@@ -18,7 +18,6 @@
  * is caught (a use-after-free that the kernel would not notice until much
  * later).  The compare costs nothing next to the load.
  */
-void hr_poison_read(const volatile void *p);
 static inline void hr_check_poison(const volatile void *p, const void *v, size_t n)
 {
 	if (n == sizeof(u64)) {
@@ -83,8 +82,8 @@ static inline void hr_tlbi_vmalle1is(void)
 static inline void hr_tlbi_vaae1is(u64 arg)
 {
 	HR_M->counters.tlbi_walk++;
-	if (HR_M->trace_on)	/* traced as the VA, like vaale1is: VA[55:12] sign-extended */
-		hr_rec_event(HR_EV_TLBI_WALK, 0, (arg << 12) | ((arg & (1ull << 43)) ? 0xff00000000000000ull : 0), 0);
+	if (HR_M->trace_on)	/* traced as the VA, like vaale1is */
+		hr_rec_event(HR_EV_TLBI_WALK, 0, hr_tlbi_operand_va(arg), 0);
 }
 
 /* Physical memory: __va()/__pa() are constant offsets into the host reservation. */
@@ -114,7 +113,6 @@ extern struct zone hr_the_zone;
 #define slab_is_available()	(HR_M->slab_available)
 
 /* mm/memblock.c: boot allocations, top-down, reserved for good */
-phys_addr_t hr_memblock_phys_alloc(phys_addr_t size);
 #define memblock_phys_alloc(size, align)	hr_memblock_phys_alloc(size)
 #define panic(fmt, ...)		hr_oops(__FILE__, __LINE__, fmt)
 

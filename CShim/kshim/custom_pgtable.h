@@ -39,8 +39,6 @@ static inline void hr_rec_desc_write(int level, const void *entry, u64 newval)
 			     newval ? newval : *(const volatile u64 *)entry);
 }
 
-/* A page is a page-table page once a populate helper installs it. */
-void hr_note_table(phys_addr_t table_pa, int level);
 
 /* arch/arm64/mm/mmu.c set_swapper_pgd(): the fixmap write, done directly. */
 static inline bool in_swapper_pgdir(void *addr)

@@ -18,17 +18,11 @@ struct TLBCheck {
         if let trace = obs.trace { ordered(trace, obs.before, out: &out) } else { counted(obs, &out) }
     }
 
-    /// The VA a TLBI event names.  Recorders may log the instruction's operand
-    /// instead (__TLBI_VADDR: VA[55:12] in bits [43:0]); a kernel VA sign-extends bit 55.
-    static func eventVA(_ a: UInt64) -> UInt64 {
-        a < (1 << 44) ? (a << 12) | 0xff00_0000_0000_0000 : a
-    }
-
     /// The pages (kernel offsets) an invalidation event reaches.  Every leaf is
     /// page aligned and at least a page, so "the leaf holding VA v" is "the leaf
     /// holding v's page".
     private func pages(_ e: ObservedEvent) -> Range<UInt64>? {
-        let va = TLBCheck.eventVA(e.a)
+        let va = e.a
         guard va >= lay.g.pageOffset else { return nil }
         let first = alignDown(lay.off(va), lay.g.pageSize)
         return first ..< first + max(e.count, 1) * lay.g.pageSize

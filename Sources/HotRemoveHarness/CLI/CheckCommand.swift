@@ -58,10 +58,8 @@ enum CheckCommand {
         var mismatch = false
         for path in a.positional {
             let sc = try CLI.loadScenario(path)
-            let checks = try revs.map { rev -> CheckResult in
-                Checker.check(try CLI.runScenario(sc, revision: rev))
-            }
             let runs = try revs.map { try CLI.runScenario(sc, revision: $0) }
+            let checks = runs.map(Checker.check)
             mismatch = mismatch || checks.contains { $0.contractMismatches > 0 }
             var diffs: [StepDiff] = []
             for (i, step) in sc.steps.enumerated() {
