@@ -114,7 +114,7 @@ typedef struct hr_add_options {
 	int kind;			/* HR_MEM_RAM: section granularity; HR_MEM_DEVICE: 2 MiB sub-sections */
 	bool altmap;			/* device memory whose memmap comes from the range itself */
 	uint64_t altmap_reserve;	/* pages at the start the driver keeps */
-	uint64_t altmap_free;		/* pages available for the memmap (0: the whole range) */
+	uint64_t altmap_free;		/* struct vmem_altmap.free: pages available for the memmap (0: none) */
 	bool fail_add_pages;		/* __add_pages() fails before touching any section */
 } hr_add_options;
 

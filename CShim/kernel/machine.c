@@ -304,7 +304,7 @@ int hr_add_memory(hr_machine *m, uint64_t start, uint64_t size, const hr_add_opt
 	}
 	if (opt->altmap) {
 		uint64_t nr = size >> m->geo.page_shift;
-		uint64_t freep = opt->altmap_free ? opt->altmap_free : nr - opt->altmap_reserve;
+		uint64_t freep = opt->altmap_free;	/* as given: 0 is an altmap with no room */
 
 		if (opt->kind != HR_MEM_DEVICE) {
 			say(err, errlen, "add: an altmap is for device memory only");

@@ -70,7 +70,10 @@ public final class Machine {
         opt.kind = kind == .device ? Int32(HR_MEM_DEVICE) : Int32(HR_MEM_RAM)
         opt.altmap = altmap != nil
         opt.altmap_reserve = altmap?.reserve ?? 0
-        opt.altmap_free = altmap?.free ?? 0
+        // struct vmem_altmap.free as the kernel reads it: the pfns the memmap may take, 0 is none.
+        // Omitted in the scenario: the whole range after `reserve`.
+        let pages = size >> UInt64(geometry.pageShift)
+        opt.altmap_free = altmap.map { $0.free ?? (pages > $0.reserve ? pages - $0.reserve : 0) } ?? 0
         opt.fail_add_pages = failAddPages
         var err = [CChar](repeating: 0, count: 512)
         return result(hr_add_memory(handle, start, size, &opt, &err, err.count), err)

@@ -92,24 +92,41 @@ public struct ScenarioError: Error, CustomStringConvertible, Equatable {
 // MARK: sizes and addresses
 
 public enum Quantity {
-    /// "4096", "0x1000", "4K", "2M", "1G", "1T" (binary units, optional "iB"/"B").
+    /// "4096", "0x1000", "4K", "2M", "1G", "1T" (binary units, optional "iB"/"B").  Digits only:
+    /// no sign, no inner spaces; nil when malformed or beyond 64 bits.
     public static func parseSize(_ text: String) -> UInt64? {
         var t = text.trimmingCharacters(in: .whitespaces)
-        if t.hasPrefix("0x") || t.hasPrefix("0X") { return UInt64(t.dropFirst(2), radix: 16) }
+        if t.hasPrefix("0x") || t.hasPrefix("0X") {
+            let digits = t.dropFirst(2)
+            guard !digits.isEmpty, digits.allSatisfy(\.isHexDigit) else { return nil }
+            return UInt64(digits, radix: 16)
+        }
         for suffix in ["iB", "B"] where t.hasSuffix(suffix) && t.count > suffix.count {
             let rest = t.dropLast(suffix.count)
             if let c = rest.last, "KMGTkmgt".contains(c) { t = String(rest) }
         }
         let units: [Character: UInt64] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40]
-        if let c = t.last?.uppercased().first, let u = units[c] {
-            guard let n = UInt64(t.dropLast()) else { return nil }
-            let (v, o) = n.multipliedReportingOverflow(by: u)
-            return o ? nil : v
+        var unit: UInt64 = 1
+        if let c = t.last?.uppercased().first, let u = units[c] { unit = u; t.removeLast() }
+        guard !t.isEmpty, t.allSatisfy({ $0.isASCII && $0.isNumber }), let n = UInt64(t) else { return nil }
+        let (v, o) = n.multipliedReportingOverflow(by: unit)
+        return o ? nil : v
+    }
+
+    /// A whole number of pages (or other units): decimal or 0x hex digits, no unit suffix.
+    public static func parseCount(_ text: String) -> UInt64? {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        if t.hasPrefix("0x") || t.hasPrefix("0X") {
+            let digits = t.dropFirst(2)
+            guard !digits.isEmpty, digits.allSatisfy(\.isHexDigit) else { return nil }
+            return UInt64(digits, radix: 16)
         }
+        guard !t.isEmpty, t.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
         return UInt64(t)
     }
 
-    /// A size, or SYMBOL, SYMBOL+size, SYMBOL-size with the v5.7 memory-map symbols.
+    /// A size, or SYMBOL, SYMBOL+size, SYMBOL-size with the v5.7 memory-map symbols; nil when
+    /// malformed or when the sum leaves the 64-bit address space.
     public static func parseAddress(_ text: String, geometry: Geometry) -> UInt64? {
         let t = text.trimmingCharacters(in: .whitespaces)
         for sym in Geometry.symbols where t.hasPrefix(sym) {
@@ -118,7 +135,8 @@ public enum Quantity {
             if rest.isEmpty { return base }
             guard let sign = rest.first, sign == "+" || sign == "-",
                   let off = parseSize(String(rest.dropFirst())) else { return nil }
-            return sign == "+" ? base &+ off : base &- off
+            let (v, o) = sign == "+" ? base.addingReportingOverflow(off) : base.subtractingReportingOverflow(off)
+            return o ? nil : v
         }
         return parseSize(t)
     }
@@ -137,12 +155,21 @@ public enum Quantity {
 // MARK: parsing
 
 extension Scenario {
+    /// The largest physical address arm64 v5.7 supports (PHYS_MASK_SHIFT 48).
+    public static let physLimit: UInt64 = 1 << 48
+
     public static func parse(data: Data) throws -> Scenario {
         let any: Any
         do {
             any = try JSONSerialization.jsonObject(with: data, options: [])
         } catch {
+            if let c = JSONScan.comment(in: data) {
+                throw ScenarioError("", "comments are not allowed in a scenario (JSON has none): \(c)")
+            }
             throw ScenarioError("", "malformed JSON: \((error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? error.localizedDescription)")
+        }
+        if let dup = JSONScan.duplicateKey(in: data) {
+            throw ScenarioError(dup, "duplicate key (each key may appear once in an object)")
         }
         return try parse(object: any)
     }
@@ -157,15 +184,18 @@ extension Scenario {
         }
         let gname = try r.string("geometry")
         guard let geometry = Geometry(name: gname) else {
-            throw ScenarioError("geometry", "unknown geometry \"\(gname)\"; one of \(Geometry.all.map(\.name).joined(separator: ", "))")
+            throw ScenarioError("geometry", "unknown geometry \"\(printable(gname))\"; one of \(Geometry.all.map(\.name).joined(separator: ", "))")
         }
+        let name = r.has("name") ? try r.text("name") : "unnamed"
+        let description = r.has("description") ? try r.text("description") : ""
         var sectionBits = 30, structPage = 64
         if let era = try r.optionalObject("era") {
             try era.only(["sectionSizeBits", "structPageSize"])
             if era.has("sectionSizeBits") {
                 sectionBits = try era.int("sectionSizeBits")
-                guard (21...30).contains(sectionBits), sectionBits > geometry.pageShift else {
-                    throw ScenarioError("era.sectionSizeBits", "\(sectionBits) is out of range (21...30; 30 at v5.7, 27 or 29 from v5.12)")
+                let least = minimumSectionSizeBits(geometry)
+                guard (least...30).contains(sectionBits) else {
+                    throw ScenarioError("era.sectionSizeBits", "\(sectionBits) is out of range for \(geometry.name) (\(least)...30: a section holds at least 2 MiB and one MAX_ORDER block, 2^\(geometry.maxOrder - 1) pages; 30 at v5.7, 27 or 29 from v5.12)")
                 }
             }
             if era.has("structPageSize") {
@@ -175,23 +205,39 @@ extension Scenario {
                 }
             }
         }
+        let linear = geometry.pageEnd &- geometry.pageOffset
         let physOffset = try r.has("physOffset") ? r.size("physOffset", geometry) : 0x4000_0000
         guard physOffset % (1 << 30) == 0 else {
             throw ScenarioError("physOffset", "\(Quantity.hex(physOffset)) must be 1 GiB aligned (ARM64_MEMSTART_ALIGN)")
         }
+        guard physOffset < physLimit else {
+            throw ScenarioError("physOffset", "\(Quantity.hex(physOffset)) is beyond 48-bit physical addresses")
+        }
+        /// [start, start + size) must be physical memory the linear map of `geometry` covers.
+        func checkPhysical(_ start: UInt64, _ size: UInt64, _ path: String, _ what: String) throws {
+            let (end, o) = start.addingReportingOverflow(size)
+            guard !o else { throw ScenarioError(path + ".size", "start + size overflows") }
+            guard start >= physOffset else {
+                throw ScenarioError(path + ".start", "\(Quantity.hex(start)) is below physOffset \(Quantity.hex(physOffset))")
+            }
+            guard end <= physLimit else {
+                throw ScenarioError(path, "\(what) [\(Quantity.hex(start)), +\(Quantity.human(size))) is beyond 48-bit physical addresses")
+            }
+            guard end - physOffset <= linear else {
+                throw ScenarioError(path, "\(what) [\(Quantity.hex(start)), +\(Quantity.human(size))) does not fit the \(Quantity.human(linear)) linear map of \(geometry.name) above physOffset \(Quantity.hex(physOffset))")
+            }
+        }
         var bootStart = physOffset, bootSize: UInt64 = 4 << 30
+        let sec: UInt64 = 1 << UInt64(sectionBits)
         if let boot = try r.optionalObject("bootMemory") {
             try boot.only(["start", "size"])
             if boot.has("start") { bootStart = try boot.size("start", geometry) }
             if boot.has("size") { bootSize = try boot.size("size", geometry) }
-            let sec: UInt64 = 1 << UInt64(sectionBits)
             guard bootSize > 0, bootStart % sec == 0, bootSize % sec == 0 else {
                 throw ScenarioError("bootMemory", "start \(Quantity.hex(bootStart)) and size \(Quantity.hex(bootSize)) must be non-zero multiples of the section size \(Quantity.human(sec))")
             }
-            guard bootStart >= physOffset else {
-                throw ScenarioError("bootMemory.start", "\(Quantity.hex(bootStart)) is below physOffset \(Quantity.hex(physOffset))")
-            }
         }
+        try checkPhysical(bootStart, bootSize, "bootMemory", "boot memory")
         var rodata = false, dpa = false
         if let cfg = try r.optionalObject("config") {
             try cfg.only(["rodataFull", "debugPagealloc"])
@@ -206,33 +252,62 @@ extension Scenario {
             guard size > 0, size % geometry.pageSize == 0, va % geometry.pageSize == 0 else {
                 throw ScenarioError("neighbours[\(i)]", "va \(Quantity.hex(va)) and size \(Quantity.hex(size)) must be non-zero multiples of the \(Quantity.human(geometry.pageSize)) page")
             }
-            guard va >= geometry.vmallocStart, va &+ size <= geometry.vmemmapStart, va &+ size > va else {
+            let (end, o) = va.addingReportingOverflow(size)
+            guard !o, va >= geometry.vmallocStart, end <= geometry.vmemmapStart else {
                 throw ScenarioError("neighbours[\(i)].va", "[\(Quantity.hex(va)), +\(Quantity.human(size))) is outside the vmalloc area and the gap below vmemmap [\(Quantity.hex(geometry.vmallocStart)), \(Quantity.hex(geometry.vmemmapStart)))")
             }
             neighbours.append(Neighbour(va: va, size: size))
         }
         var steps: [Step] = []
         let stepReaders = try r.array("steps")
-        guard stepReaders.count <= 10_000 else {
-            throw ScenarioError("steps", "\(stepReaders.count) steps: at most 10000")
+        guard stepReaders.count <= maxSteps else {
+            throw ScenarioError("steps", "\(stepReaders.count) steps: at most \(maxSteps)")
         }
+        // What each range was added as, assuming every add succeeds: a removal or an offline acts on
+        // memory of the kind it was added as (boot memory is RAM).
+        var addedKinds = StaticRanges()
+        addedKinds.insert(bootStart ..< bootStart + bootSize, .ram)
         for s in stepReaders {
             try s.only(["op", "start", "size", "kind", "altmap", "fail", "failAllocation"])
             let opName = try s.string("op")
             guard let op = Op(rawValue: opName) else {
-                throw ScenarioError(s.path + ".op", "unknown operation \"\(opName)\"; one of add, remove, offline")
+                throw ScenarioError(s.path + ".op", "unknown operation \"\(printable(opName))\"; one of add, remove, offline")
             }
             let start = try s.size("start", geometry)
             let size = try s.size("size", geometry)
             guard size > 0 else { throw ScenarioError(s.path + ".size", "size is zero") }
-            guard start &+ size > start else { throw ScenarioError(s.path + ".size", "start + size overflows") }
-            var kind = MemoryKind.ram
+            try checkPhysical(start, size, s.path, "\(op.rawValue)")
+            let range = start ..< start + size
+            var explicitKind: MemoryKind?
             if s.has("kind") {
                 let k = try s.string("kind")
                 guard let kk = MemoryKind(rawValue: k) else {
-                    throw ScenarioError(s.path + ".kind", "unknown memory kind \"\(k)\"; ram or device")
+                    throw ScenarioError(s.path + ".kind", "unknown memory kind \"\(printable(k))\"; ram or device")
                 }
-                kind = kk
+                explicitKind = kk
+            }
+            var kind = explicitKind ?? .ram
+            if op == .add {
+                if range.overlaps(bootStart ..< bootStart + bootSize) {
+                    throw ScenarioError(s.path, "add [\(Quantity.hex(start)), +\(Quantity.human(size))) overlaps boot memory [\(Quantity.hex(bootStart)), +\(Quantity.human(bootSize)))")
+                }
+            } else {
+                let kinds = addedKinds.kinds(overlapping: range)
+                if kinds.count > 1 {
+                    throw ScenarioError(s.path, "\(op.rawValue) [\(Quantity.hex(start)), +\(Quantity.human(size))) spans RAM and device memory")
+                }
+                if let was = kinds.first {
+                    if let k = explicitKind, k != was {
+                        let boot = range.overlaps(bootStart ..< bootStart + bootSize)
+                        throw ScenarioError(s.path + ".kind", "\(k.rawValue), but [\(Quantity.hex(start)), +\(Quantity.human(size))) is \(boot ? "boot memory, which is RAM" : "\(was.rawValue) memory (as added)")")
+                    }
+                    kind = was
+                }
+            }
+            // RAM is hot-plugged in sections, device memory in 2 MiB sub-sections
+            let unit = kind == .ram ? sec : subsectionSize
+            guard start % unit == 0, size % unit == 0 else {
+                throw ScenarioError(s.path, "\(kind == .ram ? "RAM" : "device memory") \(op.rawValue) [\(Quantity.hex(start)), +\(Quantity.human(size))): start and size must be multiples of \(kind == .ram ? "the section size" : "the sub-section size") \(Quantity.human(unit)) (\(Quantity.hex(unit)))")
             }
             var altmap: Altmap?
             if let a = try s.optionalObject("altmap") {
@@ -240,14 +315,26 @@ extension Scenario {
                 guard op == .add, kind == .device else {
                     throw ScenarioError(a.path, "an altmap belongs to an add of device memory")
                 }
-                altmap = Altmap(reserve: a.has("reserve") ? try a.size("reserve", geometry) : 0,
-                                free: a.has("free") ? try a.size("free", geometry) : nil)
+                let pages = size >> UInt64(geometry.pageShift)
+                let reserve = a.has("reserve") ? try a.count("reserve") : 0
+                guard reserve < pages else {
+                    throw ScenarioError(a.path + ".reserve", "\(reserve) pages: not fewer than the \(pages) pages of the range")
+                }
+                var free: UInt64?
+                if a.has("free") {
+                    let f = try a.count("free")
+                    guard f <= pages - reserve else {
+                        throw ScenarioError(a.path + ".free", "\(f) pages: more than the \(pages - reserve) pages after reserve \(reserve)")
+                    }
+                    free = f
+                }
+                altmap = Altmap(reserve: reserve, free: free)
             }
             var failAddPages = false
             if s.has("fail") {
                 let f = try s.string("fail")
                 guard f == "add_pages" else {
-                    throw ScenarioError(s.path + ".fail", "unknown failure \"\(f)\"; the one supported is \"add_pages\"")
+                    throw ScenarioError(s.path + ".fail", "unknown failure \"\(printable(f))\"; the one supported is \"add_pages\"")
                 }
                 guard op == .add else { throw ScenarioError(s.path + ".fail", "only an add can fail") }
                 failAddPages = true
@@ -255,16 +342,19 @@ extension Scenario {
             var failAlloc: Int?
             if s.has("failAllocation") {
                 let n = try s.int("failAllocation")
+                guard op == .add else {
+                    throw ScenarioError(s.path + ".failAllocation", "only an add allocates pages (a \(op.rawValue) does not)")
+                }
                 guard n >= 1, n <= 1_000_000_000 else {
                     throw ScenarioError(s.path + ".failAllocation", "\(n) must be between 1 and 1000000000")
                 }
                 failAlloc = n
             }
+            if op == .add { addedKinds.insert(range, kind) } else if op == .remove { addedKinds.remove(range) }
             steps.append(Step(op: op, start: start, size: size, kind: kind, altmap: altmap,
                               failAddPages: failAddPages, failAllocation: failAlloc))
         }
-        var sc = Scenario(name: r.has("name") ? try r.string("name") : "unnamed",
-                          description: r.has("description") ? try r.string("description") : "",
+        var sc = Scenario(name: name, description: description,
                           geometry: geometry, sectionSizeBits: sectionBits, structPageSize: structPage,
                           physOffset: physOffset, physSize: nil, bootStart: bootStart, bootSize: bootSize,
                           rodataFull: rodata, debugPagealloc: dpa, neighbours: neighbours, steps: steps)
@@ -273,13 +363,27 @@ extension Scenario {
             guard ps >= sc.derivedPhysSize() else {
                 throw ScenarioError("physSize", "\(Quantity.human(ps)) does not hold boot memory and every step (needs \(Quantity.human(sc.derivedPhysSize())))")
             }
+            guard ps % sec == 0 else {
+                throw ScenarioError("physSize", "\(Quantity.hex(ps)) must be a multiple of the section size \(Quantity.human(sec))")
+            }
+            guard ps <= linear, physOffset + ps <= physLimit else {
+                throw ScenarioError("physSize", "\(Quantity.human(ps)) of physical memory does not fit the \(Quantity.human(linear)) linear map of \(geometry.name) or 48-bit physical addresses")
+            }
             sc.physSize = ps
         }
-        let linear = geometry.pageEnd &- geometry.pageOffset
-        guard sc.physSize <= linear, physOffset &+ sc.physSize <= 1 << 48 else {
-            throw ScenarioError("physSize", "\(Quantity.human(sc.physSize)) of physical memory does not fit the \(Quantity.human(linear)) linear map of \(geometry.name) or 48-bit physical addresses")
-        }
+        try sc.validateResources()
         return sc
+    }
+
+    public static let maxSteps = 10_000
+
+    /// SECTION_SIZE_BITS must hold a sub-section (2 MiB) and a MAX_ORDER block
+    /// (include/linux/mmzone.h: "Allocator MAX_ORDER exceeds SECTION_SIZE"): 22 (4K), 25 (16K), 29 (64K).
+    public static func minimumSectionSizeBits(_ g: Geometry) -> Int { max(21, g.maxOrder - 1 + g.pageShift) }
+
+    /// Text with control characters shown as \u{..}, for messages.
+    static func printable(_ s: String) -> String {
+        s.unicodeScalars.map { $0.properties.generalCategory == .control ? "\\u{\(String($0.value, radix: 16))}" : String($0) }.joined()
     }
 
     /// The scenario as format-v1 JSON (keys sorted, addresses in hex): reproducers.
@@ -338,12 +442,33 @@ struct Reader {
         guard let s = try value(key) as? String else { throw ScenarioError(sub(key), "expected a string") }
         return s
     }
+    /// A string without control characters (names and descriptions are printed).
+    func text(_ key: String) throws -> String {
+        let s = try string(key)
+        if let c = s.unicodeScalars.first(where: { $0.properties.generalCategory == .control }) {
+            throw ScenarioError(sub(key), "contains the control character U+\(String(format: "%04X", c.value))")
+        }
+        return s
+    }
     private static let boolType = ObjectIdentifier(type(of: NSNumber(value: true)))
     private func isBool(_ v: Any) -> Bool { ObjectIdentifier(type(of: v)) == Reader.boolType || type(of: v) == Bool.self }
+    /// A JSON number that is a whole number: its value, or why not.
+    private func whole(_ v: Any) -> (value: UInt64?, negative: Bool, why: String?) {
+        guard !isBool(v), let n = v as? NSNumber else { return (nil, false, nil) }
+        let t = String(cString: n.objCType)
+        if t == "d" || t == "f" { return (nil, false, "a whole number is expected (no fraction or exponent)") }
+        if t == "Q" || t == "L" || t == "I" || t == "S" || t == "C" { return (n.uint64Value, false, nil) }
+        let i = n.int64Value
+        return i < 0 ? (nil, true, nil) : (UInt64(i), false, nil)
+    }
     func int(_ key: String) throws -> Int {
         let v = try value(key)
-        guard !isBool(v), let n = v as? Int else { throw ScenarioError(sub(key), "expected an integer") }
-        return n
+        let w = whole(v)
+        if let why = w.why { throw ScenarioError(sub(key), why) }
+        if w.negative, let n = v as? Int { return n }
+        guard let u = w.value else { throw ScenarioError(sub(key), "expected an integer") }
+        guard u <= UInt64(Int32.max) else { throw ScenarioError(sub(key), "\(u) is too large") }
+        return Int(u)
     }
     func bool(_ key: String) throws -> Bool {
         let v = try value(key)
@@ -354,20 +479,36 @@ struct Reader {
         let v = try value(key)
         if let s = v as? String {
             guard let q = Quantity.parseSize(s) else {
-                throw ScenarioError(sub(key), "\"\(s)\" is not a size (4096, 0x1000, 4K, 2M, 1G, 1T)")
+                throw ScenarioError(sub(key), "\"\(Scenario.printable(s))\" is not a size (4096, 0x1000, 4K, 2M, 1G, 1T; digits only, no sign)")
             }
             return q
         }
-        guard !isBool(v), let n = v as? Int, n >= 0 else {
+        let w = whole(v)
+        if let why = w.why { throw ScenarioError(sub(key), why) }
+        guard let u = w.value else {
             throw ScenarioError(sub(key), "expected a non-negative integer or a size string")
         }
-        return UInt64(n)
+        return u
+    }
+    /// A number of pages: a whole number (JSON number, or a decimal or 0x string), no unit.
+    func count(_ key: String) throws -> UInt64 {
+        let v = try value(key)
+        if let s = v as? String {
+            guard let q = Quantity.parseCount(s) else {
+                throw ScenarioError(sub(key), "\"\(Scenario.printable(s))\" is not a page count (a whole number of pages, such as 16 or 0x10; no unit)")
+            }
+            return q
+        }
+        let w = whole(v)
+        if let why = w.why { throw ScenarioError(sub(key), why) }
+        guard let u = w.value else { throw ScenarioError(sub(key), "expected a page count (a non-negative whole number)") }
+        return u
     }
     func address(_ key: String, _ g: Geometry) throws -> UInt64 {
         let v = try value(key)
         if let s = v as? String {
             guard let a = Quantity.parseAddress(s, geometry: g) else {
-                throw ScenarioError(sub(key), "\"\(s)\" is not an address (a size, or \(Geometry.symbols.joined(separator: "/")) with an optional +/- size)")
+                throw ScenarioError(sub(key), "\"\(Scenario.printable(s))\" is not an address (a size, or \(Geometry.symbols.joined(separator: "/")) with an optional +/- size)")
             }
             return a
         }

@@ -80,14 +80,14 @@ var packageRoot: String {
         ("failing remove", #"{"version":1,"geometry":"4K/48","steps":[{"op":"remove","start":"8G","size":"1G","fail":"add_pages"}]}"#, 3, "only an add can fail"),
         ("failAllocation 0", #"{"version":1,"geometry":"4K/48","steps":[{"op":"add","start":"8G","size":"1G","failAllocation":0}]}"#, 3, "steps[0].failAllocation: 0 must be between 1"),
         ("physSize too small", #"{"version":1,"geometry":"4K/48","physSize":"4G","steps":[{"op":"add","start":"8G","size":"1G"}]}"#, 3, "physSize: 4G does not hold boot memory"),
-        ("beyond the linear map", #"{"version":1,"geometry":"16K/36","steps":[{"op":"add","start":"40G","size":"1G"}]}"#, 3, "does not fit the 32G linear map of 16K/36"),
+        ("beyond the linear map", #"{"version":1,"geometry":"16K/36","steps":[{"op":"add","start":"40G","size":"1G"}]}"#, 3, "steps[0]: add [0xa00000000, +1G) does not fit the 32G linear map of 16K/36"),
         ("overflow", #"{"version":1,"geometry":"4K/48","steps":[{"op":"add","start":"0xffffffffffff0000","size":"1G"}]}"#, 3, "steps[0].size: start + size overflows"),
         ("step field", #"{"version":1,"geometry":"4K/48","steps":[{"op":"add","start":"8G","size":"1G","bogus":1}]}"#, 3, "steps[0].bogus: unknown field"),
         ("bool expected", #"{"version":1,"geometry":"4K/48","config":{"rodataFull":"yes"},"steps":[]}"#, 3, "config.rodataFull: expected true or false"),
-        ("unaligned RAM add", #"{"version":1,"geometry":"4K/48","steps":[{"op":"add","start":"0x200200000","size":"1G"}]}"#, 3, "steps[0]: memory add [0x200200000, +0x40000000): start and size must be multiples of 0x40000000"),
+        ("unaligned RAM add", #"{"version":1,"geometry":"4K/48","steps":[{"op":"add","start":"0x200200000","size":"1G"}]}"#, 3, "steps[0]: RAM add [0x200200000, +1G): start and size must be multiples of the section size 1G"),
         ("overlapping add", #"{"version":1,"geometry":"4K/48","steps":[{"op":"add","start":"8G","size":"1G"},{"op":"add","start":"8G","size":"1G"}]}"#, 3, "steps[1]: add [0x200000000, +0x40000000): overlaps memory already present"),
         ("remove never added", #"{"version":1,"geometry":"4K/48","steps":[{"op":"remove","start":"8G","size":"1G"}]}"#, 3, "steps[0]: remove [0x200000000, +0x40000000): not inside boot memory or one added range"),
-        ("add over boot memory", #"{"version":1,"geometry":"4K/48","steps":[{"op":"add","start":"2G","size":"1G"}]}"#, 3, "overlaps memory already present"),
+        ("add over boot memory", #"{"version":1,"geometry":"4K/48","steps":[{"op":"add","start":"2G","size":"1G"}]}"#, 3, "steps[0]: add [0x80000000, +1G) overlaps boot memory"),
     ]
 
     @Test(arguments: CLITests.badScenarioCases.indices)

@@ -1,0 +1,180 @@
+import Foundation
+
+// Validation beyond single fields: what each range was added as, the JSON text
+// itself (comments, duplicate keys), and the resources a scenario needs.
+
+/// Physical ranges and the kind of memory they were added as, assuming every add succeeds.
+struct StaticRanges {
+    private var ranges: [(range: Range<UInt64>, kind: Scenario.MemoryKind)] = []
+
+    mutating func insert(_ r: Range<UInt64>, _ kind: Scenario.MemoryKind) { ranges.append((r, kind)) }
+
+    mutating func remove(_ r: Range<UInt64>) {
+        var out: [(range: Range<UInt64>, kind: Scenario.MemoryKind)] = []
+        for x in ranges {
+            guard x.range.overlaps(r) else { out.append(x); continue }
+            if x.range.lowerBound < r.lowerBound { out.append((x.range.lowerBound ..< r.lowerBound, x.kind)) }
+            if r.upperBound < x.range.upperBound { out.append((r.upperBound ..< x.range.upperBound, x.kind)) }
+        }
+        ranges = out
+    }
+
+    func kinds(overlapping r: Range<UInt64>) -> [Scenario.MemoryKind] {
+        let k = Set(ranges.filter { $0.range.overlaps(r) }.map(\.kind))
+        return [Scenario.MemoryKind.ram, .device].filter { k.contains($0) }
+    }
+}
+
+/// Checks on the JSON text that JSONSerialization does not make.
+enum JSONScan {
+    /// The first comment outside strings, as "// at line 3".
+    static func comment(in data: Data) -> String? {
+        let b = [UInt8](data)
+        var inString = false, escape = false, line = 1
+        for i in b.indices {
+            let c = b[i]
+            if c == 0x0A { line += 1 }
+            if inString {
+                if escape { escape = false } else if c == 0x5C { escape = true } else if c == 0x22 { inString = false }
+            } else if c == 0x22 {
+                inString = true
+            } else if c == 0x2F, i + 1 < b.count, b[i + 1] == 0x2F || b[i + 1] == 0x2A {
+                return "\(b[i + 1] == 0x2F ? "//" : "/*") at line \(line)"
+            }
+        }
+        return nil
+    }
+
+    /// The path of the first key an object repeats (JSONSerialization keeps the last silently).
+    /// `data` is valid JSON.
+    static func duplicateKey(in data: Data) -> String? {
+        struct Frame {
+            var isObject: Bool
+            var path: String
+            var keys = Set<String>()
+            var key = ""
+            var index = 0
+            var expectingKey = true
+        }
+        let b = [UInt8](data)
+        var stack: [Frame] = []
+        func childPath() -> String {
+            guard let f = stack.last else { return "" }
+            if f.isObject { return f.path.isEmpty ? f.key : f.path + "." + f.key }
+            return f.path + "[\(f.index)]"
+        }
+        var i = 0
+        while i < b.count {
+            let c = b[i]
+            switch c {
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                stack.append(Frame(isObject: c == UInt8(ascii: "{"), path: childPath()))
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                _ = stack.popLast()
+            case UInt8(ascii: ","):
+                if !stack.isEmpty {
+                    if stack[stack.count - 1].isObject { stack[stack.count - 1].expectingKey = true } else { stack[stack.count - 1].index += 1 }
+                }
+            case UInt8(ascii: "\""):
+                var j = i + 1, escape = false
+                while j < b.count {
+                    if escape { escape = false } else if b[j] == 0x5C { escape = true } else if b[j] == 0x22 { break }
+                    j += 1
+                }
+                if let f = stack.last, f.isObject, f.expectingKey, j < b.count {
+                    let literal = Data(b[i...j])
+                    let key = (try? JSONSerialization.jsonObject(with: literal, options: .fragmentsAllowed)) as? String
+                        ?? String(decoding: b[(i + 1)..<j], as: UTF8.self)
+                    var top = stack.removeLast()
+                    if !top.keys.insert(key).inserted { return top.path.isEmpty ? key : top.path + "." + key }
+                    top.key = key
+                    top.expectingKey = false
+                    stack.append(top)
+                }
+                i = j
+            default:
+                break
+            }
+            i += 1
+        }
+        return nil
+    }
+}
+
+// MARK: resources
+
+extension Scenario {
+    /// Host memory one run of a scenario may need: inputs estimated above it are refused up front.
+    public static let hostMemoryLimit: UInt64 = 4 << 30
+
+    /// Bytes of simulated memory the memmap and page tables of `size` bytes of memory take
+    /// (an upper bound): the memmap rounded out to whole vmemmap units per section piece, the
+    /// leaf tables of the linear map and of the vmemmap, and a few upper tables.
+    func tableAndMemmapBytes(_ size: UInt64) -> UInt64 {
+        let g = geometry, page = g.pageSize
+        let unit = g.vmemmapUsesSections ? g.pmdSize : page
+        let pieces = (size + sectionSize - 1) / sectionSize + 1
+        let memmap = ((size / page) * UInt64(structPageSize) + unit - 1) / unit * unit + pieces * unit
+        let perTable = page / 8
+        let leaf = noBlockMappings ? page : g.pmdSize
+        let linearTables = ((size + leaf - 1) / leaf + perTable - 1) / perTable + 2
+        let vmemmapTables = (memmap / unit + perTable - 1) / perTable + 2
+        return memmap + (linearTables + vmemmapTables + UInt64(g.levels) * 4) * page
+    }
+
+    /// Entries one step sets or clears (linear map and vmemmap), an upper bound: what its trace holds.
+    func entriesTouched(_ size: UInt64) -> UInt64 {
+        let g = geometry
+        let leaf = noBlockMappings ? g.pageSize : min(g.pmdSize, max(g.pageSize, sectionSize))
+        let unit = g.vmemmapUsesSections ? g.pmdSize : g.pageSize
+        return (size + leaf - 1) / leaf + ((size / g.pageSize) * UInt64(structPageSize) + unit - 1) / unit + 16
+    }
+
+    /// Host bytes kept per entry a step touches: its trace events and observation (measured ~41).
+    static let hostBytesPerEntry: UInt64 = 64
+    /// Host bytes per page of present memory: the driver's struct page and allocator lists.
+    static let hostBytesPerPage: UInt64 = 8
+
+    /// The scenario's memmap and page tables must fit the boot memory the simulated kernel allocates
+    /// them from (the model does not simulate running out of memory), and a run must stay within
+    /// `hostMemoryLimit` of host memory.  Estimates, generous by design; the errors name the field.
+    public func validateResources() throws {
+        let page = geometry.pageSize
+        var boot = tableAndMemmapBytes(bootSize) + page
+        for n in neighbours { boot += ((n.size / page) / (page / 8) + 4) * page }
+        let pool = bootSize / 2
+        guard boot <= pool else {
+            throw ScenarioError("bootMemory.size", "\(Quantity.human(bootSize)) of boot memory cannot hold its own memmap and page tables (about \(Quantity.human(roundedMiB(boot))), and at most half of boot memory is used for them); use more boot memory")
+        }
+        var host = (bootSize / page) * Scenario.hostBytesPerPage + boot
+        guard host <= Scenario.hostMemoryLimit else {
+            throw ScenarioError("bootMemory.size", "\(Quantity.human(bootSize)) of boot memory needs about \(Quantity.human(roundedMiB(host))) of host memory; the limit is \(Quantity.human(Scenario.hostMemoryLimit))")
+        }
+        var live: UInt64 = 0, livePages: UInt64 = 0
+        var peakHost = host
+        for (i, s) in steps.enumerated() {
+            switch s.op {
+            case .add:
+                live += tableAndMemmapBytes(s.size)
+                livePages += s.size / page
+                guard boot + live <= pool else {
+                    throw ScenarioError("steps[\(i)]", "the memmap and page tables of the memory added so far need about \(Quantity.human(roundedMiB(boot + live))) of boot memory, more than half of the \(Quantity.human(bootSize)) they are allocated from; use more boot memory (bootMemory.size) or add less")
+                }
+            case .remove:
+                // the memmap goes back; tables may stay (a revision may leak them)
+                let memmap = (s.size / page) * UInt64(structPageSize)
+                live -= min(live, memmap)
+                livePages -= min(livePages, s.size / page)
+            case .offline:
+                break
+            }
+            host += entriesTouched(s.size) * Scenario.hostBytesPerEntry
+            peakHost = max(peakHost, host + livePages * Scenario.hostBytesPerPage + live)
+            guard peakHost <= Scenario.hostMemoryLimit else {
+                throw ScenarioError("steps[\(i)]", "the steps so far need about \(Quantity.human(roundedMiB(peakHost))) of host memory (page tables, memmaps and each step's trace); the limit is \(Quantity.human(Scenario.hostMemoryLimit)): use fewer or smaller steps")
+            }
+        }
+    }
+
+    private func roundedMiB(_ v: UInt64) -> UInt64 { ((v + (1 << 20) - 1) >> 20) << 20 }
+}
