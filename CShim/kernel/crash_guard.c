@@ -12,7 +12,8 @@
 #include <unistd.h>
 #include "CShim.h"
 
-static char context[512] = "-";
+/* per thread: a fault is delivered to the thread that ran the code (campaigns without isolation) */
+static _Thread_local char context[512] = "-";
 static int report_fd = 2;
 static int exit_code = 70;
 static char alt_stack[1 << 16];

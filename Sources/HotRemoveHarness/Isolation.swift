@@ -23,7 +23,10 @@ public enum Isolation {
         return nil
     }()
 
-    static func emit(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+    /// A worker whose parent is gone (closed pipe) has no one to report to: it stops.
+    static func emit(_ line: String) {
+        if !StandardStreams.output.write(line + "\n") { exit(ExitCode.io.rawValue) }
+    }
 
     /// Runs pairs [from, to) of a campaign in this process: the worker side.
     static func worker(seed: UInt64, revisions: [String], geometries: [Geometry], from: Int, to: Int, timeout: UInt32) {

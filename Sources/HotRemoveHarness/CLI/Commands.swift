@@ -28,6 +28,16 @@ public enum CLI {
     """
 
     public static func main(_ args: [String], console: Console = .standard) -> Int32 {
+        let code = dispatch(args, console)
+        // results that did not reach standard output are an I/O error, whatever else happened
+        if let why = console.outputFailure() {
+            console.err("hotremove: \(why)\n")
+            return ExitCode.io.rawValue
+        }
+        return code
+    }
+
+    static func dispatch(_ args: [String], _ console: Console) -> Int32 {
         do {
             guard let cmd = args.first else { return try MainJob.run(Array(args.dropFirst(0)), console) }
             let rest = Array(args.dropFirst())

@@ -16,6 +16,9 @@ enum FuzzCommand {
         c.err("fuzz: seed \(seed), \(count) scenarios on \(revs.joined(separator: ",")), \(jobs) workers; reproducers in \(out)/\n")
         let timeout = try a.int("timeout", default: 20, range: 1...3600)
         Interrupts.install()
+        // without worker processes a crash of the code under test ends this process: it still says
+        // where (CRASH <scenario> <revision> step N ... SIGSEGV) and exits 7
+        if a.flags.contains("no-isolation") { CLI.installCrashGuard(timeout: 0) }
         let opts = CampaignOptions(seed: seed, count: count, revisions: revs, jobs: jobs, outDir: out,
                                    shrink: !a.flags.contains("no-shrink"), isolate: !a.flags.contains("no-isolation"),
                                    timeout: UInt32(timeout), progress: { c.err($0) })
