@@ -58,6 +58,8 @@ public struct CampaignReport: Codable, Sendable {
     public var findings: [FindingGroup]
     /// scenarios the harness could not run (the first few), with why
     public var errors: [String] = []
+    /// reproducers that could not be written, with why (the command exits 4)
+    public var writeErrors: [String]?
 }
 
 final class Locked<T>: @unchecked Sendable {
@@ -166,7 +168,7 @@ public enum Campaign {
     /// Shrinks scenario `index` while the finding stays and writes it to `path`.  With isolation the shrinking
     /// runs in a worker process (a candidate may crash); if that worker dies, the unshrunk scenario is written.
     static func writeReproducer(_ o: CampaignOptions, index: Int, revision: String, classification: String,
-                                rule: String, to path: String) -> String? {
+                                rule: String, to path: String) throws -> String {
         let sc = ScenarioGenerator.generate(seed: o.seed, index: index, geometries: o.geometries)
         var repro = sc
         let crashLike = rule == "crash" || rule == "hang"
@@ -188,7 +190,15 @@ public enum Campaign {
         }
         repro.description = "reproducer: \(classification) \(rule) on \(revision); from seed \(o.seed) index \(index)"
             + (crashLike ? " (not shrunk: the revision crashes)" : shrink ? "" : " (not shrunk)")
-        return (try? AtomicFile.write(repro.jsonData(), to: path)) != nil ? path : nil
+        try AtomicFile.write(repro.jsonData(), to: path)
+        return path
+    }
+
+    /// `<revision>-<class>-<rule>-s<seed>-i<index>.json`: unique per campaign and finding, so campaigns
+    /// sharing a directory never overwrite each other's reproducers.
+    public static func reproducerName(revision: String, classification: String, rule: String, seed: UInt64, index: Int) -> String {
+        func safe(_ s: String) -> String { String(s.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." ? $0 : "_" }) }
+        return "\(safe(revision))-\(safe(classification))-\(safe(rule))-s\(seed)-i\(index).json"
     }
 
     static func shrinkInProcess(_ sc: Scenario, revision: String, classification: String, rule: String) -> Scenario {
@@ -238,20 +248,28 @@ public enum Campaign {
         }
         order.sort { ($0.rev, $0.cls, $0.rule) < ($1.rev, $1.cls, $1.rule) }
         var findings: [CampaignReport.FindingGroup] = []
+        var writeErrors: [String] = []
         for key in order {
             let g = groups[key]!
             var path: String?
             if let dir = o.outDir {
-                let safeRule = key.rule.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." ? $0 : "_" }
-                let p = URL(fileURLWithPath: dir).appendingPathComponent("\(key.rev)-\(String(safeRule)).json").path
+                let name = reproducerName(revision: key.rev, classification: key.cls, rule: key.rule, seed: o.seed, index: g.first)
+                let p = URL(fileURLWithPath: dir).appendingPathComponent(name).path
                 var opts = o
                 if quick { opts.shrink = false }
-                path = writeReproducer(opts, index: g.first, revision: key.rev, classification: key.cls, rule: key.rule, to: p)
+                do {
+                    path = try writeReproducer(opts, index: g.first, revision: key.rev, classification: key.cls, rule: key.rule, to: p)
+                } catch let e as CommandError {
+                    writeErrors.append("reproducer \(p): \(e.message)")
+                } catch {
+                    writeErrors.append("reproducer \(p): \(error)")
+                }
             }
             findings.append(.init(revision: key.rev, classification: key.cls, rule: key.rule, scenarios: g.count,
                                   firstScenario: "fuzz-\(o.seed)-\(g.first)", example: g.example, reproducer: path))
         }
         return CampaignReport(seed: o.seed, count: o.count, completed: completed, interrupted: completed < o.count,
-                              revisions: sums, findings: findings, errors: errors)
+                              revisions: sums, findings: findings, errors: errors,
+                              writeErrors: writeErrors.isEmpty ? nil : writeErrors)
     }
 }

@@ -11,14 +11,19 @@ public struct ScenarioRun: Sendable {
 }
 
 public enum ScenarioRunner {
+    /// The run was asked to stop (an interruption) before it finished.
+    public struct Stopped: Error {}
+
     /// Runs `scenario` on `revision`.  `onlyAdds` skips removals and offlines
     /// (what `hotremove dump` shows).  `trace` records the ordered event trace.
     /// `onStep` sees each observation with the live machine, e.g. to dump it.
     /// A step the harness rejects (unaligned, overlapping, not present...) throws, naming the step; with
     /// `rejectInvalid` false (generated scenarios, where an earlier add may have failed) it is recorded as
     /// an `.invalid` result, which the model predicts too.
+    /// `throughStep`: the steps after it are not run.  `stop` is asked before each step; when it
+    /// says stop the run throws `Stopped`.
     public static func run(_ scenario: Scenario, revision: String, trace: Bool = true, onlyAdds: Bool = false,
-                           rejectInvalid: Bool = true,
+                           rejectInvalid: Bool = true, throughStep: Int? = nil, stop: (() -> Bool)? = nil,
                            onStep: ((StepObservation, Machine) -> Void)? = nil) throws -> ScenarioRun {
         let m = try Machine(revision: revision, scenario: scenario)
         for (i, n) in scenario.neighbours.enumerated() {
@@ -31,6 +36,8 @@ public enum ScenarioRunner {
         let boot = before
         var steps: [StepObservation] = []
         for (i, s) in scenario.steps.enumerated() where !onlyAdds || s.op == .add {
+            if let last = throughStep, i > last { break }
+            if let stop, stop() { throw Stopped() }
             hr_crash_context_set("\(scenario.name) \(revision) step \(i) \(s.op.rawValue) [\(Quantity.hex(s.start)),+\(Quantity.human(s.size)))")
             m.resetRecorders()
             if let n = s.failAllocation { m.failNthAllocation(n) }

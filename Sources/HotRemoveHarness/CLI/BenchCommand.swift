@@ -24,9 +24,10 @@ enum BenchCommand {
             guard let r = Bench.Region(rawValue: String(s)) else { throw CommandError(.usage, "--region \(s): linear, vmemmap or device") }
             return r
         }
-        let revs = try CLI.revisionNames(a.options["revisions"])
+        let revs = try CLI.revisionNames(a.all["revisions"])
         let reps = try a.int("reps", default: quick ? 1 : 3, range: 1...100)
         let out = a.options["out"] ?? "bench/bench.json"
+        try AtomicFile.checkWritable(out, what: "--out")
         var points: [Bench.Point] = []
         let total = sizes.count * geos.count * mappings.count * regions.count * revs.count
         for g in geos {

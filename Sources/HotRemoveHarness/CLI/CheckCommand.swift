@@ -3,15 +3,21 @@ import HotRemoveModel
 
 enum CheckCommand {
     static func check(_ args: [String], _ c: Console) throws -> Int32 {
-        CLI.installCrashGuard()
-        let a = try Arguments(args, valued: ["revision"], flags: ["json", "no-trace"])
+        let a = try Arguments(args, valued: ["revision", "timeout"], flags: ["json", "no-trace"])
+        CLI.installCrashGuard(timeout: try a.timeout())
         guard !a.positional.isEmpty else { throw CommandError(.usage, "check takes one or more scenario files") }
-        let revs = try CLI.revisionNames(a.options["revision"])
+        let revs = try CLI.revisionNames(a.all["revision"])
         let scenarios = try a.positional.map { try CLI.loadScenario($0) }
+        Interrupts.install()
         var results: [CheckResult] = []
-        for sc in scenarios {
+        var interrupted = false
+        runs: for sc in scenarios {
             for rev in revs {
-                let run = try CLI.runScenario(sc, revision: rev, trace: !a.flags.contains("no-trace"))
+                let run: ScenarioRun
+                do { run = try CLI.runScenario(sc, revision: rev, trace: !a.flags.contains("no-trace")) } catch is CLI.Interrupted {
+                    interrupted = true
+                    break runs
+                }
                 let r = Checker.check(run)
                 results.append(r)
                 if !a.flags.contains("json") { c.out(text(r)) }
@@ -21,6 +27,10 @@ enum CheckCommand {
             struct J: Codable { let scenario, revision, geometry: String; let steps: Int; let findings: [Finding] }
             c.out(JSONOutput.encode(results.map { J(scenario: $0.scenario, revision: $0.revision, geometry: $0.geometry,
                                                    steps: $0.stepsChecked, findings: $0.findings) }) + "\n")
+        }
+        if interrupted {
+            c.err("hotremove: interrupted: \(results.count) of \(scenarios.count * revs.count) runs checked (reported above)\n")
+            return ExitCode.interrupted.rawValue
         }
         return results.contains { $0.contractMismatches > 0 } ? ExitCode.contractMismatch.rawValue : 0
     }
@@ -49,16 +59,26 @@ enum CheckCommand {
     }
 
     static func diff(_ args: [String], _ c: Console) throws -> Int32 {
-        CLI.installCrashGuard()
-        let a = try Arguments(args, valued: ["revisions", "revision"], flags: ["json"])
+        let a = try Arguments(args, valued: ["revisions", "revision", "timeout"], flags: ["json"])
+        CLI.installCrashGuard(timeout: try a.timeout())
         guard !a.positional.isEmpty else { throw CommandError(.usage, "diff takes one or more scenario files") }
-        let revs = try CLI.revisionNames(a.options["revisions"] ?? a.options["revision"] ?? "v6,final")
+        let given = (a.all["revisions"] ?? []) + (a.all["revision"] ?? [])
+        let revs = try CLI.revisionNames(given.isEmpty ? nil : given, default: "v6,final")
         guard revs.count >= 2 else { throw CommandError(.usage, "diff needs at least two revisions (--revisions v6,final)") }
+        let scenarios = try a.positional.map { try CLI.loadScenario($0) }
+        Interrupts.install()
         var all: [String: [StepDiff]] = [:]
         var mismatch = false
-        for path in a.positional {
-            let sc = try CLI.loadScenario(path)
-            let runs = try revs.map { try CLI.runScenario(sc, revision: $0) }
+        for sc in scenarios {
+            let runs: [ScenarioRun]
+            do { runs = try revs.map { try CLI.runScenario(sc, revision: $0) } } catch is CLI.Interrupted {
+                if a.flags.contains("json") {
+                    struct J: Codable { let revisions: [String]; let scenarios: [String: [StepDiff]] }
+                    c.out(JSONOutput.encode(J(revisions: revs, scenarios: all)) + "\n")
+                }
+                c.err("hotremove: interrupted: \(all.count) of \(scenarios.count) scenarios compared (reported above)\n")
+                return ExitCode.interrupted.rawValue
+            }
             let checks = runs.map(Checker.check)
             mismatch = mismatch || checks.contains { $0.contractMismatches > 0 }
             var diffs: [StepDiff] = []

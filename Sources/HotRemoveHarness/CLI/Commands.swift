@@ -8,24 +8,33 @@ public enum CLI {
     usage: hotremove [COMMAND] [OPTIONS]
 
       (no command)                 the main job: curated scenarios and a short seeded campaign
-                                   on every revision and geometry, checked against the model
-      revisions                    list revisions, geometries and provenance
-      dump SCENARIO.json           run the add steps, print the kernel page tables
-           [--revision R] [--json]
+           [--quick] [--seed S] [--count N] [--jobs J] [--out DIR] [--timeout T] [--json]
+      revisions [--json]           list revisions, geometries and provenance
+      dump SCENARIO.json           run the steps up to the last add, print the kernel page tables
+           [--revision R] [--timeout T] [--json]
       run SCENARIO.json            print each step's outcome per revision
-           [--revision R|all] [--dump] [--json]
+           [--revision R|all]... [--timeout T] [--dump] [--json]
       check SCENARIO...            every revision against the model
-           [--revision R]... [--json]
+           [--revision R]... [--timeout T] [--json]
       diff SCENARIO...             revisions side by side
-           --revisions A,B [--json]
+           --revisions A,B [--timeout T] [--json]
       fuzz --seed S --count N      random scenarios, findings shrunk to reproducers
-           [--revision R]... [--out DIR] [--jobs J] [--json]
+           [--revision R]... [--out DIR] [--report FILE] [--jobs J] [--timeout T] [--json]
       scenarios [--write DIR]      list (or write out) the curated scenarios
-      scenarios --seed S --index I print scenario I of campaign seed S
+      scenarios --seed S --index I print (or --write DIR) scenario I of campaign seed S
       bench [--quick] [--sizes ...] ...  teardown cost as memory grows (see README)
+      COMMAND --help               this text
 
-    Exit codes: 0 ok, 1 contract mismatch, 2 usage, 3 bad input, 4 I/O, 5 internal, 6 interrupted.
+    --revision takes a name or a comma-separated list and may be repeated; --timeout T: seconds
+    one revision may spend on one scenario (default 20) before it counts as hung.
+
+    Exit codes: 0 ok, 1 contract mismatch, 2 usage, 3 bad input, 4 I/O (a file or standard
+    output could not be read or written), 5 internal, 6 interrupted (SIGINT/SIGTERM; what
+    finished is reported), 7 the revision under test crashed or hung in a single run.
     """
+
+    /// seconds one revision may take on one scenario, in every command that runs revisions
+    public static let defaultTimeout = 20
 
     public static func main(_ args: [String], console: Console = .standard) -> Int32 {
         let code = dispatch(args, console)
@@ -57,6 +66,9 @@ public enum CLI {
                 if cmd.hasPrefix("--") { return try MainJob.run(args, console) }
                 throw CommandError(.usage, "unknown command \"\(cmd)\"\n\n\(usage)")
             }
+        } catch let e as CommandError where e.code == .ok {
+            console.out(e.message + "\n")  // --help
+            return 0
         } catch let e as CommandError {
             console.err("hotremove: \(e.message)\n")
             return e.code.rawValue
@@ -69,22 +81,50 @@ public enum CLI {
     // MARK: shared helpers
 
     static func loadScenario(_ path: String) throws -> Scenario {
+        var st = stat()
+        guard stat(path, &st) == 0 else {
+            throw CommandError(.io, "\(path): cannot read (\(AtomicFile.reason()))")
+        }
+        switch st.st_mode & S_IFMT {
+        case S_IFREG: break
+        case S_IFDIR: throw CommandError(.io, "\(path): is a directory, not a scenario file")
+        case S_IFIFO, S_IFCHR, S_IFBLK, S_IFSOCK:
+            throw CommandError(.io, "\(path): not a regular file (a device, fifo or socket); a scenario is a JSON file")
+        default: throw CommandError(.io, "\(path): not a regular file")
+        }
+        guard st.st_size <= 64 << 20 else {
+            throw CommandError(.badInput, "\(path): \(st.st_size) bytes; a scenario is at most 64 MiB")
+        }
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw CommandError(.io, "\(path): cannot read (\((error as NSError).localizedDescription))")
+            throw CommandError(.io, "\(path): cannot read (\(AtomicFile.reason()))")
         }
         do { return try Scenario.parse(data: data) } catch let e as ScenarioError {
             throw CommandError(.badInput, "\(path): \(e)")
         }
     }
 
-    static func revisionNames(_ spec: String?) throws -> [String] {
-        guard let spec, spec != "all" else { return Registry.defaultRevisions.map(\.name) }
-        let names = spec.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
-        for n in names where Registry.revision(named: n) == nil {
-            throw CommandError(.usage, "unknown revision \"\(n)\"; one of \(Registry.revisions.map(\.name).joined(separator: ", ")) or all (mutants: mut_*)")
+    /// Revision names from every --revision (or --revisions) given, each a name or a comma-separated
+    /// list; nil or "all": the default revisions.  Empty names and repeats are usage errors.
+    static func revisionNames(_ specs: [String]?, default d: String? = nil) throws -> [String] {
+        let given = specs ?? d.map { [$0] } ?? []
+        if given.isEmpty || given == ["all"] { return Registry.defaultRevisions.map(\.name) }
+        var names: [String] = []
+        for spec in given {
+            if spec == "all" { names += Registry.defaultRevisions.map(\.name); continue }
+            for part in spec.split(separator: ",", omittingEmptySubsequences: false) {
+                let n = part.trimmingCharacters(in: .whitespaces)
+                guard !n.isEmpty else { throw CommandError(.usage, "--revision \(spec): an empty revision name") }
+                guard Registry.revision(named: n) != nil else {
+                    throw CommandError(.usage, "unknown revision \"\(n)\"; one of \(Registry.revisions.map(\.name).joined(separator: ", ")) or all (mutants: mut_*)")
+                }
+                names.append(n)
+            }
         }
-        guard !names.isEmpty else { throw CommandError(.usage, "no revision named") }
+        var seen = Set<String>()
+        for n in names where !seen.insert(n).inserted {
+            throw CommandError(.usage, "revision \(n) is named twice")
+        }
         return names
     }
 
@@ -93,19 +133,32 @@ public enum CLI {
     nonisolated(unsafe) static var guardInstalled = false
     /// set by the hotremove executable; tests running the CLI in-process leave it off
     nonisolated(unsafe) public static var crashGuard = false
-    static func installCrashGuard(timeout: UInt32 = 600) {
+    /// per (scenario, revision) time limit of single runs, seconds (0: none)
+    nonisolated(unsafe) static var runTimeout: UInt32 = 0
+    static func installCrashGuard(timeout: UInt32 = UInt32(defaultTimeout)) {
+        runTimeout = timeout
         guard crashGuard else { return }
         if !guardInstalled {
             hr_crash_guard_install(2, ExitCode.crashed.rawValue)
             guardInstalled = true
         }
-        hr_crash_alarm(timeout)
     }
 
+    /// SIGINT/SIGTERM during a single run: the step in hand finishes, then the run stops.
+    struct Interrupted: Error {}
+
     static func runScenario(_ sc: Scenario, revision: String, trace: Bool = true, onlyAdds: Bool = false,
+                            throughStep: Int? = nil,
                             onStep: ((StepObservation, Machine) -> Void)? = nil) throws -> ScenarioRun {
-        do { return try ScenarioRunner.run(sc, revision: revision, trace: trace, onlyAdds: onlyAdds, onStep: onStep) } catch let e as HarnessError {
+        if guardInstalled { hr_crash_alarm(runTimeout) }
+        defer { if guardInstalled { hr_crash_alarm(0) } }
+        do {
+            return try ScenarioRunner.run(sc, revision: revision, trace: trace, onlyAdds: onlyAdds, throughStep: throughStep,
+                                          stop: Interrupts.requested, onStep: onStep)
+        } catch let e as HarnessError {
             throw CommandError(.badInput, "\(sc.name) on \(revision): \(e)")
+        } catch is ScenarioRunner.Stopped {
+            throw Interrupted()
         }
     }
 
@@ -135,15 +188,24 @@ public enum CLI {
     // MARK: dump
 
     static func dump(_ args: [String], _ c: Console) throws -> Int32 {
-        installCrashGuard()
-        let a = try Arguments(args, valued: ["revision"], flags: ["json"])
+        let a = try Arguments(args, valued: ["revision", "timeout"], flags: ["json"])
+        installCrashGuard(timeout: try a.timeout())
         guard a.positional.count == 1 else { throw CommandError(.usage, "dump takes one scenario file") }
         let sc = try loadScenario(a.positional[0])
-        let rev = try revisionNames(a.options["revision"] ?? "final")
+        let rev = try revisionNames(a.all["revision"], default: "final")
         guard rev.count == 1 else { throw CommandError(.usage, "dump shows one revision") }
+        Interrupts.install()
         var machineSummary: (free: UInt64, counters: ObservedCounters)?
-        let run = try runScenario(sc, revision: rev[0], trace: false, onlyAdds: true) { _, m in
-            machineSummary = (m.freePages, m.counters)
+        // every step up to the last add (removals in between included: a range may be added again)
+        let lastAdd = sc.steps.lastIndex { $0.op == .add } ?? -1
+        let run: ScenarioRun
+        do {
+            run = try runScenario(sc, revision: rev[0], trace: false, throughStep: lastAdd) { _, m in
+                machineSummary = (m.freePages, m.counters)
+            }
+        } catch is Interrupted {
+            c.err("hotremove: interrupted before the tables were dumped\n")
+            return ExitCode.interrupted.rawValue
         }
         let final = run.steps.last?.after ?? run.boot
         if a.flags.contains("json") {
@@ -160,7 +222,7 @@ public enum CLI {
         c.out("# \(sc.name) on \(rev[0]), \(sc.geometry.name) (\(sc.geometry.levels) levels)\n")
         for o in run.steps {
             let s = sc.steps[o.index]
-            c.out("# step \(o.index): add \(s.kind.rawValue) [\(Quantity.hex(s.start)), +\(Quantity.human(s.size))) -> \(result(o.result))\n")
+            c.out("# step \(o.index): \(s.op.rawValue) \(s.kind.rawValue) [\(Quantity.hex(s.start)), +\(Quantity.human(s.size))) -> \(result(o.result))\n")
         }
         c.out(PageTableDump.render(final, geometry: sc.geometry))
         c.out("\n# table pages: \(PageTableDump.tableSummary(final)); leaked \(final.unreachableTablePages)\n")
@@ -184,50 +246,72 @@ public enum CLI {
     // MARK: run
 
     static func run(_ args: [String], _ c: Console) throws -> Int32 {
-        installCrashGuard()
-        let a = try Arguments(args, valued: ["revision"], flags: ["json", "dump", "no-trace"])
+        let a = try Arguments(args, valued: ["revision", "timeout"], flags: ["json", "dump", "no-trace"])
+        installCrashGuard(timeout: try a.timeout())
         guard a.positional.count == 1 else { throw CommandError(.usage, "run takes one scenario file") }
         let sc = try loadScenario(a.positional[0])
-        let revs = try revisionNames(a.options["revision"])
+        let revs = try revisionNames(a.all["revision"])
+        Interrupts.install()
         struct RunJSON: Codable { let revision: String; let steps: [StepReport]; let tables: [[ObservedRun]]? }
         var all: [RunJSON] = []
+        var interrupted = false
         for rev in revs {
             if !a.flags.contains("json") { c.out("== \(sc.name) on \(rev), \(sc.geometry.name)\n") }
             var dumps: [[ObservedRun]] = []
-            let run = try runScenario(sc, revision: rev, trace: !a.flags.contains("no-trace")) { o, _ in
-                if !a.flags.contains("json") {
-                    c.out(StepReport(step: sc.steps[o.index], o).text)
-                    if a.flags.contains("dump") { c.out(PageTableDump.render(o.after, geometry: sc.geometry)) }
+            var reports: [StepReport] = []
+            do {
+                _ = try runScenario(sc, revision: rev, trace: !a.flags.contains("no-trace")) { o, _ in
+                    let report = StepReport(step: sc.steps[o.index], o)
+                    if !a.flags.contains("json") {
+                        c.out(report.text)
+                        if a.flags.contains("dump") { c.out(PageTableDump.render(o.after, geometry: sc.geometry)) }
+                    }
+                    reports.append(report)
+                    if a.flags.contains("dump") { dumps.append(o.after.runs) }
                 }
-                if a.flags.contains("dump") { dumps.append(o.after.runs) }
+            } catch is Interrupted {
+                interrupted = true
             }
             if a.flags.contains("json") {
-                all.append(RunJSON(revision: rev, steps: run.steps.map { StepReport(step: sc.steps[$0.index], $0) },
-                                   tables: a.flags.contains("dump") ? dumps : nil))
+                all.append(RunJSON(revision: rev, steps: reports, tables: a.flags.contains("dump") ? dumps : nil))
+            }
+            if interrupted {
+                c.err("hotremove: interrupted: \(reports.count) of \(sc.steps.count) steps run on \(rev); \(all.count > 0 ? all.count - 1 : 0) revisions before it done\n")
+                break
             }
         }
         if a.flags.contains("json") { c.out(JSONOutput.encode(all) + "\n") }
-        return 0
+        return interrupted ? ExitCode.interrupted.rawValue : 0
     }
 
     // MARK: scenarios
 
     static func scenarios(_ args: [String], _ c: Console) throws -> Int32 {
         let a = try Arguments(args, valued: ["write", "seed", "index"], flags: [])
-        if let seedText = a.options["seed"] {
-            // one scenario of a campaign, as the campaign generated it
-            guard let seed = UInt64(seedText) else { throw CommandError(.usage, "--seed \(seedText): a whole number") }
-            let i = try a.int("index", default: 0, range: 0...Int(Int32.max))
-            c.out(String(decoding: ScenarioGenerator.generate(seed: seed, index: i).jsonData(), as: UTF8.self) + "\n")
-            return 0
+        guard a.positional.isEmpty else { throw CommandError(.usage, "scenarios takes no files (--write DIR writes them)") }
+        if let dir = a.options["write"] {
+            guard !dir.isEmpty else { throw CommandError(.usage, "--write: an empty directory name") }
+            try AtomicFile.checkDirectoryWritable(dir, what: "--write")
         }
-        let list = CuratedScenarios.all
+        let list: [Scenario]
+        if a.options["seed"] != nil || a.options["index"] != nil {
+            // one scenario of a campaign, as the campaign generated it
+            let seed = try a.seed(default: nil)
+            let i = try a.int("index", default: 0, range: 0...Int(Int32.max))
+            list = [ScenarioGenerator.generate(seed: seed, index: i)]
+            if a.options["write"] == nil {
+                c.out(String(decoding: list[0].jsonData(), as: UTF8.self) + "\n")
+                return 0
+            }
+        } else {
+            list = CuratedScenarios.all
+        }
         if let dir = a.options["write"] {
             for sc in list {
                 let path = URL(fileURLWithPath: dir).appendingPathComponent("\(sc.name).json").path
                 try AtomicFile.write(sc.jsonData(), to: path)
             }
-            c.out("wrote \(list.count) scenarios to \(dir)\n")
+            c.out("wrote \(list.count) scenario\(list.count == 1 ? "" : "s") to \(dir)\n")
             return 0
         }
         for sc in list { c.out("\(sc.name)  (\(sc.geometry.name))  \(sc.description)\n") }

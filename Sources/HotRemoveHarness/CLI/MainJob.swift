@@ -6,10 +6,17 @@ import HotRemoveModel
 /// contract (findings are reported, they are the point); 1 on any contract mismatch.
 enum MainJob {
     static func run(_ args: [String], _ c: Console) throws -> Int32 {
-        let a = try Arguments(args, valued: ["seed", "count", "jobs", "out"], flags: ["quick", "json"])
-        let seed = UInt64(a.options["seed"] ?? "1") ?? 1
+        let a = try Arguments(args, valued: ["seed", "count", "jobs", "out", "report", "timeout"], flags: ["quick", "json"])
+        guard a.positional.isEmpty else { throw CommandError(.usage, "unknown command \"\(a.positional[0])\"\n\n\(CLI.usage)") }
+        let seed = try a.seed(default: 1)
         let count = try a.int("count", default: a.flags.contains("quick") ? 60 : 600, range: 0...1_000_000)
         let jobs = try a.int("jobs", default: ProcessInfo.processInfo.activeProcessorCount, range: 1...256)
+        let timeout = try a.timeout()
+        if let out = a.options["out"] {
+            guard !out.isEmpty else { throw CommandError(.usage, "--out: an empty directory name") }
+            try AtomicFile.checkDirectoryWritable(out, what: "--out")
+        }
+        if let path = a.options["report"] { try AtomicFile.checkWritable(path, what: "--report") }
         let revs = Registry.defaultRevisions.map(\.name)
         Interrupts.install()
 
@@ -44,7 +51,8 @@ enum MainJob {
         c.err("hotremove: campaign seed \(seed), \(count) scenarios\n")
         let report = count > 0
             ? Campaign.run(CampaignOptions(seed: seed, count: count, revisions: revs, jobs: jobs, outDir: a.options["out"],
-                                           shrink: a.options["out"] != nil, progress: { c.err($0) }), stop: Interrupts.requested)
+                                           shrink: a.options["out"] != nil, timeout: timeout, progress: { c.err($0) }),
+                           stop: Interrupts.requested)
             : CampaignReport(seed: seed, count: 0, completed: 0, interrupted: false, revisions: [], findings: [], errors: [])
         for (k, s) in report.revisions.enumerated() {
             sums[k].scenarios += s.scenarios
@@ -56,15 +64,10 @@ enum MainJob {
             sums[k].harnessErrors += s.harnessErrors
         }
         let total = CampaignReport(seed: seed, count: report.count, completed: report.completed, interrupted: report.interrupted,
-                                   revisions: sums, findings: report.findings, errors: report.errors)
-        if a.flags.contains("json") {
-            c.out(JSONOutput.encode(total) + "\n")
-        } else {
-            c.out(summary(total, title: "curated scenarios (\(curated.count)) + campaign seed \(seed) (\(report.completed) scenarios)"))
-            for l in curatedFindings.prefix(20) { c.out("  curated: \(l)\n") }
-        }
-        if report.interrupted { return ExitCode.interrupted.rawValue }
-        return sums.contains { $0.contractMismatches > 0 || $0.harnessErrors > 0 } ? ExitCode.contractMismatch.rawValue : 0
+                                   revisions: sums, findings: report.findings, errors: report.errors, writeErrors: report.writeErrors)
+        return try FuzzCommand.finish(total, title: "curated scenarios (\(curated.count)) + campaign seed \(seed) (\(report.completed) scenarios)",
+                                      json: a.flags.contains("json"), reportPath: a.options["report"], c,
+                                      extra: curatedFindings.prefix(20).map { "  curated: \($0)\n" })
     }
 
     static func summary(_ r: CampaignReport, title: String) -> String {
