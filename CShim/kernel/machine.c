@@ -416,8 +416,8 @@ int hr_remove_memory(hr_machine *m, uint64_t start, uint64_t size, char *err, si
 	struct vmem_altmap *altmap = NULL;
 	int rc;
 
-	rc = check_range(m, start, size, device ? (1ull << 21) : (1ull << m->cfg.section_size_bits),
-			 "remove", err, errlen);
+	/* what was never added (e.g. after a failed add) is said so before any alignment rule */
+	rc = check_range(m, start, size, 1ull << 21, "remove", err, errlen);
 	if (rc)
 		return rc;
 	if (idx < 0 && !in_boot(m, start, size)) {
@@ -425,6 +425,10 @@ int hr_remove_memory(hr_machine *m, uint64_t start, uint64_t size, char *err, si
 		    (unsigned long long)start, (unsigned long long)size);
 		return HR_E_INVALID;
 	}
+	rc = check_range(m, start, size, device ? (1ull << 21) : (1ull << m->cfg.section_size_bits),
+			 "remove", err, errlen);
+	if (rc)
+		return rc;
 	if (!range_present(m, start, size, false)) {
 		say(err, errlen, "remove [0x%llx, +0x%llx): part of it was already removed",
 		    (unsigned long long)start, (unsigned long long)size);

@@ -95,12 +95,26 @@ public enum Campaign {
     public static func run(_ o: CampaignOptions, stop: @escaping @Sendable () -> Bool = { false }) -> CampaignReport {
         let nrev = o.revisions.count
         let pairs = o.count * nrev
-        let outcomes = Locked([Isolation.Outcome?](repeating: nil, count: pairs))
+        // Results are folded in as each scenario's revisions are all in: memory stays bounded by the
+        // scenarios in flight, not the campaign's size.
+        let pending = Locked([Int: [Isolation.Outcome?]]())
+        let acc = Locked(Accumulator(o))
         let done = Locked(0)
         let start = Date()
         let lastProgress = Locked(Date())
         let deliver: @Sendable (Int, Isolation.Outcome) -> Void = { p, out in
-            outcomes.with { $0[p] = out }
+            let i = p / nrev
+            let complete = pending.with { pend -> [Isolation.Outcome?]? in
+                var mine = pend[i] ?? [Isolation.Outcome?](repeating: nil, count: nrev)
+                mine[p % nrev] = out
+                if mine.allSatisfy({ $0 != nil }) { pend[i] = nil; return mine }
+                pend[i] = mine
+                return nil
+            }
+            if let complete {
+                let c = caseResult(o, i, complete.map { $0! })
+                acc.with { $0.fold(i, c) }
+            }
             let d = done.with { $0 += 1; return $0 }
             guard let report = o.progress else { return }
             let now = Date()
@@ -137,32 +151,81 @@ public enum Campaign {
                 }
             }
         }
-        let all = outcomes.with { $0 }
-        var results = [CaseResult?](repeating: nil, count: o.count)
-        for i in 0..<o.count {
-            let mine = all[(i * nrev)..<((i + 1) * nrev)]
-            guard mine.allSatisfy({ $0 != nil }) else { continue }
-            var rs: [CheckResult?] = [], es: [String?] = []
-            for (k, out) in mine.enumerated() {
-                switch out! {
-                case .result(let r): rs.append(r); es.append(nil)
-                case .error(let e): rs.append(nil); es.append(e)
-                case .crash(let why):
-                    let sc = ScenarioGenerator.generate(seed: o.seed, index: i, geometries: o.geometries)
-                    let hang = why.hasPrefix("HANG")
-                    let stepNo = why.range(of: #"step (\d+)"#, options: .regularExpression)
-                        .flatMap { Int(why[$0].dropFirst(5)) } ?? -1
-                    let f = Finding(step: stepNo, classification: .fault, rule: hang ? "hang" : "crash", level: nil, va: nil,
-                                    expected: hang ? "the step finishes within \(o.timeout) s" : "no fatal signal",
-                                    found: why, message: "\(o.revisions[k]) \(hang ? "hung" : "crashed"): \(why)")
-                    rs.append(CheckResult(scenario: sc.name, revision: o.revisions[k], geometry: sc.geometry.name,
-                                          stepsChecked: 0, findings: [f], crash: why))
-                    es.append(nil)
+        return report(o, acc.with { $0 }, quick: stop())
+    }
+
+    /// One scenario's outcomes on every revision; a crash or hang becomes a fault finding.
+    static func caseResult(_ o: CampaignOptions, _ i: Int, _ outs: [Isolation.Outcome]) -> CaseResult {
+        var rs: [CheckResult?] = [], es: [String?] = []
+        for (k, out) in outs.enumerated() {
+            switch out {
+            case .result(let r): rs.append(r); es.append(nil)
+            case .error(let e): rs.append(nil); es.append(e)
+            case .crash(let why):
+                let sc = ScenarioGenerator.generate(seed: o.seed, index: i, geometries: o.geometries)
+                let hang = why.hasPrefix("HANG")
+                let stepNo = why.range(of: #"step (\d+)"#, options: .regularExpression)
+                    .flatMap { Int(why[$0].dropFirst(5)) } ?? -1
+                let f = Finding(step: stepNo, classification: .fault, rule: hang ? "hang" : "crash", level: nil, va: nil,
+                                expected: hang ? "the step finishes within \(o.timeout) s" : "no fatal signal",
+                                found: why, message: "\(o.revisions[k]) \(hang ? "hung" : "crashed"): \(why)")
+                rs.append(CheckResult(scenario: sc.name, revision: o.revisions[k], geometry: sc.geometry.name,
+                                      stepsChecked: 0, findings: [f], crash: why))
+                es.append(nil)
+            }
+        }
+        return CaseResult(perRevision: rs, errors: es)
+    }
+
+    /// What the finished scenarios add up to, whatever order they finish in: sums, and per
+    /// (revision, class, rule) the number of scenarios and the first (lowest-index) example.
+    struct Accumulator: Sendable {
+        struct Key: Hashable, Sendable { let rev: String; let cls: String; let rule: String }
+        var sums: [CampaignReport.RevisionSummary]
+        var groups: [Key: (count: Int, first: Int, example: String)] = [:]
+        var completed = 0
+        /// (scenario, revision slot, text): the lowest-index few kept
+        var errors: [(Int, Int, String)] = []
+        let revisions: [String]
+        let seed: UInt64
+
+        init(_ o: CampaignOptions) {
+            revisions = o.revisions
+            seed = o.seed
+            sums = o.revisions.map {
+                CampaignReport.RevisionSummary(revision: $0, scenarios: 0, stepsChecked: 0, contractMismatches: 0,
+                                               invariantViolations: 0, faults: 0, crashes: 0, harnessErrors: 0)
+            }
+        }
+
+        mutating func fold(_ i: Int, _ r: CaseResult) {
+            completed += 1
+            for (k, rev) in revisions.enumerated() {
+                if let e = r.errors[k] {
+                    sums[k].harnessErrors += 1
+                    errors.append((i, k, "fuzz-\(seed)-\(i) on \(rev): \(e)"))
+                    if errors.count > 40 { errors.sort { ($0.0, $0.1) < ($1.0, $1.1) }; errors.removeLast(errors.count - 20) }
+                    continue
+                }
+                guard let c = r.perRevision[k] else { continue }
+                sums[k].scenarios += 1
+                sums[k].stepsChecked += c.stepsChecked
+                sums[k].contractMismatches += c.contractMismatches
+                sums[k].invariantViolations += c.invariantViolations
+                sums[k].faults += c.faults
+                if c.crash != nil { sums[k].crashes += 1 }
+                var seen = Set<Key>()
+                for f in c.findings {
+                    let key = Key(rev: rev, cls: f.classification.rawValue, rule: f.rule)
+                    guard seen.insert(key).inserted else { continue }
+                    if let g = groups[key] {
+                        groups[key] = i < g.first ? (g.count + 1, i, f.line) : (g.count + 1, g.first, g.example)
+                    } else {
+                        groups[key] = (1, i, f.line)
+                    }
                 }
             }
-            results[i] = CaseResult(perRevision: rs, errors: es)
         }
-        return report(o, results, quick: stop())
     }
 
     /// Shrinks scenario `index` while the finding stays and writes it to `path`.  With isolation the shrinking
@@ -209,44 +272,10 @@ public enum Campaign {
     }
 
     /// `quick`: after an interruption reproducers are written as found, not shrunk.
-    static func report(_ o: CampaignOptions, _ results: [CaseResult?], quick: Bool = false) -> CampaignReport {
-        var sums = o.revisions.map {
-            CampaignReport.RevisionSummary(revision: $0, scenarios: 0, stepsChecked: 0, contractMismatches: 0,
-                                           invariantViolations: 0, faults: 0, crashes: 0, harnessErrors: 0)
-        }
-        struct Key: Hashable { let rev: String; let cls: String; let rule: String }
-        var groups: [Key: (count: Int, first: Int, example: String)] = [:]
-        var order: [Key] = []
-        var completed = 0
-        var errors: [String] = []
-        for (i, r) in results.enumerated() {
-            guard let r else { continue }
-            completed += 1
-            for (k, rev) in o.revisions.enumerated() {
-                if let e = r.errors[k] {
-                    sums[k].harnessErrors += 1
-                    if errors.count < 20 { errors.append("fuzz-\(o.seed)-\(i) on \(rev): \(e)") }
-                    continue
-                }
-                guard let c = r.perRevision[k] else { continue }
-                sums[k].scenarios += 1
-                sums[k].stepsChecked += c.stepsChecked
-                sums[k].contractMismatches += c.contractMismatches
-                sums[k].invariantViolations += c.invariantViolations
-                sums[k].faults += c.faults
-                if c.crash != nil { sums[k].crashes += 1 }
-                var seen = Set<Key>()
-                for f in c.findings {
-                    let key = Key(rev: rev, cls: f.classification.rawValue, rule: f.rule)
-                    guard seen.insert(key).inserted else { continue }
-                    if let g = groups[key] { groups[key] = (g.count + 1, g.first, g.example) } else {
-                        groups[key] = (1, i, f.line)
-                        order.append(key)
-                    }
-                }
-            }
-        }
-        order.sort { ($0.rev, $0.cls, $0.rule) < ($1.rev, $1.cls, $1.rule) }
+    static func report(_ o: CampaignOptions, _ acc: Accumulator, quick: Bool = false) -> CampaignReport {
+        let sums = acc.sums, groups = acc.groups, completed = acc.completed
+        let errors = acc.errors.sorted { ($0.0, $0.1) < ($1.0, $1.1) }.prefix(20).map(\.2)
+        let order = groups.keys.sorted { ($0.rev, $0.cls, $0.rule) < ($1.rev, $1.cls, $1.rule) }
         var findings: [CampaignReport.FindingGroup] = []
         var writeErrors: [String] = []
         for key in order {

@@ -111,6 +111,11 @@ extension Scenario {
     /// (an upper bound): the memmap rounded out to whole vmemmap units per section piece, the
     /// leaf tables of the linear map and of the vmemmap, and a few upper tables.
     func tableAndMemmapBytes(_ size: UInt64) -> UInt64 {
+        let (memmap, tables) = memmapAndTableBytes(size)
+        return memmap + tables
+    }
+
+    func memmapAndTableBytes(_ size: UInt64) -> (memmap: UInt64, tables: UInt64) {
         let g = geometry, page = g.pageSize
         let unit = g.vmemmapUsesSections ? g.pmdSize : page
         let pieces = (size + sectionSize - 1) / sectionSize + 1
@@ -119,7 +124,7 @@ extension Scenario {
         let leaf = noBlockMappings ? page : g.pmdSize
         let linearTables = ((size + leaf - 1) / leaf + perTable - 1) / perTable + 2
         let vmemmapTables = (memmap / unit + perTable - 1) / perTable + 2
-        return memmap + (linearTables + vmemmapTables + UInt64(g.levels) * 4) * page
+        return (memmap, (linearTables + vmemmapTables + UInt64(g.levels) * 4) * page)
     }
 
     /// Entries one step sets or clears (linear map and vmemmap), an upper bound: what its trace holds.
@@ -146,7 +151,8 @@ extension Scenario {
         guard boot <= pool else {
             throw ScenarioError("bootMemory.size", "\(Quantity.human(bootSize)) of boot memory cannot hold its own memmap and page tables (about \(Quantity.human(roundedMiB(boot))), and at most half of boot memory is used for them); use more boot memory")
         }
-        var host = (bootSize / page) * Scenario.hostBytesPerPage + boot
+        // boot memory's memmap is reserved, not written: its pages cost the host nothing
+        var host = (bootSize / page) * Scenario.hostBytesPerPage + boot - memmapAndTableBytes(bootSize).memmap
         guard host <= Scenario.hostMemoryLimit else {
             throw ScenarioError("bootMemory.size", "\(Quantity.human(bootSize)) of boot memory needs about \(Quantity.human(roundedMiB(host))) of host memory; the limit is \(Quantity.human(Scenario.hostMemoryLimit))")
         }
