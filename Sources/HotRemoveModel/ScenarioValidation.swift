@@ -182,5 +182,9 @@ extension Scenario {
         }
     }
 
-    private func roundedMiB(_ v: UInt64) -> UInt64 { ((v + (1 << 20) - 1) >> 20) << 20 }
+    /// Rounded up to whole GiB (from 1 GiB) or MiB, for messages.
+    private func roundedMiB(_ v: UInt64) -> UInt64 {
+        let unit: UInt64 = v >= 1 << 30 ? 1 << 30 : 1 << 20
+        return (v + unit - 1) / unit * unit
+    }
 }

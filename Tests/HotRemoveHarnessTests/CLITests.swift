@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import HotRemoveHarness
+import HotRemoveModel
 
 /// Runs the CLI in-process, capturing both streams.
 func cli(_ args: [String]) -> (code: Int32, out: String, err: String) {
@@ -88,7 +89,56 @@ var packageRoot: String {
         ("overlapping add", #"{"version":1,"geometry":"4K/48","steps":[{"op":"add","start":"8G","size":"1G"},{"op":"add","start":"8G","size":"1G"}]}"#, 3, "steps[1]: add [0x200000000, +0x40000000): overlaps memory already present"),
         ("remove never added", #"{"version":1,"geometry":"4K/48","steps":[{"op":"remove","start":"8G","size":"1G"}]}"#, 3, "steps[0]: remove [0x200000000, +0x40000000): not inside boot memory or one added range"),
         ("add over boot memory", #"{"version":1,"geometry":"4K/48","steps":[{"op":"add","start":"2G","size":"1G"}]}"#, 3, "steps[0]: add [0x80000000, +1G) overlaps boot memory"),
+        // issue 10: checked arithmetic, the field named
+        ("wrapping step (issue 10)", #"{"version":1,"geometry":"4K/48","physOffset":0,"steps":[{"op":"add","start":"0xffffffffc0000000","size":"0x3fffffff"}]}"#, 3, "steps[0]: add [0xffffffffc0000000, +0x3fffffff) is beyond 48-bit physical addresses"),
+        ("step start 2^63-1", #"{"version":1,"geometry":"4K/48","steps":[{"op":"add","start":"9223372036854775807","size":"1G"}]}"#, 3, "steps[0]: add [0x7fffffffffffffff, +1G) is beyond 48-bit physical addresses"),
+        ("largest UInt64 as a number", #"{"version":1,"geometry":"4K/48","steps":[{"op":"add","start":18446744073709551615,"size":"1G"}]}"#, 3, "steps[0].size: start + size overflows"),
+        ("fraction", #"{"version":1,"geometry":"4K/48","steps":[{"op":"add","start":"8G","size":1.5}]}"#, 3, "steps[0].size: a whole number is expected"),
+        ("physOffset 2^48", #"{"version":1,"geometry":"4K/48","physOffset":"0x1000000000000","steps":[]}"#, 3, "physOffset: 0x1000000000000 is beyond 48-bit physical addresses"),
+        ("wrapped boot memory", #"{"version":1,"geometry":"4K/48","bootMemory":{"start":"0xffffffffc0000000","size":"2G"},"steps":[]}"#, 3, "bootMemory.size: start + size overflows"),
+        ("step below physOffset", #"{"version":1,"geometry":"4K/48","physOffset":"4G","bootMemory":{"start":"4G"},"steps":[{"op":"add","start":"0","size":"1G"}]}"#, 3, "steps[0].start: 0x0 is below physOffset 0x100000000"),
+        ("physSize not whole sections", #"{"version":1,"geometry":"4K/48","physSize":"0x240001000","steps":[]}"#, 3, "physSize: 0x240001000 must be a multiple of the section size 1G"),
+        ("neighbour symbol wraps", #"{"version":1,"geometry":"4K/48","neighbours":[{"va":"PAGE_OFFSET-0xffffffffffffffff","size":"4K"}],"steps":[]}"#, 3, "neighbours[0].va: \"PAGE_OFFSET-0xffffffffffffffff\" is not an address"),
+        // strict numbers
+        ("plus sign", #"{"version":1,"geometry":"4K/48","steps":[{"op":"add","start":"+8G","size":"1G"}]}"#, 3, "steps[0].start: \"+8G\" is not a size"),
+        ("minus zero", #"{"version":1,"geometry":"4K/48","steps":[{"op":"add","start":"8G","size":"-0"}]}"#, 3, "steps[0].size: \"-0\" is not a size"),
+        ("sign after 0x", #"{"version":1,"geometry":"4K/48","steps":[{"op":"add","start":"0x+40000000","size":"1G"}]}"#, 3, "steps[0].start: \"0x+40000000\" is not a size"),
+        ("version fraction", #"{"version":1.5,"geometry":"4K/48","steps":[]}"#, 3, "version: a whole number is expected"),
+        // JSON text
+        ("duplicate key", #"{"version":1,"geometry":"4K/48","steps":[{"op":"add","start":"8G","size":"1G"}],"steps":[]}"#, 3, "steps: duplicate key"),
+        ("duplicate nested key", #"{"version":1,"geometry":"4K/48","steps":[{"op":"add","op":"remove","start":"8G","size":"1G"}]}"#, 3, "steps[0].op: duplicate key"),
+        ("jsonc comment", "{ \"version\": 1, // the format\n \"geometry\": \"4K/48\", \"steps\": [] }", 3, "comments are not allowed in a scenario (JSON has none): // at line 1"),
+        ("block comment", "{ \"version\": 1, \"geometry\": \"4K/48\",\n /* none */ \"steps\": [] }", 3, "comments are not allowed in a scenario (JSON has none): /* at line 2"),
+        ("control character in name", #"{"version":1,"name":"a\u0007b","geometry":"4K/48","steps":[]}"#, 3, "name: contains the control character U+0007"),
+        ("control character in description", #"{"version":1,"description":"x\ny","geometry":"4K/48","steps":[]}"#, 3, "description: contains the control character U+000A"),
+        // steps
+        ("failAllocation on remove", #"{"version":1,"geometry":"4K/48","steps":[{"op":"add","start":"8G","size":"1G"},{"op":"remove","start":"8G","size":"1G","failAllocation":2}]}"#, 3, "steps[1].failAllocation: only an add allocates pages (a remove does not)"),
+        ("failAllocation on offline", #"{"version":1,"geometry":"4K/48","steps":[{"op":"offline","start":"2G","size":"1G","failAllocation":1}]}"#, 3, "steps[0].failAllocation: only an add allocates pages (a offline does not)"),
+        ("64K sections of 2^28", #"{"version":1,"geometry":"64K/48","era":{"sectionSizeBits":28},"steps":[]}"#, 3, "era.sectionSizeBits: 28 is out of range for 64K/48 (29...30"),
+        ("4K sections of 2^21", #"{"version":1,"geometry":"4K/48","era":{"sectionSizeBits":21},"steps":[]}"#, 3, "era.sectionSizeBits: 21 is out of range for 4K/48 (22...30"),
+        ("altmap reserve with a unit", #"{"version":1,"geometry":"4K/48","steps":[{"op":"add","start":"8G","size":"4M","kind":"device","altmap":{"reserve":"4M"}}]}"#, 3, "steps[0].altmap.reserve: \"4M\" is not a page count"),
+        ("altmap reserve the whole range", #"{"version":1,"geometry":"4K/48","steps":[{"op":"add","start":"8G","size":"2M","kind":"device","altmap":{"reserve":512}}]}"#, 3, "steps[0].altmap.reserve: 512 pages: not fewer than the 512 pages of the range"),
+        ("altmap free beyond the range", #"{"version":1,"geometry":"4K/48","steps":[{"op":"add","start":"8G","size":"2M","kind":"device","altmap":{"reserve":12,"free":"0x200"}}]}"#, 3, "steps[0].altmap.free: 512 pages: more than the 500 pages after reserve 12"),
+        ("device memory unaligned", #"{"version":1,"geometry":"4K/48","steps":[{"op":"add","start":"0x200100000","size":"2M","kind":"device"}]}"#, 3, "steps[0]: device memory add [0x200100000, +2M): start and size must be multiples of the sub-section size 2M"),
+        ("offline boot memory as device", #"{"version":1,"geometry":"4K/48","steps":[{"op":"offline","start":"2G","size":"1G","kind":"device"}]}"#, 3, "steps[0].kind: device, but [0x80000000, +1G) is boot memory, which is RAM"),
+        ("remove boot memory as device", #"{"version":1,"geometry":"4K/48","steps":[{"op":"remove","start":"2G","size":"1G","kind":"device"}]}"#, 3, "steps[0].kind: device, but [0x80000000, +1G) is boot memory, which is RAM"),
+        ("remove device memory as RAM", #"{"version":1,"geometry":"4K/48","steps":[{"op":"add","start":"8G","size":"2M","kind":"device"},{"op":"remove","start":"8G","size":"2M","kind":"ram"}]}"#, 3, "steps[1].kind: ram, but [0x200000000, +2M) is device memory (as added)"),
+        ("remove across RAM and device", #"{"version":1,"geometry":"4K/48","steps":[{"op":"add","start":"8G","size":"1G"},{"op":"add","start":"9G","size":"2M","kind":"device"},{"op":"remove","start":"8G","size":"2G"}]}"#, 3, "steps[2]: remove [0x200000000, +2G) spans RAM and device memory"),
+        ("remove after a failed device add", #"{"version":1,"geometry":"4K/48","steps":[{"op":"add","start":"8G","size":"2M","kind":"device","fail":"add_pages"},{"op":"remove","start":"8G","size":"2M"}]}"#, 3, "steps[1]: remove [0x200000000, +0x200000): not inside boot memory or one added range"),
+        // resources: refused up front, the limit named.  8T of 4K pages: 2^31 pages x 8 host bytes = 16 GiB,
+        // plus boot page tables; 256G added: 2^26 struct pages x 64 bytes = 4 GiB of memmap > half of 4G boot memory
+        ("boot memory beyond the host limit", #"{"version":1,"geometry":"4K/48","bootMemory":{"start":"1G","size":"8T"},"steps":[]}"#, 3, "bootMemory.size: 8T of boot memory needs about 17G of host memory; the limit is 4G"),
+        ("boot memory too small for itself", #"{"version":1,"geometry":"4K/48","era":{"sectionSizeBits":22},"bootMemory":{"start":"1G","size":"4M"},"steps":[]}"#, 3, "bootMemory.size: 4M of boot memory cannot hold its own memmap and page tables"),
+        ("add beyond what boot memory can map", #"{"version":1,"geometry":"4K/48","steps":[{"op":"add","start":"8G","size":"256G"}]}"#, 3, "steps[0]: the memmap and page tables of the memory added so far need about"),
+        ("too many rodata_full steps", CLITests.manyRodataSteps, 3, "of host memory (page tables, memmaps and each step's trace); the limit is 4G"),
     ]
+
+    /// 300 add/remove pairs of 1 GiB under rodata_full: each step keeps ~262144 PTE events (64 bytes
+    /// each, the stated estimate), so the 4 GiB host bound is crossed near step 250.
+    static let manyRodataSteps: String = {
+        let pair = #"{"op":"add","start":"8G","size":"1G"},{"op":"remove","start":"8G","size":"1G"}"#
+        return #"{"version":1,"geometry":"4K/48","config":{"rodataFull":true},"steps":["# + Array(repeating: pair, count: 150).joined(separator: ",") + "]}"
+    }()
 
     @Test(arguments: CLITests.badScenarioCases.indices)
     func badScenario(_ i: Int) {
@@ -112,13 +162,69 @@ var packageRoot: String {
         (["fuzz", "--seed", "1", "--count", "1000000000000"], 2, "--count 1000000000000: expected a whole number"),
         (["scenarios", "--write", "/proc/hotremove-cannot-write"], 4, "cannot"),
         (["dump", "scenarios/example.json", "--revision", "v6,final"], 2, "dump shows one revision"),
+        (["check", "scenarios/example.json", "--revision", "v6,,final"], 2, "--revision v6,,final: an empty revision name"),
+        (["check", "scenarios/example.json", "--revision", "final", "--revision", "final"], 2, "revision final is named twice"),
+        (["diff", "scenarios/example.json", "--revisions", "v6,v6"], 2, "revision v6 is named twice"),
+        (["--seed", "abc", "--count", "0"], 2, "--seed abc: expected a whole number"),
+        (["--seed", "-3", "--count", "0"], 2, "--seed -3: expected a whole number"),
+        (["fuzz", "--seed", "1x"], 2, "--seed 1x: expected a whole number"),
+        (["fuzz", "--seed", "1", "--out", ""], 2, "--out: an empty directory name"),
+        (["--count", "0", "--out", ""], 2, "--out: an empty directory name"),
+        (["scenarios", "--write", ""], 2, "--write: an empty directory name"),
+        (["run", "scenarios/example.json", "--timeout", "0"], 2, "--timeout 0: expected a whole number in 1...3600"),
+        (["check", "scenarios/example.json", "--timeout", "-1"], 2, "--timeout -1: expected a whole number"),
+        (["check", "scenarios"], 4, "scenarios: is a directory, not a scenario file"),
+        (["check", "/dev/null"], 4, "/dev/null: not a regular file (a device, fifo or socket)"),
+        (["fuzz", "--seed", "1", "--count", "1", "--report", "scenarios"], 4, "--report "),
+        (["fuzz", "--seed", "1", "--count", "1", "--out", "/dev/null/x"], 4, "--out /dev/null/x"),
+        (["fuzz", "--seed", "1", "--count", "1", "--out", "scenarios/example.json"], 4, "not a directory"),
     ]
 
     @Test(arguments: CLITests.badArgumentCases.indices)
     func badArguments(_ i: Int) {
         let (args, code, message) = CLITests.badArgumentCases[i]
-        let r = cli(args.map { $0.hasPrefix("scenarios/") ? packageRoot + "/" + $0 : $0 })
+        let r = cli(args.enumerated().map { $0.offset > 0 && $0.element.hasPrefix("scenarios") ? packageRoot + "/" + $0.element : $0.element })
         #expect(r.code == code, "\(args): exit \(r.code), stderr \(r.err)")
         #expect(r.err.contains(message), "\(args): \(r.err)")
+        // refused before any work: no campaign started
+        #expect(!r.err.contains("fuzz: seed"), "\(args): \(r.err)")
+    }
+
+    @Test(arguments: ["revisions", "dump", "run", "check", "diff", "fuzz", "scenarios", "bench"])
+    func helpOfEveryCommand(_ command: String) {
+        let r = cli([command, "--help"])
+        #expect(r.code == 0, "\(command) --help: \(r.err)")
+        #expect(r.out.contains("usage: hotremove"))
+        #expect(r.out.contains("7 the revision under test crashed or hung"))
+    }
+
+    @Test func repeatedRevisionOptionsAreAllRun() {
+        let r = cli(["check", packageRoot + "/scenarios/example.json", "--revision", "v6", "--revision", "final"])
+        #expect(r.code == 0, "\(r.err)")
+        #expect(r.out.contains("example on v6 (4K/48)"))
+        #expect(r.out.contains("example on final (4K/48)"))
+    }
+
+    @Test func dumpReplaysRemovalsBetweenAdds() throws {
+        let sc = try #require(CuratedScenarios.all.first { $0.name == "repeat-add-remove@4K-48" })
+        let path = tempFile("repeat-add-remove.json", String(decoding: sc.jsonData(), as: UTF8.self))
+        let r = cli(["dump", path])
+        #expect(r.code == 0, "\(r.err)")
+        #expect(r.out.contains("# step 3: remove ram [0x200000000, +1G) -> ok"))
+        #expect(r.out.contains("# step 4: add ram [0x200000000, +1G) -> ok"))
+        #expect(!r.out.contains("# step 5"), "the last removal is not replayed: the dump shows the memory added")
+        // [8G, +1G) at PAGE_OFFSET + 7G: one PUD block, as after the first add
+        #expect(r.out.contains("0xffff0001c0000000-0xffff000200000000           1G PUD"))
+    }
+
+    @Test func scenariosOfACampaignCanBeWritten() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hotremove-write-\(getpid())").path
+        try? FileManager.default.removeItem(atPath: dir)
+        let r = cli(["scenarios", "--seed", "1", "--index", "1", "--write", dir])
+        #expect(r.code == 0, "\(r.err)")
+        let data = try Data(contentsOf: URL(fileURLWithPath: dir + "/fuzz-1-1.json"))
+        let sc = try Scenario.parse(data: data)
+        #expect(sc.name == "fuzz-1-1")
+        #expect(sc.steps.count == ScenarioGenerator.generate(seed: 1, index: 1).steps.count)
     }
 }
