@@ -293,6 +293,10 @@ extension Scenario {
                 }
             } else {
                 let kinds = addedKinds.kinds(overlapping: range)
+                // boot memory counts as added even after a removal (a notifier may have refused it)
+                if kinds.isEmpty && !range.overlaps(bootStart ..< bootStart + bootSize) {
+                    throw ScenarioError(s.path, "\(op.rawValue) [\(Quantity.hex(start)), +\(Quantity.human(size))): no boot memory there, and no earlier add (that is not told to fail) adds any")
+                }
                 if kinds.count > 1 {
                     throw ScenarioError(s.path, "\(op.rawValue) [\(Quantity.hex(start)), +\(Quantity.human(size))) spans RAM and device memory")
                 }
@@ -350,7 +354,14 @@ extension Scenario {
                 }
                 failAlloc = n
             }
-            if op == .add { addedKinds.insert(range, kind) } else if op == .remove { addedKinds.remove(range) }
+            // an add that overlaps an earlier one is valid only if that one failed: it takes its place;
+            // an add told to fail in __add_pages() adds nothing
+            if op == .add {
+                addedKinds.remove(range)
+                if !failAddPages { addedKinds.insert(range, kind) }
+            } else if op == .remove {
+                addedKinds.remove(range)
+            }
             steps.append(Step(op: op, start: start, size: size, kind: kind, altmap: altmap,
                               failAddPages: failAddPages, failAllocation: failAlloc))
         }

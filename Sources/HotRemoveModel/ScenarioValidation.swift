@@ -135,10 +135,12 @@ extension Scenario {
         return (size + leaf - 1) / leaf + ((size / g.pageSize) * UInt64(structPageSize) + unit - 1) / unit + 16
     }
 
-    /// Host bytes kept per entry a step touches: its trace events and observation (measured ~41).
-    static let hostBytesPerEntry: UInt64 = 64
-    /// Host bytes per page of present memory: the driver's struct page and allocator lists.
-    static let hostBytesPerPage: UInt64 = 8
+    /// Host bytes kept per entry a step touches: its trace events and observation (measured 41 to 68).
+    static let hostBytesPerEntry: UInt64 = 96
+    /// Host bytes per page of boot memory: the driver's struct page and allocator lists (measured 4.4).
+    static let hostBytesPerBootPage: UInt64 = 8
+    /// Host bytes per page of hot-added memory (measured 0.2: its struct pages are touched sparsely).
+    static let hostBytesPerAddedPage: UInt64 = 1
 
     /// The scenario's memmap and page tables must fit the boot memory the simulated kernel allocates
     /// them from (the model does not simulate running out of memory), and a run must stay within
@@ -152,16 +154,18 @@ extension Scenario {
             throw ScenarioError("bootMemory.size", "\(Quantity.human(bootSize)) of boot memory cannot hold its own memmap and page tables (about \(Quantity.human(roundedMiB(boot))), and at most half of boot memory is used for them); use more boot memory")
         }
         // boot memory's memmap is reserved, not written: its pages cost the host nothing
-        var host = (bootSize / page) * Scenario.hostBytesPerPage + boot - memmapAndTableBytes(bootSize).memmap
+        var host = (bootSize / page) * Scenario.hostBytesPerBootPage + boot - memmapAndTableBytes(bootSize).memmap
         guard host <= Scenario.hostMemoryLimit else {
             throw ScenarioError("bootMemory.size", "\(Quantity.human(bootSize)) of boot memory needs about \(Quantity.human(roundedMiB(host))) of host memory; the limit is \(Quantity.human(Scenario.hostMemoryLimit))")
         }
-        var live: UInt64 = 0, livePages: UInt64 = 0
+        // the memmap is allocated from simulated memory but barely written: the host pays for tables
+        var live: UInt64 = 0, liveTables: UInt64 = 0, livePages: UInt64 = 0
         var peakHost = host
         for (i, s) in steps.enumerated() {
             switch s.op {
             case .add:
                 live += tableAndMemmapBytes(s.size)
+                liveTables += memmapAndTableBytes(s.size).tables
                 livePages += s.size / page
                 guard boot + live <= pool else {
                     throw ScenarioError("steps[\(i)]", "the memmap and page tables of the memory added so far need about \(Quantity.human(roundedMiB(boot + live))) of boot memory, more than half of the \(Quantity.human(bootSize)) they are allocated from; use more boot memory (bootMemory.size) or add less")
@@ -175,7 +179,7 @@ extension Scenario {
                 break
             }
             host += entriesTouched(s.size) * Scenario.hostBytesPerEntry
-            peakHost = max(peakHost, host + livePages * Scenario.hostBytesPerPage + live)
+            peakHost = max(peakHost, host + livePages * Scenario.hostBytesPerAddedPage + liveTables)
             guard peakHost <= Scenario.hostMemoryLimit else {
                 throw ScenarioError("steps[\(i)]", "the steps so far need about \(Quantity.human(roundedMiB(peakHost))) of host memory (page tables, memmaps and each step's trace); the limit is \(Quantity.human(Scenario.hostMemoryLimit)): use fewer or smaller steps")
             }

@@ -1,0 +1,161 @@
+import Foundation
+import Testing
+@testable import HotRemoveHarness
+import HotRemoveModel
+
+/// The tool run as a process: standard output that cannot be written, report files that are not
+/// regular files, campaigns sharing a directory, interruption.
+@Suite(.serialized) struct OutputTests {
+    struct Ran { var code: Int32; var out: String; var err: String; var signalled: Bool }
+
+    /// Runs the hotremove executable through /bin/sh (for redirections such as `>&-`).
+    func sh(_ script: String) throws -> Ran {
+        let exe = try #require(Isolation.executable, "the hotremove tool is built next to the tests")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", script.replacingOccurrences(of: "HOTREMOVE", with: "'\(exe)'")]
+        p.currentDirectoryURL = URL(fileURLWithPath: packageRoot)
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Ran(code: p.terminationStatus, out: String(decoding: o, as: UTF8.self), err: String(decoding: e, as: UTF8.self),
+                   signalled: p.terminationReason == .uncaughtSignal)
+    }
+
+    func tempDir(_ name: String) -> String {
+        let d = FileManager.default.temporaryDirectory.appendingPathComponent("hotremove-out-\(name)-\(getpid())").path
+        try? FileManager.default.removeItem(atPath: d)
+        try? FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+        return d
+    }
+
+    static let commands = [
+        "revisions", "scenarios", "scenarios --seed 1 --index 1",
+        "check scenarios/example.json --revision final", "run scenarios/example.json --revision final",
+        "dump scenarios/example.json", "diff scenarios/example.json",
+        "fuzz --seed 1 --count 2 --revision final --no-shrink --out OUT",
+    ]
+
+    @Test(arguments: OutputTests.commands)
+    func fullStandardOutputIsAnIOError(_ command: String) throws {
+        let dir = tempDir("full")
+        let r = try sh("HOTREMOVE \(command.replacingOccurrences(of: "OUT", with: dir)) >/dev/full")
+        #expect(r.code == ExitCode.io.rawValue, "\(command): exit \(r.code) \(r.err)")
+        #expect(!r.signalled)
+        #expect(r.err.contains("hotremove: standard output: cannot write (No space left on device)"), "\(r.err)")
+        #expect(!r.err.contains("CRASH"), "\(command): not blamed on a revision: \(r.err)")
+    }
+
+    @Test(arguments: OutputTests.commands)
+    func closedStandardOutputIsAnIOError(_ command: String) throws {
+        let dir = tempDir("closed")
+        let r = try sh("HOTREMOVE \(command.replacingOccurrences(of: "OUT", with: dir)) >&-")
+        #expect(r.code == ExitCode.io.rawValue, "\(command): exit \(r.code) \(r.err)")
+        #expect(r.err.contains("standard output is closed"), "\(r.err)")
+        #expect(!r.err.contains("CRASH"))
+    }
+
+    @Test func reportThroughASymlinkLeavesTheLink() throws {
+        let dir = tempDir("symlink")
+        let target = dir + "/target.json", link = dir + "/link.json"
+        try Data("old".utf8).write(to: URL(fileURLWithPath: target))
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
+        let r = try sh("HOTREMOVE fuzz --seed 1 --count 2 --revision final --no-shrink --out \(dir)/out --report \(link)")
+        #expect(r.code == 0, "\(r.err)")
+        let attrs = try FileManager.default.attributesOfItem(atPath: link)
+        #expect(attrs[.type] as? FileAttributeType == .typeSymbolicLink, "the symlink is left in place")
+        let report = try JSONDecoder().decode(CampaignReport.self, from: Data(contentsOf: URL(fileURLWithPath: target)))
+        #expect(report.completed == 2)
+    }
+
+    @Test func reportToAFifoIsWrittenThrough() throws {
+        let dir = tempDir("fifo")
+        let fifo = dir + "/report.fifo"
+        #expect(mkfifo(fifo, 0o644) == 0)
+        let r = try sh("cat \(fifo) > \(dir)/read & HOTREMOVE fuzz --seed 1 --count 2 --revision final --no-shrink --out \(dir)/out --report \(fifo); s=$?; wait; exit $s")
+        #expect(r.code == 0, "\(r.err)")
+        var st = stat()
+        #expect(lstat(fifo, &st) == 0 && st.st_mode & S_IFMT == S_IFIFO, "the fifo is left in place")
+        let report = try JSONDecoder().decode(CampaignReport.self, from: Data(contentsOf: URL(fileURLWithPath: dir + "/read")))
+        #expect(report.completed == 2)
+    }
+
+    @Test func reportToADeviceIsWrittenThrough() throws {
+        let dir = tempDir("device")
+        let r = try sh("HOTREMOVE fuzz --seed 1 --count 2 --revision final --no-shrink --out \(dir)/out --report /dev/null")
+        #expect(r.code == 0, "\(r.err)")
+        var st = stat()
+        #expect(lstat("/dev/null", &st) == 0 && st.st_mode & S_IFMT == S_IFCHR, "/dev/null is still the device")
+        // a device that cannot take it: the summary still reaches standard output, then exit 4
+        let full = try sh("HOTREMOVE fuzz --seed 1 --count 2 --revision final --no-shrink --out \(dir)/out --report /dev/full")
+        #expect(full.code == ExitCode.io.rawValue)
+        #expect(full.out.contains("campaign seed 1"))
+        #expect(full.err.contains("--report /dev/full: cannot write (No space left on device)"))
+    }
+
+    @Test func twoCampaignsShareAnOutputDirectory() throws {
+        let dir = tempDir("shared")
+        // mut_skip_tlbi leaves stale translations: findings in most campaigns
+        let a = Campaign.run(CampaignOptions(seed: 2, count: 6, revisions: ["mut_skip_tlbi"], jobs: 1, outDir: dir,
+                                             shrink: false, isolate: false))
+        let b = Campaign.run(CampaignOptions(seed: 3, count: 6, revisions: ["mut_skip_tlbi"], jobs: 1, outDir: dir,
+                                             shrink: false, isolate: false))
+        #expect(a.writeErrors == nil && b.writeErrors == nil)
+        let paths = (a.findings + b.findings).compactMap(\.reproducer)
+        #expect(!a.findings.isEmpty && !b.findings.isEmpty)
+        #expect(paths.count == a.findings.count + b.findings.count, "every finding has its reproducer")
+        #expect(Set(paths).count == paths.count, "no two findings share a file")
+        for (report, seed) in [(a, 2), (b, 3)] {
+            for f in report.findings {
+                let p = try #require(f.reproducer)
+                #expect(p.hasSuffix("-s\(seed)-i\(f.firstScenario.split(separator: "-").last!).json"), "\(p)")
+                let sc = try Scenario.parse(data: Data(contentsOf: URL(fileURLWithPath: p)))
+                #expect(sc.description.contains("from seed \(seed) index"), "the file is this campaign's: \(p)")
+            }
+        }
+    }
+
+    @Test func unwritableReproducersAreAnIOError() throws {
+        // the directory exists when checked, then becomes unwritable (a file takes its place)
+        let dir = tempDir("lost")
+        let o = CampaignOptions(seed: 2, count: 4, revisions: ["mut_skip_tlbi"], jobs: 1, outDir: dir + "/sub/x",
+                                shrink: false, isolate: false)
+        try Data().write(to: URL(fileURLWithPath: dir + "/sub"))
+        let r = Campaign.run(o)
+        #expect(!r.findings.isEmpty)
+        #expect(r.findings.allSatisfy { $0.reproducer == nil })
+        #expect((r.writeErrors ?? []).count == r.findings.count)
+        let code = try FuzzCommand.finish(r, title: "t", json: false, reportPath: nil,
+                                          Console(out: { _ in }, err: { _ in }))
+        #expect(code == ExitCode.io.rawValue)
+    }
+
+    @Test func interruptedCheckReportsWhatFinished() throws {
+        let exe = try #require(Isolation.executable)
+        // add/remove pairs of 1 GiB under rodata_full: each step maps or unmaps 262144 PTEs (about a second here)
+        let pair = #"{"op":"add","start":"8G","size":"1G"},{"op":"remove","start":"8G","size":"1G"}"#
+        let text = #"{"version":1,"name":"slow","geometry":"4K/48","config":{"rodataFull":true},"steps":["#
+            + Array(repeating: pair, count: 20).joined(separator: ",") + "]}"
+        let path = tempFile("slow.json", text)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: exe)
+        p.arguments = ["check", packageRoot + "/scenarios/example.json", path, "--revision", "final"]
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        Thread.sleep(forTimeInterval: 2)
+        kill(p.processIdentifier, SIGINT)
+        let o = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationReason == .exit)
+        #expect(p.terminationStatus == ExitCode.interrupted.rawValue, "\(e)")
+        #expect(o.contains("example on final (4K/48): conforms"), "the finished run is reported")
+        #expect(e.contains("interrupted: 1 of 2 runs checked"), "\(e)")
+    }
+}
