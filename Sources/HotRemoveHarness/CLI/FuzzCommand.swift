@@ -60,6 +60,7 @@ enum Interrupts {
     private static let flag = Locked(false)
     static let requested: @Sendable () -> Bool = { flag.with { $0 } }
     static func install() {
+        guard sources.with({ $0.isEmpty }) else { return }  // once per process
         for sig in [SIGINT, SIGTERM] {
             signal(sig, SIG_IGN)
             let src = DispatchSource.makeSignalSource(signal: sig, queue: .global())
