@@ -134,6 +134,34 @@ import HotRemoveModel
         #expect(code == ExitCode.io.rawValue)
     }
 
+    /// Seed 5, scenario 1 (mutant geometries) removes memory whose vmemmap is mapped with base pages,
+    /// where the crash and hang mutants' lines sit (see RobustnessTests).
+    func crashingScenario() -> String {
+        let sc = ScenarioGenerator.generate(seed: 5, index: 1, geometries: Registry.mutantGeometries.compactMap { Geometry(name: $0) })
+        return tempFile("crashing.json", String(decoding: sc.jsonData(), as: UTF8.self))
+    }
+
+    /// The mutants may live outside the tool (a test-only target): then there is nothing to run.
+    func mutantsMissing(_ r: Ran) -> Bool { r.code == ExitCode.usage.rawValue && r.err.contains("unknown revision") }
+
+    @Test func crashWithoutIsolationIsReportedNotABacktrace() throws {
+        let dir = tempDir("noiso")
+        let r = try sh("HOTREMOVE fuzz --seed 5 --count 6 --revision mut_crash,final --no-isolation --jobs 1 --out \(dir)")
+        if mutantsMissing(r) { return }
+        #expect(r.code == ExitCode.crashed.rawValue, "\(r.err)")
+        #expect(r.err.contains("CRASH fuzz-5-") && r.err.contains("mut_crash step") && r.err.contains("SIGSEGV"), "\(r.err)")
+    }
+
+    @Test func hangingRunStopsAtTheTimeout() throws {
+        let path = crashingScenario()
+        let started = Date()
+        let r = try sh("HOTREMOVE run \(path) --revision mut_hang --timeout 1")
+        if mutantsMissing(r) { return }
+        #expect(r.code == ExitCode.crashed.rawValue, "\(r.err)")
+        #expect(r.err.contains("HANG fuzz-5-1 mut_hang step") && r.err.contains("TIMEOUT"), "\(r.err)")
+        #expect(Date().timeIntervalSince(started) < 15, "the 1 s limit, not the default")
+    }
+
     @Test func interruptedCheckReportsWhatFinished() throws {
         let exe = try #require(Isolation.executable)
         // add/remove pairs of 1 GiB under rodata_full: each step maps or unmaps 262144 PTEs (about a second here)
