@@ -148,10 +148,16 @@ extension Scenario {
     public func validateResources() throws {
         let page = geometry.pageSize
         var boot = tableAndMemmapBytes(bootSize) + page
-        for n in neighbours { boot += ((n.size / page) / (page / 8) + 4) * page }
         let pool = bootSize / 2
         guard boot <= pool else {
             throw ScenarioError("bootMemory.size", "\(Quantity.human(bootSize)) of boot memory cannot hold its own memmap and page tables (about \(Quantity.human(roundedMiB(boot))), and at most half of boot memory is used for them); use more boot memory")
+        }
+        for (i, n) in neighbours.enumerated() {
+            // a neighbour's page tables (its pages are not simulated)
+            boot += ((n.size / page) / (page / 8) + 4) * page
+            guard boot <= pool else {
+                throw ScenarioError("neighbours[\(i)].size", "\(Quantity.human(n.size)): the page tables of the neighbours so far need about \(Quantity.human(roundedMiB(boot))) of boot memory with its own, more than half of the \(Quantity.human(bootSize)) they are allocated from")
+            }
         }
         // boot memory's memmap is reserved, not written: its pages cost the host nothing
         var host = (bootSize / page) * Scenario.hostBytesPerBootPage + boot - memmapAndTableBytes(bootSize).memmap

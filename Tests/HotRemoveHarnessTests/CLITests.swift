@@ -130,6 +130,8 @@ var packageRoot: String {
         ("boot memory beyond the host limit", #"{"version":1,"geometry":"4K/48","bootMemory":{"start":"1G","size":"8T"},"steps":[]}"#, 3, "bootMemory.size: 8T of boot memory needs about 17G of host memory; the limit is 4G"),
         ("boot memory too small for itself", #"{"version":1,"geometry":"4K/48","era":{"sectionSizeBits":22},"bootMemory":{"start":"1G","size":"4M"},"steps":[]}"#, 3, "bootMemory.size: 4M of boot memory cannot hold its own memmap and page tables"),
         ("add beyond what boot memory can map", #"{"version":1,"geometry":"4K/48","steps":[{"op":"add","start":"8G","size":"256G"}]}"#, 3, "steps[0]: the memmap and page tables of the memory added so far need about"),
+        // a 1T neighbour of 4K pages: 2^28 PTEs of 8 bytes, 2 GiB of PTE tables, with boot's own > 2G
+        ("neighbour beyond boot memory", #"{"version":1,"geometry":"4K/48","neighbours":[{"va":"VMALLOC_START","size":"1T"}],"steps":[]}"#, 3, "neighbours[0].size: 1T: the page tables of the neighbours so far need about 3G of boot memory"),
         ("too many rodata_full steps", CLITests.manyRodataSteps, 3, "of host memory (page tables, memmaps and each step's trace); the limit is 4G"),
     ]
 
