@@ -84,6 +84,11 @@ hr_machine *hr_machine_create(const hr_instance *inst, const hr_machine_config *
 	uint64_t sec, pfn_size;
 	jmp_buf jb;
 
+	/*
+	 * Scenario validation (HotRemoveModel's Scenario.parse) guarantees all of the
+	 * below; these checks are assertions, and the Swift side reports a refusal as
+	 * an internal error, not as bad input.
+	 */
 	inst->fill_geometry(&g);
 	if (cfg->section_size_bits < 21 || cfg->section_size_bits > 30) {
 		say(err, errlen, "sectionSizeBits %u: must be between 21 (one 2 MiB sub-section) and 30",

@@ -8,7 +8,13 @@ func cString(_ buffer: [CChar]) -> String {
 
 public struct HarnessError: Error, CustomStringConvertible, Equatable {
     public let message: String
-    public init(_ message: String) { self.message = message }
+    /// the C refused a machine for a scenario that passed validation (or the host had no memory
+    /// for it): the harness failed, not the input
+    public let internalFailure: Bool
+    public init(_ message: String, internalFailure: Bool = false) {
+        self.message = message
+        self.internalFailure = internalFailure
+    }
     public var description: String { message }
 }
 
@@ -35,7 +41,7 @@ public final class Machine {
                                     rodata_full: scenario.rodataFull, debug_pagealloc: scenario.debugPagealloc)
         var err = [CChar](repeating: 0, count: 512)
         guard let h = hr_machine_create(inst, &cfg, &err, err.count) else {
-            throw HarnessError("machine: " + cString(err))
+            throw HarnessError("machine: " + cString(err), internalFailure: true)
         }
         handle = h
         geometry = scenario.geometry

@@ -155,6 +155,9 @@ public enum CLI {
         do {
             return try ScenarioRunner.run(sc, revision: revision, trace: trace, onlyAdds: onlyAdds, throughStep: throughStep,
                                           stop: Interrupts.requested, onStep: onStep)
+        } catch let e as HarnessError where e.internalFailure {
+            // validation guarantees what the C's hr_machine_create() checks: a refusal here is the harness's
+            throw CommandError(.internalError, "\(sc.name) on \(revision): \(e) (the scenario passed validation)")
         } catch let e as HarnessError {
             throw CommandError(.badInput, "\(sc.name) on \(revision): \(e)")
         } catch is ScenarioRunner.Stopped {
