@@ -266,7 +266,9 @@ public enum Campaign {
 
     static func shrinkInProcess(_ sc: Scenario, revision: String, classification: String, rule: String) -> Scenario {
         Shrinker.shrink(sc) { candidate in
-            guard let c = try? Checker.check(candidate, revision: revision) else { return false }
+            // a reproducer is a file `hotremove check` accepts: only candidates that pass validation
+            guard (try? Scenario.parse(data: candidate.jsonData())) != nil,
+                  let c = try? Checker.check(candidate, revision: revision) else { return false }
             return c.findings.contains { $0.rule == rule && $0.classification.rawValue == classification }
         }
     }

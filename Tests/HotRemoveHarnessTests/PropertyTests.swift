@@ -77,7 +77,7 @@ import HotRemoveModel
         let path = tempFile("mutant.json", "")
         var byCode: [Int32: Int] = [:]
         let started = Date()
-        let count = 2500
+        let count = 2000
         for n in 0..<count {
             var obj = m.pick(bases)
             for _ in 0..<(1 + Int(m.rng.next() % 3)) { obj = m.mutate(obj) }
