@@ -145,6 +145,8 @@ struct hr_machine {
 	hr_event *trace;
 	size_t trace_len, trace_cap;
 	bool trace_truncated;
+	size_t trace_loop;		/* 1 + index of the open HR_EV_REPEAT record, or 0 */
+	size_t trace_plain_from;	/* records from here on may form a new loop */
 	hr_warn warns[HR_MAX_RECORDED];	/* WARN sites, each with its count */
 	size_t nr_warn_sites;
 	bool warn_sites_overflow;

@@ -82,6 +82,7 @@ public struct TraceText {
         case .altmapFree: return "#\(index) vmem_altmap_free \(e.a) pfns"
         case .warn: return "#\(index) WARN site \(e.a)"
         case .fault: return "#\(index) fault \(e.a)"
+        case .repeatPrevious: return "the \(e.level) event(s) above repeated \(e.count) more time(s)"
         }
     }
 }
@@ -123,7 +124,7 @@ struct OrderingCheck {
         }
     }
     /// A leaf cleared in this step that mapped data outside the linear map (vmemmap, vmalloc).
-    private struct ClearedLeaf { var va: Range<UInt64>; var size: UInt64; var level: Level; var event: Int }
+    private struct ClearedLeaf { var va: Range<UInt64>; var size: UInt64; var level: Level; var event: (Int, ObservedEvent) }
 
     func check(_ obs: StepObservation, _ out: inout FindingList) {
         guard let trace = obs.trace else { return }
@@ -136,34 +137,34 @@ struct OrderingCheck {
         }
         var leaf = Pending(), walk = Pending()
         /// table page -> (span of the entry that pointed at it, clear event)
-        var unhooked: [UInt64: (span: Range<UInt64>, size: UInt64, event: Int)] = [:]
+        var unhooked: [UInt64: (span: Range<UInt64>, size: UInt64, event: (Int, ObservedEvent))] = [:]
         /// data page -> the non-linear leaf that mapped it, cleared in this step
         var clearedData: [UInt64: ClearedLeaf] = [:]
         /// pages mapped by non-linear leaves that are valid at the start of the step (built on first need)
         var liveData: [UInt64: UInt64]?
-        var lastInvalidation: Int?, lastCompletion: Int?
-        var firstUncompleted: Int?
+        var lastInvalidation: (Int, ObservedEvent)?, lastCompletion: (Int, ObservedEvent)?
+        var firstUncompleted: (Int, ObservedEvent)?
         let linear = lay.off(g.pageOffset) ..< lay.off(g.pageEnd)
 
-        func describe(_ i: Int) -> String { text.describe(trace[i], index: i, tables: observedTables) }
+        func describe(_ x: (Int, ObservedEvent)) -> String { text.describe(x.1, index: x.0, tables: observedTables) }
         func finding(_ rule: OrderingRule, level: Level?, va: UInt64?, expected: String, found: String, _ message: String) {
             out.add(Finding(step: step, classification: .invariantViolation, rule: rule.rawValue, level: level, va: va,
                             expected: expected, found: found, message: message))
         }
-        func since(_ clearEvent: Int) -> String {
+        func since(_ clearEvent: (Int, ObservedEvent)) -> String {
             var parts: [String] = []
-            if let i = lastInvalidation, i > clearEvent { parts.append("last invalidation \(describe(i))") }
+            if let i = lastInvalidation, i.0 > clearEvent.0 { parts.append("last invalidation \(describe(i))") }
             else { parts.append("no invalidation since the clear") }
-            if let c = lastCompletion, c > clearEvent { parts.append("last dsb(ish) \(describe(c))") }
+            if let c = lastCompletion, c.0 > clearEvent.0 { parts.append("last dsb(ish) \(describe(c))") }
             return parts.joined(separator: "; ")
         }
 
-        for (i, e) in trace.enumerated() {
+        ObservedEvent.expand(trace) { i, e in
             switch e.kind {
             case .set:
                 // a table installed during the step (an add, or the add a failed add rolls back)
                 guard let t = tables[alignDown(e.a, g.pageSize)], t.level != .pte,
-                      Descriptor.kind(e.b, lastLevel: false) == .table else { continue }
+                      Descriptor.kind(e.b, lastLevel: false) == .table else { return true }
                 let child = g.tableLevels.first { $0 > t.level } ?? .pte
                 for k in 0 ..< e.count {
                     let va = t.vaStart &+ ((e.a - t.pa) / 8 + k) &* t.entrySize
@@ -171,46 +172,46 @@ struct OrderingCheck {
                     tables[pa] = TableInfo(level: child, vaStart: va, entrySize: t.entrySize / UInt64(g.entriesPerTable(child)), pa: pa)
                 }
             case .clear:
-                guard e.b != 0, e.b & Descriptor.valid != 0, let t = tables[alignDown(e.a, g.pageSize)] else { continue }
+                guard e.b != 0, e.b & Descriptor.valid != 0, let t = tables[alignDown(e.a, g.pageSize)] else { return true }
                 let first = lay.off(t.vaStart &+ (e.a - t.pa) / 8 &* t.entrySize)
-                guard first &+ e.count &* t.entrySize > first else { continue }
+                guard first &+ e.count &* t.entrySize > first else { return true }
                 let span = first ..< first + e.count * t.entrySize
                 switch Descriptor.kind(e.b, lastLevel: t.level == .pte) {
                 case .table:
                     walk.clear(span, size: t.entrySize)
                     for k in 0 ..< e.count {
                         let s = first + k * t.entrySize
-                        unhooked[(e.b & oaMask) &+ k &* t.entrySize] = (s ..< s + t.entrySize, t.entrySize, i)
+                        unhooked[(e.b & oaMask) &+ k &* t.entrySize] = (s ..< s + t.entrySize, t.entrySize, (i, e))
                     }
                 case .page, .block:
                     leaf.clear(span, size: t.entrySize)
-                    guard !linear.overlaps(span) else { continue }
+                    guard !linear.overlaps(span) else { return true }
                     for k in 0 ..< e.count {
                         let s = first + k * t.entrySize
                         let pa = (e.b & oaMask) &+ k &* t.entrySize
-                        clearedData[pa] = ClearedLeaf(va: s ..< s + t.entrySize, size: t.entrySize, level: t.level, event: i)
+                        clearedData[pa] = ClearedLeaf(va: s ..< s + t.entrySize, size: t.entrySize, level: t.level, event: (i, e))
                     }
                 default:
-                    continue
+                    return true
                 }
             case .tlbiVA:
-                guard e.a >= g.pageOffset else { continue }
+                guard e.a >= g.pageOffset else { return true }
                 let p = lay.off(e.a)
                 leaf.invalidate(p ..< p + max(e.count, 1) * g.pageSize)
-                lastInvalidation = i; firstUncompleted = firstUncompleted ?? i
+                lastInvalidation = (i, e); firstUncompleted = firstUncompleted ?? (i, e)
             case .tlbiWalk:
-                guard e.a >= g.pageOffset else { continue }
+                guard e.a >= g.pageOffset else { return true }
                 let p = lay.off(e.a)
                 leaf.invalidate(p ..< p + g.pageSize)
                 walk.invalidate(p ..< p + 1)
-                lastInvalidation = i; firstUncompleted = firstUncompleted ?? i
+                lastInvalidation = (i, e); firstUncompleted = firstUncompleted ?? (i, e)
             case .tlbiAll:
                 leaf.invalidateAll(); walk.invalidateAll()
                 leaf.everInvalidated.insert(0 ..< 1 << 62); walk.everInvalidated.insert(0 ..< 1 << 62)
-                lastInvalidation = i; firstUncompleted = firstUncompleted ?? i
+                lastInvalidation = (i, e); firstUncompleted = firstUncompleted ?? (i, e)
             case .dsb where e.level == 1:
                 leaf.complete(); walk.complete()
-                lastCompletion = i; firstUncompleted = nil
+                lastCompletion = (i, e); firstUncompleted = nil
             case .free:
                 let pages = UInt64(1) << UInt64(e.level)
                 for b in 0 ..< max(e.count, 1) {
@@ -222,11 +223,11 @@ struct OrderingCheck {
                             let lvl = tables[pa]?.level
                             finding(.freeBeforeWalkTLBI, level: lvl, va: lay.va(u.span.lowerBound),
                                     expected: "clear, vaae1is in \(lay.describe(u.span)) or vmalle1is, dsb(ish), then free",
-                                    found: "\(describe(u.event)), then \(describe(i)); \(st.notInvalidated ? "no walk-cache invalidation reached it" : "its invalidation was not completed by a dsb(ish)") (\(since(u.event)))",
+                                    found: "\(describe(u.event)), then \(describe((i, e))); \(st.notInvalidated ? "no walk-cache invalidation reached it" : "its invalidation was not completed by a dsb(ish)") (\(since(u.event)))",
                                     "the \(lvl.map { "\($0) " } ?? "")table page \(Quantity.hex(pa)) went back to the allocator while the walk cache may still hold the entry that pointed at it: the MMU can walk a page that is being reused")
                         } else if let t = tables[pa] {
                             finding(.freedWhileReachable, level: t.level, va: t.vaStart,
-                                    expected: "its parent entry cleared first", found: "\(describe(i)) while the parent entry still points at it",
+                                    expected: "its parent entry cleared first", found: "\(describe((i, e))) while the parent entry still points at it",
                                     "\(t.level) table page \(Quantity.hex(pa)) for \(Quantity.hex(t.vaStart)) was handed back to the allocator while still reachable from swapper_pg_dir")
                         }
                     } else {
@@ -235,7 +236,7 @@ struct OrderingCheck {
                             guard st.notInvalidated || st.notCompleted else { continue }
                             finding(.freeBeforeLeafTLBI, level: c.level, va: lay.va(c.va.lowerBound),
                                     expected: "clear, vaale1is/vaae1is in \(lay.describe(c.va)) or vmalle1is, dsb(ish), then free",
-                                    found: "\(describe(c.event)), then \(describe(i)); \(st.notInvalidated ? "no invalidation reached the leaf" : "its invalidation was not completed by a dsb(ish)") (\(since(c.event)))",
+                                    found: "\(describe(c.event)), then \(describe((i, e))); \(st.notInvalidated ? "no invalidation reached the leaf" : "its invalidation was not completed by a dsb(ish)") (\(since(c.event)))",
                                     "the page at \(Quantity.hex(pa)) went back to the allocator while a TLB may still translate \(lay.describe(c.va)) to it")
                             continue
                         }
@@ -248,18 +249,19 @@ struct OrderingCheck {
                         }
                         if let va = liveData?[pa] {
                             finding(.freedWhileReachable, level: nil, va: va, expected: "its leaf cleared and invalidated first",
-                                    found: "\(describe(i)) while the leaf for \(Quantity.hex(va)) still maps it",
+                                    found: "\(describe((i, e))) while the leaf for \(Quantity.hex(va)) still maps it",
                                     "the page at \(Quantity.hex(pa)) went back to the allocator while \(Quantity.hex(va)) still maps it")
                         } else {
                             finding(.freedDataNotBacking, level: nil, va: nil, expected: "the backing of a leaf cleared in this step",
-                                    found: describe(i),
+                                    found: describe((i, e)),
                                     "free_pages() of \(Quantity.hex(pa)), which no leaf cleared in this step mapped")
                         }
                     }
                 }
             default:
-                continue
+                break
             }
+            return true
         }
 
         // what is still cached when the step ends
