@@ -26,6 +26,22 @@ extern const struct hr_instance hr_pre_16k48_instance;
 extern const struct hr_instance hr_pre_64k42_instance;
 extern const struct hr_instance hr_pre_64k48_instance;
 extern const struct hr_instance hr_pre_64k52_instance;
+extern const struct hr_instance hr_v10_4k39_instance;
+extern const struct hr_instance hr_v10_4k48_instance;
+extern const struct hr_instance hr_v10_16k36_instance;
+extern const struct hr_instance hr_v10_16k47_instance;
+extern const struct hr_instance hr_v10_16k48_instance;
+extern const struct hr_instance hr_v10_64k42_instance;
+extern const struct hr_instance hr_v10_64k48_instance;
+extern const struct hr_instance hr_v10_64k52_instance;
+extern const struct hr_instance hr_v12_4k39_instance;
+extern const struct hr_instance hr_v12_4k48_instance;
+extern const struct hr_instance hr_v12_16k36_instance;
+extern const struct hr_instance hr_v12_16k47_instance;
+extern const struct hr_instance hr_v12_16k48_instance;
+extern const struct hr_instance hr_v12_64k42_instance;
+extern const struct hr_instance hr_v12_64k48_instance;
+extern const struct hr_instance hr_v12_64k52_instance;
 extern const struct hr_instance hr_v6_4k39_instance;
 extern const struct hr_instance hr_v6_4k48_instance;
 extern const struct hr_instance hr_v6_16k36_instance;
@@ -34,6 +50,30 @@ extern const struct hr_instance hr_v6_16k48_instance;
 extern const struct hr_instance hr_v6_64k42_instance;
 extern const struct hr_instance hr_v6_64k48_instance;
 extern const struct hr_instance hr_v6_64k52_instance;
+extern const struct hr_instance hr_v7_4k39_instance;
+extern const struct hr_instance hr_v7_4k48_instance;
+extern const struct hr_instance hr_v7_16k36_instance;
+extern const struct hr_instance hr_v7_16k47_instance;
+extern const struct hr_instance hr_v7_16k48_instance;
+extern const struct hr_instance hr_v7_64k42_instance;
+extern const struct hr_instance hr_v7_64k48_instance;
+extern const struct hr_instance hr_v7_64k52_instance;
+extern const struct hr_instance hr_v8_4k39_instance;
+extern const struct hr_instance hr_v8_4k48_instance;
+extern const struct hr_instance hr_v8_16k36_instance;
+extern const struct hr_instance hr_v8_16k47_instance;
+extern const struct hr_instance hr_v8_16k48_instance;
+extern const struct hr_instance hr_v8_64k42_instance;
+extern const struct hr_instance hr_v8_64k48_instance;
+extern const struct hr_instance hr_v8_64k52_instance;
+extern const struct hr_instance hr_v9_4k39_instance;
+extern const struct hr_instance hr_v9_4k48_instance;
+extern const struct hr_instance hr_v9_16k36_instance;
+extern const struct hr_instance hr_v9_16k47_instance;
+extern const struct hr_instance hr_v9_16k48_instance;
+extern const struct hr_instance hr_v9_64k42_instance;
+extern const struct hr_instance hr_v9_64k48_instance;
+extern const struct hr_instance hr_v9_64k52_instance;
 extern const struct hr_instance hr_mut_abort_4k48_instance;
 extern const struct hr_instance hr_mut_abort_16k47_instance;
 extern const struct hr_instance hr_mut_abort_64k42_instance;
@@ -108,6 +148,22 @@ const struct hr_instance *const hr_instances[] = {
 	&hr_pre_64k42_instance,
 	&hr_pre_64k48_instance,
 	&hr_pre_64k52_instance,
+	&hr_v10_4k39_instance,
+	&hr_v10_4k48_instance,
+	&hr_v10_16k36_instance,
+	&hr_v10_16k47_instance,
+	&hr_v10_16k48_instance,
+	&hr_v10_64k42_instance,
+	&hr_v10_64k48_instance,
+	&hr_v10_64k52_instance,
+	&hr_v12_4k39_instance,
+	&hr_v12_4k48_instance,
+	&hr_v12_16k36_instance,
+	&hr_v12_16k47_instance,
+	&hr_v12_16k48_instance,
+	&hr_v12_64k42_instance,
+	&hr_v12_64k48_instance,
+	&hr_v12_64k52_instance,
 	&hr_v6_4k39_instance,
 	&hr_v6_4k48_instance,
 	&hr_v6_16k36_instance,
@@ -116,6 +172,30 @@ const struct hr_instance *const hr_instances[] = {
 	&hr_v6_64k42_instance,
 	&hr_v6_64k48_instance,
 	&hr_v6_64k52_instance,
+	&hr_v7_4k39_instance,
+	&hr_v7_4k48_instance,
+	&hr_v7_16k36_instance,
+	&hr_v7_16k47_instance,
+	&hr_v7_16k48_instance,
+	&hr_v7_64k42_instance,
+	&hr_v7_64k48_instance,
+	&hr_v7_64k52_instance,
+	&hr_v8_4k39_instance,
+	&hr_v8_4k48_instance,
+	&hr_v8_16k36_instance,
+	&hr_v8_16k47_instance,
+	&hr_v8_16k48_instance,
+	&hr_v8_64k42_instance,
+	&hr_v8_64k48_instance,
+	&hr_v8_64k52_instance,
+	&hr_v9_4k39_instance,
+	&hr_v9_4k48_instance,
+	&hr_v9_16k36_instance,
+	&hr_v9_16k47_instance,
+	&hr_v9_16k48_instance,
+	&hr_v9_64k42_instance,
+	&hr_v9_64k48_instance,
+	&hr_v9_64k52_instance,
 	&hr_mut_abort_4k48_instance,
 	&hr_mut_abort_16k47_instance,
 	&hr_mut_abort_64k42_instance,

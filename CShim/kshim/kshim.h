@@ -21,5 +21,6 @@
 #include "kshim/dup/pgalloc.h"
 #include "kshim/dup/tlbflush.h"
 #include "kshim/stubs.h"
+#include "kshim/older_eras.h"
 
 #endif
