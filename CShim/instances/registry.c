@@ -18,6 +18,14 @@ extern const struct hr_instance hr_final_16k48_instance;
 extern const struct hr_instance hr_final_64k42_instance;
 extern const struct hr_instance hr_final_64k48_instance;
 extern const struct hr_instance hr_final_64k52_instance;
+extern const struct hr_instance hr_fix2025_4k39_instance;
+extern const struct hr_instance hr_fix2025_4k48_instance;
+extern const struct hr_instance hr_fix2025_16k36_instance;
+extern const struct hr_instance hr_fix2025_16k47_instance;
+extern const struct hr_instance hr_fix2025_16k48_instance;
+extern const struct hr_instance hr_fix2025_64k42_instance;
+extern const struct hr_instance hr_fix2025_64k48_instance;
+extern const struct hr_instance hr_fix2025_64k52_instance;
 extern const struct hr_instance hr_pre_4k39_instance;
 extern const struct hr_instance hr_pre_4k48_instance;
 extern const struct hr_instance hr_pre_16k36_instance;
@@ -140,6 +148,14 @@ const struct hr_instance *const hr_instances[] = {
 	&hr_final_64k42_instance,
 	&hr_final_64k48_instance,
 	&hr_final_64k52_instance,
+	&hr_fix2025_4k39_instance,
+	&hr_fix2025_4k48_instance,
+	&hr_fix2025_16k36_instance,
+	&hr_fix2025_16k47_instance,
+	&hr_fix2025_16k48_instance,
+	&hr_fix2025_64k42_instance,
+	&hr_fix2025_64k48_instance,
+	&hr_fix2025_64k52_instance,
 	&hr_pre_4k39_instance,
 	&hr_pre_4k48_instance,
 	&hr_pre_16k36_instance,

@@ -22,5 +22,6 @@
 #include "kshim/dup/tlbflush.h"
 #include "kshim/stubs.h"
 #include "kshim/older_eras.h"
+#include "kshim/later_eras.h"
 
 #endif

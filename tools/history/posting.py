@@ -63,8 +63,11 @@ def unquote(text):
 
 
 def hunks(path):
-    """Post-image lines of each hunk of the posting at path."""
+    """Post-image lines of each hunk of the posting at path (a file that is
+    no diff, such as a copy of a stable tree's mmu.c, is one hunk)."""
     lines = unquote(open(path).read())
+    if not any(l.startswith("@@") for l in lines):
+        return [lines]
     out, cur, in_hunk = [], None, False
     for l in lines:
         if l.startswith("@@"):
