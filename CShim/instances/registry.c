@@ -26,6 +26,14 @@ extern const struct hr_instance hr_fix2025_16k48_instance;
 extern const struct hr_instance hr_fix2025_64k42_instance;
 extern const struct hr_instance hr_fix2025_64k48_instance;
 extern const struct hr_instance hr_fix2025_64k52_instance;
+extern const struct hr_instance hr_fix2026_4k39_instance;
+extern const struct hr_instance hr_fix2026_4k48_instance;
+extern const struct hr_instance hr_fix2026_16k36_instance;
+extern const struct hr_instance hr_fix2026_16k47_instance;
+extern const struct hr_instance hr_fix2026_16k48_instance;
+extern const struct hr_instance hr_fix2026_64k42_instance;
+extern const struct hr_instance hr_fix2026_64k48_instance;
+extern const struct hr_instance hr_fix2026_64k52_instance;
 extern const struct hr_instance hr_pre_4k39_instance;
 extern const struct hr_instance hr_pre_4k48_instance;
 extern const struct hr_instance hr_pre_16k36_instance;
@@ -156,6 +164,14 @@ const struct hr_instance *const hr_instances[] = {
 	&hr_fix2025_64k42_instance,
 	&hr_fix2025_64k48_instance,
 	&hr_fix2025_64k52_instance,
+	&hr_fix2026_4k39_instance,
+	&hr_fix2026_4k48_instance,
+	&hr_fix2026_16k36_instance,
+	&hr_fix2026_16k47_instance,
+	&hr_fix2026_16k48_instance,
+	&hr_fix2026_64k42_instance,
+	&hr_fix2026_64k48_instance,
+	&hr_fix2026_64k52_instance,
 	&hr_pre_4k39_instance,
 	&hr_pre_4k48_instance,
 	&hr_pre_16k36_instance,

@@ -166,4 +166,40 @@ import HotRemoveModel
         #expect(s.counters.dataFreedByOrder[9] == 1)
         #expect(s.warns.isEmpty && s.faults.isEmpty)
     }
+
+    @Test func fix2026BatchesTheLinearMapFlush() throws {
+        let s = try pmdBlockRemoval("fix2026")
+        // The reject-split notifier passes: each 128 MiB memory block's linear edges (VA offsets 7G + 128M +
+        // k x 128M) are CONT_PMD_SIZE (32 MiB) aligned, and their memmap edges (VMEMMAP_START + 114M + 2M x k,
+        // VMEMMAP_START = -2^41 - 2M) are inside non-CONT vmemmap PMD blocks but PMD_SIZE aligned.
+        // Unmap, linear (!free_mapped): 512 pmd_clear() without a flush, then unmap_hotplug_range() flushes
+        // [start, end) once: 1 GiB = 262144 pages > MAX_TLBI_OPS, so flush_tlb_all(): 1 vmalle1is.
+        // Unmap, vmemmap (free_mapped), one vmemmap_free() per section: pmd_clear(), WARN_ON(pmd_cont()) quiet,
+        // flush_tlb_kernel_range(addr, addr + PMD_SIZE) = 512 pages, not more than 512: 512 vaale1is; 8 x.
+        #expect(s.counters.tlbiAll == 1)
+        #expect(s.counters.tlbiVA == 8 * 512)
+        // free pass: the altmap revision's (floor/ceiling): the two linear PMD tables, one vaae1is each
+        #expect(s.counters.tablesFreed == [0, 0, 2, 0])
+        #expect(s.counters.tlbiWalk == 2)
+        #expect(s.counters.clears == clears)
+        #expect(s.counters.dataFreedByOrder[9] == 8)
+        #expect(s.counters.dataFreedByOrder.reduce(0, +) == 8)
+        #expect(s.warns.isEmpty && s.faults.isEmpty)
+    }
+
+    @Test func fix2026RefusesSplittingAPUDBlock() throws {
+        // 4K/48, 128 MiB sections: [8G, +1G) is mapped by one PUD block (VA offset 7G, 1 GiB aligned).  Removing
+        // its first section [8G, +128M): the memory block's linear end, offset 7G + 128M, is not PUD_SIZE
+        // aligned and its PUD entry is a leaf: addr_splits_kernel_leaf() is true, can_unmap_without_split()
+        // false, MEM_GOING_OFFLINE gets NOTIFY_BAD: refused, nothing cleared.
+        let steps: [Scenario.Step] = [.init(op: .add, start: 8 * G, size: G), .init(op: .remove, start: 8 * G, size: 128 * M)]
+        let s = try run("fix2026", "4K/48", section: 27, steps).steps[1]
+        #expect(s.result == .refused)
+        #expect(s.counters.clears == [0, 0, 0, 0])
+        #expect(s.counters.tlbiVA == 0 && s.counters.tlbiAll == 0)
+        // fix2025 (no such check) goes ahead: unmap_hotplug_pud_range() clears the whole 1 GiB PUD block.
+        let f = try run("fix2025", "4K/48", section: 27, steps).steps[1]
+        #expect(f.result == .ok)
+        #expect(f.counters.clears[Level.pud.rawValue] == 1)
+    }
 }

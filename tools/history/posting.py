@@ -19,8 +19,9 @@ Tokens: identifiers, numbers, strings, punctuators; a comment is one token
 (its words, whitespace collapsed), so comments are checked too; whitespace
 and line breaks are not.  Hunks of one posting are joined with a gap marker
 that may stand for no tokens only (the unseen lines between two hunks must
-be blank for a match across them) or, with --base, for one to three lines
-of the pre-image kernel file the hunks apply to (an unseen context line, such
+be blank for a match across them) or, with --base, for a run of up to 30
+lines of the pre-image file the hunks apply to (non-blank lines; a diff's
+start and end count as gaps too, for an item its first or last hunk cuts) (an unseen context line, such
 as `unsigned long start_pfn = ...;` between two hunks of arch_remove_memory);
 matches that cross a gap, and the gaps filled from the base, are reported.
 """
@@ -36,6 +37,7 @@ TOKEN = re.compile(r"""
 """, re.S | re.X)
 
 GAP = ("gap", None)
+MAX_FILL = 30	# lines of the base file one hunk gap may stand for
 
 
 def tokens(text):
@@ -90,11 +92,15 @@ def hunks(path):
 
 
 def posting_tokens(path):
-    seq = []
-    for i, h in enumerate(hunks(path)):
+    hs = hunks(path)
+    is_diff = len(hs) > 1 or any(l.startswith("@@") for l in unquote(open(path).read()))
+    seq = [GAP] if is_diff else []	# a diff's first and last hunk may cut an item too
+    for i, h in enumerate(hs):
         if i:
             seq.append(GAP)
         seq.extend(tokens("\n".join(h)))
+    if is_diff:
+        seq.append(GAP)
     return seq
 
 
@@ -146,17 +152,18 @@ def find_run(item, seq, fills):
     sys.setrecursionlimit(100000)
 
     def match(ti, si, used):
+        # used: (gaps crossed, gaps filled from the base, tokens taken from the base)
         if ti == len(item):
             return used
         if si == len(seq):
             return None
         if seq[si] is GAP:
-            r = match(ti, si + 1, (used[0] + 1, used[1]))
+            r = match(ti, si + 1, (used[0] + 1, used[1], used[2]))
             if r is not None:
                 return r
             for f in fills:
                 if f and item[ti:ti + len(f)] == f:
-                    r = match(ti + len(f), si + 1, (used[0] + 1, used[1] + 1))
+                    r = match(ti + len(f), si + 1, (used[0] + 1, used[1] + 1, used[2] + len(f)))
                     if r is not None:
                         return r
             return None
@@ -164,10 +171,13 @@ def find_run(item, seq, fills):
             return None
         return match(ti + 1, si + 1, used)
 
-    for si in range(len(seq)):
-        if seq[si] is not GAP and seq[si] == item[0]:
-            r = match(0, si, (0, 0))
-            if r is not None:
+    starts = [si for si in range(len(seq)) if seq[si] is not GAP and seq[si] == item[0]]
+    starts += [si for si in range(len(seq)) if seq[si] is GAP]
+    for si in starts:
+        if True:
+            r = match(0, si, (0, 0, 0))
+            # an item must come from the posting, not from the base file alone
+            if r is not None and r[2] < len(item):
                 return r
     return None
 
@@ -193,7 +203,7 @@ def cmd_check(cfile, postings, base=None):
     fills = []
     if base:
         bl = [l for l in open(base).read().split("\n") if l.strip()]
-        for k in (1, 2, 3):
+        for k in range(1, MAX_FILL + 1):
             fills += [tokens("\n".join(bl[i:i + k])) for i in range(len(bl) - k + 1)]
     bad = 0
     for (s, e) in items(src):
@@ -212,7 +222,7 @@ def cmd_check(cfile, postings, base=None):
         else:
             g = hit[1]
             note = "" if g[0] == 0 else ", across %d hunk gap(s)%s" % (
-                g[0], ", %d filled from the base file" % g[1] if g[1] else "")
+                g[0], ", %d filled with %d tokens of the base file" % (g[1], g[2]) if g[1] else "")
             print("ok       %-36s %5d tokens  %s%s" % (name, len(toks), hit[0].split("/")[-1], note))
     print("%s: %s" % (cfile, "all items token-identical" if not bad else "%d item(s) differ" % bad))
     return 1 if bad else 0
