@@ -16,6 +16,11 @@ for src in "$mmu"/hotremove_*.c "$here"/../mutants/hotremove_*.c; do
 	rev=$(basename "$src" .c | sed 's/^hotremove_//')
 	side=$(sed -n 's/^ \* Add side: \([a-z0-9.]*\).*/\1/p' "$src" | head -n 1)
 	passapi=$(sed -n 's/^ \* Pass API: \([a-z0-9]*\).*/\1/p' "$src" | head -n 1)
+	# "Era API: v5.1": arch_add_memory(nid, start, size, altmap, want_memblock)
+	eraapi=$(sed -n 's/^ \* Era API: \(v5\.1\).*/\1/p' "$src" | head -n 1)
+	eradef=""
+	if [ "$eraapi" = "v5.1" ]; then eradef="
+#define HR_ERA_API_V5_1 1"; fi
 	case "$passapi" in
 	v6) passnum=1 ;; final) passnum=2 ;; altmap) passnum=3 ;; *) passnum=0 ;;
 	esac
@@ -38,7 +43,7 @@ for src in "$mmu"/hotremove_*.c "$here"/../mutants/hotremove_*.c; do
 #define HR_INSTANCE hr_$id
 #define HR_REVISION_NAME "$rev"
 #define HR_GEOMETRY_NAME "$name"
-#define HR_PASS_API $passnum
+#define HR_PASS_API $passnum$eradef
 #include "kshim/instance_begin.h"
 #include "mmu/mmu_create.c"
 #include "mmu/vmemmap_$side.c"

@@ -42,6 +42,14 @@ extern const struct hr_instance hr_pre_16k48_instance;
 extern const struct hr_instance hr_pre_64k42_instance;
 extern const struct hr_instance hr_pre_64k48_instance;
 extern const struct hr_instance hr_pre_64k52_instance;
+extern const struct hr_instance hr_v1_4k39_instance;
+extern const struct hr_instance hr_v1_4k48_instance;
+extern const struct hr_instance hr_v1_16k36_instance;
+extern const struct hr_instance hr_v1_16k47_instance;
+extern const struct hr_instance hr_v1_16k48_instance;
+extern const struct hr_instance hr_v1_64k42_instance;
+extern const struct hr_instance hr_v1_64k48_instance;
+extern const struct hr_instance hr_v1_64k52_instance;
 extern const struct hr_instance hr_v10_4k39_instance;
 extern const struct hr_instance hr_v10_4k48_instance;
 extern const struct hr_instance hr_v10_16k36_instance;
@@ -58,6 +66,38 @@ extern const struct hr_instance hr_v12_16k48_instance;
 extern const struct hr_instance hr_v12_64k42_instance;
 extern const struct hr_instance hr_v12_64k48_instance;
 extern const struct hr_instance hr_v12_64k52_instance;
+extern const struct hr_instance hr_v2_4k39_instance;
+extern const struct hr_instance hr_v2_4k48_instance;
+extern const struct hr_instance hr_v2_16k36_instance;
+extern const struct hr_instance hr_v2_16k47_instance;
+extern const struct hr_instance hr_v2_16k48_instance;
+extern const struct hr_instance hr_v2_64k42_instance;
+extern const struct hr_instance hr_v2_64k48_instance;
+extern const struct hr_instance hr_v2_64k52_instance;
+extern const struct hr_instance hr_v3_4k39_instance;
+extern const struct hr_instance hr_v3_4k48_instance;
+extern const struct hr_instance hr_v3_16k36_instance;
+extern const struct hr_instance hr_v3_16k47_instance;
+extern const struct hr_instance hr_v3_16k48_instance;
+extern const struct hr_instance hr_v3_64k42_instance;
+extern const struct hr_instance hr_v3_64k48_instance;
+extern const struct hr_instance hr_v3_64k52_instance;
+extern const struct hr_instance hr_v4_4k39_instance;
+extern const struct hr_instance hr_v4_4k48_instance;
+extern const struct hr_instance hr_v4_16k36_instance;
+extern const struct hr_instance hr_v4_16k47_instance;
+extern const struct hr_instance hr_v4_16k48_instance;
+extern const struct hr_instance hr_v4_64k42_instance;
+extern const struct hr_instance hr_v4_64k48_instance;
+extern const struct hr_instance hr_v4_64k52_instance;
+extern const struct hr_instance hr_v5_4k39_instance;
+extern const struct hr_instance hr_v5_4k48_instance;
+extern const struct hr_instance hr_v5_16k36_instance;
+extern const struct hr_instance hr_v5_16k47_instance;
+extern const struct hr_instance hr_v5_16k48_instance;
+extern const struct hr_instance hr_v5_64k42_instance;
+extern const struct hr_instance hr_v5_64k48_instance;
+extern const struct hr_instance hr_v5_64k52_instance;
 extern const struct hr_instance hr_v6_4k39_instance;
 extern const struct hr_instance hr_v6_4k48_instance;
 extern const struct hr_instance hr_v6_16k36_instance;
@@ -180,6 +220,14 @@ const struct hr_instance *const hr_instances[] = {
 	&hr_pre_64k42_instance,
 	&hr_pre_64k48_instance,
 	&hr_pre_64k52_instance,
+	&hr_v1_4k39_instance,
+	&hr_v1_4k48_instance,
+	&hr_v1_16k36_instance,
+	&hr_v1_16k47_instance,
+	&hr_v1_16k48_instance,
+	&hr_v1_64k42_instance,
+	&hr_v1_64k48_instance,
+	&hr_v1_64k52_instance,
 	&hr_v10_4k39_instance,
 	&hr_v10_4k48_instance,
 	&hr_v10_16k36_instance,
@@ -196,6 +244,38 @@ const struct hr_instance *const hr_instances[] = {
 	&hr_v12_64k42_instance,
 	&hr_v12_64k48_instance,
 	&hr_v12_64k52_instance,
+	&hr_v2_4k39_instance,
+	&hr_v2_4k48_instance,
+	&hr_v2_16k36_instance,
+	&hr_v2_16k47_instance,
+	&hr_v2_16k48_instance,
+	&hr_v2_64k42_instance,
+	&hr_v2_64k48_instance,
+	&hr_v2_64k52_instance,
+	&hr_v3_4k39_instance,
+	&hr_v3_4k48_instance,
+	&hr_v3_16k36_instance,
+	&hr_v3_16k47_instance,
+	&hr_v3_16k48_instance,
+	&hr_v3_64k42_instance,
+	&hr_v3_64k48_instance,
+	&hr_v3_64k52_instance,
+	&hr_v4_4k39_instance,
+	&hr_v4_4k48_instance,
+	&hr_v4_16k36_instance,
+	&hr_v4_16k47_instance,
+	&hr_v4_16k48_instance,
+	&hr_v4_64k42_instance,
+	&hr_v4_64k48_instance,
+	&hr_v4_64k52_instance,
+	&hr_v5_4k39_instance,
+	&hr_v5_4k48_instance,
+	&hr_v5_16k36_instance,
+	&hr_v5_16k47_instance,
+	&hr_v5_16k48_instance,
+	&hr_v5_64k42_instance,
+	&hr_v5_64k48_instance,
+	&hr_v5_64k52_instance,
 	&hr_v6_4k39_instance,
 	&hr_v6_4k48_instance,
 	&hr_v6_16k36_instance,

@@ -202,4 +202,46 @@ import HotRemoveModel
         #expect(f.result == .ok)
         #expect(f.counters.clears[Level.pud.rawValue] == 1)
     }
+
+    // V1..V5 walk once (remove_pagetable()): each table page is freed as soon as its entries are all none.
+    // The scenario above, linear map: PUD entries 7 and 8 point at PMD tables with 448 and 64 blocks; after
+    // the blocks the PMD tables are empty and freed; PGD[0]'s PUD table keeps boot's entries.  vmemmap: one
+    // vmemmap_free() per section (8), each with one 2 MiB block, in a PMD table shared with boot's memmap.
+
+    @Test(arguments: ["v3", "v4", "v5"])
+    func blocksWithoutTLBI(_ rev: String) throws {
+        let s = try pmdBlockRemoval(rev)
+        // remove_pmd_table(): a block is pmd_clear()ed with no TLBI at all (the flush_tlb_kernel_range() is in
+        // remove_pte_table() only, reached for table entries); vmemmap blocks are freed (order 9) before the
+        // clear.  free_pmd_table() then frees the two linear PMD tables: pud_clear() +
+        // __flush_tlb_kernel_pgtable() each.  No vaale1is, no vmalle1is.
+        #expect(s.counters.tlbiVA == 0)
+        #expect(s.counters.tlbiAll == 0)
+        #expect(s.counters.tlbiWalk == 2)
+        #expect(s.counters.tablesFreed == [0, 0, 2, 0])
+        #expect(s.counters.clears == clears)
+        #expect(s.counters.dataFreedByOrder[9] == 8)
+        #expect(s.counters.dataFreedByOrder.reduce(0, +) == 8)
+        #expect(s.warns.isEmpty && s.faults.isEmpty)
+    }
+
+    @Test(arguments: ["v1", "v2"])
+    func oneFlushAfterTheWalk(_ rev: String) throws {
+        let s = try pmdBlockRemoval(rev)
+        // remove_pagetable() ends with flush_tlb_kernel_range(start, end), its only TLBI: linear 1 GiB =
+        // 262144 pages > MAX_TLBI_OPS: flush_tlb_all(), 1 vmalle1is; each vmemmap section 2 MiB = 512 pages:
+        // 512 vaale1is, 8 sections = 4096.  Tables: free_pmd_table() (CONFIG_PGTABLE_LEVELS > 3 here) frees the
+        // two empty linear PMD tables with free_pagetable() (not PageReserved: free_pages()) and then
+        // pud_clear()s, with no __flush_tlb_kernel_pgtable(): no vaae1is.  vmemmap blocks: free_pagetable(page,
+        // get_order(PMD_SIZE)) = order 9, not reserved (hot-added).  V1's pmd_large() is true for a 4-level
+        // block entry (no PMD_TABLE_BIT), pud_large() false for the PUD table entries.
+        #expect(s.counters.tlbiVA == 8 * 512)
+        #expect(s.counters.tlbiAll == 1)
+        #expect(s.counters.tlbiWalk == 0)
+        #expect(s.counters.tablesFreed == [0, 0, 2, 0])
+        #expect(s.counters.clears == clears)
+        #expect(s.counters.dataFreedByOrder[9] == 8)
+        #expect(s.counters.dataFreedByOrder.reduce(0, +) == 8)
+        #expect(s.warns.isEmpty && s.faults.isEmpty)
+    }
 }

@@ -60,7 +60,7 @@ def tokens(text):
 def unquote(text):
     lines = text.split("\n")
     if sum(1 for l in lines if l.startswith(">")) > len(lines) // 2:
-        lines = [re.sub(r"^> ?", "", l) for l in lines]
+        lines = [re.sub(r"^>+ ?", "", l) for l in lines]
     return lines
 
 
