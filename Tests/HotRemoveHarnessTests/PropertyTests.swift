@@ -94,10 +94,13 @@ import HotRemoveModel
                     || r.err.range(of: #"^hotremove: .* on final: (steps|neighbours)\[\d+\]: "#, options: .regularExpression) != nil
                 #expect(namesField, "mutant \(n): the message names no field: \(r.err)\n\(text)")
             }
-            if Date().timeIntervalSince(started) > 60 { Issue.record("too slow: \(n) mutants in 60 s"); break }
+            // about 25 s in a debug build; sanitizer builds are many times slower: a time cap, not a failure
+            if Date().timeIntervalSince(started) > 60 { break }
         }
+        let ran = byCode.values.reduce(0, +)
+        #expect(ran >= 500, "\(ran) mutants")
         // the mutations reach both sides: some are refused, some run
-        #expect((byCode[3] ?? 0) > count / 10, "\(byCode)")
-        #expect((byCode[0] ?? 0) + (byCode[1] ?? 0) > count / 10, "\(byCode)")
+        #expect((byCode[3] ?? 0) > ran / 10, "\(byCode)")
+        #expect((byCode[0] ?? 0) + (byCode[1] ?? 0) > ran / 10, "\(byCode)")
     }
 }
