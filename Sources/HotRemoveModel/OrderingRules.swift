@@ -66,7 +66,8 @@ public struct TraceText {
     public init(_ scenario: Scenario) { lay = Layout(scenario) }
     init(lay: Layout) { self.lay = lay }
 
-    public func describe(_ e: ObservedEvent, index: Int, tables: [UInt64: ObservedTable] = [:]) -> String {
+    public func describe(_ e: ObservedEvent, index: Int, tables: [UInt64: ObservedTable] = [:],
+                         warns: [ObservedWarn] = [], faults: [ObservedFault] = []) -> String {
         let g = lay.g
         let n = e.count > 1 ? " x\(e.count)" : ""
         switch e.kind {
@@ -89,13 +90,19 @@ public struct TraceText {
         case .free: return "#\(index) free_pages pfn \(Quantity.hex(e.a)) order \(e.level)\(n) (\(e.b == 1 ? "table" : "data"))"
         case .alloc: return "#\(index) alloc pfn \(Quantity.hex(e.a)) order \(e.level)\(n)"
         case .altmapFree: return "#\(index) vmem_altmap_free \(e.a) pfns"
-        case .warn: return "#\(index) WARN site \(e.a)"
-        case .fault: return "#\(index) fault \(e.a)"
+        case .warn:
+            guard Int(e.a) < warns.count else { return "#\(index) WARN (site \(e.a))" }
+            let w = warns[Int(e.a)]
+            return "#\(index) WARN_ON(\(w.condition)) at \(w.file):\(w.line)"
+        case .fault:
+            guard Int(e.a) < faults.count else { return "#\(index) fault (\(e.a))" }
+            let f = faults[Int(e.a)]
+            return "#\(index) fault \(f.kind.rawValue) at \(Quantity.hex(f.location)): \(f.detail)"
         case .repeatPrevious: return "the \(e.level) event(s) above repeated \(e.count) more time(s)"
         case .replace:
             var x = e
             x.kind = .set
-            return describe(x, index: index, tables: tables).replacingOccurrences(of: " set ", with: " rewrite ")
+            return describe(x, index: index, tables: tables, warns: warns, faults: faults).replacingOccurrences(of: " set ", with: " rewrite ")
                 .replacingOccurrences(of: ")", with: ", was \(Quantity.hex(e.db)))")
         }
     }
