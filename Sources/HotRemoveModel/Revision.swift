@@ -1,6 +1,8 @@
-// The three revisions of arm64 memory hot-remove, each stated as the handful
-// of behaviours that tell them apart (from the V6 posting, the V14/v5.7 commit
-// message and the v5.9 altmap patch), not as code.
+// The revisions of arm64 memory hot-remove, each stated as the handful of
+// behaviours that tell them apart (from the postings' commit messages, the V13
+// cover letter's changelog of V1..V13, the review, the v5.7 commit and the
+// v5.9 altmap patch), not as code.  A revision without a contract here is
+// checked against the global invariants only.
 
 public struct RevisionContract: Sendable, Equatable {
     public enum BlockFlush: Sendable, Equatable {
@@ -25,6 +27,12 @@ public struct RevisionContract: Sendable, Equatable {
     public let warnsOutsideRegion: Bool
     /// the WARN condition met when backing or a table page is PageReserved
     public let reservedWarn: String
+    /// V7: vmemmap_free() skips free_empty_tables() when the vmalloc and vmemmap ranges share a PGD
+    /// entry: "skip freeing page table pages while tearing down vmemmap mapping when vmalloc and vmemmap
+    /// ranges overlap" (V7 commit message); "Race condition during memory hot-remove exists when the gap
+    /// edges share same PGD entry in kernel page table" (V7, find_vmalloc_vmemmap_overlap()); the flag is
+    /// "evaluated early during boot for a given config" (V13 changelog, V7).
+    public var vmemmapTablesKeptIfVmallocSharesPGD: Bool = false
 
     public static let v6 = RevisionContract(
         name: "v6", blockFlush: .walkedRange, vmemmapFreesTables: false, floorCeiling: false,
@@ -39,9 +47,54 @@ public struct RevisionContract: Sendable, Equatable {
         bootMemoryNotifier: true, altmapBacking: true, warnsOutsideRegion: true,
         reservedWarn: "PageReserved(page)")
 
+    // The postings between V6 and V14, each from V6 or final by the changes its changelog lists.
+
+    /// V7 = V6 + "free_empty_tables() gets conditionally called based on vmalloc_vmemmap_overlap"
+    /// (V13 changelog, V7): vmemmap tables are freed (no floor/ceiling yet) unless vmalloc shares the PGD
+    /// entry; blocks still flushed over (addr, next); WARN_ON(!page || PageReserved(page)) as in V6.
+    public static let v7 = RevisionContract(
+        name: "v7", blockFlush: .walkedRange, vmemmapFreesTables: true, floorCeiling: false,
+        bootMemoryNotifier: false, altmapBacking: false, warnsOutsideRegion: false,
+        reservedWarn: "!page || PageReserved(page)", vmemmapTablesKeptIfVmallocSharesPGD: true)
+    /// V8: "Dropped vmalloc-vmemmap detection and subsequent skipping of free_empty_tables()" and
+    /// "free_empty_[pxx]_tables() ... now accepts a possible maximum floor-ceiling address range ... check
+    /// against required alignment as well as maximum floor-ceiling range as another prerequisite before
+    /// freeing the page table page" (V13 changelog, V8).  The posting's __remove_pgd_mapping() and
+    /// vmemmap_free() WARN_ON() a range outside [PAGE_OFFSET, PAGE_END) / [VMEMMAP_START, VMEMMAP_END), the
+    /// floor and ceiling they pass.  WARN(!page) stays until V9.
+    public static let v8 = RevisionContract(
+        name: "v8", blockFlush: .walkedRange, vmemmapFreesTables: true, floorCeiling: true,
+        bootMemoryNotifier: false, altmapBacking: false, warnsOutsideRegion: true,
+        reservedWarn: "!page || PageReserved(page)")
+    /// V9: "Dropped WARN(!page) in free_hotplug_page_range() per Matthew Wilcox", "Replaced sparse_vmap with
+    /// free_mapped", "Collapsed all free_pxx_table() into free_empty_pxx_table()" (V13 changelog, V9):
+    /// V8's behaviour with the WARN on PageReserved() alone.
+    public static let v9 = RevisionContract(
+        name: "v9", blockFlush: .walkedRange, vmemmapFreesTables: true, floorCeiling: true,
+        bootMemoryNotifier: false, altmapBacking: false, warnsOutsideRegion: true,
+        reservedWarn: "PageReserved(page)")
+    /// V10: "Perform just single TLBI invalidation for PMD or PUD block mappings per Catalin" (V13
+    /// changelog, V10); Catalin's review of V9: "One TLBI should be sufficient here as the PMD_SIZE range is
+    /// mapped with a single block entry".
+    public static let v10 = RevisionContract(
+        name: "v10", blockFlush: .firstPageOnly, vmemmapFreesTables: true, floorCeiling: true,
+        bootMemoryNotifier: false, altmapBacking: false, warnsOutsideRegion: true,
+        reservedWarn: "PageReserved(page)")
+    /// V12: "Dropped all changes introduced earlier in V11" and "Added a memory hotplug notifier to prevent
+    /// boot memory offlining per David" (V13 changelog, V12); V13 only rebases, V14 is final.
+    public static let v12 = RevisionContract(
+        name: "v12", blockFlush: .firstPageOnly, vmemmapFreesTables: true, floorCeiling: true,
+        bootMemoryNotifier: true, altmapBacking: false, warnsOutsideRegion: true,
+        reservedWarn: "PageReserved(page)")
+
     public static func named(_ name: String) -> RevisionContract? {
         switch name.lowercased() {
         case "v6": return .v6
+        case "v7": return .v7
+        case "v8": return .v8
+        case "v9": return .v9
+        case "v10": return .v10
+        case "v12", "v13": return .v12
         case "final", "v14", "v5.7": return .final
         case "altmap", "v5.9": return .altmap
         default: return nil

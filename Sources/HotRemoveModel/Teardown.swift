@@ -27,6 +27,14 @@ struct Teardown {
 
     var g: Geometry { lay.g }
 
+    /// V7's vmalloc_vmemmap_overlap: the gap between the vmalloc and vmemmap ranges starts and ends in
+    /// the same PGD entry, so the two ranges may share that entry's tables.
+    var vmallocSharesVmemmapPGD: Bool {
+        let (gapStart, gapEnd) = g.vmemmapStart > g.vmallocEnd ? (g.vmallocEnd, g.vmemmapStart) : (g.vmemmapEnd, g.vmallocStart)
+        let pgdirMask = ~((UInt64(1) << UInt64(g.pgdirShift)) &- 1)
+        return gapStart & pgdirMask == gapEnd & pgdirMask
+    }
+
     /// The pages the PTE-level loops reach: they step PAGE_SIZE from the walk's
     /// start, which is unaligned when the range is (a vmemmap range of 56-byte
     /// struct pages); in the PMD entry holding `start` that visits
@@ -60,6 +68,11 @@ struct Teardown {
         switch target {
         case .linear:
             freeEmptyTables(r, floorCeiling: contract.floorCeiling ? bounds : nil, &st, &c, &notes)
+        case .vmemmap where contract.vmemmapTablesKeptIfVmallocSharesPGD && vmallocSharesVmemmapPGD:
+            for (l, s) in emptyTablesReached(r, st) where !s.isEmpty {
+                notes.append(TableNote(level: l, spans: s, freed: false,
+                                       reason: "\(contract.name)'s vmemmap_free() skips free_empty_tables(): the vmalloc and vmemmap ranges share a PGD entry (vmalloc_vmemmap_overlap)"))
+            }
         case .vmemmap where contract.vmemmapFreesTables:
             freeEmptyTables(r, floorCeiling: contract.floorCeiling ? bounds : nil, &st, &c, &notes)
         case .vmemmap:
