@@ -11,6 +11,18 @@ public struct RevisionContract: Sendable, Equatable {
         case firstPageOnly
         /// V6: flush_tlb_kernel_range(addr, next) over the walked part of the block
         case walkedRange
+        /// V3..V5: no TLBI for a block entry: "Dropped flush_tlb_kernel_range() in remove_pagetable()",
+        /// "Added flush_tlb_kernel_range() in remove_pte_table() instead" (V13 changelog, V3); V6's
+        /// changelog: "Fixed TLB handling while freeing huge page section mappings at PMD or PUD level"
+        case none
+    }
+    public enum PageFlush: Sendable, Equatable {
+        /// V6 on: flush_tlb_kernel_range(addr, addr + PAGE_SIZE) right after each pte_clear()
+        case perLeaf
+        /// V3..V5: "Perform intermediate TLB invalidation while clearing pgtable entries", "Added
+        /// flush_tlb_kernel_range() in remove_pte_table()" (V13 changelog, V3): one flush of the part of
+        /// each PTE table the walk covers, after its entries are cleared
+        case perTableWalked
     }
 
     public let name: String
@@ -33,6 +45,8 @@ public struct RevisionContract: Sendable, Equatable {
     /// edges share same PGD entry in kernel page table" (V7, find_vmalloc_vmemmap_overlap()); the flag is
     /// "evaluated early during boot for a given config" (V13 changelog, V7).
     public var vmemmapTablesKeptIfVmallocSharesPGD: Bool = false
+    /// how page (PTE) leaves are invalidated
+    public var pageFlush: PageFlush = .perLeaf
 
     public static let v6 = RevisionContract(
         name: "v6", blockFlush: .walkedRange, vmemmapFreesTables: false, floorCeiling: false,
@@ -48,6 +62,26 @@ public struct RevisionContract: Sendable, Equatable {
         reservedWarn: "PageReserved(page)")
 
     // The postings between V6 and V14, each from V6 or final by the changes its changelog lists.
+
+    /// V3 (V4, V5 the same: V4 changes only how entries are read and WARNs on !none && !present, V5 only
+    /// re-indents): remove_pagetable() in one walk for both the linear map and the vmemmap ("Replaced
+    /// 'direct' with 'sparse_vmap' in remove_pagetable()"), tables freed as soon as they are empty with no
+    /// floor or ceiling (floor/ceiling arrive in V8), a walk-cache TLBI per freed table ("Perform
+    /// intermediate TLB invalidation while clearing pgtable entries"), page leaves flushed once per PTE
+    /// table walked, blocks not at all (see BlockFlush.none), no boot-memory notifier (V12).  The
+    /// posting's free_hotplug_page_range() WARNs on PageReserved(page).
+    public static let v3 = RevisionContract(
+        name: "v3", blockFlush: .none, vmemmapFreesTables: true, floorCeiling: false,
+        bootMemoryNotifier: false, altmapBacking: false, warnsOutsideRegion: false,
+        reservedWarn: "PageReserved(page)", pageFlush: .perTableWalked)
+    public static let v4 = RevisionContract(
+        name: "v4", blockFlush: .none, vmemmapFreesTables: true, floorCeiling: false,
+        bootMemoryNotifier: false, altmapBacking: false, warnsOutsideRegion: false,
+        reservedWarn: "PageReserved(page)", pageFlush: .perTableWalked)
+    public static let v5 = RevisionContract(
+        name: "v5", blockFlush: .none, vmemmapFreesTables: true, floorCeiling: false,
+        bootMemoryNotifier: false, altmapBacking: false, warnsOutsideRegion: false,
+        reservedWarn: "PageReserved(page)", pageFlush: .perTableWalked)
 
     /// V7 = V6 + "free_empty_tables() gets conditionally called based on vmalloc_vmemmap_overlap"
     /// (V13 changelog, V7): vmemmap tables are freed (no floor/ceiling yet) unless vmalloc shares the PGD
@@ -89,6 +123,9 @@ public struct RevisionContract: Sendable, Equatable {
 
     public static func named(_ name: String) -> RevisionContract? {
         switch name.lowercased() {
+        case "v3": return .v3
+        case "v4": return .v4
+        case "v5": return .v5
         case "v6": return .v6
         case "v7": return .v7
         case "v8": return .v8

@@ -95,10 +95,27 @@ struct Teardown {
         for piece in removed {
             let n = piece.count
             c.clears[piece.level.rawValue] += n
-            // one flush_tlb_kernel_range() per leaf, whichever TLBIs it issues
-            c.tlbFlushCalls(n)
-            flush(piece, r, &c)
+            let flushedPerLeaf = piece.kind == .page ? contract.pageFlush == .perLeaf : contract.blockFlush != .none
+            if flushedPerLeaf {
+                // one flush_tlb_kernel_range() per leaf, whichever TLBIs it issues
+                c.tlbFlushCalls(n)
+                flush(piece, r, &c)
+            }
             if case .vmemmap(let altmap) = target { freeBacking(piece, altmap: altmap, &st, &c) }
+        }
+        if contract.pageFlush == .perTableWalked {
+            // V3..V5's remove_pte_table(pmdp, addr, next): flush_tlb_kernel_range(addr, next) once per PMD
+            // entry that points at a PTE table, whether or not any of its entries was present
+            for t in reached(r, .pte, st).ranges {
+                var a = UInt64(t.lowerBound)
+                while a < t.upperBound {
+                    let lo = max(a, r.lowerBound), hi = min(a + g.tableSpan(.pte), r.upperBound)
+                    let x = flushCost(lo, hi)
+                    c.tlbFlushCalls(1)
+                    c.tlbiVA += x.va; c.tlbiAll += x.all
+                    a += g.tableSpan(.pte)
+                }
+            }
         }
     }
 
