@@ -47,6 +47,20 @@ public struct RevisionContract: Sendable, Equatable {
     public var vmemmapTablesKeptIfVmallocSharesPGD: Bool = false
     /// how page (PTE) leaves are invalidated
     public var pageFlush: PageFlush = .perLeaf
+    /// V1/V2: no TLBI while walking; remove_pagetable() ends with one flush_tlb_kernel_range(start, end)
+    /// of the whole range (V3's changelog: "Dropped flush_tlb_kernel_range() in remove_pagetable()")
+    public var flushOnceAfterWalk: Bool = false
+    /// V3 on: a table page is unhooked with a walk-cache TLBI ("Perform intermediate TLB invalidation
+    /// while clearing pgtable entries", V13 changelog, V3); V1/V2 free it and clear the entry without one
+    public var tableFreeTLBI: Bool = true
+    /// V1/V2: free_pte_table() only #if CONFIG_PGTABLE_LEVELS > 2, free_pmd_table()/free_pud_table() only
+    /// #if CONFIG_PGTABLE_LEVELS > 3 (V3's changelog: "Fixed applicable PGTABLE_LEVEL wrappers around
+    /// pgtable page freeing functions"): on 3 levels no PMD table, on 2 levels no table is ever freed
+    public var tableFreeLevelGuardsOfV1: Bool = false
+    /// V1/V2: free_pagetable() gives a PageReserved (boot) page back with free_reserved_page(), page by
+    /// page, without a WARN (V3's changelog: "Removed all PageReserved() handling while freeing mapped or
+    /// pgtable pages")
+    public var freesReservedPages: Bool = false
 
     public static let v6 = RevisionContract(
         name: "v6", blockFlush: .walkedRange, vmemmapFreesTables: false, floorCeiling: false,
@@ -62,6 +76,16 @@ public struct RevisionContract: Sendable, Equatable {
         reservedWarn: "PageReserved(page)")
 
     // The postings between V6 and V14, each from V6 or final by the changes its changelog lists.
+
+    /// V2: x86's remove_pagetable() in one walk for both maps, "Used existing [pmd|pud]_sect() instead of
+    /// earlier [pmd|pud]_large()" (V13 changelog, V2); free_pagetable() as x86's; no TLBI but the one
+    /// after the walk; tables freed without floor or ceiling, vmemmap tables too; no notifier.  V1 differs
+    /// in its own pmd_large()/pud_large(), which V2 dropped: V1 has no contract (see README, History).
+    public static let v2 = RevisionContract(
+        name: "v2", blockFlush: .none, vmemmapFreesTables: true, floorCeiling: false,
+        bootMemoryNotifier: false, altmapBacking: false, warnsOutsideRegion: false,
+        reservedWarn: "", pageFlush: .perTableWalked, flushOnceAfterWalk: true, tableFreeTLBI: false,
+        tableFreeLevelGuardsOfV1: true, freesReservedPages: true)
 
     /// V3 (V4, V5 the same: V4 changes only how entries are read and WARNs on !none && !present, V5 only
     /// re-indents): remove_pagetable() in one walk for both the linear map and the vmemmap ("Replaced
@@ -123,6 +147,7 @@ public struct RevisionContract: Sendable, Equatable {
 
     public static func named(_ name: String) -> RevisionContract? {
         switch name.lowercased() {
+        case "v2": return .v2
         case "v3": return .v3
         case "v4": return .v4
         case "v5": return .v5

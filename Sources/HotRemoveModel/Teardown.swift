@@ -95,7 +95,8 @@ struct Teardown {
         for piece in removed {
             let n = piece.count
             c.clears[piece.level.rawValue] += n
-            let flushedPerLeaf = piece.kind == .page ? contract.pageFlush == .perLeaf : contract.blockFlush != .none
+            let flushedPerLeaf = contract.flushOnceAfterWalk ? false
+                : piece.kind == .page ? contract.pageFlush == .perLeaf : contract.blockFlush != .none
             if flushedPerLeaf {
                 // one flush_tlb_kernel_range() per leaf, whichever TLBIs it issues
                 c.tlbFlushCalls(n)
@@ -103,7 +104,12 @@ struct Teardown {
             }
             if case .vmemmap(let altmap) = target { freeBacking(piece, altmap: altmap, &st, &c) }
         }
-        if contract.pageFlush == .perTableWalked {
+        if contract.flushOnceAfterWalk {
+            // V1/V2: remove_pagetable() ends with flush_tlb_kernel_range(start, end), mapped or not
+            let x = flushCost(r.lowerBound, r.upperBound)
+            c.tlbFlushCalls(1)
+            c.tlbiVA += x.va; c.tlbiAll += x.all
+        } else if contract.pageFlush == .perTableWalked {
             // V3..V5's remove_pte_table(pmdp, addr, next): flush_tlb_kernel_range(addr, next) once per PMD
             // entry that points at a PTE table, whether or not any of its entries was present
             for t in reached(r, .pte, st).ranges {
@@ -148,6 +154,9 @@ struct Teardown {
         switch piece.backing {
         case .allocatedMemmap:
             c.dataFreedByOrder[min(order, 23)] += n
+        case .bootMemmap where contract.freesReservedPages:
+            // V1/V2 free_pagetable(): __ClearPageReserved(), then free_reserved_page() of each page
+            c.dataFreedByOrder[0] += n * pages
         case .bootMemmap, .altmapMemmap:
             // memblock pages and ZONE_DEVICE pages are PageReserved: WARN, and the allocator refuses
             c.warn(contract.reservedWarn, n)
@@ -195,7 +204,7 @@ struct Teardown {
     private func freeEmptyTables(_ r: Range<UInt64>, floorCeiling fc: (floor: UInt64, ceiling: UInt64)?,
                                  _ st: inout ModelState, _ c: inout PredictedCounters, _ notes: inout [TableNote]) {
         // deepest level first: a PMD table emptied by freeing its PTE tables goes in the same pass
-        for l in g.freeableTableLevels {
+        for l in g.freeableTableLevels where !contract.tableFreeLevelGuardsOfV1 || g.levels > (l == .pte ? 2 : 3) {
             let span = g.tableSpan(l)
             var freed = empty(reached(r, l, st), l, st)
             guard !freed.isEmpty else { continue }
@@ -213,11 +222,18 @@ struct Teardown {
             let reservedN = st.pt.reserved[l.rawValue].intersection(freed).blocks(of: span)
             // parent entry cleared, one vaae1is, then the page goes back to the allocator
             c.clears[g.parentTable(of: l).rawValue] += n
-            c.tlbiWalk += n
-            c.tlbFlushCalls(n)
+            if contract.tableFreeTLBI {
+                c.tlbiWalk += n
+                c.tlbFlushCalls(n)
+            }
             c.tablesFreed[l.rawValue] += n - reservedN
-            c.warn(contract.reservedWarn, reservedN)
-            c.fault(.freeReserved, reservedN)
+            if contract.freesReservedPages {
+                // V1/V2: a boot table page goes back through free_reserved_page(), counted as a data page
+                c.dataFreedByOrder[0] += reservedN
+            } else {
+                c.warn(contract.reservedWarn, reservedN)
+                c.fault(.freeReserved, reservedN)
+            }
             st.pt.removeTables(freed, at: l)
             notes.append(TableNote(level: l, spans: freed, freed: true,
                                    reason: fc == nil ? "empty after the unmap pass" : "empty after the unmap pass and inside floor/ceiling"))
