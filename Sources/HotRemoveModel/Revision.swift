@@ -61,6 +61,13 @@ public struct RevisionContract: Sendable, Equatable {
     /// page, without a WARN (V3's changelog: "Removed all PageReserved() handling while freeing mapped or
     /// pgtable pages")
     public var freesReservedPages: Bool = false
+    /// fix2025 (d4234d131b0a, "arm64: mm: Populate vmemmap at the page level if not section aligned"):
+    /// "populate to pages levels if start/end is not aligned with section boundary", i.e. a memmap range
+    /// smaller than PAGES_PER_SECTION * sizeof(struct page) gets base pages, not PMD blocks
+    public var subsectionMemmapBasePages: Bool = false
+    /// fix2025 in its 6.1.y form: vmemmap_populate() falls back to vmemmap_populate_basepages(addr, next)
+    /// for a PMD block the page allocator cannot give (the 6.1 add side the fix was backported into)
+    public var pmdBlockFallsBackToBasePages: Bool = false
 
     public static let v6 = RevisionContract(
         name: "v6", blockFlush: .walkedRange, vmemmapFreesTables: false, floorCeiling: false,
@@ -145,6 +152,13 @@ public struct RevisionContract: Sendable, Equatable {
         bootMemoryNotifier: true, altmapBacking: false, warnsOutsideRegion: true,
         reservedWarn: "PageReserved(page)")
 
+    /// fix2025: the altmap revision's teardown (the fix changes only the add side) on the 6.1.y
+    /// vmemmap_populate() with the fix: a sub-section's memmap in base pages.
+    public static let fix2025 = RevisionContract(
+        name: "fix2025", blockFlush: .firstPageOnly, vmemmapFreesTables: true, floorCeiling: true,
+        bootMemoryNotifier: true, altmapBacking: true, warnsOutsideRegion: true,
+        reservedWarn: "PageReserved(page)", subsectionMemmapBasePages: true, pmdBlockFallsBackToBasePages: true)
+
     public static func named(_ name: String) -> RevisionContract? {
         switch name.lowercased() {
         case "v2": return .v2
@@ -159,6 +173,7 @@ public struct RevisionContract: Sendable, Equatable {
         case "v12", "v13": return .v12
         case "final", "v14", "v5.7": return .final
         case "altmap", "v5.9": return .altmap
+        case "fix2025": return .fix2025
         default: return nil
         }
     }
