@@ -179,7 +179,26 @@ struct Hotplug {
     /// MEM_GOING_OFFLINE: prevent_bootmem_remove_notifier says NOTIFY_BAD for early sections.
     /// Device memory is never online, so no notifier runs for it.
     private func refusesOffline(_ step: Scenario.Step, _ st: ModelState) -> Bool {
-        st.mem.kind(of: step) == .ram && contract.bootMemoryNotifier && st.mem.early.overlaps(step.start ..< step.start + step.size)
+        guard st.mem.kind(of: step) == .ram else { return false }
+        let r = step.start ..< step.start + step.size
+        if contract.bootMemoryNotifier && st.mem.early.overlaps(r) { return true }
+        guard contract.rejectsLeafSplit else { return false }
+        // fix2026: each memory block (one section here) is offlined on its own; its linear-map and vmemmap
+        // edges must not fall inside a leaf entry or a CONT run
+        for block in lay.sectionPieces(r) {
+            let lin = lay.linear(block), mm = lay.memmap(block)
+            for a in [lin.lowerBound, lin.upperBound, mm.lowerBound, mm.upperBound] where splitsLeaf(a, st) { return true }
+        }
+        return false
+    }
+
+    /// `a` (a kernel offset) lies strictly inside a leaf entry, or inside a CONT run of leaf entries.
+    private func splitsLeaf(_ a: UInt64, _ st: ModelState) -> Bool {
+        guard let run = st.pt.leaves.runs(overlapping: a ..< a + 1).first, run.start <= a, a < run.end else { return false }
+        if a % run.size != 0 { return true }
+        guard run.attrs & Descriptor.cont != 0 else { return false }
+        let group = run.kind == .page ? g.contPteSize : g.contPmdSize
+        return a % group != 0
     }
 
     private func tear(_ r: Range<UInt64>, _ t: TeardownTarget, _ m: inout StepModel) {

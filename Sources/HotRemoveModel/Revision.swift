@@ -11,6 +11,9 @@ public struct RevisionContract: Sendable, Equatable {
         case firstPageOnly
         /// V6: flush_tlb_kernel_range(addr, next) over the walked part of the block
         case walkedRange
+        /// fix2026 (48478b9f7913), where a leaf's memory is freed (vmemmap): flush_tlb_kernel_range(addr,
+        /// addr + PMD_SIZE / PUD_SIZE), the whole block ("TLB flush is essential for freeing memory")
+        case wholeBlock
         /// V3..V5: no TLBI for a block entry: "Dropped flush_tlb_kernel_range() in remove_pagetable()",
         /// "Added flush_tlb_kernel_range() in remove_pte_table() instead" (V13 changelog, V3); V6's
         /// changelog: "Fixed TLB handling while freeing huge page section mappings at PMD or PUD level"
@@ -68,6 +71,14 @@ public struct RevisionContract: Sendable, Equatable {
     /// fix2025 in its 6.1.y form: vmemmap_populate() falls back to vmemmap_populate_basepages(addr, next)
     /// for a PMD block the page allocator cannot give (the 6.1 add side the fix was backported into)
     public var pmdBlockFallsBackToBasePages: Bool = false
+    /// fix2026 (48478b9f7913, "arm64/mm: Enable batched TLB flush in unmap_hotplug_range()"): "batch all
+    /// TLB flushes during the table tear down walk and finally do it in unmap_hotplug_range()" for the linear
+    /// map; "This scheme is not applicable during vmemmap mapping tear down where memory needs to be freed"
+    public var linearFlushBatched: Bool = false
+    /// fix2026 (95a58852b0e5, "arm64/mm: Reject memory removal that splits a kernel leaf mapping"): "removing
+    /// memory ranges that could split a kernel leaf level mapping need to be rejected": the memory notifier
+    /// says NOTIFY_BAD when a memory block's linear-map or vmemmap edge lies inside a leaf entry or a CONT run
+    public var rejectsLeafSplit: Bool = false
 
     public static let v6 = RevisionContract(
         name: "v6", blockFlush: .walkedRange, vmemmapFreesTables: false, floorCeiling: false,
@@ -159,6 +170,14 @@ public struct RevisionContract: Sendable, Equatable {
         bootMemoryNotifier: true, altmapBacking: true, warnsOutsideRegion: true,
         reservedWarn: "PageReserved(page)", subsectionMemmapBasePages: true, pmdBlockFallsBackToBasePages: true)
 
+    /// fix2026: fix2025 + the batched linear-map flush (the vmemmap's blocks flushed over their whole size)
+    /// + the refusal of a removal that splits a leaf (both 2026, Cc stable, reviewed by Ryan Roberts).
+    public static let fix2026 = RevisionContract(
+        name: "fix2026", blockFlush: .wholeBlock, vmemmapFreesTables: true, floorCeiling: true,
+        bootMemoryNotifier: true, altmapBacking: true, warnsOutsideRegion: true,
+        reservedWarn: "PageReserved(page)", subsectionMemmapBasePages: true, pmdBlockFallsBackToBasePages: true,
+        linearFlushBatched: true, rejectsLeafSplit: true)
+
     public static func named(_ name: String) -> RevisionContract? {
         switch name.lowercased() {
         case "v2": return .v2
@@ -174,6 +193,7 @@ public struct RevisionContract: Sendable, Equatable {
         case "final", "v14", "v5.7": return .final
         case "altmap", "v5.9": return .altmap
         case "fix2025": return .fix2025
+        case "fix2026": return .fix2026
         default: return nil
         }
     }

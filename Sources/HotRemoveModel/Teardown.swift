@@ -89,13 +89,15 @@ struct Teardown {
     private func unmap(_ r: Range<UInt64>, _ target: TeardownTarget, _ st: inout ModelState, _ c: inout PredictedCounters) {
         let reach = pteReach(r)
         let window = min(r.lowerBound, reach.lowerBound) ..< max(r.upperBound, reach.upperBound)
+        // V1/V2 flush once after the walk; fix2026 does so for the linear map (!free_mapped)
+        let onceAfterWalk = contract.flushOnceAfterWalk || (contract.linearFlushBatched && target == .linear)
         let removed = st.pt.leaves.remove(in: window) { run in
             run.entries(overlapping: run.kind == .page ? reach : r)
         }
         for piece in removed {
             let n = piece.count
             c.clears[piece.level.rawValue] += n
-            let flushedPerLeaf = contract.flushOnceAfterWalk ? false
+            let flushedPerLeaf = onceAfterWalk ? false
                 : piece.kind == .page ? contract.pageFlush == .perLeaf : contract.blockFlush != .none
             if flushedPerLeaf {
                 // one flush_tlb_kernel_range() per leaf, whichever TLBIs it issues
@@ -104,8 +106,9 @@ struct Teardown {
             }
             if case .vmemmap(let altmap) = target { freeBacking(piece, altmap: altmap, &st, &c) }
         }
-        if contract.flushOnceAfterWalk {
-            // V1/V2: remove_pagetable() ends with flush_tlb_kernel_range(start, end), mapped or not
+        if onceAfterWalk {
+            // V1/V2: remove_pagetable() ends with flush_tlb_kernel_range(start, end), mapped or not; fix2026's
+            // unmap_hotplug_range() likewise when !free_mapped
             let x = flushCost(r.lowerBound, r.upperBound)
             c.tlbFlushCalls(1)
             c.tlbiVA += x.va; c.tlbiAll += x.all
@@ -132,8 +135,13 @@ struct Teardown {
             c.tlbiVA += n
             return
         }
-        // V6: flush_tlb_kernel_range(addr, next) over the block's part inside [start, end)
         func add(_ x: (va: UInt64, all: UInt64), _ times: UInt64) { c.tlbiVA += x.va * times; c.tlbiAll += x.all * times }
+        if contract.blockFlush == .wholeBlock {
+            // fix2026: flush_tlb_kernel_range(addr, addr + PMD_SIZE / PUD_SIZE) per block
+            add(flushCost(0, piece.size), n)
+            return
+        }
+        // V6: flush_tlb_kernel_range(addr, next) over the block's part inside [start, end)
         let first = piece.start, last = piece.start + (n - 1) * piece.size
         add(flushCost(max(first, r.lowerBound), min(first + piece.size, r.upperBound)), 1)
         if n >= 2 { add(flushCost(max(last, r.lowerBound), min(last + piece.size, r.upperBound)), 1) }
@@ -226,11 +234,11 @@ struct Teardown {
                 c.tlbiWalk += n
                 c.tlbFlushCalls(n)
             }
-            c.tablesFreed[l.rawValue] += n - reservedN
             if contract.freesReservedPages {
-                // V1/V2: a boot table page goes back through free_reserved_page(), counted as a data page
-                c.dataFreedByOrder[0] += reservedN
+                // V1/V2: a boot table page goes back too, through free_reserved_page(): a table page freed
+                c.tablesFreed[l.rawValue] += n
             } else {
+                c.tablesFreed[l.rawValue] += n - reservedN
                 c.warn(contract.reservedWarn, reservedN)
                 c.fault(.freeReserved, reservedN)
             }
