@@ -2,7 +2,7 @@ import Testing
 import HotRemoveHarness
 import HotRemoveModel
 
-/// The history's model contracts (V3..V5, V7..V10, V12) on hand-derived scenarios: the model's prediction
+/// The history's model contracts (V2..V5, V7..V10, V12, fix2025, fix2026) on hand-derived scenarios: the model's prediction
 /// under each contract must give the counts derived by hand from the posting (written beside each test),
 /// and the checker must find no contract mismatch when the posting's code runs the same scenario.
 @Suite struct HistoryContractTests {
@@ -126,5 +126,58 @@ import HotRemoveModel
         let r10 = try run("v10", "4K/48", [.init(op: .remove, start: 2 * G, size: G)])
         #expect(predicted(r10, step: 0).outcome == .ok)
         #expect(Checker.check(r10).contractMismatches == 0)
+    }
+
+    @Test func v2FlushesOnceAfterTheWalk() throws {
+        let r = try pmdBlockRun("v2")
+        let p = predicted(r, step: 1).counters
+        // remove_pagetable()'s one flush_tlb_kernel_range(start, end): linear 1 GiB > MAX_TLBI_OPS pages: 1
+        // vmalle1is; each section's 2 MiB memmap: 512 vaale1is, 8 sections.  free_pmd_table() frees the two
+        // linear PMD tables with no walk-cache TLBI (HistoryRevisionTests.oneFlushAfterTheWalk).
+        #expect(p.tlbiVA == 8 * 512)
+        #expect(p.tlbiAll == 1)
+        #expect(p.tlbiWalk == 0)
+        #expect(p.tablesFreed == [0, 0, 2, 0])
+        #expect(p.dataFreedByOrder[9] == 8)
+        #expect(Checker.check(r).contractMismatches == 0)
+    }
+
+    @Test func fix2025SubsectionInBasePages() throws {
+        // HistoryRevisionTests.subsection: a 2 MiB device sub-section at 8G on 4K/48 (128 MiB sections): its
+        // 32 KiB memmap is less than one section's (2 MiB), so base pages: removal clears PUD 1 (the linear PMD
+        // table's entry), PMD 2 (the linear block, the vmemmap PTE table's entry), PTE 8; frees the linear PMD
+        // table and the vmemmap PTE table; vaale1is 8 + 1, vaae1is 2, 8 order-0 frees.
+        let r = try run("fix2025", "4K/48", section: 27, [.init(op: .add, start: 8 * G, size: 2 * M, kind: .device),
+                                                          .init(op: .remove, start: 8 * G, size: 2 * M)])
+        let p = predicted(r, step: 1).counters
+        #expect(p.clears == [0, 1, 2, 8])
+        #expect(p.tablesFreed == [0, 0, 1, 1])
+        #expect(p.tlbiVA == 9)
+        #expect(p.tlbiWalk == 2)
+        #expect(p.dataFreedByOrder[0] == 8)
+        #expect(Checker.check(r).contractMismatches == 0)
+    }
+
+    @Test func fix2026BatchesTheLinearFlush() throws {
+        let r = try pmdBlockRun("fix2026")
+        let p = predicted(r, step: 1).counters
+        // HistoryRevisionTests.fix2026BatchesTheLinearMapFlush: linear 1 GiB flushed once at the end: 1
+        // vmalle1is; each vmemmap block flushed over PMD_SIZE: 512 vaale1is, 8 blocks; 2 linear PMD tables freed.
+        #expect(p.tlbiAll == 1)
+        #expect(p.tlbiVA == 8 * 512)
+        #expect(p.tlbiWalk == 2)
+        #expect(p.tablesFreed == [0, 0, 2, 0])
+        #expect(Checker.check(r).contractMismatches == 0)
+    }
+
+    @Test func fix2026RefusesSplittingAPUDBlock() throws {
+        // HistoryRevisionTests.fix2026RefusesSplittingAPUDBlock: [8G, +1G) is one PUD block; removing its first
+        // 128 MiB section puts the block's linear end edge inside it: NOTIFY_BAD, nothing cleared.
+        let r = try run("fix2026", "4K/48", section: 27, [.init(op: .add, start: 8 * G, size: G),
+                                                          .init(op: .remove, start: 8 * G, size: 128 * M)])
+        let p = predicted(r, step: 1)
+        #expect(p.outcome == .refused)
+        #expect(p.counters.clears == [0, 0, 0, 0])
+        #expect(Checker.check(r).contractMismatches == 0)
     }
 }
