@@ -150,8 +150,8 @@ public struct RevisionContract: Sendable, Equatable {
         bootMemoryNotifier: false, altmapBacking: false, warnsOutsideRegion: true,
         reservedWarn: "PageReserved(page)")
     /// V10: "Perform just single TLBI invalidation for PMD or PUD block mappings per Catalin" (V13
-    /// changelog, V10); Catalin's review of V9: "One TLBI should be sufficient here as the PMD_SIZE range is
-    /// mapped with a single block entry".
+    /// changelog, V10); the posting's comment, written per Catalin's review of V9: "One TLBI should be
+    /// sufficient here as the PMD_SIZE range is mapped with a single block entry".
     public static let v10 = RevisionContract(
         name: "v10", blockFlush: .firstPageOnly, vmemmapFreesTables: true, floorCeiling: true,
         bootMemoryNotifier: false, altmapBacking: false, warnsOutsideRegion: true,
