@@ -57,7 +57,7 @@ enum HistoryCommand {
                 }
                 outcomes.with { $0[rev] = mine }
                 let crashes = mine.filter { if case .crash = $0 { return true } else { return false } }.count
-                c.err("history: \(rev) done (\(scenarios.count) scenarios\(crashes > 0 ? ", \(crashes) crashed" : ""))\n")
+                c.err("history: \(rev) done (\(scenarios.count) scenarios\(crashes > 0 ? ", \(crashes) crashed or hung" : ""))\n")
             }
         }
         if Interrupts.requested() { c.err("history: interrupted\n"); return ExitCode.interrupted.rawValue }
