@@ -178,6 +178,27 @@ public struct RevisionContract: Sendable, Equatable {
         reservedWarn: "PageReserved(page)", subsectionMemmapBasePages: true, pmdBlockFallsBackToBasePages: true,
         linearFlushBatched: true, rejectsLeafSplit: true)
 
+    /// How this contract invalidates leaves, in kernel terms: for explaining a TLBI difference
+    /// (ContractCheck's flushRule covers firstPageOnly and walkedRange only).
+    public var flushDescription: String {
+        if flushOnceAfterWalk {
+            return "\(name) issues no TLBI while walking and one flush_tlb_kernel_range(start, end) per range after it"
+        }
+        var parts: [String] = []
+        if linearFlushBatched { parts.append("the linear map is flushed once per range after it is cleared (flush_tlb_kernel_range(start, end))") }
+        switch pageFlush {
+        case .perLeaf: parts.append("each page leaf gets one vaale1is")
+        case .perTableWalked: parts.append("page leaves are flushed once per PTE table walked, over the walked part")
+        }
+        switch blockFlush {
+        case .firstPageOnly: parts.append("each block one vaale1is (flush_tlb_kernel_range(addr, addr + PAGE_SIZE))")
+        case .walkedRange: parts.append("each block is flushed over its walked part, page by page or with one vmalle1is beyond MAX_TLBI_OPS pages")
+        case .wholeBlock: parts.append("each vmemmap block is flushed over its whole size")
+        case .none: parts.append("blocks get no TLBI")
+        }
+        return "\(name): " + parts.joined(separator: "; ")
+    }
+
     public static func named(_ name: String) -> RevisionContract? {
         switch name.lowercased() {
         case "v2": return .v2
