@@ -55,6 +55,8 @@ enum {	/* event kinds (trace) */
 	HR_EV_ISB,		/* count: back to back */
 	HR_EV_REPEAT,		/* the level (1..8) records before this one happen count more
 				 * times, record j's a and b advancing by its da and db each time */
+	HR_EV_REPLACE,		/* a set over a valid entry with another value: a: entry pa,
+				 * b: new value, db: old value (never folded) */
 };
 enum { HR_DSB_ISHST = 0, HR_DSB_ISH = 1 };
 

@@ -182,6 +182,7 @@ static inline unsigned long hr_page_to_pfn(const struct hr_machine *m, const str
 void hr_rec_warn(const char *file, int line, const char *cond);
 void hr_rec_fault(int kind, uint64_t pfn_or_addr, const char *detail);
 void hr_rec_event(int kind, int level, uint64_t a, uint64_t b);
+void hr_rec_replace(int level, uint64_t entry_pa, uint64_t newval, uint64_t oldval);
 _Noreturn void hr_oops(const char *file, int line, const char *what);
 void hr_poison_read(const volatile void *p);
 

@@ -26,7 +26,8 @@ static const char *basename_of(const char *path)
 
 static bool same_shape(const hr_event *x, const hr_event *y)
 {
-	return x->kind == y->kind && x->level == y->level && x->count == y->count;
+	return x->kind == y->kind && x->level == y->level && x->count == y->count &&
+	       x->kind != HR_EV_REPLACE;	/* its db holds the old value, not a step */
 }
 
 /*
@@ -158,6 +159,19 @@ void hr_rec_event(int kind, int level, uint64_t a, uint64_t b)
 		return;
 	*e = (hr_event){ .kind = (uint8_t)kind, .level = (uint8_t)level, .count = 1, .a = a, .b = b };
 	fold(m);
+}
+
+/* A valid entry overwritten by another value: break-before-make is judged on it. */
+void hr_rec_replace(int level, uint64_t entry_pa, uint64_t newval, uint64_t oldval)
+{
+	struct hr_machine *m = hr_cur_machine;
+	hr_event *e = push(m);
+
+	if (e) {
+		*e = (hr_event){ .kind = HR_EV_REPLACE, .level = (uint8_t)level, .count = 1,
+				 .a = entry_pa, .b = newval, .db = oldval };
+		fold(m);
+	}
 }
 
 void hr_rec_tlbi_va_trace(uint64_t operand)

@@ -130,6 +130,8 @@ public struct ObservedEvent: Equatable, Sendable, Codable {
         /// the `level` records before this one happen `count` more times, record j's a and b
         /// advancing by its da and db each time (see ObservedEvent.expand)
         case repeatPrevious
+        /// a set over a valid entry with another value: a = entry pa, b = new value, db = old value
+        case replace
     }
     public var kind: Kind
     /// table level for set/clear (as in ObservedCounters), order for free/alloc

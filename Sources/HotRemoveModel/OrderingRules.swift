@@ -35,6 +35,12 @@ public enum OrderingRule: String, CaseIterable, Sendable {
     case freedDataNotBacking = "inv.freed-data-not-backing"
     /// an invalidation never completed by a dsb(ish) before the step ends
     case tlbiIncomplete = "inv.tlbi-incomplete"
+    /// an entry of a contiguous range invalidated while a sibling was still valid, and never after
+    case contRefill = "inv.tlb-cont-refill"
+    /// a contiguous range left partly cleared
+    case contSplit = "inv.cont-range-split"
+    /// a valid entry changed to another valid one (output, size, type or CONT) without a break
+    case breakBeforeMake = "inv.break-before-make"
 
     /// One sentence for reports and README.
     public var statement: String {
@@ -47,6 +53,9 @@ public enum OrderingRule: String, CaseIterable, Sendable {
         case .freedWhileReachable: return "no page is freed while a valid entry still points at it"
         case .freedDataNotBacking: return "a data page freed by the teardown is the backing of a leaf cleared in the same step"
         case .tlbiIncomplete: return "every invalidation is completed by a dsb(ish) before the teardown returns"
+        case .contRefill: return "an entry of a contiguous range is gone only when an invalidation reaching its VA comes after every entry of the range is invalid: until then the MMU may refill the whole range, shattered, from a valid sibling (Arm ARM D8.6.1, the Contiguous bit)"
+        case .contSplit: return "a contiguous range is cleared whole or not at all"
+        case .breakBeforeMake: return "a valid entry is never changed to another valid entry with a different output address, size, type or Contiguous bit without first being made invalid and invalidated (Arm ARM D8.14, break-before-make)"
         }
     }
 }
@@ -57,7 +66,8 @@ public struct TraceText {
     public init(_ scenario: Scenario) { lay = Layout(scenario) }
     init(lay: Layout) { self.lay = lay }
 
-    public func describe(_ e: ObservedEvent, index: Int, tables: [UInt64: ObservedTable] = [:]) -> String {
+    public func describe(_ e: ObservedEvent, index: Int, tables: [UInt64: ObservedTable] = [:],
+                         warns: [ObservedWarn] = [], faults: [ObservedFault] = []) -> String {
         let g = lay.g
         let n = e.count > 1 ? " x\(e.count)" : ""
         switch e.kind {
@@ -80,9 +90,20 @@ public struct TraceText {
         case .free: return "#\(index) free_pages pfn \(Quantity.hex(e.a)) order \(e.level)\(n) (\(e.b == 1 ? "table" : "data"))"
         case .alloc: return "#\(index) alloc pfn \(Quantity.hex(e.a)) order \(e.level)\(n)"
         case .altmapFree: return "#\(index) vmem_altmap_free \(e.a) pfns"
-        case .warn: return "#\(index) WARN site \(e.a)"
-        case .fault: return "#\(index) fault \(e.a)"
+        case .warn:
+            guard Int(e.a) < warns.count else { return "#\(index) WARN (site \(e.a))" }
+            let w = warns[Int(e.a)]
+            return "#\(index) WARN_ON(\(w.condition)) at \(w.file):\(w.line)"
+        case .fault:
+            guard Int(e.a) < faults.count else { return "#\(index) fault (\(e.a))" }
+            let f = faults[Int(e.a)]
+            return "#\(index) fault \(f.kind.rawValue) at \(Quantity.hex(f.location)): \(f.detail)"
         case .repeatPrevious: return "the \(e.level) event(s) above repeated \(e.count) more time(s)"
+        case .replace:
+            var x = e
+            x.kind = .set
+            return describe(x, index: index, tables: tables, warns: warns, faults: faults).replacingOccurrences(of: " set ", with: " rewrite ")
+                .replacingOccurrences(of: ")", with: ", was \(Quantity.hex(e.db)))")
         }
     }
 }
@@ -146,6 +167,62 @@ struct OrderingCheck {
         var firstUncompleted: (Int, ObservedEvent)?
         let linear = lay.off(g.pageOffset) ..< lay.off(g.pageEnd)
 
+        // Contiguous ranges (Arm ARM D8.6.1): the range an entry of `size` belongs to, if the entry is CONT.
+        func contSize(_ size: UInt64) -> UInt64? {
+            size == g.pageSize ? g.contPteSize : size == g.pmdSize ? g.contPmdSize : nil
+        }
+        /// valid CONT entries per range (keyed by the range's first offset), from the before-state, kept up to date
+        var contLive: [UInt64: Int64] = [:]
+        /// cleared CONT entries not yet safely invalidated, per range: (entry size, entries)
+        var contPending: [UInt64: (size: UInt64, entries: IntervalSet)] = [:]
+        /// ranges some entry of which was cleared in the step
+        var contCleared: [UInt64: (size: UInt64, event: (Int, ObservedEvent))] = [:]
+        let contRuns = obs.before.runs.filter { $0.kind != .invalid && $0.attrs & Descriptor.cont != 0 }
+            .map { (lay.off($0.va), lay.off($0.end), $0.entrySize) }.sorted { $0.0 < $1.0 }
+        func live(_ r: Range<UInt64>, size: UInt64) -> Int64 {
+            if let n = contLive[r.lowerBound] { return n }
+            var n: UInt64 = 0
+            var lo = 0, hi = contRuns.count
+            while lo < hi { let mid = (lo + hi) / 2; if contRuns[mid].1 <= r.lowerBound { lo = mid + 1 } else { hi = mid } }
+            while lo < contRuns.count && contRuns[lo].0 < r.upperBound {
+                let x = contRuns[lo]
+                if x.2 == size { n += (min(x.1, r.upperBound) - max(x.0, r.lowerBound)) / size }
+                lo += 1
+            }
+            contLive[r.lowerBound] = Int64(n)
+            return Int64(n)
+        }
+        /// Each contiguous range of `cs` overlapping `span`, with the part of `span` in it.
+        func contRanges(_ span: Range<UInt64>, _ cs: UInt64, _ body: (Range<UInt64>, Range<UInt64>) -> Void) {
+            var x = alignDown(span.lowerBound, cs)
+            while x < span.upperBound {
+                let r = x ..< x + cs
+                body(r, max(span.lowerBound, x) ..< min(span.upperBound, x + cs))
+                x += cs
+            }
+        }
+        /// An invalidation reaching `pages` drops a cleared CONT entry only when its whole range is invalid.
+        func invalidateCont(_ pages: Range<UInt64>?) {
+            for cs in Set([g.contPteSize, g.contPmdSize]) {
+                var keys: [UInt64] = []
+                if let p = pages {
+                    contRanges(p, cs) { r, _ in if contPending[r.lowerBound] != nil { keys.append(r.lowerBound) } }
+                } else {
+                    keys = contPending.keys.filter { alignDown($0, cs) == $0 }
+                }
+                for k in keys {
+                    guard let c = contPending[k], (contLive[k] ?? 0) <= 0 else { continue }
+                    guard c.size == g.pageSize ? cs == g.contPteSize : cs == g.contPmdSize else { continue }
+                    let reach = pages.map { IntervalSet(alignDown($0.lowerBound, c.size) ..< alignUp($0.upperBound, c.size)) }
+                    let hit = reach.map { c.entries.intersection($0) } ?? c.entries
+                    guard !hit.isEmpty else { continue }
+                    leaf.invalidated[c.size, default: IntervalSet()].formUnion(hit)
+                    let rest = c.entries.subtracting(hit)
+                    contPending[k] = rest.isEmpty ? nil : (c.size, rest)
+                }
+            }
+        }
+
         func describe(_ x: (Int, ObservedEvent)) -> String { text.describe(x.1, index: x.0, tables: observedTables) }
         func finding(_ rule: OrderingRule, level: Level?, va: UInt64?, expected: String, found: String, _ message: String) {
             out.add(Finding(step: step, classification: .invariantViolation, rule: rule.rawValue, level: level, va: va,
@@ -161,10 +238,28 @@ struct OrderingCheck {
 
         ObservedEvent.expand(trace) { i, e in
             switch e.kind {
-            case .set:
+            case .set, .replace:
+                guard let t = tables[alignDown(e.a, g.pageSize)] else { return true }
+                let kind = Descriptor.kind(e.b, lastLevel: t.level == .pte)
+                if e.kind == .replace && e.db & Descriptor.valid != 0 && e.b & Descriptor.valid != 0 {
+                    // break-before-make: what a live entry may not change in place
+                    let must = oaMask | Descriptor.typeMask | Descriptor.cont
+                    if (e.db ^ e.b) & must != 0 {
+                        let va = t.vaStart &+ (e.a - t.pa) / 8 &* t.entrySize
+                        finding(.breakBeforeMake, level: t.level, va: va,
+                                expected: "clear, invalidate, then write the new entry",
+                                found: describe((i, e)),
+                                "the \(t.level) entry for \(Quantity.hex(va)) went from \(Quantity.hex(e.db)) to \(Quantity.hex(e.b)) while valid: the TLB may hold both translations at once")
+                    }
+                }
+                if kind == .page || kind == .block, e.b & Descriptor.cont != 0, let cs = contSize(t.entrySize) {
+                    let first = lay.off(t.vaStart &+ (e.a - t.pa) / 8 &* t.entrySize)
+                    contRanges(first ..< first + e.count * t.entrySize, cs) { r, part in
+                        contLive[r.lowerBound] = live(r, size: t.entrySize) + Int64(UInt64(part.count) / t.entrySize)
+                    }
+                }
                 // a table installed during the step (an add, or the add a failed add rolls back)
-                guard let t = tables[alignDown(e.a, g.pageSize)], t.level != .pte,
-                      Descriptor.kind(e.b, lastLevel: false) == .table else { return true }
+                guard t.level != .pte, kind == .table else { return true }
                 let child = g.tableLevels.first { $0 > t.level } ?? .pte
                 for k in 0 ..< e.count {
                     let va = t.vaStart &+ ((e.a - t.pa) / 8 + k) &* t.entrySize
@@ -184,7 +279,17 @@ struct OrderingCheck {
                         unhooked[(e.b & oaMask) &+ k &* t.entrySize] = (s ..< s + t.entrySize, t.entrySize, (i, e))
                     }
                 case .page, .block:
-                    leaf.clear(span, size: t.entrySize)
+                    if e.b & Descriptor.cont != 0, let cs = contSize(t.entrySize) {
+                        contRanges(span, cs) { r, part in
+                            contLive[r.lowerBound] = live(r, size: t.entrySize) - Int64(UInt64(part.count) / t.entrySize)
+                            var c = contPending[r.lowerBound] ?? (t.entrySize, IntervalSet())
+                            c.entries.insert(part)
+                            contPending[r.lowerBound] = c
+                            if contCleared[r.lowerBound] == nil { contCleared[r.lowerBound] = (t.entrySize, (i, e)) }
+                        }
+                    } else {
+                        leaf.clear(span, size: t.entrySize)
+                    }
                     guard !linear.overlaps(span) else { return true }
                     for k in 0 ..< e.count {
                         let s = first + k * t.entrySize
@@ -198,15 +303,18 @@ struct OrderingCheck {
                 guard e.a >= g.pageOffset else { return true }
                 let p = lay.off(e.a)
                 leaf.invalidate(p ..< p + max(e.count, 1) * g.pageSize)
+                invalidateCont(p ..< p + max(e.count, 1) * g.pageSize)
                 lastInvalidation = (i, e); firstUncompleted = firstUncompleted ?? (i, e)
             case .tlbiWalk:
                 guard e.a >= g.pageOffset else { return true }
                 let p = lay.off(e.a)
                 leaf.invalidate(p ..< p + g.pageSize)
+                invalidateCont(p ..< p + g.pageSize)
                 walk.invalidate(p ..< p + 1)
                 lastInvalidation = (i, e); firstUncompleted = firstUncompleted ?? (i, e)
             case .tlbiAll:
                 leaf.invalidateAll(); walk.invalidateAll()
+                invalidateCont(nil)
                 leaf.everInvalidated.insert(0 ..< 1 << 62); walk.everInvalidated.insert(0 ..< 1 << 62)
                 lastInvalidation = (i, e); firstUncompleted = firstUncompleted ?? (i, e)
             case .dsb where e.level == 1:
@@ -232,7 +340,8 @@ struct OrderingCheck {
                         }
                     } else {
                         if let c = clearedData[pa] {
-                            let st = leaf.unsafe(c.va, size: c.size)
+                            var st = leaf.unsafe(c.va, size: c.size)
+                            if contPending.values.contains(where: { $0.entries.overlaps(c.va) }) { st.notInvalidated = true }
                             guard st.notInvalidated || st.notCompleted else { continue }
                             finding(.freeBeforeLeafTLBI, level: c.level, va: lay.va(c.va.lowerBound),
                                     expected: "clear, vaale1is/vaae1is in \(lay.describe(c.va)) or vmalle1is, dsb(ish), then free",
@@ -284,6 +393,26 @@ struct OrderingCheck {
         }
         stale(leaf, isTable: false)
         stale(walk, isTable: true)
+        for (k, c) in contPending.sorted(by: { $0.key < $1.key }) {
+            let r = c.entries.ranges.first!
+            let n = c.entries.measure / c.size
+            let range = k ..< k + (c.size == g.pageSize ? g.contPteSize : g.contPmdSize)
+            if leaf.everInvalidated.overlaps(r) {
+                finding(.contRefill, level: nil, va: lay.va(r.lowerBound),
+                        expected: "every entry of \(lay.describe(range)) cleared, then an invalidation reaching each VA",
+                        found: "\(n) entr\(n == 1 ? "y" : "ies") from \(lay.describe(r)) invalidated only while a sibling was still valid (first clear \(contCleared[k].map { describe($0.event) } ?? "-"))",
+                        "a TLB may hold shattered entries for \(lay.describe(r)) refilled from a valid sibling of the contiguous range \(lay.describe(range)); no later invalidation reached them")
+            } else {
+                finding(.staleLeaf, level: nil, va: lay.va(r.lowerBound), expected: "vaale1is/vaae1is on it or vmalle1is",
+                        found: "none", "\(n) contiguous leaf entr\(n == 1 ? "y" : "ies") for \(lay.describe(r)) cleared and never invalidated")
+            }
+        }
+        for (k, c) in contCleared.sorted(by: { $0.key < $1.key }) where (contLive[k] ?? 0) > 0 {
+            let range = k ..< k + (c.size == g.pageSize ? g.contPteSize : g.contPmdSize)
+            finding(.contSplit, level: nil, va: lay.va(k), expected: "the contiguous range \(lay.describe(range)) cleared whole or kept whole",
+                    found: "\(contLive[k]!) of its entries still valid after \(describe(c.event))",
+                    "part of the contiguous range \(lay.describe(range)) was cleared while the rest stays mapped with the Contiguous bit: the TLB may keep translating the cleared part from the rest")
+        }
         if let i = firstUncompleted {
             finding(.tlbiIncomplete, level: nil, va: nil, expected: "dsb(ish) after the last TLBI", found: "\(describe(i)) and none after",
                     "the step ends with an invalidation that no dsb(ish) completed: another CPU may still use the old entries")

@@ -206,7 +206,7 @@ public enum CLI {
                                 c.out("    #\(n)..#\(UInt64(n) + total - 1): the \(e.level) event(s) above \(e.count) more time(s), addresses stepping \(steps.joined(separator: " "))\n")
                                 n += Int(total)
                             } else {
-                                c.out("    \(events.describe(e, index: n, tables: tables))\n")
+                                c.out("    \(events.describe(e, index: n, tables: tables, warns: o.warns, faults: o.faults))\n")
                                 n += 1
                             }
                         }
