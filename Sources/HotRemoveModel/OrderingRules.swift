@@ -162,7 +162,7 @@ struct OrderingCheck {
         /// data page -> the non-linear leaf that mapped it, cleared in this step
         var clearedData: [UInt64: ClearedLeaf] = [:]
         /// pages mapped by non-linear leaves that are valid at the start of the step (built on first need)
-        var liveData: [UInt64: UInt64]?
+        var liveData: [UInt64: (va: UInt64, size: UInt64)]?
         var lastInvalidation: (Int, ObservedEvent)?, lastCompletion: (Int, ObservedEvent)?
         var firstUncompleted: (Int, ObservedEvent)?
         let linear = lay.off(g.pageOffset) ..< lay.off(g.pageEnd)
@@ -339,7 +339,11 @@ struct OrderingCheck {
                                     "\(t.level) table page \(Quantity.hex(pa)) for \(Quantity.hex(t.vaStart)) was handed back to the allocator while still reachable from swapper_pg_dir")
                         }
                     } else {
-                        if let c = clearedData[pa] {
+                        // the leaf that mapped this page: its backing starts here, or the page lies inside a
+                        // block's backing freed page by page (V1/V2's free_reserved_page() of boot blocks)
+                        let leafOfPage = clearedData[pa] ?? clearedData[alignDown(pa, g.pmdSize)].flatMap { $0.size > g.pageSize ? $0 : nil }
+                            ?? clearedData[alignDown(pa, g.pudSize)].flatMap { $0.size >= g.pudSize ? $0 : nil }
+                        if let c = leafOfPage {
                             var st = leaf.unsafe(c.va, size: c.size)
                             if contPending.values.contains(where: { $0.entries.overlaps(c.va) }) { st.notInvalidated = true }
                             guard st.notInvalidated || st.notCompleted else { continue }
@@ -350,13 +354,16 @@ struct OrderingCheck {
                             continue
                         }
                         if liveData == nil {
-                            var d: [UInt64: UInt64] = [:]
+                            var d: [UInt64: (va: UInt64, size: UInt64)] = [:]
                             for r in obs.before.runs where r.kind != .invalid && !linear.contains(lay.off(r.va)) {
-                                for k in 0 ..< r.count { d[r.pa &+ k &* r.entrySize] = r.va &+ k &* r.entrySize }
+                                for k in 0 ..< r.count { d[r.pa &+ k &* r.entrySize] = (r.va &+ k &* r.entrySize, r.entrySize) }
                             }
                             liveData = d
                         }
-                        if let va = liveData?[pa] {
+                        // the page itself, or a page inside a block's backing
+                        let mapping = liveData?[pa] ?? liveData?[alignDown(pa, g.pmdSize)].flatMap { $0.size > g.pageSize ? $0 : nil }
+                            ?? liveData?[alignDown(pa, g.pudSize)].flatMap { $0.size >= g.pudSize ? $0 : nil }
+                        if let va = mapping.map({ $0.va + (pa - alignDown(pa, $0.size)) }) {
                             finding(.freedWhileReachable, level: nil, va: va, expected: "its leaf cleared and invalidated first",
                                     found: "\(describe((i, e))) while the leaf for \(Quantity.hex(va)) still maps it",
                                     "the page at \(Quantity.hex(pa)) went back to the allocator while \(Quantity.hex(va)) still maps it")

@@ -21,6 +21,7 @@ public enum CLI {
            --revisions A,B [--timeout T] [--json]
       fuzz --seed S --count N      random scenarios, findings shrunk to reproducers
            [--revision R]... [--out DIR] [--report FILE] [--jobs J] [--timeout T] [--json]
+      history [--revisions A,B,..] [--markdown|--json] [SCENARIO...]  every revision of the patch history, one table
       scenarios [--write DIR]      list (or write out) the curated scenarios
       scenarios --seed S --index I print (or --write DIR) scenario I of campaign seed S
       bench [--quick] [--sizes ...] ...  teardown cost as memory grows (see README)
@@ -59,6 +60,7 @@ public enum CLI {
             case "check": return try CheckCommand.check(rest, console)
             case "diff": return try CheckCommand.diff(rest, console)
             case "fuzz": return try FuzzCommand.run(rest, console)
+            case "history": return try HistoryCommand.run(rest, console)
             case "scenarios": return try scenarios(rest, console)
             case "bench": return try BenchCommand.run(rest, console)
             case "__worker": return try WorkerCommand.run(rest, console)
