@@ -176,9 +176,15 @@ import HotRemoveModel
         p.standardOutput = out
         p.standardError = err
         try p.run()
-        Thread.sleep(forTimeInterval: 2)
+        // interrupt once the first run is reported (the handlers are in place by then), during the slow one
+        var seen = Data()
+        while !String(decoding: seen, as: UTF8.self).contains("example on final") {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen.append(chunk)
+        }
         kill(p.processIdentifier, SIGINT)
-        let o = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let o = String(decoding: seen + out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
         #expect(p.terminationReason == .exit)

@@ -6,6 +6,7 @@ enum CheckCommand {
         let a = try Arguments(args, valued: ["revision", "timeout", "fail-on", "baseline", "write-baseline"],
                               flags: ["json", "no-trace", "ktap"])
         CLI.installCrashGuard(timeout: try a.timeout())
+        Interrupts.install()
         guard !a.positional.isEmpty else { throw CommandError(.usage, "check takes one or more scenario files") }
         let revs = try CLI.revisionNames(a.all["revision"])
         let failOnFindings: Bool
