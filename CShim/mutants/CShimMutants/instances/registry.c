@@ -263,7 +263,7 @@ const int hr_nr_mutant_instances = sizeof(hr_mutant_instances) / sizeof(hr_mutan
 /* revision, base, rule, kill scenarios, class, description */
 const hr_mutant_info hr_mutant_manifest[] = {
 	{ "mut_final_abort", "final", "crash", "-", "crash isolation", "calls abort() in the unmap pass (a SIGABRT for the crash isolation)" },
-	{ "mut_final_bug_on", "final", "fault.BUG", "pte-linear", "bug_on", "BUG_ON(1) in the free pass (an oops)" },
+	{ "mut_final_bug_on", "final", "fault.BUG", "pte-linear", "BUG_ON", "BUG_ON(1) in the free pass (an oops)" },
 	{ "mut_final_crash", "final", "crash", "-", "crash isolation", "dereferences NULL in the unmap pass (a SIGSEGV for the crash isolation)" },
 	{ "mut_final_double_free", "final", "fault.double-free", "pte-linear", "double free", "a PTE table page is freed twice" },
 	{ "mut_final_floor_unmasked", "final", "final.tables-freed", "vmemmap-floor", "floor unmasked", "pgtable_range_aligned() compares the floor with the unaligned start" },
