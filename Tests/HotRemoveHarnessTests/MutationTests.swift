@@ -210,7 +210,11 @@ import HotRemoveMutants
         #expect(shippedStatus != 0 && shippedError.contains("unknown revision \"mut_final_skip_tlbi\""), "\(shippedError)")
         let (twinStatus, twinError) = try run(twin)
         #expect(twinStatus == 0, "\(twinError)")
-        // in this process, the mutants are CShim's registered extras, after the shipped instances
+        // in this process, the mutants are CShim's registered extras, after the shipped instances, once
+        // however often they are registered
+        Mutants.register()
+        #expect(Registry.compiledInstances.filter { $0 == ("mut_final_skip_tlbi", "4K/48") }.count == 1)
+        #expect(Registry.mutants.count == Mutants.all.count)
         let compiled = Registry.compiledInstances.map(\.revision)
         let firstMutant = try #require(compiled.firstIndex { $0.hasPrefix("mut_") })
         #expect(compiled[..<firstMutant].allSatisfy { Registry.revisions.map(\.name).contains($0) })
