@@ -41,7 +41,7 @@ typedef struct hr_machine_config {
 } hr_machine_config;
 
 enum {	/* event kinds (trace) */
-	HR_EV_SET = 1,		/* a: entry pa, b: first new value, count: entries */
+	HR_EV_SET = 1,		/* a: entry pa, b: first new value (entry k: b + k * its span, or 0), count */
 	HR_EV_CLEAR,		/* a: entry pa, b: old value of the first, count */
 	HR_EV_TLBI_VA,		/* vaale1is; a: first VA, count: pages */
 	HR_EV_TLBI_ALL,		/* vmalle1is */
@@ -51,7 +51,10 @@ enum {	/* event kinds (trace) */
 	HR_EV_ALTMAP_FREE,	/* a: nr pfns */
 	HR_EV_WARN,		/* a: index into warns */
 	HR_EV_FAULT,		/* a: index into faults */
+	HR_EV_DSB,		/* level: 0 dsb(ishst), 1 dsb(ish); count: back to back */
+	HR_EV_ISB,		/* count: back to back */
 };
+enum { HR_DSB_ISHST = 0, HR_DSB_ISH = 1 };
 
 typedef struct hr_event {
 	uint8_t kind;
@@ -76,13 +79,15 @@ typedef struct hr_counters {
 	uint64_t dsb_ishst, dsb_ish, isb;
 	uint64_t fixmap_clears;
 	uint64_t warns, faults, bugs;
+	uint64_t faults_by_kind[8];		/* indexed by HR_FAULT_* */
 	uint64_t alloc_failures;
 } hr_counters;
 
-typedef struct hr_warn {
+typedef struct hr_warn {	/* one WARN_ON() site and how often it fired */
 	const char *file;	/* basename of the transcribed file */
 	int line;
 	const char *cond;
+	uint64_t count;
 } hr_warn;
 
 enum {	/* fault kinds */
@@ -167,7 +172,8 @@ size_t hr_trace_length(const hr_machine *m);
 const hr_event *hr_trace_events(const hr_machine *m);
 bool hr_trace_truncated(const hr_machine *m);
 void hr_trace_clear(hr_machine *m);
-size_t hr_warn_count(const hr_machine *m);
+size_t hr_warn_count(const hr_machine *m);	/* WARN sites (each with its count) */
+bool hr_warn_sites_overflowed(const hr_machine *m);	/* more sites than could be listed */
 hr_warn hr_warn_at(const hr_machine *m, size_t i);
 size_t hr_fault_count(const hr_machine *m);
 hr_fault hr_fault_at(const hr_machine *m, size_t i);
@@ -203,6 +209,8 @@ typedef struct hr_snapshot {
 	uint64_t allocated_table_pages;	/* allocator's view: live pages flagged as tables */
 	uint64_t unreachable_table_pages;	/* allocated as tables, not reachable: leaks */
 	uint64_t reachable_freed_pages;	/* reachable from swapper_pg_dir but free: use-after-free */
+	uint64_t allocated_data_pages;	/* allocator's view: live pages not flagged as tables */
+	uint64_t reached_data_pages;	/* of those, the ones a leaf outside the linear map points at */
 	uint64_t *leaked_pfns;		/* the first few leaks */
 	size_t nr_leaked_listed;
 } hr_snapshot;

@@ -664,16 +664,16 @@ void hr_counters_get(const hr_machine *m, hr_counters *out) { *out = m->counters
 void hr_counters_reset(hr_machine *m)
 {
 	memset(&m->counters, 0, sizeof(m->counters));
+	m->nr_warn_sites = 0;
+	m->warn_sites_overflow = false;
 }
 void hr_trace_enable(hr_machine *m, bool on) { m->trace_on = on; }
 size_t hr_trace_length(const hr_machine *m) { return m->trace_len; }
 const hr_event *hr_trace_events(const hr_machine *m) { return m->trace; }
 bool hr_trace_truncated(const hr_machine *m) { return m->trace_truncated; }
 void hr_trace_clear(hr_machine *m) { m->trace_len = 0; m->trace_truncated = false; }
-size_t hr_warn_count(const hr_machine *m)
-{
-	return m->counters.warns < HR_MAX_RECORDED ? m->counters.warns : HR_MAX_RECORDED;
-}
+size_t hr_warn_count(const hr_machine *m) { return m->nr_warn_sites; }
+bool hr_warn_sites_overflowed(const hr_machine *m) { return m->warn_sites_overflow; }
 hr_warn hr_warn_at(const hr_machine *m, size_t i) { return m->warns[i]; }
 size_t hr_fault_count(const hr_machine *m)
 {

@@ -128,6 +128,7 @@ struct hr_machine {
 	unsigned long free_count[HR_MAX_ORDER];
 	unsigned max_order;
 	uint64_t live_table_pages;	/* pages flagged as tables and not freed */
+	uint64_t live_data_allocs;	/* allocations (head pages) not freed and not tables */
 	long fail_nth_alloc;		/* 0: off; N: the Nth allocation from now fails */
 	bool fail_add_pages;
 
@@ -144,7 +145,9 @@ struct hr_machine {
 	hr_event *trace;
 	size_t trace_len, trace_cap;
 	bool trace_truncated;
-	hr_warn warns[HR_MAX_RECORDED];
+	hr_warn warns[HR_MAX_RECORDED];	/* WARN sites, each with its count */
+	size_t nr_warn_sites;
+	bool warn_sites_overflow;
 	hr_fault faults[HR_MAX_RECORDED];
 
 	void *cfg_ranges;		/* ranges present (machine.c) */

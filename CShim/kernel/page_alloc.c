@@ -156,6 +156,7 @@ struct page *hr_alloc_pages(unsigned order, bool zero)
 	if (zero)
 		memset(host_of_pfn(m, pfn), 0, (size_t)1 << (m->geo.page_shift + order));
 	m->counters.data_allocated_by_order[order]++;
+	m->live_data_allocs++;
 	if (m->trace_on)
 		hr_rec_event(HR_EV_ALLOC, (int)order, pfn, zero);
 	return p;
@@ -188,8 +189,11 @@ void hr_note_table(uint64_t table_pa, int level)
 
 	if (!hr_pfn_in_memmap(m, pfn))
 		return;
-	if (!(hr_pfn_to_page(m, pfn)->flags & HR_PG_table))
+	if (!(hr_pfn_to_page(m, pfn)->flags & HR_PG_table)) {
 		m->live_table_pages++;
+		if (hr_pfn_to_page(m, pfn)->flags & HR_PG_allocated)
+			m->live_data_allocs--;
+	}
 	hr_pfn_to_page(m, pfn)->flags |= HR_PG_table;
 	hr_pfn_to_page(m, pfn)->table_level = (uint8_t)(level + 1);
 	m->counters.tables_allocated[level]++;
@@ -243,6 +247,7 @@ void hr_free_pages_pfn(unsigned long pfn, unsigned order)
 		memset(host_of_pfn(m, pfn), 0x6b, (size_t)1 << m->geo.page_shift);
 	} else {
 		m->counters.data_freed_by_order[order]++;
+		m->live_data_allocs--;
 	}
 	if (m->trace_on)
 		hr_rec_event(HR_EV_FREE, (int)order, pfn, table);

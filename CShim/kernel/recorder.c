@@ -52,7 +52,14 @@ void hr_rec_event(int kind, int level, uint64_t a, uint64_t b)
 		switch (kind) {
 		case HR_EV_SET:
 		case HR_EV_CLEAR:
-			if (a == last->a + 8ull * last->count) {
+			/*
+			 * Only a run whose values continue too (the next entry maps the
+			 * next span, or both are empty), so that every entry's value,
+			 * new or old, can be told from the record.
+			 */
+			if (a == last->a + 8ull * last->count &&
+			    (b == last->b + ((uint64_t)last->count << m->geo.level_shift[level]) ||
+			     (b == 0 && last->b == 0))) {
 				last->count++;
 				return;
 			}
@@ -65,6 +72,8 @@ void hr_rec_event(int kind, int level, uint64_t a, uint64_t b)
 			}
 			break;
 		case HR_EV_TLBI_ALL:
+		case HR_EV_DSB:
+		case HR_EV_ISB:
 			last->count++;
 			return;
 		default:
@@ -95,13 +104,26 @@ void hr_rec_tlbi_va_trace(uint64_t operand)
 		*e = (hr_event){ .kind = HR_EV_TLBI_VA, .count = 1, .a = va };
 }
 
+/* WARNs are kept by site (file, line, condition) with a count, so that no
+ * WARN is lost however often it fires; the trace records the site index. */
 void hr_rec_warn(const char *file, int line, const char *cond)
 {
 	struct hr_machine *m = hr_cur_machine;
-	uint64_t i = m->counters.warns++;
+	size_t i;
 
-	if (i < HR_MAX_RECORDED)
+	m->counters.warns++;
+	for (i = 0; i < m->nr_warn_sites; i++)
+		if (m->warns[i].line == line && m->warns[i].cond == cond)
+			break;
+	if (i == m->nr_warn_sites) {
+		if (i == HR_MAX_RECORDED) {
+			m->warn_sites_overflow = true;
+			return;
+		}
 		m->warns[i] = (hr_warn){ .file = basename_of(file), .line = line, .cond = cond };
+		m->nr_warn_sites++;
+	}
+	m->warns[i].count++;
 	hr_rec_event(HR_EV_WARN, 0, i, 0);
 }
 
@@ -109,6 +131,9 @@ void hr_rec_fault(int kind, uint64_t where, const char *detail)
 {
 	struct hr_machine *m = hr_cur_machine;
 	uint64_t i = m->counters.faults++;
+
+	if (kind > 0 && kind < 8)
+		m->counters.faults_by_kind[kind]++;
 
 	if (i < HR_MAX_RECORDED)
 		m->faults[i] = (hr_fault){ .kind = kind, .where = where, .detail = detail };

@@ -152,6 +152,39 @@ int hr_snapshot_take(hr_machine *m, hr_snapshot *out)
 	}
 	for (size_t i = 0; i < out->nr_tables; i++)
 		hr_pfn_to_page(m, out->tables[i].pa >> m->geo.page_shift)->flags &= ~HR_PG_seen;
+
+	/*
+	 * Data pages: every live allocation that is not a table should be the
+	 * target of some leaf outside the linear map (vmemmap backing, a
+	 * vmalloc-style neighbour); the linear map aliases all memory and says
+	 * nothing.  Count the allocations reached, then unmark them.
+	 */
+	out->allocated_data_pages = m->live_data_allocs;
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < out->nr_runs; i++) {
+			const hr_leaf_run *r = &out->runs[i];
+
+			if (r->kind == HR_RUN_INVALID ||
+			    (r->va >= m->geo.page_offset && r->va < m->geo.page_end))
+				continue;
+			for (uint64_t k = 0; k < r->count; k++) {
+				uint64_t pa = r->pa + k * r->entry_size;
+				unsigned long pfn = pa >> m->geo.page_shift;
+				struct page *p;
+
+				if (pa < m->phys_offset || pa >= m->phys_end || !hr_pfn_in_memmap(m, pfn))
+					continue;
+				p = hr_pfn_to_page(m, pfn);
+				if (pass == 1) {
+					p->flags &= ~HR_PG_seen;
+				} else if ((p->flags & (HR_PG_allocated | HR_PG_table | HR_PG_seen)) ==
+					   HR_PG_allocated) {
+					p->flags |= HR_PG_seen;
+					out->reached_data_pages++;
+				}
+			}
+		}
+	}
 	/* tables outside boot memory (never, unless a revision is broken) */
 	return w.oom ? -12 : 0;
 }

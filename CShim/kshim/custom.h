@@ -59,9 +59,31 @@ do {									\
 
 /* arch/arm64/include/asm/barrier.h: recorded, not executed. */
 #define dsb(opt)	hr_dsb_##opt()
-#define isb()		(HR_M->counters.isb++)
-static inline void hr_dsb_ishst(void) { HR_M->counters.dsb_ishst++; }
-static inline void hr_dsb_ish(void) { HR_M->counters.dsb_ish++; }
+#define isb()		hr_isb()
+static inline void hr_dsb_ishst(void)
+{
+	struct hr_machine *m = HR_M;
+
+	m->counters.dsb_ishst++;
+	if (unlikely(m->trace_on))
+		hr_rec_event(HR_EV_DSB, HR_DSB_ISHST, 0, 0);
+}
+static inline void hr_dsb_ish(void)
+{
+	struct hr_machine *m = HR_M;
+
+	m->counters.dsb_ish++;
+	if (unlikely(m->trace_on))
+		hr_rec_event(HR_EV_DSB, HR_DSB_ISH, 0, 0);
+}
+static inline void hr_isb(void)
+{
+	struct hr_machine *m = HR_M;
+
+	m->counters.isb++;
+	if (unlikely(m->trace_on))
+		hr_rec_event(HR_EV_ISB, 0, 0, 0);
+}
 
 /* arch/arm64/include/asm/tlbflush.h __tlbi(): one recorder per operation. */
 #define __tlbi(op, ...)	hr_tlbi_##op(__VA_ARGS__)

@@ -40,22 +40,47 @@ static inline void hr_rec_desc_write(int level, const void *entry, u64 newval)
 }
 
 
-/* arch/arm64/mm/mmu.c set_swapper_pgd(): the fixmap write, done directly. */
+/* The fixmap: tables are already addressable, so a slot is the host pointer.
+ * clear_fixmap() is counted, not executed: in v5.7 it is __set_fixmap(idx, 0, ..),
+ * a pte_clear() of the slot in bm_pte plus flush_tlb_kernel_range() of its one page
+ * (dsb(ishst), one vaale1is, dsb(ish), isb).  The slot lies in the kernel image's
+ * tables, outside what the harness models, so that traffic is reported as the
+ * fixmap_clears counter and not as events (CShim/mmu/README.md). */
+enum fixed_addresses { FIX_HOLE, FIX_PTE, FIX_PMD, FIX_PUD, FIX_PGD };
+#define set_fixmap_offset(idx, phys)	__va(phys)
+#define clear_fixmap(idx)		((void)(HR_M->counters.fixmap_clears++))
+#define pgd_set_fixmap(addr)		((pgd_t *)set_fixmap_offset(FIX_PGD, addr))
+#define pgd_clear_fixmap()		clear_fixmap(FIX_PGD)
+
+/* include/linux/spinlock.h: one CPU per machine */
+#define spin_lock(lock)			((void)(lock))
+#define spin_unlock(lock)		((void)(lock))
+
+/* arch/arm64/mm/mmu.c (v5.7): writes to swapper_pg_dir go through the FIX_PGD slot. */
+static int swapper_pgdir_lock;
+
 static inline bool in_swapper_pgdir(void *addr)
 {
 	return ((unsigned long)addr & PAGE_MASK) ==
 		((unsigned long)swapper_pg_dir & PAGE_MASK);
 }
+
 static inline void set_swapper_pgd(pgd_t *pgdp, pgd_t pgd)
 {
-	hr_rec_desc_write(HR_LEVEL_PGD, pgdp, pgd_val(pgd));
-	WRITE_ONCE(*pgdp, pgd);
-}
+	pgd_t *fixmap_pgdp;
 
-/* The fixmap: tables are already addressable, so a slot is the host pointer. */
-enum fixed_addresses { FIX_HOLE, FIX_PTE, FIX_PMD, FIX_PUD, FIX_PGD };
-#define set_fixmap_offset(idx, phys)	__va(phys)
-#define clear_fixmap(idx)		((void)(HR_M->counters.fixmap_clears++))
+	spin_lock(&swapper_pgdir_lock);
+	fixmap_pgdp = pgd_set_fixmap(__pa_symbol(pgdp));
+	hr_rec_desc_write(HR_LEVEL_PGD, fixmap_pgdp, pgd_val(pgd));	/* HR: recorder */
+	WRITE_ONCE(*fixmap_pgdp, pgd);
+	/*
+	 * We need dsb(ishst) here to ensure the page-table-walker sees
+	 * our new entry before set_p?d() returns. The fixmap's
+	 * flush_tlb_kernel_range() via clear_fixmap() does this for us.
+	 */
+	pgd_clear_fixmap();
+	spin_unlock(&swapper_pgdir_lock);
+}
 
 /* include/linux/memory_hotplug.h: V6 and V14 pass struct mhp_restrictions,
  * v5.9 struct mhp_params; one struct serves both names. */

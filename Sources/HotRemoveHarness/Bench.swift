@@ -117,7 +117,7 @@ public enum Bench {
                 let t0 = now()
                 guard m.add(start: start, size: size, kind: .ram) == .ok else { throw HarnessError("bench: add failed") }
                 add.append(ms(now() - t0))
-                let snap = m.snapshot()
+                let snap = try m.snapshot()
                 let leafRuns = snap.runs.filter { $0.va >= lo && $0.va < hi }
                 leaves = leafRuns.reduce(0) { $0 + $1.count }
                 let leafLevel = leafRuns.first?.level ?? .pte
@@ -141,7 +141,7 @@ public enum Bench {
                 throw HarnessError("bench: add failed")
             }
             if region == .device { add.append(ms(now() - t0)) }
-            let before = m.snapshot()
+            let before = try m.snapshot()
             let contract = Registry.revision(named: revision)?.contract ?? revision
             let refModel = ReferenceModel(scenario: sc, revision: contract)
             m.resetRecorders()
@@ -155,7 +155,7 @@ public enum Bench {
                 leaves = before.runs.filter { $0.va >= lo && $0.va < hi }.reduce(0) { $0 + $1.count }
             }
             let t3 = now()
-            let after = m.snapshot()
+            let after = try m.snapshot()
             let obsAdd = StepObservation(index: 0, result: .ok, counters: ObservedCounters(), warns: [], faults: [],
                                          trace: nil, before: before, after: before)
             let obs = StepObservation(index: 1, result: result, counters: m.counters, warns: m.warns, faults: m.faults,

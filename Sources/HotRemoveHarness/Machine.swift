@@ -97,29 +97,43 @@ public final class Machine {
 
     // MARK: state
 
-    public func snapshot() -> ObservedState {
+    /// The page tables as the hardware walker sees them.  A snapshot that could not
+    /// be taken whole, or that holds something the harness cannot name, is an error:
+    /// nothing may be judged on a partial picture.
+    public func snapshot() throws -> ObservedState {
         var s = hr_snapshot()
-        _ = hr_snapshot_take(handle, &s)
+        let rc = hr_snapshot_take(handle, &s)
         defer { hr_snapshot_free(&s) }
+        guard rc == 0 else { throw HarnessError("snapshot of the page tables failed (\(rc)): out of host memory") }
+        func level(_ raw: UInt8, _ what: String) throws -> Level {
+            guard let l = Level(rawValue: Int(raw)) else { throw HarnessError("snapshot: \(what) at an unknown level \(raw)") }
+            return l
+        }
         var runs: [ObservedRun] = []
         runs.reserveCapacity(s.nr_runs)
         for i in 0..<s.nr_runs {
             let r = s.runs[i]
-            let kind: RunKind = r.kind == UInt8(HR_RUN_PAGE) ? .page
-                : r.kind == UInt8(HR_RUN_BLOCK) ? .block : .invalid
+            let kind: RunKind
+            switch Int(r.kind) {
+            case HR_RUN_PAGE: kind = .page
+            case HR_RUN_BLOCK: kind = .block
+            case HR_RUN_INVALID: kind = .invalid
+            default: throw HarnessError("snapshot: leaf run at \(Quantity.hex(r.va)) of unknown kind \(r.kind)")
+            }
             runs.append(ObservedRun(va: r.va, count: r.count, entrySize: r.entry_size, pa: r.pa, attrs: r.attrs,
-                                    level: Level(rawValue: Int(r.level)) ?? .pte, kind: kind))
+                                    level: try level(r.level, "leaf run at \(Quantity.hex(r.va))"), kind: kind))
         }
         var tables: [ObservedTable] = []
         tables.reserveCapacity(s.nr_tables)
         for i in 0..<s.nr_tables {
             let t = s.tables[i]
-            tables.append(ObservedTable(level: Level(rawValue: Int(t.level)) ?? .pte, pa: t.pa, vaStart: t.va_start,
+            tables.append(ObservedTable(level: try level(t.level, "table page \(Quantity.hex(t.pa))"), pa: t.pa, vaStart: t.va_start,
                                         vaSpan: t.va_span, live: Int(t.live)))
         }
         tables.sort { ($0.vaStart, $0.level) < ($1.vaStart, $1.level) }
         return ObservedState(runs: runs, tables: tables, unreachableTablePages: Int(s.unreachable_table_pages),
-                             reachableFreedPages: Int(s.reachable_freed_pages))
+                             reachableFreedPages: Int(s.reachable_freed_pages),
+                             dataAllocations: s.allocated_data_pages, dataAllocationsReached: s.reached_data_pages)
     }
 
     public var counters: ObservedCounters {
@@ -139,8 +153,13 @@ public final class Machine {
         o.dsbIshst = c.dsb_ishst
         o.dsbIsh = c.dsb_ish
         o.isb = c.isb
+        o.fixmapClears = c.fixmap_clears
         o.warns = c.warns
         o.faults = c.faults
+        withUnsafeBytes(of: c.faults_by_kind) { raw in
+            let n = raw.bindMemory(to: UInt64.self)
+            for (i, kind) in Machine.faultKinds where n[Int(i)] > 0 { o.faultsByKind[kind] = n[Int(i)] }
+        }
         o.bugs = c.bugs
         o.allocFailures = c.alloc_failures
         return o
@@ -151,27 +170,39 @@ public final class Machine {
         hr_trace_clear(handle)
     }
 
+    /// WARN_ON() sites that fired in the step, each with its count.
     public var warns: [ObservedWarn] {
         (0..<hr_warn_count(handle)).map { i in
             let w = hr_warn_at(handle, i)
-            return ObservedWarn(file: String(cString: w.file), line: Int(w.line), condition: String(cString: w.cond))
+            return ObservedWarn(file: String(cString: w.file), line: Int(w.line), condition: String(cString: w.cond),
+                                count: w.count)
         }
     }
+
+    static let faultKinds: [(Int32, FaultKind)] = [
+        (Int32(HR_FAULT_DOUBLE_FREE), .doubleFree),
+        (Int32(HR_FAULT_FREE_NEVER_ALLOCATED), .freeNeverAllocated),
+        (Int32(HR_FAULT_FREE_WRONG_ORDER), .freeWrongOrder),
+        (Int32(HR_FAULT_FREE_RESERVED), .freeReserved),
+        (Int32(HR_FAULT_FREE_OUTSIDE_MEMORY), .freeOutsideMemory),
+        (Int32(HR_FAULT_POISON_READ), .poisonRead),
+        (Int32(HR_FAULT_BUG), .bug),
+    ]
 
     public var faults: [ObservedFault] {
         (0..<hr_fault_count(handle)).map { i in
             let f = hr_fault_at(handle, i)
-            let kinds: [Int32: FaultKind] = [
-                Int32(HR_FAULT_DOUBLE_FREE): .doubleFree,
-                Int32(HR_FAULT_FREE_NEVER_ALLOCATED): .freeNeverAllocated,
-                Int32(HR_FAULT_FREE_WRONG_ORDER): .freeWrongOrder,
-                Int32(HR_FAULT_FREE_RESERVED): .freeReserved,
-                Int32(HR_FAULT_FREE_OUTSIDE_MEMORY): .freeOutsideMemory,
-                Int32(HR_FAULT_POISON_READ): .poisonRead,
-            ]
-            return ObservedFault(kind: kinds[f.kind] ?? .bug, location: f.where,
-                                 detail: f.detail.map { String(cString: $0) } ?? "")
+            let kind = Machine.faultKinds.first { $0.0 == f.kind }?.1 ?? .bug
+            return ObservedFault(kind: kind, location: f.where, detail: f.detail.map { String(cString: $0) } ?? "")
         }
+    }
+
+    /// What the recorders of the last step could not keep (empty when the record is whole).
+    public var recorderLimits: [String] {
+        var out: [String] = []
+        if traceEnabled && hr_trace_truncated(handle) { out.append("the ordered trace was truncated (host memory)") }
+        if hr_warn_sites_overflowed(handle) { out.append("more WARN_ON() sites fired than the recorder lists") }
+        return out
     }
 
     public var traceEnabled: Bool = false {
@@ -197,7 +228,9 @@ public final class Machine {
             case HR_EV_ALTMAP_FREE: k = .altmapFree
             case HR_EV_WARN: k = .warn
             case HR_EV_FAULT: k = .fault
-            default: continue
+            case HR_EV_DSB: k = .dsb
+            case HR_EV_ISB: k = .isb
+            default: preconditionFailure("trace event of unknown kind \(e.kind)")
             }
             out.append(ObservedEvent(kind: k, level: Int(e.level), count: UInt64(e.count), a: e.a, b: e.b))
         }

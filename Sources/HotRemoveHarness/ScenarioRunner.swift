@@ -27,7 +27,7 @@ public enum ScenarioRunner {
             }
         }
         m.traceEnabled = trace
-        var before = m.snapshot()
+        var before = try m.snapshot()
         let boot = before
         var steps: [StepObservation] = []
         for (i, s) in scenario.steps.enumerated() where !onlyAdds || s.op == .add {
@@ -47,10 +47,12 @@ public enum ScenarioRunner {
             if rejectInvalid, case .invalid(let why) = result {
                 throw HarnessError("steps[\(i)]: \(why)")
             }
-            let after = m.snapshot()
+            let after: ObservedState
+            do { after = try m.snapshot() } catch { throw HarnessError("steps[\(i)]: \(error)") }
             let altmaps = scenario.steps[0...i].compactMap { $0.altmap != nil ? m.altmap(at: $0.start) : nil }
             let obs = StepObservation(index: i, result: result, counters: m.counters, warns: m.warns, faults: m.faults,
-                                      trace: trace ? m.trace : nil, before: before, after: after, altmaps: altmaps)
+                                      trace: trace ? m.trace : nil, before: before, after: after, altmaps: altmaps,
+                                      recorderLimits: m.recorderLimits)
             steps.append(obs)
             onStep?(obs, m)
             before = after

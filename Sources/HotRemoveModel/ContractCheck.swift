@@ -15,8 +15,6 @@ struct ContractCheck {
                 expected: expected, found: found, message: message)
     }
 
-    // MARK: result
-
     static func sameKind(_ p: StepPrediction.Outcome, _ r: StepResult) -> Bool {
         switch (p, r) {
         case (.ok, .ok), (.refused, .refused), (.oops, .oops), (.invalid, .invalid), (.error, .error): return true
@@ -24,54 +22,22 @@ struct ContractCheck {
         }
     }
 
-    func result(_ p: StepPrediction.Outcome, _ r: StepResult, _ out: inout FindingList) {
-        let same: Bool
-        if case .error(let a) = p, case .error(let b) = r { same = a == b } else { same = ContractCheck.sameKind(p, r) }
-        guard !same else { return }
-        out.add(finding("result", expected: "\(p)", found: "\(r)",
-                        "the step should end \(p) under \(contract.name)'s contract but ended \(r)"))
-    }
+    // MARK: effects
 
-    // MARK: counters
-
-    func counters(_ p: PredictedCounters, _ o: ObservedCounters, _ out: inout FindingList) {
-        let g = lay.g
-        for l in Level.allCases {
-            let e = p.expectedClears(l)
-            if !e.admits(o.clears[l.rawValue]) {
-                out.add(finding("clears", level: l, expected: "\(e)", found: "\(o.clears[l.rawValue])",
-                                "entries cleared in \(l) tables: every leaf the walk reaches plus the parent entry of every table freed"))
+    /// Every field of the step's effects, compared exactly.
+    func effects(_ p: StepEffects, _ o: StepEffects, _ sites: [ObservedWarn], _ out: inout FindingList) {
+        for d in StepEffects.differences(expected: p, found: o) {
+            let (rule, meaning) = StepEffects.fieldRules[d.field] ?? (d.field, "no explanation for this field")
+            var why = meaning
+            switch d.field {
+            case "tlbiVA", "tlbiAll": why += "; \(flushRule)"
+            case "tablesFreed": why += "; \(tableRule)"
+            case "warns" where !sites.isEmpty: why += " (fired at \(sites.map { "\($0.file):\($0.line)" }.joined(separator: ", ")))"
+            case "altmapPagesFreed":
+                why += contract.altmapBacking ? ": every leaf cleared by a vmemmap_free() that was given an altmap" : ": \(contract.name) ignores the altmap when freeing"
+            default: break
             }
-            let tf = p.tablesFreed[l.rawValue]
-            if tf != o.tablesFreed[l.rawValue] {
-                out.add(finding("tables-freed", level: l, expected: "\(tf)", found: "\(o.tablesFreed[l.rawValue])",
-                                "\(l) table pages returned to the allocator: \(tableRule)"))
-            }
-        }
-        let blockOrder = (g.pmdSize / g.pageSize).trailingZeroBitCount
-        for order in 0 ..< min(p.dataFreedByOrder.count, o.dataFreedByOrder.count) where p.dataFreedByOrder[order] != o.dataFreedByOrder[order] {
-            out.add(finding("data-freed", expected: "\(p.dataFreedByOrder[order])", found: "\(o.dataFreedByOrder[order])",
-                            "vmemmap backing freed at order \(order): one free_pages() per cleared leaf (order \(blockOrder) for a PMD block), none for the linear map, none for reserved or altmap backing"))
-        }
-        if p.altmapPagesFreed != o.altmapPagesFreed {
-            out.add(finding("altmap-freed", expected: "\(p.altmapPagesFreed)", found: "\(o.altmapPagesFreed)",
-                            contract.altmapBacking ? "vmem_altmap_free() pages: every leaf cleared by a vmemmap_free() that was given an altmap"
-                                                   : "\(contract.name) ignores the altmap when freeing"))
-        }
-        let ev = p.expectedTlbiVA
-        if !ev.admits(o.tlbiVA) {
-            out.add(finding("tlbi-va", expected: "\(ev)", found: "\(o.tlbiVA)", "vaale1is count: \(flushRule)"))
-        }
-        if p.tlbiAll != o.tlbiAll {
-            out.add(finding("tlbi-all", expected: "\(p.tlbiAll)", found: "\(o.tlbiAll)", "vmalle1is count: \(flushRule)"))
-        }
-        if p.tlbiWalk != o.tlbiWalk {
-            out.add(finding("tlbi-walk", expected: "\(p.tlbiWalk)", found: "\(o.tlbiWalk)",
-                            "vaae1is count: one __flush_tlb_kernel_pgtable() per table page freed"))
-        }
-        if p.warnCount != o.warns {
-            let conds = p.warns.isEmpty ? "none" : p.warns.sorted { $0.key < $1.key }.map { "\($0.value)x \($0.key)" }.joined(separator: ", ")
-            out.add(finding("warns", expected: "\(p.warnCount)", found: "\(o.warns)", "WARN_ON()s expected: \(conds)"))
+            out.add(finding(rule, expected: d.expected, found: d.found, why))
         }
     }
 
@@ -84,33 +50,6 @@ struct ContractCheck {
         contract.floorCeiling
             ? "a table reached by the walk is freed iff it is empty after the unmap pass and pgtable_range_aligned() accepts it against floor/ceiling"
             : "a linear-map table reached by the walk is freed iff it is empty after the unmap pass; vmemmap tables never"
-    }
-
-    // MARK: faults
-
-    func faults(_ p: PredictedCounters, _ observed: [ObservedFault], total: UInt64, _ out: inout FindingList) {
-        var seen: [FaultKind: UInt64] = [:]
-        for f in observed { seen[f.kind, default: 0] += 1 }
-        let expectedTotal = p.faults.values.reduce(0, +)
-        if UInt64(observed.count) < total {
-            // the recorder kept only the first faults: judge the total and the kinds listed
-            if expectedTotal != total {
-                out.add(finding("faults", expected: "\(expectedTotal) faults", found: "\(total) faults",
-                                "allocator faults: a free of PageReserved backing or tables is refused as free-reserved; no other fault is expected"))
-            }
-            for kind in seen.keys.sorted(by: { $0.rawValue < $1.rawValue }) where p.faults[kind] == nil {
-                out.add(finding("faults", expected: "no \(kind.rawValue)", found: "\(seen[kind]!)+ \(kind.rawValue)",
-                                "allocator faults of a kind the contract does not produce"))
-            }
-            return
-        }
-        for kind in Set(seen.keys).union(p.faults.keys).sorted(by: { $0.rawValue < $1.rawValue }) {
-            let e = p.faults[kind] ?? 0, f = seen[kind] ?? 0
-            if e != f {
-                out.add(finding("faults", expected: "\(e) \(kind.rawValue)", found: "\(f) \(kind.rawValue)",
-                                "allocator faults: a free of PageReserved backing or tables is refused as free-reserved; no other fault is expected"))
-            }
-        }
     }
 
     // MARK: leaves after
@@ -187,10 +126,19 @@ struct ContractCheck {
     // MARK: altmaps
 
     func altmaps(_ predicted: [ModelAltmap], _ observed: [ObservedAltmap], _ out: inout FindingList) {
+        func fields(basePfn: UInt64, reserve: UInt64, free: UInt64, align: UInt64, alloc: UInt64) -> String {
+            "base_pfn \(Quantity.hex(basePfn)) reserve \(reserve) free \(free) align \(align) alloc \(alloc)"
+        }
         for o in observed {
-            guard let p = predicted.last(where: { $0.start == o.start }) else { continue }
-            if p.alloc != o.alloc || p.align != o.align {
-                out.add(finding("altmap-counters", expected: "alloc \(p.alloc) align \(p.align)", found: "alloc \(o.alloc) align \(o.align)",
+            let found = fields(basePfn: o.basePfn, reserve: o.reserve, free: o.free, align: o.align, alloc: o.alloc)
+            guard let p = predicted.last(where: { $0.start == o.start }) else {
+                out.add(finding("altmap-counters", expected: "no altmap at \(Quantity.hex(o.start))", found: found,
+                                "the kernel holds an altmap for \(Quantity.hex(o.start)) that the model does not know"))
+                continue
+            }
+            let expected = fields(basePfn: p.basePfn, reserve: p.reserve, free: p.free, align: p.align, alloc: p.alloc)
+            if expected != found {
+                out.add(finding("altmap-counters", expected: expected, found: found,
                                 "altmap of the device range at \(Quantity.hex(o.start)): vmem_altmap_alloc()/vmem_altmap_free() accounting"))
             }
         }

@@ -26,6 +26,23 @@ extension ModelAltmap {
     }
 }
 
+// Barriers, as v5.7's helpers issue them (arch/arm64/include/asm/pgtable.h,
+// tlbflush.h): set_pte()/set_pmd()/set_pud() of a valid kernel entry end with
+// dsb(ishst); isb(); an entry of swapper_pg_dir's own page goes through
+// set_swapper_pgd() and the fixmap instead (no barrier of its own); a clear
+// writes an invalid entry (no barrier).  flush_tlb_kernel_range() (either
+// branch) and __flush_tlb_kernel_pgtable() each issue dsb(ishst), dsb(ish), isb.
+extension PredictedCounters {
+    mutating func entriesSet(_ n: UInt64, at level: Level) {
+        guard n > 0 else { return }
+        sets[level.rawValue] += n
+        if level != .pgd { dsbIshst += n; isb += n }
+    }
+    mutating func tlbFlushCalls(_ n: UInt64) {
+        dsbIshst += n; dsbIsh += n; isb += n
+    }
+}
+
 struct Hotplug {
     let scenario: Scenario
     let lay: Layout
@@ -44,28 +61,47 @@ struct Hotplug {
 
     // MARK: installing plans
 
+    /// Which walk installs a plan.  __create_pgd_mapping() (the linear map) takes its
+    /// tables from pgd_pgtable_alloc(), whose __pgd_pgtable_alloc() ends with
+    /// dsb(ishst), and init_pte()/init_pmd() write every leaf of the range, an entry
+    /// already there included (pgattr_change_is_safe() allows the same value).  The
+    /// vmemmap and vmalloc populate helpers allocate without a barrier and write
+    /// only entries that are none.
+    enum TableSource { case pgdPgtableAlloc, other }
+
     private func install(_ plan: MappingPlan, _ st: inout ModelState, reserved: Bool, altmap: Int?,
-                         _ c: inout PredictedCounters) {
+                         _ source: TableSource, _ c: inout PredictedCounters) {
         let new = plan.newTables(st.pt)
         for l in g.freeableTableLevels {
-            c.tablesAllocated[l.rawValue] += new[l.rawValue].blocks(of: g.tableSpan(l))
+            tablesMade(new[l.rawValue].blocks(of: g.tableSpan(l)), l, source, &c)
             st.pt.addTables(new[l.rawValue], at: l, reserved: reserved)
         }
-        insert(plan.leaves, &st, altmap: altmap)
+        insert(plan.leaves, &st, altmap: altmap, rewrites: source == .pgdPgtableAlloc, &c)
     }
 
     private func installPartial(_ order: AllocationOrder, _ p: AllocationPoint, _ st: inout ModelState, altmap: Int?,
-                                _ c: inout PredictedCounters) {
+                                _ source: TableSource, _ c: inout PredictedCounters) {
         for l in g.freeableTableLevels {
             let made = order.tablesAllocated(before: p, l, g)
-            c.tablesAllocated[l.rawValue] += made.blocks(of: g.tableSpan(l))
+            tablesMade(made.blocks(of: g.tableSpan(l)), l, source, &c)
             st.pt.addTables(made, at: l, reserved: false)
         }
-        insert(order.leaves(before: p), &st, altmap: altmap)
+        insert(order.leaves(before: p), &st, altmap: altmap, rewrites: source == .pgdPgtableAlloc, &c)
     }
 
-    /// Leaves go in; altmap-backed ones take consecutive pfns from the altmap (vmem_altmap_alloc).
-    private func insert(_ leaves: [LeafRun], _ st: inout ModelState, altmap: Int?) {
+    /// n table pages of level l allocated (order 0) and hooked into their parent.
+    private func tablesMade(_ n: UInt64, _ l: Level, _ source: TableSource, _ c: inout PredictedCounters) {
+        guard n > 0 else { return }
+        c.tablesAllocated[l.rawValue] += n
+        c.dataAllocatedByOrder[0] += n
+        if source == .pgdPgtableAlloc { c.dsbIshst += n }
+        c.entriesSet(n, at: g.parentTable(of: l))
+    }
+
+    /// Leaves go in; altmap-backed ones take consecutive pfns from the altmap (vmem_altmap_alloc),
+    /// the others that need backing take one allocation per leaf from the page allocator.
+    private func insert(_ leaves: [LeafRun], _ st: inout ModelState, altmap: Int?, rewrites: Bool,
+                        _ c: inout PredictedCounters) {
         for var leaf in leaves {
             if let a = altmap {
                 let unitPfns = leaf.size / g.pageSize
@@ -74,7 +110,11 @@ struct Hotplug {
                     leaf.pa = first << UInt64(g.pageShift)
                 }
             }
-            st.pt.leaves.insertWhereEmpty(leaf)
+            let n = st.pt.leaves.insertWhereEmpty(leaf)
+            if altmap == nil && leaf.backing == .allocatedMemmap {
+                c.dataAllocatedByOrder[min((leaf.size / g.pageSize).trailingZeroBitCount, 23)] += n
+            }
+            c.entriesSet(rewrites ? leaf.count : n, at: leaf.level)
         }
     }
 
@@ -86,14 +126,14 @@ struct Hotplug {
         var c = PredictedCounters()
         let boot = scenario.bootStart ..< scenario.bootStart + scenario.bootSize
         st.mem.added.insert(boot)
-        install(AddSide.linear(lay.linear(boot), lay, blocks: blocks, st.pt), &st, reserved: true, altmap: nil, &c)
+        install(AddSide.linear(lay.linear(boot), lay, blocks: blocks, st.pt), &st, reserved: true, altmap: nil, .other, &c)
         for sec in lay.sectionPieces(boot) {
             st.mem.early.insert(sec)
             st.mem.present.insert(sec)
-            install(AddSide.memmap(lay.memmap(sec), lay, st.pt, backing: .bootMemmap), &st, reserved: true, altmap: nil, &c)
+            install(AddSide.memmap(lay.memmap(sec), lay, st.pt, backing: .bootMemmap), &st, reserved: true, altmap: nil, .other, &c)
         }
         for n in scenario.neighbours {
-            install(AddSide.neighbour(lay.off(n.va) ..< lay.off(n.va) + n.size, lay), &st, reserved: false, altmap: nil, &c)
+            install(AddSide.neighbour(lay.off(n.va) ..< lay.off(n.va) + n.size, lay), &st, reserved: false, altmap: nil, .other, &c)
         }
         return st
     }
@@ -149,7 +189,6 @@ struct Hotplug {
 
     private func add(_ step: Scenario.Step, _ st0: ModelState) -> StepModel {
         var m = StepModel(outcome: .ok, state: st0)
-        m.counters.fixmapTraffic = true
         let range = step.start ..< step.start + step.size
         let lin = lay.linear(range)
         var budget = step.failAllocation.map { UInt64($0) }
@@ -158,13 +197,13 @@ struct Hotplug {
         let plan = AddSide.linear(lin, lay, blocks: blocks, m.state.pt)
         let order = AllocationOrder(plan, m.state.pt, g, countsData: true)
         if let n = budget, let p = order.point(ofAllocation: n, g) {
-            installPartial(order, p, &m.state, altmap: nil, &m.counters)
+            installPartial(order, p, &m.state, altmap: nil, .pgdPgtableAlloc, &m.counters)
             m.outcome = .oops
             m.counters.fault(.bug)
             return m
         }
         budget = budget.map { $0 - order.total(g) }
-        install(plan, &m.state, reserved: false, altmap: nil, &m.counters)
+        install(plan, &m.state, reserved: false, altmap: nil, .pgdPgtableAlloc, &m.counters)
 
         // __add_pages() failed: arch_add_memory() removes the linear mapping it made
         func rolledBack(_ errno: Int) -> StepModel {
@@ -205,7 +244,7 @@ struct Hotplug {
                 }
             }
             if let p = failure {
-                installPartial(morder, p, &m.state, altmap: fromAltmap ? altmapIndex : nil, &m.counters)
+                installPartial(morder, p, &m.state, altmap: fromAltmap ? altmapIndex : nil, .other, &m.counters)
                 // section_activate(): population failed, section_deactivate() clears the
                 // sub-sections and hands exactly this piece's memmap to vmemmap_free()
                 m.state.mem.present.remove(piece)
@@ -214,7 +253,7 @@ struct Hotplug {
                 return rolledBack(-12)
             }
             budget = budget.map { $0 - morder.total(g) }
-            install(mplan, &m.state, reserved: false, altmap: fromAltmap ? altmapIndex : nil, &m.counters)
+            install(mplan, &m.state, reserved: false, altmap: fromAltmap ? altmapIndex : nil, .other, &m.counters)
         }
         return m
     }

@@ -162,6 +162,11 @@ struct InvariantCheck {
                             expected: "\(obs.before.reachableFreedPages)", found: "\(obs.after.reachableFreedPages)",
                             message: "page-table pages still reachable from swapper_pg_dir were freed (use after free)"))
         }
+        if obs.after.unreachableDataAllocations > obs.before.unreachableDataAllocations {
+            let n = obs.after.unreachableDataAllocations - obs.before.unreachableDataAllocations
+            out.add(violation("inv.data-leak", expected: "\(obs.before.unreachableDataAllocations)", found: "\(obs.after.unreachableDataAllocations)",
+                              "\(n) allocation(s) of data pages (vmemmap backing) are no longer mapped by any leaf yet were never freed (leak)"))
+        }
         if obs.after.unreachableTablePages > obs.before.unreachableTablePages {
             let n = obs.after.unreachableTablePages - obs.before.unreachableTablePages
             out.add(violation("inv.no-leak", expected: "\(obs.before.unreachableTablePages)", found: "\(obs.after.unreachableTablePages)",

@@ -106,12 +106,17 @@ struct LeafMap: Sendable, Equatable {
 
     /// Adds the entries of `run` whose slots are still empty: re-writing an
     /// identical entry (a repeated add over what an oops left behind) changes nothing.
-    mutating func insertWhereEmpty(_ run: LeafRun) {
+    /// Inserts the entries of `run` whose slots are empty; returns how many went in.
+    @discardableResult
+    mutating func insertWhereEmpty(_ run: LeafRun) -> UInt64 {
         let taken = coverage(in: run.range)
-        if taken.isEmpty { insert(run); return }
+        if taken.isEmpty { insert(run); return run.count }
+        var n: UInt64 = 0
         for gap in IntervalSet(run.range).subtracting(taken.roundedOut(to: run.size)).ranges {
             insert(run.slice((gap.lowerBound - run.start) / run.size, (gap.upperBound - run.start) / run.size))
+            n += UInt64(gap.count) / run.size
         }
+        return n
     }
 
     /// Removes from every run overlapping `window` the entries `pick` names

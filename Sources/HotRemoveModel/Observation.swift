@@ -42,10 +42,16 @@ public struct ObservedState: Equatable, Sendable, Codable {
     public var unreachableTablePages: Int
     /// pages reachable as tables that the allocator has as free
     public var reachableFreedPages: Int
+    /// live allocations that are not page-table pages, and how many of them a leaf
+    /// outside the linear map points at (the rest are unreachable: leaked)
+    public var dataAllocations: UInt64
+    public var dataAllocationsReached: UInt64
+    public var unreachableDataAllocations: UInt64 { dataAllocations &- dataAllocationsReached }
     public init(runs: [ObservedRun] = [], tables: [ObservedTable] = [], unreachableTablePages: Int = 0,
-                reachableFreedPages: Int = 0) {
+                reachableFreedPages: Int = 0, dataAllocations: UInt64 = 0, dataAllocationsReached: UInt64 = 0) {
         self.runs = runs; self.tables = tables
         self.unreachableTablePages = unreachableTablePages; self.reachableFreedPages = reachableFreedPages
+        self.dataAllocations = dataAllocations; self.dataAllocationsReached = dataAllocationsReached
     }
 }
 
@@ -68,16 +74,25 @@ public struct ObservedCounters: Equatable, Sendable, Codable {
     /// vaae1is: __flush_tlb_kernel_pgtable()
     public var tlbiWalk: UInt64 = 0
     public var dsbIshst: UInt64 = 0, dsbIsh: UInt64 = 0, isb: UInt64 = 0
+    /// clear_fixmap() calls: in v5.7 each is a pte_clear() of the slot plus one vaale1is of
+    /// its page, which the shim counts here instead of issuing (CShim/mmu/README.md)
+    public var fixmapClears: UInt64 = 0
     public var warns: UInt64 = 0, faults: UInt64 = 0, bugs: UInt64 = 0
+    /// every fault counted by kind, however many there were (the list keeps the first few)
+    public var faultsByKind: [FaultKind: UInt64] = [:]
     public var allocFailures: UInt64 = 0
     public init() {}
 }
 
+/// One WARN_ON() site and how often it fired in the step.
 public struct ObservedWarn: Equatable, Sendable, Codable {
     public var file: String
     public var line: Int
     public var condition: String
-    public init(file: String, line: Int, condition: String) { self.file = file; self.line = line; self.condition = condition }
+    public var count: UInt64
+    public init(file: String, line: Int, condition: String, count: UInt64 = 1) {
+        self.file = file; self.line = line; self.condition = condition; self.count = count
+    }
 }
 
 public enum FaultKind: String, Sendable, Codable {
@@ -99,7 +114,8 @@ public struct ObservedFault: Equatable, Sendable, Codable {
 public struct ObservedEvent: Equatable, Sendable, Codable {
     public enum Kind: String, Sendable, Codable {
         /// set/clear: a = physical address of the first entry, count entries at 8-byte stride,
-        /// b = first new value (set) or old value of the first entry (clear)
+        /// b = first new value (set) or old value of the first entry (clear); entry k holds
+        /// b + k * (VA span of an entry of that table), or 0 when b is 0
         case set, clear
         /// tlbiVA: a = first VA, count consecutive pages; tlbiWalk: a = VA; tlbiAll: count
         case tlbiVA, tlbiAll, tlbiWalk
@@ -109,6 +125,8 @@ public struct ObservedEvent: Equatable, Sendable, Codable {
         case altmapFree
         /// warn/fault: a = index into the step's warns/faults
         case warn, fault
+        /// dsb: level 0 = dsb(ishst), 1 = dsb(ish); isb; count = back to back
+        case dsb, isb
     }
     public var kind: Kind
     /// table level for set/clear (as in ObservedCounters), order for free/alloc
@@ -153,10 +171,13 @@ public struct StepObservation: Equatable, Sendable, Codable {
     public var before: ObservedState
     public var after: ObservedState
     public var altmaps: [ObservedAltmap]
+    /// what the recorders could not keep: a judge must not pass a step whose record is incomplete
+    public var recorderLimits: [String]
     public init(index: Int, result: StepResult, counters: ObservedCounters, warns: [ObservedWarn],
                 faults: [ObservedFault], trace: [ObservedEvent]?, before: ObservedState, after: ObservedState,
-                altmaps: [ObservedAltmap] = []) {
+                altmaps: [ObservedAltmap] = [], recorderLimits: [String] = []) {
         self.index = index; self.result = result; self.counters = counters; self.warns = warns
         self.faults = faults; self.trace = trace; self.before = before; self.after = after; self.altmaps = altmaps
+        self.recorderLimits = recorderLimits
     }
 }

@@ -1,52 +1,32 @@
 // What the model predicts for one step: the result, the counters a revision's
 // contract fixes, and the page tables after.
 
-/// A count the contract fixes exactly, or only bounds from below (adds also
-/// clear and flush fixmap slots, which the contract says nothing about).
-public enum ExpectedCount: Equatable, Sendable, CustomStringConvertible {
-    case exactly(UInt64)
-    case atLeast(UInt64)
-
-    public var value: UInt64 { switch self { case .exactly(let n), .atLeast(let n): return n } }
-    public func admits(_ n: UInt64) -> Bool {
-        switch self {
-        case .exactly(let e): return n == e
-        case .atLeast(let e): return n >= e
-        }
-    }
-    public var description: String {
-        switch self {
-        case .exactly(let n): return "\(n)"
-        case .atLeast(let n): return ">= \(n)"
-        }
-    }
-}
 
 /// The counters a step is expected to produce (arrays indexed by Level.rawValue
 /// or by allocation order, as in ObservedCounters).
 public struct PredictedCounters: Equatable, Sendable {
+    /// entries written with a non-zero value, by the level of the table holding them
+    public var sets = [UInt64](repeating: 0, count: 4)
     public var clears = [UInt64](repeating: 0, count: 4)
     public var tablesFreed = [UInt64](repeating: 0, count: 4)
     /// informative: table pages the add side allocates (not part of the teardown contract)
     public var tablesAllocated = [UInt64](repeating: 0, count: 4)
     public var dataFreedByOrder = [UInt64](repeating: 0, count: 24)
+    /// every page allocation by order: table pages (order 0) and vmemmap backing
+    public var dataAllocatedByOrder = [UInt64](repeating: 0, count: 24)
     public var altmapPagesFreed: UInt64 = 0
     public var tlbiVA: UInt64 = 0
     public var tlbiAll: UInt64 = 0
     public var tlbiWalk: UInt64 = 0
+    /// barriers as v5.7's helpers issue them (see Barriers in Hotplug.swift)
+    public var dsbIshst: UInt64 = 0, dsbIsh: UInt64 = 0, isb: UInt64 = 0
     /// WARN conditions expected, with how often each fires
     public var warns: [String: UInt64] = [:]
     public var faults: [FaultKind: UInt64] = [:]
-    /// set on add steps: fixmap traffic may add clears and vaale1is the contract does not fix
-    public var fixmapTraffic = false
 
     public init() {}
 
     public var warnCount: UInt64 { warns.values.reduce(0, +) }
-    public func expectedClears(_ l: Level) -> ExpectedCount {
-        fixmapTraffic ? .atLeast(clears[l.rawValue]) : .exactly(clears[l.rawValue])
-    }
-    public var expectedTlbiVA: ExpectedCount { fixmapTraffic ? .atLeast(tlbiVA) : .exactly(tlbiVA) }
 
     mutating func warn(_ condition: String, _ n: UInt64 = 1) {
         guard n > 0 else { return }
@@ -150,13 +130,15 @@ public struct StepPrediction: Sendable {
         func levels(_ a: [UInt64]) -> String {
             Level.allCases.filter { a[$0.rawValue] > 0 }.map { "\($0) \(a[$0.rawValue])" }.joined(separator: ", ")
         }
-        if c.clears.contains(where: { $0 > 0 }) { lines.append("  clears: \(levels(c.clears))\(c.fixmapTraffic ? " (at least)" : "")") }
+        if c.sets.contains(where: { $0 > 0 }) { lines.append("  sets: \(levels(c.sets))") }
+        if c.clears.contains(where: { $0 > 0 }) { lines.append("  clears: \(levels(c.clears))") }
         if c.tablesFreed.contains(where: { $0 > 0 }) { lines.append("  tables freed: \(levels(c.tablesFreed))") }
         if c.tablesAllocated.contains(where: { $0 > 0 }) { lines.append("  tables allocated: \(levels(c.tablesAllocated))") }
         let data = c.dataFreedByOrder.enumerated().filter { $0.element > 0 }.map { "order \($0.offset): \($0.element)" }
         if !data.isEmpty { lines.append("  data freed: \(data.joined(separator: ", "))") }
         if c.altmapPagesFreed > 0 { lines.append("  altmap pages freed: \(c.altmapPagesFreed)") }
-        lines.append("  TLBI: vaale1is \(c.expectedTlbiVA), vmalle1is \(c.tlbiAll), vaae1is \(c.tlbiWalk)")
+        lines.append("  TLBI: vaale1is \(c.tlbiVA), vmalle1is \(c.tlbiAll), vaae1is \(c.tlbiWalk)")
+        lines.append("  barriers: dsb(ishst) \(c.dsbIshst), dsb(ish) \(c.dsbIsh), isb \(c.isb)")
         for (w, n) in c.warns.sorted(by: { $0.key < $1.key }) { lines.append("  WARN x\(n): \(w)") }
         for (f, n) in c.faults.sorted(by: { $0.key.rawValue < $1.key.rawValue }) { lines.append("  fault x\(n): \(f.rawValue)") }
         for t in torn { lines.append("  tears down \(t.region.rawValue) [\(Quantity.hex(t.vaStart)), \(Quantity.hex(t.vaEnd)))") }

@@ -82,6 +82,8 @@ struct Teardown {
         for piece in removed {
             let n = piece.count
             c.clears[piece.level.rawValue] += n
+            // one flush_tlb_kernel_range() per leaf, whichever TLBIs it issues
+            c.tlbFlushCalls(n)
             flush(piece, r, &c)
             if case .vmemmap(let altmap) = target { freeBacking(piece, altmap: altmap, &st, &c) }
         }
@@ -182,6 +184,7 @@ struct Teardown {
             // parent entry cleared, one vaae1is, then the page goes back to the allocator
             c.clears[g.parentTable(of: l).rawValue] += n
             c.tlbiWalk += n
+            c.tlbFlushCalls(n)
             c.tablesFreed[l.rawValue] += n - reservedN
             c.warn(contract.reservedWarn, reservedN)
             c.fault(.freeReserved, reservedN)

@@ -98,6 +98,7 @@ import Testing
         var obs = obs0
         obs.faults = [ObservedFault(kind: .doubleFree, location: 0x1234, detail: "free_pages() of a free page")]
         obs.counters.faults = 1
+        obs.counters.faultsByKind[.doubleFree] = 1
         let f = m.check(step: 1, obs)
         #expect(f.contains { $0.rule == "fault.double-free" && $0.classification == .fault })
         #expect(rules(f).contains("final.faults"))

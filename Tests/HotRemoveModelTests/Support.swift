@@ -42,6 +42,11 @@ func tablePA(_ l: Level, _ va: UInt64, _ g: Geometry) -> UInt64 {
 
 func counters(_ p: StepPrediction) -> ObservedCounters {
     var c = ObservedCounters()
+    c.sets = p.counters.sets
+    c.dataAllocatedByOrder = p.counters.dataAllocatedByOrder
+    c.dsbIshst = p.counters.dsbIshst
+    c.dsbIsh = p.counters.dsbIsh
+    c.isb = p.counters.isb
     c.clears = p.counters.clears
     c.tablesFreed = p.counters.tablesFreed
     c.tablesAllocated = p.counters.tablesAllocated
@@ -51,7 +56,15 @@ func counters(_ p: StepPrediction) -> ObservedCounters {
     c.tlbiAll = p.counters.tlbiAll
     c.tlbiWalk = p.counters.tlbiWalk
     c.warns = p.counters.warnCount
+    c.faultsByKind = p.counters.faults
     return c
+}
+
+/// The WARN_ON() sites a prediction implies, one made-up site per condition.
+func warnSites(_ p: StepPrediction) -> [ObservedWarn] {
+    p.counters.warns.sorted { $0.key < $1.key }.enumerated().map {
+        ObservedWarn(file: "hotremove_\(p.revision).c", line: 100 + $0.offset, condition: $0.element.key, count: $0.element.value)
+    }
 }
 
 func result(_ o: StepPrediction.Outcome) -> StepResult {
@@ -68,6 +81,6 @@ func result(_ o: StepPrediction.Outcome) -> StepResult {
 func perfectObservation(_ m: ReferenceModel, step i: Int, before: ModelSnapshot) -> StepObservation {
     let p = m.prediction(step: i)
     let g = m.scenario.geometry
-    return StepObservation(index: i, result: result(p.outcome), counters: counters(p), warns: [], faults: [], trace: nil,
+    return StepObservation(index: i, result: result(p.outcome), counters: counters(p), warns: warnSites(p), faults: [], trace: nil,
                            before: observed(before, g), after: observed(p.after, g))
 }

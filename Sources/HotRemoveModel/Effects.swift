@@ -1,0 +1,134 @@
+// A step's effects: one type that the observation of the C code and the model's
+// prediction both fill, compared field by field.  The comparison walks the
+// encoded fields, so a field added here is compared without further code, and
+// StepEffects.explanations must name it (a test checks that every field has one).
+
+public struct StepEffects: Equatable, Sendable, Codable {
+    /// "ok", "error -12", "refused (NOTIFY_BAD)", "oops"
+    public var result = "ok"
+    /// entries written with a non-zero value / cleared, by the level of the table holding them
+    public var sets = [UInt64](repeating: 0, count: 4)
+    public var clears = [UInt64](repeating: 0, count: 4)
+    /// page-table pages hooked in / returned to the allocator, by level
+    public var tablesAllocated = [UInt64](repeating: 0, count: 4)
+    public var tablesFreed = [UInt64](repeating: 0, count: 4)
+    /// every page allocation, and every free of a non-table page, by order
+    public var allocationsByOrder = [UInt64](repeating: 0, count: 24)
+    public var dataFreedByOrder = [UInt64](repeating: 0, count: 24)
+    public var altmapPagesFreed: UInt64 = 0
+    public var tlbiVA: UInt64 = 0
+    public var tlbiAll: UInt64 = 0
+    public var tlbiWalk: UInt64 = 0
+    public var dsbIshst: UInt64 = 0
+    public var dsbIsh: UInt64 = 0
+    public var isb: UInt64 = 0
+    /// WARN_ON(condition) -> times it fired
+    public var warns: [String: UInt64] = [:]
+    /// fault kind -> count
+    public var faults: [String: UInt64] = [:]
+
+    public init() {}
+
+    /// Each field's rule name (findings are "<revision>.<rule>") and what it means in kernel terms.
+    public static let fieldRules: [String: (rule: String, meaning: String)] = [
+        "result": ("result", "how the step ended (arch_add_memory()/arch_remove_memory() return, notifier verdict, oops)"),
+        "sets": ("sets", "set_pXd() of a non-zero value, by the table level the entry lives in"),
+        "clears": ("clears", "pXd_clear(): every leaf the unmap walk reaches plus the parent entry of every table freed"),
+        "tablesAllocated": ("tables-allocated", "page-table pages installed by the add side (pgd_pgtable_alloc(), vmemmap_pXd_populate())"),
+        "tablesFreed": ("tables-freed", "page-table pages returned to the allocator by the free pass"),
+        "allocationsByOrder": ("allocations", "page allocations by order: one per table page (order 0) and one per vmemmap backing unit"),
+        "dataFreedByOrder": ("data-freed", "free_pages() of non-table pages by order: one per vmemmap leaf cleared with allocator backing"),
+        "altmapPagesFreed": ("altmap-freed", "vmem_altmap_free() pfns"),
+        "tlbiVA": ("tlbi-va", "vaale1is: flush_tlb_kernel_range() issues one per page, up to MAX_TLBI_OPS pages"),
+        "tlbiAll": ("tlbi-all", "vmalle1is: flush_tlb_kernel_range() beyond MAX_TLBI_OPS pages (flush_tlb_all())"),
+        "tlbiWalk": ("tlbi-walk", "vaae1is: one __flush_tlb_kernel_pgtable() per table page unhooked"),
+        "dsbIshst": ("dsb-ishst", "dsb(ishst): one per valid set_pte/pmd/pud, per __pgd_pgtable_alloc(), per TLB flush call"),
+        "dsbIsh": ("dsb-ish", "dsb(ish): one per TLB flush call (completes its TLBIs)"),
+        "isb": ("isb", "isb: one per valid set_pte/pmd/pud and per TLB flush call"),
+        "warns": ("warns", "WARN_ON()s by condition and count"),
+        "faults": ("faults", "allocator faults and BUG()s by kind"),
+    ]
+
+    public init(_ o: StepObservation) {
+        switch o.result {
+        case .ok: result = "ok"
+        case .error(let e): result = "error \(e)"
+        case .refused: result = "refused (NOTIFY_BAD)"
+        case .oops: result = "oops"
+        case .invalid(let why): result = "invalid: \(why)"
+        }
+        let c = o.counters
+        sets = c.sets; clears = c.clears
+        tablesAllocated = c.tablesAllocated; tablesFreed = c.tablesFreed
+        allocationsByOrder = c.dataAllocatedByOrder; dataFreedByOrder = c.dataFreedByOrder
+        altmapPagesFreed = c.altmapPagesFreed
+        tlbiVA = c.tlbiVA; tlbiAll = c.tlbiAll; tlbiWalk = c.tlbiWalk
+        dsbIshst = c.dsbIshst; dsbIsh = c.dsbIsh; isb = c.isb
+        for w in o.warns { warns[w.condition, default: 0] += w.count }
+        for (k, n) in c.faultsByKind { faults[k.rawValue] = n }
+    }
+
+    public init(_ p: StepPrediction) {
+        switch p.outcome {
+        case .ok: result = "ok"
+        case .error(let e): result = "error \(e)"
+        case .refused: result = "refused (NOTIFY_BAD)"
+        case .oops: result = "oops"
+        case .invalid(let why): result = "invalid: \(why)"
+        }
+        let c = p.counters
+        sets = c.sets; clears = c.clears
+        tablesAllocated = c.tablesAllocated; tablesFreed = c.tablesFreed
+        allocationsByOrder = c.dataAllocatedByOrder; dataFreedByOrder = c.dataFreedByOrder
+        altmapPagesFreed = c.altmapPagesFreed
+        tlbiVA = c.tlbiVA; tlbiAll = c.tlbiAll; tlbiWalk = c.tlbiWalk
+        dsbIshst = c.dsbIshst; dsbIsh = c.dsbIsh; isb = c.isb
+        warns = c.warns
+        for (k, n) in c.faults { faults[k.rawValue] = n }
+    }
+
+    /// One difference: the field, what the prediction says, what was observed.
+    public struct Difference: Equatable, Sendable {
+        public var field: String
+        public var expected: String
+        public var found: String
+    }
+
+    /// Every field that differs, found by comparing the encoded fields, so no field can be skipped.
+    public static func differences(expected e: StepEffects, found f: StepEffects) -> [Difference] {
+        let a = e.fields(), b = f.fields()
+        var out: [Difference] = []
+        for key in Set(a.keys).union(b.keys).sorted() where a[key] != b[key] {
+            out.append(Difference(field: key, expected: a[key] ?? "-", found: b[key] ?? "-"))
+        }
+        return out
+    }
+
+    /// The fields as readable strings, keyed by name (arrays by level or order, zeros left out).
+    public func fields() -> [String: String] {
+        var out: [String: String] = [:]
+        for child in Mirror(reflecting: self).children {
+            guard let name = child.label else { continue }
+            out[name] = StepEffects.render(child.value, name)
+        }
+        return out
+    }
+
+    private static let levelNames = ["PGD", "PUD", "PMD", "PTE"]
+
+    private static func render(_ v: Any, _ name: String) -> String {
+        switch v {
+        case let s as String: return s
+        case let n as UInt64: return "\(n)"
+        case let a as [UInt64]:
+            let parts = a.enumerated().filter { $0.element != 0 }.map { i, n in
+                a.count == 4 ? "\(levelNames[i]) \(n)" : "o\(i):\(n)"
+            }
+            return parts.isEmpty ? "0" : parts.joined(separator: " ")
+        case let d as [String: UInt64]:
+            return d.isEmpty ? "none" : d.sorted { $0.key < $1.key }.map { "\($0.value)x \($0.key)" }.joined(separator: ", ")
+        default:
+            preconditionFailure("StepEffects.\(name): no rendering for \(type(of: v))")
+        }
+    }
+}

@@ -1,0 +1,290 @@
+// The architecture's ordering rules for tearing down kernel mappings, judged on
+// the ordered trace of one step.  What the MMU may still hold at any moment:
+//
+//  * a leaf translation (page, block) for every VA whose leaf entry was valid;
+//    `vaale1is` of any VA inside a leaf drops that leaf only (last level: never a
+//    walk-cache entry), `vaae1is` drops the leaf and the walk-cache entries for
+//    that VA, `vmalle1is` drops everything cached so far (not what is cleared
+//    after it).  A block is dropped by an invalidation of any VA inside it.
+//  * a walk-cache copy of every table entry that was valid, that is a pointer to
+//    the table page below it, for every VA in that entry's span.
+//  * an invalidation is complete only at the next `dsb(ish)` after it (Arm ARM
+//    D5.10.2, "TLB maintenance instructions": completion is guaranteed by a DSB).
+//
+// So a page may go back to an allocator only when every path by which the MMU
+// could still reach it is gone: the entry pointing at it cleared, then an
+// invalidation that reaches every cached copy (a leaf invalidation for a data page,
+// a walk-cache invalidation for a table page), then completion.  This is the rule
+// Mark Rutland stated on V2 (2019-04-15): "1) clear the pointer to a table
+// 2) invalidate any corresponding TLB entries 3) free the table page".
+
+public enum OrderingRule: String, CaseIterable, Sendable {
+    /// a cleared leaf entry is never invalidated afterwards
+    case staleLeaf = "inv.tlb-stale-leaf"
+    /// a cleared table entry is never walk-cache invalidated afterwards
+    case staleWalk = "inv.tlb-stale-walk"
+    /// the only invalidation reaching a cleared entry came before the clear
+    case invalidatedBeforeClear = "inv.tlb-order"
+    /// a data page freed while a cleared leaf to it may still be cached
+    case freeBeforeLeafTLBI = "inv.free-before-leaf-tlbi"
+    /// a table page freed while a cleared pointer to it may still be in the walk cache
+    case freeBeforeWalkTLBI = "inv.free-before-walk-tlbi"
+    /// a page freed while a valid entry still points at it
+    case freedWhileReachable = "inv.freed-while-reachable"
+    /// a data page freed that no leaf cleared in the step mapped
+    case freedDataNotBacking = "inv.freed-data-not-backing"
+    /// an invalidation never completed by a dsb(ish) before the step ends
+    case tlbiIncomplete = "inv.tlbi-incomplete"
+
+    /// One sentence for reports and README.
+    public var statement: String {
+        switch self {
+        case .staleLeaf: return "every cleared leaf entry is invalidated (vaale1is/vaae1is of a VA inside it, or vmalle1is) after it is cleared"
+        case .staleWalk: return "every cleared table entry is walk-cache invalidated (vaae1is of a VA in its span, or vmalle1is) after it is cleared; vaale1is does not reach the walk cache"
+        case .invalidatedBeforeClear: return "an invalidation only counts for entries cleared before it"
+        case .freeBeforeLeafTLBI: return "a data page is freed only after its cleared leaf was invalidated and a dsb(ish) completed that invalidation"
+        case .freeBeforeWalkTLBI: return "a table page is freed only after the entry pointing at it was cleared, walk-cache invalidated, and a dsb(ish) completed that invalidation"
+        case .freedWhileReachable: return "no page is freed while a valid entry still points at it"
+        case .freedDataNotBacking: return "a data page freed by the teardown is the backing of a leaf cleared in the same step"
+        case .tlbiIncomplete: return "every invalidation is completed by a dsb(ish) before the teardown returns"
+        }
+    }
+}
+
+/// One event of the ordered trace in kernel terms, for findings and `run --trace`.
+public struct TraceText {
+    let lay: Layout
+    public init(_ scenario: Scenario) { lay = Layout(scenario) }
+    init(lay: Layout) { self.lay = lay }
+
+    public func describe(_ e: ObservedEvent, index: Int, tables: [UInt64: ObservedTable] = [:]) -> String {
+        let g = lay.g
+        let n = e.count > 1 ? " x\(e.count)" : ""
+        switch e.kind {
+        case .set, .clear:
+            let t = tables[alignDown(e.a, g.pageSize)]
+            let lvl = t.map { "\($0.level)" } ?? (Level(rawValue: e.level).map { "\($0)" } ?? "L\(e.level)")
+            var at = "entry \(Quantity.hex(e.a))"
+            if let t {
+                let size = t.vaSpan / UInt64(g.entriesPerTable(t.level))
+                let va = t.vaStart &+ (e.a &- t.pa) / 8 &* size
+                at = "\(lvl) entry for \(Quantity.hex(va))\(e.count > 1 ? "..+\(Quantity.human(size * e.count))" : "")"
+            } else { at = "\(lvl) \(at)" }
+            let v = e.kind == .set ? "new \(Quantity.hex(e.b))" : "was \(Quantity.hex(e.b))"
+            return "#\(index) \(e.kind == .set ? "set" : "clear") \(at)\(n) (\(v))"
+        case .tlbiVA: return "#\(index) tlbi vaale1is \(Quantity.hex(e.a))\(e.count > 1 ? " ..+\(e.count) pages" : "")"
+        case .tlbiWalk: return "#\(index) tlbi vaae1is \(Quantity.hex(e.a))"
+        case .tlbiAll: return "#\(index) tlbi vmalle1is\(n)"
+        case .dsb: return "#\(index) dsb(\(e.level == 0 ? "ishst" : "ish"))\(n)"
+        case .isb: return "#\(index) isb\(n)"
+        case .free: return "#\(index) free_pages pfn \(Quantity.hex(e.a)) order \(e.level)\(n) (\(e.b == 1 ? "table" : "data"))"
+        case .alloc: return "#\(index) alloc pfn \(Quantity.hex(e.a)) order \(e.level)\(n)"
+        case .altmapFree: return "#\(index) vmem_altmap_free \(e.a) pfns"
+        case .warn: return "#\(index) WARN site \(e.a)"
+        case .fault: return "#\(index) fault \(e.a)"
+        }
+    }
+}
+
+/// The ordering rules over one step's trace (see the top of this file).
+struct OrderingCheck {
+    let lay: Layout
+    let step: Int
+
+    private var g: Geometry { lay.g }
+    private var oaMask: UInt64 { ((1 << 48) - 1) & ~(g.pageSize - 1) }
+
+    /// A table page known to the judge: reachable at the start of the step, or installed during it.
+    private struct TableInfo { var level: Level; var vaStart: UInt64; var entrySize: UInt64; var pa: UInt64 }
+    /// Cleared entries, by entry (or span) size, in kernel offsets: not yet invalidated / invalidated, not complete.
+    private struct Pending {
+        var cleared: [UInt64: IntervalSet] = [:]
+        var invalidated: [UInt64: IntervalSet] = [:]
+        var everInvalidated = IntervalSet()
+
+        mutating func clear(_ r: Range<UInt64>, size: UInt64) { cleared[size, default: IntervalSet()].insert(r) }
+        /// An invalidation reaching `pages` (rounded out to each entry size: any VA inside an entry drops it).
+        mutating func invalidate(_ pages: Range<UInt64>) {
+            everInvalidated.insert(pages)
+            for (size, s) in cleared where s.overlaps(alignDown(pages.lowerBound, size) ..< alignUp(pages.upperBound, size)) {
+                let hit = s.intersection(IntervalSet(alignDown(pages.lowerBound, size) ..< alignUp(pages.upperBound, size)))
+                cleared[size] = s.subtracting(hit)
+                invalidated[size, default: IntervalSet()].formUnion(hit)
+            }
+        }
+        mutating func invalidateAll() {
+            for (size, s) in cleared where !s.isEmpty { invalidated[size, default: IntervalSet()].formUnion(s) }
+            cleared = [:]
+        }
+        mutating func complete() { invalidated = [:] }
+        /// Is any part of `r` (entries of `size`) still reachable through the TLB?
+        func unsafe(_ r: Range<UInt64>, size: UInt64) -> (notInvalidated: Bool, notCompleted: Bool) {
+            (cleared[size]?.overlaps(r) ?? false, invalidated[size]?.overlaps(r) ?? false)
+        }
+    }
+    /// A leaf cleared in this step that mapped data outside the linear map (vmemmap, vmalloc).
+    private struct ClearedLeaf { var va: Range<UInt64>; var size: UInt64; var level: Level; var event: Int }
+
+    func check(_ obs: StepObservation, _ out: inout FindingList) {
+        guard let trace = obs.trace else { return }
+        let text = TraceText(lay: lay)
+        var tables: [UInt64: TableInfo] = [:]
+        var observedTables: [UInt64: ObservedTable] = [:]
+        for t in obs.before.tables {
+            tables[t.pa] = TableInfo(level: t.level, vaStart: t.vaStart, entrySize: t.vaSpan / UInt64(g.entriesPerTable(t.level)), pa: t.pa)
+            observedTables[t.pa] = t
+        }
+        var leaf = Pending(), walk = Pending()
+        /// table page -> (span of the entry that pointed at it, clear event)
+        var unhooked: [UInt64: (span: Range<UInt64>, size: UInt64, event: Int)] = [:]
+        /// data page -> the non-linear leaf that mapped it, cleared in this step
+        var clearedData: [UInt64: ClearedLeaf] = [:]
+        /// pages mapped by non-linear leaves that are valid at the start of the step (built on first need)
+        var liveData: [UInt64: UInt64]?
+        var lastInvalidation: Int?, lastCompletion: Int?
+        var firstUncompleted: Int?
+        let linear = lay.off(g.pageOffset) ..< lay.off(g.pageEnd)
+
+        func describe(_ i: Int) -> String { text.describe(trace[i], index: i, tables: observedTables) }
+        func finding(_ rule: OrderingRule, level: Level?, va: UInt64?, expected: String, found: String, _ message: String) {
+            out.add(Finding(step: step, classification: .invariantViolation, rule: rule.rawValue, level: level, va: va,
+                            expected: expected, found: found, message: message))
+        }
+        func since(_ clearEvent: Int) -> String {
+            var parts: [String] = []
+            if let i = lastInvalidation, i > clearEvent { parts.append("last invalidation \(describe(i))") }
+            else { parts.append("no invalidation since the clear") }
+            if let c = lastCompletion, c > clearEvent { parts.append("last dsb(ish) \(describe(c))") }
+            return parts.joined(separator: "; ")
+        }
+
+        for (i, e) in trace.enumerated() {
+            switch e.kind {
+            case .set:
+                // a table installed during the step (an add, or the add a failed add rolls back)
+                guard let t = tables[alignDown(e.a, g.pageSize)], t.level != .pte,
+                      Descriptor.kind(e.b, lastLevel: false) == .table else { continue }
+                let child = g.tableLevels.first { $0 > t.level } ?? .pte
+                for k in 0 ..< e.count {
+                    let va = t.vaStart &+ ((e.a - t.pa) / 8 + k) &* t.entrySize
+                    let pa = e.b & oaMask
+                    tables[pa] = TableInfo(level: child, vaStart: va, entrySize: t.entrySize / UInt64(g.entriesPerTable(child)), pa: pa)
+                }
+            case .clear:
+                guard e.b != 0, e.b & Descriptor.valid != 0, let t = tables[alignDown(e.a, g.pageSize)] else { continue }
+                let first = lay.off(t.vaStart &+ (e.a - t.pa) / 8 &* t.entrySize)
+                guard first &+ e.count &* t.entrySize > first else { continue }
+                let span = first ..< first + e.count * t.entrySize
+                switch Descriptor.kind(e.b, lastLevel: t.level == .pte) {
+                case .table:
+                    walk.clear(span, size: t.entrySize)
+                    for k in 0 ..< e.count {
+                        let s = first + k * t.entrySize
+                        unhooked[(e.b & oaMask) &+ k &* t.entrySize] = (s ..< s + t.entrySize, t.entrySize, i)
+                    }
+                case .page, .block:
+                    leaf.clear(span, size: t.entrySize)
+                    guard !linear.overlaps(span) else { continue }
+                    for k in 0 ..< e.count {
+                        let s = first + k * t.entrySize
+                        let pa = (e.b & oaMask) &+ k &* t.entrySize
+                        clearedData[pa] = ClearedLeaf(va: s ..< s + t.entrySize, size: t.entrySize, level: t.level, event: i)
+                    }
+                default:
+                    continue
+                }
+            case .tlbiVA:
+                guard e.a >= g.pageOffset else { continue }
+                let p = lay.off(e.a)
+                leaf.invalidate(p ..< p + max(e.count, 1) * g.pageSize)
+                lastInvalidation = i; firstUncompleted = firstUncompleted ?? i
+            case .tlbiWalk:
+                guard e.a >= g.pageOffset else { continue }
+                let p = lay.off(e.a)
+                leaf.invalidate(p ..< p + g.pageSize)
+                walk.invalidate(p ..< p + 1)
+                lastInvalidation = i; firstUncompleted = firstUncompleted ?? i
+            case .tlbiAll:
+                leaf.invalidateAll(); walk.invalidateAll()
+                leaf.everInvalidated.insert(0 ..< 1 << 62); walk.everInvalidated.insert(0 ..< 1 << 62)
+                lastInvalidation = i; firstUncompleted = firstUncompleted ?? i
+            case .dsb where e.level == 1:
+                leaf.complete(); walk.complete()
+                lastCompletion = i; firstUncompleted = nil
+            case .free:
+                let pages = UInt64(1) << UInt64(e.level)
+                for b in 0 ..< max(e.count, 1) {
+                    let pa = (e.a + b * pages) << UInt64(g.pageShift)
+                    if e.b == 1 {
+                        if let u = unhooked[pa] {
+                            let st = walk.unsafe(u.span, size: u.size)
+                            guard st.notInvalidated || st.notCompleted else { continue }
+                            let lvl = tables[pa]?.level
+                            finding(.freeBeforeWalkTLBI, level: lvl, va: lay.va(u.span.lowerBound),
+                                    expected: "clear, vaae1is in \(lay.describe(u.span)) or vmalle1is, dsb(ish), then free",
+                                    found: "\(describe(u.event)), then \(describe(i)); \(st.notInvalidated ? "no walk-cache invalidation reached it" : "its invalidation was not completed by a dsb(ish)") (\(since(u.event)))",
+                                    "the \(lvl.map { "\($0) " } ?? "")table page \(Quantity.hex(pa)) went back to the allocator while the walk cache may still hold the entry that pointed at it: the MMU can walk a page that is being reused")
+                        } else if let t = tables[pa] {
+                            finding(.freedWhileReachable, level: t.level, va: t.vaStart,
+                                    expected: "its parent entry cleared first", found: "\(describe(i)) while the parent entry still points at it",
+                                    "\(t.level) table page \(Quantity.hex(pa)) for \(Quantity.hex(t.vaStart)) was handed back to the allocator while still reachable from swapper_pg_dir")
+                        }
+                    } else {
+                        if let c = clearedData[pa] {
+                            let st = leaf.unsafe(c.va, size: c.size)
+                            guard st.notInvalidated || st.notCompleted else { continue }
+                            finding(.freeBeforeLeafTLBI, level: c.level, va: lay.va(c.va.lowerBound),
+                                    expected: "clear, vaale1is/vaae1is in \(lay.describe(c.va)) or vmalle1is, dsb(ish), then free",
+                                    found: "\(describe(c.event)), then \(describe(i)); \(st.notInvalidated ? "no invalidation reached the leaf" : "its invalidation was not completed by a dsb(ish)") (\(since(c.event)))",
+                                    "the page at \(Quantity.hex(pa)) went back to the allocator while a TLB may still translate \(lay.describe(c.va)) to it")
+                            continue
+                        }
+                        if liveData == nil {
+                            var d: [UInt64: UInt64] = [:]
+                            for r in obs.before.runs where r.kind != .invalid && !linear.contains(lay.off(r.va)) {
+                                for k in 0 ..< r.count { d[r.pa &+ k &* r.entrySize] = r.va &+ k &* r.entrySize }
+                            }
+                            liveData = d
+                        }
+                        if let va = liveData?[pa] {
+                            finding(.freedWhileReachable, level: nil, va: va, expected: "its leaf cleared and invalidated first",
+                                    found: "\(describe(i)) while the leaf for \(Quantity.hex(va)) still maps it",
+                                    "the page at \(Quantity.hex(pa)) went back to the allocator while \(Quantity.hex(va)) still maps it")
+                        } else {
+                            finding(.freedDataNotBacking, level: nil, va: nil, expected: "the backing of a leaf cleared in this step",
+                                    found: describe(i),
+                                    "free_pages() of \(Quantity.hex(pa)), which no leaf cleared in this step mapped")
+                        }
+                    }
+                }
+            default:
+                continue
+            }
+        }
+
+        // what is still cached when the step ends
+        func stale(_ p: Pending, isTable: Bool) {
+            for (size, s) in p.cleared.sorted(by: { $0.key < $1.key }) {
+                for r in s.ranges {
+                    let n = UInt64(r.count) / size
+                    let what = "\(n) \(isTable ? "table" : "leaf") entr\(n == 1 ? "y" : "ies") of \(Quantity.human(size)) for \(lay.describe(r))"
+                    let cached = isTable ? "the walk cache may keep using the table below" : "a stale translation may stay cached"
+                    if p.everInvalidated.overlaps(r) {
+                        finding(.invalidatedBeforeClear, level: nil, va: lay.va(r.lowerBound), expected: "invalidation after the clear",
+                                found: "invalidation only before it", "\(what) invalidated before being cleared: \(cached)")
+                    } else {
+                        finding(isTable ? .staleWalk : .staleLeaf, level: nil, va: lay.va(r.lowerBound),
+                                expected: isTable ? "vaae1is in the entry's span or vmalle1is" : "vaale1is/vaae1is on it or vmalle1is",
+                                found: "none", "\(what) cleared and never invalidated: \(cached)")
+                    }
+                }
+            }
+        }
+        stale(leaf, isTable: false)
+        stale(walk, isTable: true)
+        if let i = firstUncompleted {
+            finding(.tlbiIncomplete, level: nil, va: nil, expected: "dsb(ish) after the last TLBI", found: "\(describe(i)) and none after",
+                    "the step ends with an invalidation that no dsb(ish) completed: another CPU may still use the old entries")
+        }
+    }
+}
