@@ -51,6 +51,9 @@ extern const struct hr_instance hr_mut_final_leaf_tlbi_for_pmd_table_64k42_insta
 extern const struct hr_instance hr_mut_final_leaf_tlbi_for_pte_table_4k48_instance;
 extern const struct hr_instance hr_mut_final_leaf_tlbi_for_pte_table_16k47_instance;
 extern const struct hr_instance hr_mut_final_leaf_tlbi_for_pte_table_64k42_instance;
+extern const struct hr_instance hr_mut_final_leaf_tlbi_no_dsb_4k48_instance;
+extern const struct hr_instance hr_mut_final_leaf_tlbi_no_dsb_16k47_instance;
+extern const struct hr_instance hr_mut_final_leaf_tlbi_no_dsb_64k42_instance;
 extern const struct hr_instance hr_mut_final_no_backing_free_4k48_instance;
 extern const struct hr_instance hr_mut_final_no_backing_free_16k47_instance;
 extern const struct hr_instance hr_mut_final_no_backing_free_64k42_instance;
@@ -81,6 +84,9 @@ extern const struct hr_instance hr_mut_final_table_leaked_64k42_instance;
 extern const struct hr_instance hr_mut_final_tlbi_before_clear_4k48_instance;
 extern const struct hr_instance hr_mut_final_tlbi_before_clear_16k47_instance;
 extern const struct hr_instance hr_mut_final_tlbi_before_clear_64k42_instance;
+extern const struct hr_instance hr_mut_final_walk_tlbi_no_dsb_4k48_instance;
+extern const struct hr_instance hr_mut_final_walk_tlbi_no_dsb_16k47_instance;
+extern const struct hr_instance hr_mut_final_walk_tlbi_no_dsb_64k42_instance;
 extern const struct hr_instance hr_mut_final_walk_tlbi_wrong_va_4k48_instance;
 extern const struct hr_instance hr_mut_final_walk_tlbi_wrong_va_16k47_instance;
 extern const struct hr_instance hr_mut_final_walk_tlbi_wrong_va_64k42_instance;
@@ -179,6 +185,9 @@ const struct hr_instance *const hr_mutant_instances[] = {
 	&hr_mut_final_leaf_tlbi_for_pte_table_4k48_instance,
 	&hr_mut_final_leaf_tlbi_for_pte_table_16k47_instance,
 	&hr_mut_final_leaf_tlbi_for_pte_table_64k42_instance,
+	&hr_mut_final_leaf_tlbi_no_dsb_4k48_instance,
+	&hr_mut_final_leaf_tlbi_no_dsb_16k47_instance,
+	&hr_mut_final_leaf_tlbi_no_dsb_64k42_instance,
 	&hr_mut_final_no_backing_free_4k48_instance,
 	&hr_mut_final_no_backing_free_16k47_instance,
 	&hr_mut_final_no_backing_free_64k42_instance,
@@ -209,6 +218,9 @@ const struct hr_instance *const hr_mutant_instances[] = {
 	&hr_mut_final_tlbi_before_clear_4k48_instance,
 	&hr_mut_final_tlbi_before_clear_16k47_instance,
 	&hr_mut_final_tlbi_before_clear_64k42_instance,
+	&hr_mut_final_walk_tlbi_no_dsb_4k48_instance,
+	&hr_mut_final_walk_tlbi_no_dsb_16k47_instance,
+	&hr_mut_final_walk_tlbi_no_dsb_64k42_instance,
 	&hr_mut_final_walk_tlbi_wrong_va_4k48_instance,
 	&hr_mut_final_walk_tlbi_wrong_va_16k47_instance,
 	&hr_mut_final_walk_tlbi_wrong_va_64k42_instance,
@@ -278,9 +290,10 @@ const hr_mutant_info hr_mutant_manifest[] = {
 	{ "mut_final_leaf_left_mapped", "final", "fault.free-never-allocated", "pmd-blocks", "leaf left mapped", "a PMD block is left mapped by the unmap pass (pmd_clear() dropped); the free pass then takes it for a table and frees the memory it maps" },
 	{ "mut_final_leaf_tlbi_for_pmd_table", "final", "inv.tlb-stale-walk", "vmemmap-far", "leaf TLBI for a table", "an unhooked PMD table gets a leaf TLBI of one page (flush_tlb_kernel_range) instead of __flush_tlb_kernel_pgtable()" },
 	{ "mut_final_leaf_tlbi_for_pte_table", "final", "inv.tlb-stale-walk", "pte-linear", "leaf TLBI for a table", "an unhooked PTE table gets a leaf TLBI of one page (flush_tlb_kernel_range) instead of __flush_tlb_kernel_pgtable()" },
+	{ "mut_final_leaf_tlbi_no_dsb", "final", "inv.tlbi-incomplete", "shared-pte-table", "TLBI not completed", "the TLBI after pte_clear() is open-coded without its dsb(ish): nothing completes it" },
 	{ "mut_final_no_backing_free", "final", "final.data-freed", "vmemmap-16k", "no backing free", "vmemmap backing of base pages is never freed" },
 	{ "mut_final_no_walk_tlbi", "final", "inv.tlb-stale-walk", "vmemmap-far", "no walk TLBI", "no walk-cache TLBI after unhooking a PMD table" },
-	{ "mut_final_pmd_block_tlbi_wrong_va", "final", "inv.tlb-stale-leaf", "pmd-blocks", "TLBI of the wrong VA", "the TLBI after clearing a PMD block invalidates a VA of the next block (addr + PMD_SIZE)" },
+	{ "mut_final_pmd_block_tlbi_wrong_va", "final", "inv.free-before-leaf-tlbi", "pmd-blocks", "TLBI of the wrong VA", "the TLBI after clearing a PMD block invalidates a VA of the next block (addr + PMD_SIZE), so a vmemmap block is freed uninvalidated" },
 	{ "mut_final_pmd_table_wrong_mask", "final", "final.tables-freed", "vmemmap-floor", "wrong mask", "the PMD-table floor/ceiling check uses PMD_MASK, so a PMD table reaching below the floor looks aligned" },
 	{ "mut_final_pte_left_mapped", "final", "inv.removed-range-unmapped", "pte-linear", "leaf left mapped", "a PTE is left mapped by the unmap pass (pte_clear() dropped)" },
 	{ "mut_final_pte_tlbi_wrong_va", "final", "inv.tlb-order", "pte-linear", "TLBI of the wrong VA", "the TLBI after pte_clear() invalidates the next page (addr + PAGE_SIZE), so each PTE is invalidated only before it is cleared" },
@@ -288,6 +301,7 @@ const hr_mutant_info hr_mutant_manifest[] = {
 	{ "mut_final_skip_tlbi", "final", "inv.tlb-stale-leaf", "pte-linear", "skip TLBI", "the pte unmap loop never flushes: a cleared PTE is never invalidated" },
 	{ "mut_final_table_leaked", "final", "inv.no-leak", "pte-linear", "table leaked", "an empty PTE table is unhooked but never freed" },
 	{ "mut_final_tlbi_before_clear", "final", "inv.tlb-order", "pte-linear", "TLBI before clear", "the TLBI of a PTE comes before the PTE is cleared" },
+	{ "mut_final_walk_tlbi_no_dsb", "final", "inv.free-before-walk-tlbi", "pte-linear", "TLBI not completed", "the walk-cache TLBI after pmd_clear() is open-coded without its dsb(ish), so the PTE table is freed before the invalidation completes" },
 	{ "mut_final_walk_tlbi_wrong_va", "final", "inv.tlb-order", "pte-linear", "TLBI of the wrong VA", "the walk-cache TLBI after unhooking a PTE table invalidates its end (the next table, before that one is unhooked), not its start" },
 	{ "mut_final_wrong_free_order", "final", "fault.free-wrong-order", "vmemmap-16k", "wrong free order", "vmemmap backing and tables are freed with the wrong order" },
 	{ "mut_v6_free_before_leaf_tlbi_pmd", "v6", "inv.free-before-leaf-tlbi", "vmemmap-far", "free before leaf TLBI", "a vmemmap PMD block's backing is freed after pmd_clear() but before its TLBI" },
@@ -296,7 +310,7 @@ const hr_mutant_info hr_mutant_manifest[] = {
 	{ "mut_v6_free_before_walk_tlbi_pte", "v6", "inv.free-before-walk-tlbi", "pte-linear", "free before walk TLBI", "free_pte_table() frees the PTE table page after pmd_clear() but before __flush_tlb_kernel_pgtable()" },
 	{ "mut_v6_free_before_walk_tlbi_pud", "v6", "inv.free-before-walk-tlbi", "pud-table-far", "free before walk TLBI", "free_pud_table() frees the PUD table page after pgd_clear() but before __flush_tlb_kernel_pgtable() (4 levels)" },
 	{ "mut_v6_leaf_tlbi_for_pte_table", "v6", "inv.tlb-stale-walk", "pte-linear", "leaf TLBI for a table", "free_pte_table() gives the unhooked table a leaf TLBI of one page instead of __flush_tlb_kernel_pgtable()" },
-	{ "mut_v6_pmd_block_tlbi_wrong_va", "v6", "inv.tlb-stale-leaf", "pmd-blocks", "TLBI of the wrong VA", "the TLBI after clearing a PMD block covers the next block's range, not its own" },
+	{ "mut_v6_pmd_block_tlbi_wrong_va", "v6", "inv.free-before-leaf-tlbi", "pmd-blocks", "TLBI of the wrong VA", "the TLBI after clearing a PMD block covers the next block's range, not its own, so a vmemmap block is freed uninvalidated" },
 	{ "mut_v6_vmemmap_tables_freed", "v6", "v6.tables-freed", "vmemmap-16k", "vmemmap tables freed", "vmemmap_free() calls remove_pagetable(start, end, true), as its FIXME suggests: vmemmap tables are freed, against V6's contract" },
 	{ "mut_altmap_altmap_dropped", "altmap", "fault.free-reserved", "altmap-16k", "altmap dropped", "vmemmap_free() does not pass its altmap on, so altmap-backed vmemmap goes to free_pages()" },
 	{ "mut_altmap_altmap_wrong_count", "altmap", "altmap.altmap-freed", "altmap-16k", "altmap wrong count", "vmem_altmap_free() is given one page fewer than the leaf maps" },
