@@ -28,7 +28,7 @@ public enum Mutants {
         guard let m = hr_mutant_at(Int32(i))?.pointee else { return nil }
         let kill = String(cString: m.kill)
         return Mutant(name: String(cString: m.revision), base: String(cString: m.base), rule: String(cString: m.rule),
-                      killScenarios: kill == "-" ? [] : kill.split(separator: ",").map { $0.trimmingCharacters() },
+                      killScenarios: kill == "-" ? [] : kill.split(separator: ",").map { $0.trimmed() },
                       bugClass: String(cString: m.class_name), description: String(cString: m.description))
     }
 
@@ -48,7 +48,7 @@ public enum Mutants {
 }
 
 private extension Substring {
-    func trimmingCharacters() -> String {
+    func trimmed() -> String {
         String(drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
     }
 }

@@ -23,9 +23,9 @@ import HotRemoveMutants
         // mutants' unmap pass reaches (the crash/abort/hang lines sit in unmap_hotplug_pte_range)
         let o = CampaignOptions(seed: 5, count: 6, revisions: ["mut_final_crash", "mut_final_abort", "mut_final_hang", "final"], jobs: 2,
                                 outDir: out, shrink: true, isolate: true,
-                                // mut_final_hang never returns; 5 s keeps final's debug-build checks clear
-                                // of the limit when the whole suite shares two cores
-                                timeout: 5)
+                                // mut_final_hang never returns; 10 s keeps final's checks (debug, or under
+                                // the sanitizers) clear of the limit when the suite shares two cores
+                                timeout: 10)
         let r = Campaign.run(o)
         #expect(r.completed == 6)
         let byRev = Dictionary(uniqueKeysWithValues: r.revisions.map { ($0.revision, $0) })
@@ -52,7 +52,8 @@ import HotRemoveMutants
     @Test func sameSeedSameReportWhateverTheWorkers() {
         let a = Campaign.run(CampaignOptions(seed: 11, count: 24, revisions: ["v6", "final"], jobs: 1, isolate: false))
         let b = Campaign.run(CampaignOptions(seed: 11, count: 24, revisions: ["v6", "final"], jobs: 2, isolate: false))
-        let c = Campaign.run(CampaignOptions(seed: 11, count: 24, revisions: ["v6", "final"], jobs: 2, isolate: true))
+        // no scenario hangs here: a generous limit, so that a slow (sanitized, loaded) worker is not a "hang"
+        let c = Campaign.run(CampaignOptions(seed: 11, count: 24, revisions: ["v6", "final"], jobs: 2, isolate: true, timeout: 300))
         #expect(JSONOutput.encode(a) == JSONOutput.encode(b))
         #expect(JSONOutput.encode(a) == JSONOutput.encode(c))
         #expect(a.completed == 24)
