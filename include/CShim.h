@@ -53,6 +53,10 @@ enum {	/* event kinds (trace) */
 	HR_EV_FAULT,		/* a: index into faults */
 	HR_EV_DSB,		/* level: 0 dsb(ishst), 1 dsb(ish); count: back to back */
 	HR_EV_ISB,		/* count: back to back */
+	HR_EV_REPEAT,		/* the level (1..8) records before this one happen count more
+				 * times, record j's a and b advancing by its da and db each time */
+	HR_EV_REPLACE,		/* a set over a valid entry with another value: a: entry pa,
+				 * b: new value, db: old value (never folded) */
 };
 enum { HR_DSB_ISHST = 0, HR_DSB_ISH = 1 };
 
@@ -62,6 +66,7 @@ typedef struct hr_event {
 	uint16_t pad;
 	uint32_t count;
 	uint64_t a, b;
+	uint64_t da, db;	/* per repetition, in the body of an HR_EV_REPEAT loop; else 0 */
 } hr_event;
 
 typedef struct hr_counters {

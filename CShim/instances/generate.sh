@@ -1,8 +1,8 @@
 #!/bin/sh
 # Writes one instance file per revision and geometry, and the registry.
 # A revision is a file CShim/mmu/hotremove_<name>.c whose provenance comment
-# says "Add side: v5.7" or "Add side: v5.9" (which vmemmap_populate it
-# was merged with).  Run from anywhere; the output is committed.
+# says "Add side: v5.7", "Add side: v5.9" or "Add side: fix2025" (which
+# vmemmap_populate it was merged with: mmu/vmemmap_<side>.c).  Run from anywhere; the output is committed.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 mmu="$here/../mmu"
@@ -14,14 +14,19 @@ list=""
 # their patches by CShim/mutants/generate.sh into a target of their own
 for src in "$mmu"/hotremove_*.c; do
 	rev=$(basename "$src" .c | sed 's/^hotremove_//')
-	side=$(sed -n 's/^ \* Add side: \(v5\.[0-9]*\).*/\1/p' "$src" | head -n 1)
+	side=$(sed -n 's/^ \* Add side: \([a-z0-9.]*\).*/\1/p' "$src" | head -n 1)
 	passapi=$(sed -n 's/^ \* Pass API: \([a-z0-9]*\).*/\1/p' "$src" | head -n 1)
+	# "Era API: v5.1": arch_add_memory(nid, start, size, altmap, want_memblock)
+	eraapi=$(sed -n 's/^ \* Era API: \(v5\.1\).*/\1/p' "$src" | head -n 1)
+	eradef=""
+	if [ "$eraapi" = "v5.1" ]; then eradef="
+#define HR_ERA_API_V5_1 1"; fi
 	case "$passapi" in
 	v6) passnum=1 ;; final) passnum=2 ;; altmap) passnum=3 ;; *) passnum=0 ;;
 	esac
 	case "$side" in
-	v5.7|v5.9) ;;
-	*) echo "generate.sh: $src has no 'Add side: v5.7' or 'Add side: v5.9' line" >&2; exit 1 ;;
+	v5.7|v5.9|fix2025) ;;
+	*) echo "generate.sh: $src has no 'Add side: v5.7', 'Add side: v5.9' or 'Add side: fix2025' line" >&2; exit 1 ;;
 	esac
 	for g in $geometries; do
 		shift=${g%%:*}; rest=${g#*:}; va=${rest%%:*}; name=${rest#*:}
@@ -34,7 +39,7 @@ for src in "$mmu"/hotremove_*.c; do
 #define HR_INSTANCE hr_$id
 #define HR_REVISION_NAME "$rev"
 #define HR_GEOMETRY_NAME "$name"
-#define HR_PASS_API $passnum
+#define HR_PASS_API $passnum$eradef
 #include "kshim/instance_begin.h"
 #include "mmu/mmu_create.c"
 #include "mmu/vmemmap_$side.c"

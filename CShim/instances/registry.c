@@ -18,6 +18,22 @@ extern const struct hr_instance hr_final_16k48_instance;
 extern const struct hr_instance hr_final_64k42_instance;
 extern const struct hr_instance hr_final_64k48_instance;
 extern const struct hr_instance hr_final_64k52_instance;
+extern const struct hr_instance hr_fix2025_4k39_instance;
+extern const struct hr_instance hr_fix2025_4k48_instance;
+extern const struct hr_instance hr_fix2025_16k36_instance;
+extern const struct hr_instance hr_fix2025_16k47_instance;
+extern const struct hr_instance hr_fix2025_16k48_instance;
+extern const struct hr_instance hr_fix2025_64k42_instance;
+extern const struct hr_instance hr_fix2025_64k48_instance;
+extern const struct hr_instance hr_fix2025_64k52_instance;
+extern const struct hr_instance hr_fix2026_4k39_instance;
+extern const struct hr_instance hr_fix2026_4k48_instance;
+extern const struct hr_instance hr_fix2026_16k36_instance;
+extern const struct hr_instance hr_fix2026_16k47_instance;
+extern const struct hr_instance hr_fix2026_16k48_instance;
+extern const struct hr_instance hr_fix2026_64k42_instance;
+extern const struct hr_instance hr_fix2026_64k48_instance;
+extern const struct hr_instance hr_fix2026_64k52_instance;
 extern const struct hr_instance hr_pre_4k39_instance;
 extern const struct hr_instance hr_pre_4k48_instance;
 extern const struct hr_instance hr_pre_16k36_instance;
@@ -26,6 +42,62 @@ extern const struct hr_instance hr_pre_16k48_instance;
 extern const struct hr_instance hr_pre_64k42_instance;
 extern const struct hr_instance hr_pre_64k48_instance;
 extern const struct hr_instance hr_pre_64k52_instance;
+extern const struct hr_instance hr_v1_4k39_instance;
+extern const struct hr_instance hr_v1_4k48_instance;
+extern const struct hr_instance hr_v1_16k36_instance;
+extern const struct hr_instance hr_v1_16k47_instance;
+extern const struct hr_instance hr_v1_16k48_instance;
+extern const struct hr_instance hr_v1_64k42_instance;
+extern const struct hr_instance hr_v1_64k48_instance;
+extern const struct hr_instance hr_v1_64k52_instance;
+extern const struct hr_instance hr_v10_4k39_instance;
+extern const struct hr_instance hr_v10_4k48_instance;
+extern const struct hr_instance hr_v10_16k36_instance;
+extern const struct hr_instance hr_v10_16k47_instance;
+extern const struct hr_instance hr_v10_16k48_instance;
+extern const struct hr_instance hr_v10_64k42_instance;
+extern const struct hr_instance hr_v10_64k48_instance;
+extern const struct hr_instance hr_v10_64k52_instance;
+extern const struct hr_instance hr_v12_4k39_instance;
+extern const struct hr_instance hr_v12_4k48_instance;
+extern const struct hr_instance hr_v12_16k36_instance;
+extern const struct hr_instance hr_v12_16k47_instance;
+extern const struct hr_instance hr_v12_16k48_instance;
+extern const struct hr_instance hr_v12_64k42_instance;
+extern const struct hr_instance hr_v12_64k48_instance;
+extern const struct hr_instance hr_v12_64k52_instance;
+extern const struct hr_instance hr_v2_4k39_instance;
+extern const struct hr_instance hr_v2_4k48_instance;
+extern const struct hr_instance hr_v2_16k36_instance;
+extern const struct hr_instance hr_v2_16k47_instance;
+extern const struct hr_instance hr_v2_16k48_instance;
+extern const struct hr_instance hr_v2_64k42_instance;
+extern const struct hr_instance hr_v2_64k48_instance;
+extern const struct hr_instance hr_v2_64k52_instance;
+extern const struct hr_instance hr_v3_4k39_instance;
+extern const struct hr_instance hr_v3_4k48_instance;
+extern const struct hr_instance hr_v3_16k36_instance;
+extern const struct hr_instance hr_v3_16k47_instance;
+extern const struct hr_instance hr_v3_16k48_instance;
+extern const struct hr_instance hr_v3_64k42_instance;
+extern const struct hr_instance hr_v3_64k48_instance;
+extern const struct hr_instance hr_v3_64k52_instance;
+extern const struct hr_instance hr_v4_4k39_instance;
+extern const struct hr_instance hr_v4_4k48_instance;
+extern const struct hr_instance hr_v4_16k36_instance;
+extern const struct hr_instance hr_v4_16k47_instance;
+extern const struct hr_instance hr_v4_16k48_instance;
+extern const struct hr_instance hr_v4_64k42_instance;
+extern const struct hr_instance hr_v4_64k48_instance;
+extern const struct hr_instance hr_v4_64k52_instance;
+extern const struct hr_instance hr_v5_4k39_instance;
+extern const struct hr_instance hr_v5_4k48_instance;
+extern const struct hr_instance hr_v5_16k36_instance;
+extern const struct hr_instance hr_v5_16k47_instance;
+extern const struct hr_instance hr_v5_16k48_instance;
+extern const struct hr_instance hr_v5_64k42_instance;
+extern const struct hr_instance hr_v5_64k48_instance;
+extern const struct hr_instance hr_v5_64k52_instance;
 extern const struct hr_instance hr_v6_4k39_instance;
 extern const struct hr_instance hr_v6_4k48_instance;
 extern const struct hr_instance hr_v6_16k36_instance;
@@ -34,6 +106,30 @@ extern const struct hr_instance hr_v6_16k48_instance;
 extern const struct hr_instance hr_v6_64k42_instance;
 extern const struct hr_instance hr_v6_64k48_instance;
 extern const struct hr_instance hr_v6_64k52_instance;
+extern const struct hr_instance hr_v7_4k39_instance;
+extern const struct hr_instance hr_v7_4k48_instance;
+extern const struct hr_instance hr_v7_16k36_instance;
+extern const struct hr_instance hr_v7_16k47_instance;
+extern const struct hr_instance hr_v7_16k48_instance;
+extern const struct hr_instance hr_v7_64k42_instance;
+extern const struct hr_instance hr_v7_64k48_instance;
+extern const struct hr_instance hr_v7_64k52_instance;
+extern const struct hr_instance hr_v8_4k39_instance;
+extern const struct hr_instance hr_v8_4k48_instance;
+extern const struct hr_instance hr_v8_16k36_instance;
+extern const struct hr_instance hr_v8_16k47_instance;
+extern const struct hr_instance hr_v8_16k48_instance;
+extern const struct hr_instance hr_v8_64k42_instance;
+extern const struct hr_instance hr_v8_64k48_instance;
+extern const struct hr_instance hr_v8_64k52_instance;
+extern const struct hr_instance hr_v9_4k39_instance;
+extern const struct hr_instance hr_v9_4k48_instance;
+extern const struct hr_instance hr_v9_16k36_instance;
+extern const struct hr_instance hr_v9_16k47_instance;
+extern const struct hr_instance hr_v9_16k48_instance;
+extern const struct hr_instance hr_v9_64k42_instance;
+extern const struct hr_instance hr_v9_64k48_instance;
+extern const struct hr_instance hr_v9_64k52_instance;
 
 const struct hr_instance *const hr_instances[] = {
 	&hr_altmap_4k39_instance,
@@ -52,6 +148,22 @@ const struct hr_instance *const hr_instances[] = {
 	&hr_final_64k42_instance,
 	&hr_final_64k48_instance,
 	&hr_final_64k52_instance,
+	&hr_fix2025_4k39_instance,
+	&hr_fix2025_4k48_instance,
+	&hr_fix2025_16k36_instance,
+	&hr_fix2025_16k47_instance,
+	&hr_fix2025_16k48_instance,
+	&hr_fix2025_64k42_instance,
+	&hr_fix2025_64k48_instance,
+	&hr_fix2025_64k52_instance,
+	&hr_fix2026_4k39_instance,
+	&hr_fix2026_4k48_instance,
+	&hr_fix2026_16k36_instance,
+	&hr_fix2026_16k47_instance,
+	&hr_fix2026_16k48_instance,
+	&hr_fix2026_64k42_instance,
+	&hr_fix2026_64k48_instance,
+	&hr_fix2026_64k52_instance,
 	&hr_pre_4k39_instance,
 	&hr_pre_4k48_instance,
 	&hr_pre_16k36_instance,
@@ -60,6 +172,62 @@ const struct hr_instance *const hr_instances[] = {
 	&hr_pre_64k42_instance,
 	&hr_pre_64k48_instance,
 	&hr_pre_64k52_instance,
+	&hr_v1_4k39_instance,
+	&hr_v1_4k48_instance,
+	&hr_v1_16k36_instance,
+	&hr_v1_16k47_instance,
+	&hr_v1_16k48_instance,
+	&hr_v1_64k42_instance,
+	&hr_v1_64k48_instance,
+	&hr_v1_64k52_instance,
+	&hr_v10_4k39_instance,
+	&hr_v10_4k48_instance,
+	&hr_v10_16k36_instance,
+	&hr_v10_16k47_instance,
+	&hr_v10_16k48_instance,
+	&hr_v10_64k42_instance,
+	&hr_v10_64k48_instance,
+	&hr_v10_64k52_instance,
+	&hr_v12_4k39_instance,
+	&hr_v12_4k48_instance,
+	&hr_v12_16k36_instance,
+	&hr_v12_16k47_instance,
+	&hr_v12_16k48_instance,
+	&hr_v12_64k42_instance,
+	&hr_v12_64k48_instance,
+	&hr_v12_64k52_instance,
+	&hr_v2_4k39_instance,
+	&hr_v2_4k48_instance,
+	&hr_v2_16k36_instance,
+	&hr_v2_16k47_instance,
+	&hr_v2_16k48_instance,
+	&hr_v2_64k42_instance,
+	&hr_v2_64k48_instance,
+	&hr_v2_64k52_instance,
+	&hr_v3_4k39_instance,
+	&hr_v3_4k48_instance,
+	&hr_v3_16k36_instance,
+	&hr_v3_16k47_instance,
+	&hr_v3_16k48_instance,
+	&hr_v3_64k42_instance,
+	&hr_v3_64k48_instance,
+	&hr_v3_64k52_instance,
+	&hr_v4_4k39_instance,
+	&hr_v4_4k48_instance,
+	&hr_v4_16k36_instance,
+	&hr_v4_16k47_instance,
+	&hr_v4_16k48_instance,
+	&hr_v4_64k42_instance,
+	&hr_v4_64k48_instance,
+	&hr_v4_64k52_instance,
+	&hr_v5_4k39_instance,
+	&hr_v5_4k48_instance,
+	&hr_v5_16k36_instance,
+	&hr_v5_16k47_instance,
+	&hr_v5_16k48_instance,
+	&hr_v5_64k42_instance,
+	&hr_v5_64k48_instance,
+	&hr_v5_64k52_instance,
 	&hr_v6_4k39_instance,
 	&hr_v6_4k48_instance,
 	&hr_v6_16k36_instance,
@@ -68,5 +236,29 @@ const struct hr_instance *const hr_instances[] = {
 	&hr_v6_64k42_instance,
 	&hr_v6_64k48_instance,
 	&hr_v6_64k52_instance,
+	&hr_v7_4k39_instance,
+	&hr_v7_4k48_instance,
+	&hr_v7_16k36_instance,
+	&hr_v7_16k47_instance,
+	&hr_v7_16k48_instance,
+	&hr_v7_64k42_instance,
+	&hr_v7_64k48_instance,
+	&hr_v7_64k52_instance,
+	&hr_v8_4k39_instance,
+	&hr_v8_4k48_instance,
+	&hr_v8_16k36_instance,
+	&hr_v8_16k47_instance,
+	&hr_v8_16k48_instance,
+	&hr_v8_64k42_instance,
+	&hr_v8_64k48_instance,
+	&hr_v8_64k52_instance,
+	&hr_v9_4k39_instance,
+	&hr_v9_4k48_instance,
+	&hr_v9_16k36_instance,
+	&hr_v9_16k47_instance,
+	&hr_v9_16k48_instance,
+	&hr_v9_64k42_instance,
+	&hr_v9_64k48_instance,
+	&hr_v9_64k52_instance,
 };
 const int hr_nr_instances = sizeof(hr_instances) / sizeof(hr_instances[0]);

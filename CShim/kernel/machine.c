@@ -671,7 +671,13 @@ void hr_trace_enable(hr_machine *m, bool on) { m->trace_on = on; }
 size_t hr_trace_length(const hr_machine *m) { return m->trace_len; }
 const hr_event *hr_trace_events(const hr_machine *m) { return m->trace; }
 bool hr_trace_truncated(const hr_machine *m) { return m->trace_truncated; }
-void hr_trace_clear(hr_machine *m) { m->trace_len = 0; m->trace_truncated = false; }
+void hr_trace_clear(hr_machine *m)
+{
+	m->trace_len = 0;
+	m->trace_truncated = false;
+	m->trace_loop = 0;
+	m->trace_plain_from = 0;
+}
 size_t hr_warn_count(const hr_machine *m) { return m->nr_warn_sites; }
 bool hr_warn_sites_overflowed(const hr_machine *m) { return m->warn_sites_overflow; }
 hr_warn hr_warn_at(const hr_machine *m, size_t i) { return m->warns[i]; }

@@ -145,6 +145,8 @@ struct hr_machine {
 	hr_event *trace;
 	size_t trace_len, trace_cap;
 	bool trace_truncated;
+	size_t trace_loop;		/* 1 + index of the open HR_EV_REPEAT record, or 0 */
+	size_t trace_plain_from;	/* records from here on may form a new loop */
 	hr_warn warns[HR_MAX_RECORDED];	/* WARN sites, each with its count */
 	size_t nr_warn_sites;
 	bool warn_sites_overflow;
@@ -180,6 +182,7 @@ static inline unsigned long hr_page_to_pfn(const struct hr_machine *m, const str
 void hr_rec_warn(const char *file, int line, const char *cond);
 void hr_rec_fault(int kind, uint64_t pfn_or_addr, const char *detail);
 void hr_rec_event(int kind, int level, uint64_t a, uint64_t b);
+void hr_rec_replace(int level, uint64_t entry_pa, uint64_t newval, uint64_t oldval);
 _Noreturn void hr_oops(const char *file, int line, const char *what);
 void hr_poison_read(const volatile void *p);
 

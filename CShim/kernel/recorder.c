@@ -2,8 +2,11 @@
 /*
  * Recorders: counters always, a trace on request.  The trace coalesces an
  * event with the one before it when it continues it (next entry, next page,
- * next pfn), so a long unmap pass costs a handful of records, not one per
- * call, while the order of different kinds of events is kept.
+ * next pfn), and folds a repeating group of up to HR_LOOP_MAX_PERIOD records
+ * whose addresses advance by the same steps each time (final's per-entry
+ * clear, dsb, tlbi, dsb, isb) into one HR_EV_REPEAT record.  So a teardown
+ * costs a few records per table page, not per entry, the order of every
+ * event is kept exactly, and the trace of any scenario fits in memory.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +20,77 @@ static const char *basename_of(const char *path)
 	const char *s = strrchr(path, '/');
 
 	return s ? s + 1 : path;
+}
+
+#define HR_LOOP_MAX_PERIOD 8
+
+static bool same_shape(const hr_event *x, const hr_event *y)
+{
+	return x->kind == y->kind && x->level == y->level && x->count == y->count &&
+	       x->kind != HR_EV_REPLACE;	/* its db holds the old value, not a step */
+}
+
+/*
+ * Called after a record was appended (not after one was coalesced): extend the
+ * open loop, or close it, or form a new one from the final records before the
+ * new one.  The newest record can still grow by coalescing, so it is only
+ * compared by kind until the next record arrives.
+ */
+static void fold(struct hr_machine *m)
+{
+	hr_event *t = m->trace;
+	size_t n = m->trace_len;
+
+	if (m->trace_loop) {
+		size_t r = m->trace_loop - 1, period = t[r].level, pos = n - 1 - (r + 1);
+		uint64_t k = (uint64_t)t[r].count + 1;	/* the repetition being matched */
+
+		if (pos >= 1) {
+			const hr_event *b = &t[r - period + pos - 1], *y = &t[n - 2];
+
+			if (!same_shape(b, y) || y->a != b->a + k * b->da || y->b != b->b + k * b->db)
+				goto close;
+		}
+		if (pos == period) {
+			if (t[r].count == UINT32_MAX)
+				goto close;
+			t[r].count++;
+			t[r + 1] = t[n - 1];
+			m->trace_len = n = r + 2;
+			pos = 0;
+		}
+		if (t[r - period + pos].kind != t[n - 1].kind || t[r - period + pos].level != t[n - 1].level)
+			goto close;
+		return;
+close:
+		m->trace_loop = 0;
+		m->trace_plain_from = r + 1;
+	}
+	for (size_t period = 1; period <= HR_LOOP_MAX_PERIOD; period++) {
+		size_t end = n - 1, x, y, j;	/* records before end are final */
+
+		if (end < m->trace_plain_from + 2 * period)
+			break;
+		x = end - 2 * period;
+		y = end - period;
+		for (j = 0; j < period && same_shape(&t[x + j], &t[y + j]); j++)
+			;
+		if (j < period)
+			continue;
+		for (j = 0; j < period; j++) {
+			t[x + j].da = t[y + j].a - t[x + j].a;
+			t[x + j].db = t[y + j].b - t[x + j].b;
+		}
+		t[y + 1] = t[n - 1];
+		t[y] = (hr_event){ .kind = HR_EV_REPEAT, .level = (uint8_t)period, .count = 1 };
+		m->trace_len = y + 2;
+		m->trace_loop = y + 1;
+		if (t[x].kind != t[y + 1].kind || t[x].level != t[y + 1].level) {
+			m->trace_loop = 0;
+			m->trace_plain_from = y + 1;
+		}
+		return;
+	}
 }
 
 static hr_event *push(struct hr_machine *m)
@@ -84,6 +158,20 @@ void hr_rec_event(int kind, int level, uint64_t a, uint64_t b)
 	if (!e)
 		return;
 	*e = (hr_event){ .kind = (uint8_t)kind, .level = (uint8_t)level, .count = 1, .a = a, .b = b };
+	fold(m);
+}
+
+/* A valid entry overwritten by another value: break-before-make is judged on it. */
+void hr_rec_replace(int level, uint64_t entry_pa, uint64_t newval, uint64_t oldval)
+{
+	struct hr_machine *m = hr_cur_machine;
+	hr_event *e = push(m);
+
+	if (e) {
+		*e = (hr_event){ .kind = HR_EV_REPLACE, .level = (uint8_t)level, .count = 1,
+				 .a = entry_pa, .b = newval, .db = oldval };
+		fold(m);
+	}
 }
 
 void hr_rec_tlbi_va_trace(uint64_t operand)
@@ -100,8 +188,10 @@ void hr_rec_tlbi_va_trace(uint64_t operand)
 		return;
 	}
 	e = push(m);
-	if (e)
+	if (e) {
 		*e = (hr_event){ .kind = HR_EV_TLBI_VA, .count = 1, .a = va };
+		fold(m);
+	}
 }
 
 /* WARNs are kept by site (file, line, condition) with a count, so that no

@@ -176,13 +176,20 @@ static inline int register_memory_notifier(struct notifier_block *nb)
 int hr___add_pages(int nid, unsigned long start_pfn, unsigned long nr_pages,
 		   struct vmem_altmap *altmap);
 void hr___remove_pages(unsigned long pfn, unsigned long nr_pages, struct vmem_altmap *altmap);
-#define __add_pages(nid, pfn, nr, params)	hr___add_pages((nid), (pfn), (nr), (params)->altmap)
-/* V6 (v5.2) passes a zone first; v5.7 dropped it. */
+/* v5.7 passes struct mhp_params (restrictions); V1..V3 (v5.1) pass the altmap and want_memblock. */
+#define HR_ADD_PAGES_SELECT(_1, _2, _3, _4, _5, NAME, ...) NAME
+#define __add_pages(...) \
+	HR_ADD_PAGES_SELECT(__VA_ARGS__, hr_add_pages_v5_1, hr_add_pages_params, _, _, _)(__VA_ARGS__)
+#define hr_add_pages_params(nid, pfn, nr, params)	hr___add_pages((nid), (pfn), (nr), (params)->altmap)
+#define hr_add_pages_v5_1(nid, pfn, nr, altmap, want_memblock) \
+	((void)(want_memblock), hr___add_pages((nid), (pfn), (nr), (altmap)))
+/* V6 (v5.2) passes a zone first; v5.7 dropped it.  V1..V3 (v5.1) use its
+ * int result: 0 (the harness's __remove_pages() cannot fail). */
 #define HR_REMOVE_PAGES_SELECT(_1, _2, _3, _4, NAME, ...) NAME
 #define __remove_pages(...) \
 	HR_REMOVE_PAGES_SELECT(__VA_ARGS__, hr_remove_pages_zone, hr___remove_pages, _, _)(__VA_ARGS__)
 #define hr_remove_pages_zone(zone, pfn, nr, altmap) \
-	((void)(zone), hr___remove_pages((pfn), (nr), (altmap)))
+	({ (void)(zone); hr___remove_pages((pfn), (nr), (altmap)); 0; })
 
 /* configuration that arch_add_memory() consults */
 #define rodata_full			(HR_M->cfg.rodata_full)

@@ -34,9 +34,15 @@ static inline void hr_rec_desc_write(int level, const void *entry, u64 newval)
 		m->counters.sets[level]++;
 	else
 		m->counters.clears[level]++;
-	if (unlikely(m->trace_on))
-		hr_rec_event(newval ? HR_EV_SET : HR_EV_CLEAR, level, __pa(entry),
-			     newval ? newval : *(const volatile u64 *)entry);
+	if (unlikely(m->trace_on)) {
+		u64 old = *(const volatile u64 *)entry;
+
+		if (newval && old && old != newval)
+			hr_rec_replace(level, __pa(entry), newval, old);
+		else
+			hr_rec_event(newval ? HR_EV_SET : HR_EV_CLEAR, level, __pa(entry),
+				     newval ? newval : old);
+	}
 }
 
 

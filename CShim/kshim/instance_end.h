@@ -10,9 +10,14 @@
 static int hr_glue_arch_add_memory(int nid, uint64_t start, uint64_t size,
 				   struct vmem_altmap *altmap)
 {
+#ifdef HR_ERA_API_V5_1
+	/* v5.1: arch_add_memory(nid, start, size, altmap, want_memblock) */
+	return arch_add_memory(nid, start, size, altmap, true);
+#else
 	struct mhp_params params = { .flags = 0, .altmap = altmap, .pgprot = PAGE_KERNEL };
 
 	return arch_add_memory(nid, start, size, &params);
+#endif
 }
 
 static void hr_glue_arch_remove_memory(int nid, uint64_t start, uint64_t size,

@@ -21,5 +21,7 @@
 #include "kshim/dup/pgalloc.h"
 #include "kshim/dup/tlbflush.h"
 #include "kshim/stubs.h"
+#include "kshim/older_eras.h"
+#include "kshim/later_eras.h"
 
 #endif

@@ -9,6 +9,8 @@ public struct CheckResult: Sendable, Codable {
     public var findings: [Finding]
     /// set when the revision's code crashed or hung (crash isolation)
     public var crash: String?
+    /// checks that could not run on this record (said in every report, never a silent pass)
+    public var unchecked: [String] = []
 
     public var contractMismatches: Int { findings.filter { $0.classification == .contractMismatch }.count }
     public var invariantViolations: Int { findings.filter { $0.classification == .invariantViolation }.count }

@@ -127,6 +127,11 @@ public struct ObservedEvent: Equatable, Sendable, Codable {
         case warn, fault
         /// dsb: level 0 = dsb(ishst), 1 = dsb(ish); isb; count = back to back
         case dsb, isb
+        /// the `level` records before this one happen `count` more times, record j's a and b
+        /// advancing by its da and db each time (see ObservedEvent.expand)
+        case repeatPrevious
+        /// a set over a valid entry with another value: a = entry pa, b = new value, db = old value
+        case replace
     }
     public var kind: Kind
     /// table level for set/clear (as in ObservedCounters), order for free/alloc
@@ -134,8 +139,35 @@ public struct ObservedEvent: Equatable, Sendable, Codable {
     public var count: UInt64
     public var a: UInt64
     public var b: UInt64
-    public init(kind: Kind, level: Int, count: UInt64, a: UInt64, b: UInt64) {
-        self.kind = kind; self.level = level; self.count = count; self.a = a; self.b = b
+    /// per repetition, in the body of a repeatPrevious loop
+    public var da: UInt64 = 0, db: UInt64 = 0
+    public init(kind: Kind, level: Int, count: UInt64, a: UInt64, b: UInt64, da: UInt64 = 0, db: UInt64 = 0) {
+        self.kind = kind; self.level = level; self.count = count; self.a = a; self.b = b; self.da = da; self.db = db
+    }
+
+    /// Calls `body` with every event of a folded trace in order, loops unrolled, numbered from 0;
+    /// stops early when `body` returns false.  Memory stays that of the folded trace.
+    public static func expand(_ trace: [ObservedEvent], _ body: (Int, ObservedEvent) -> Bool) {
+        var i = 0
+        for (r, e) in trace.enumerated() {
+            if e.kind != .repeatPrevious {
+                guard body(i, e) else { return }
+                i += 1
+                continue
+            }
+            let period = e.level
+            guard period >= 1, r >= period else { continue }
+            for k in 1 ... max(e.count, 1) {
+                for j in r - period ..< r {
+                    var x = trace[j]
+                    x.a = x.a &+ k &* x.da
+                    x.b = x.b &+ k &* x.db
+                    x.da = 0; x.db = 0
+                    guard body(i, x) else { return }
+                    i += 1
+                }
+            }
+        }
     }
 }
 

@@ -35,6 +35,12 @@ public enum OrderingRule: String, CaseIterable, Sendable {
     case freedDataNotBacking = "inv.freed-data-not-backing"
     /// an invalidation never completed by a dsb(ish) before the step ends
     case tlbiIncomplete = "inv.tlbi-incomplete"
+    /// an entry of a contiguous range invalidated while a sibling was still valid, and never after
+    case contRefill = "inv.tlb-cont-refill"
+    /// a contiguous range left partly cleared
+    case contSplit = "inv.cont-range-split"
+    /// a valid entry changed to another valid one (output, size, type or CONT) without a break
+    case breakBeforeMake = "inv.break-before-make"
 
     /// One sentence for reports and README.
     public var statement: String {
@@ -47,6 +53,9 @@ public enum OrderingRule: String, CaseIterable, Sendable {
         case .freedWhileReachable: return "no page is freed while a valid entry still points at it"
         case .freedDataNotBacking: return "a data page freed by the teardown is the backing of a leaf cleared in the same step"
         case .tlbiIncomplete: return "every invalidation is completed by a dsb(ish) before the teardown returns"
+        case .contRefill: return "an entry of a contiguous range is gone only when an invalidation reaching its VA comes after every entry of the range is invalid: until then the MMU may refill the whole range, shattered, from a valid sibling (Arm ARM D8.6.1, the Contiguous bit)"
+        case .contSplit: return "a contiguous range is cleared whole or not at all"
+        case .breakBeforeMake: return "a valid entry is never changed to another valid entry with a different output address, size, type or Contiguous bit without first being made invalid and invalidated (Arm ARM D8.14, break-before-make)"
         }
     }
 }
@@ -82,6 +91,12 @@ public struct TraceText {
         case .altmapFree: return "#\(index) vmem_altmap_free \(e.a) pfns"
         case .warn: return "#\(index) WARN site \(e.a)"
         case .fault: return "#\(index) fault \(e.a)"
+        case .repeatPrevious: return "the \(e.level) event(s) above repeated \(e.count) more time(s)"
+        case .replace:
+            var x = e
+            x.kind = .set
+            return describe(x, index: index, tables: tables).replacingOccurrences(of: " set ", with: " rewrite ")
+                .replacingOccurrences(of: ")", with: ", was \(Quantity.hex(e.db)))")
         }
     }
 }
@@ -123,7 +138,7 @@ struct OrderingCheck {
         }
     }
     /// A leaf cleared in this step that mapped data outside the linear map (vmemmap, vmalloc).
-    private struct ClearedLeaf { var va: Range<UInt64>; var size: UInt64; var level: Level; var event: Int }
+    private struct ClearedLeaf { var va: Range<UInt64>; var size: UInt64; var level: Level; var event: (Int, ObservedEvent) }
 
     func check(_ obs: StepObservation, _ out: inout FindingList) {
         guard let trace = obs.trace else { return }
@@ -136,34 +151,108 @@ struct OrderingCheck {
         }
         var leaf = Pending(), walk = Pending()
         /// table page -> (span of the entry that pointed at it, clear event)
-        var unhooked: [UInt64: (span: Range<UInt64>, size: UInt64, event: Int)] = [:]
+        var unhooked: [UInt64: (span: Range<UInt64>, size: UInt64, event: (Int, ObservedEvent))] = [:]
         /// data page -> the non-linear leaf that mapped it, cleared in this step
         var clearedData: [UInt64: ClearedLeaf] = [:]
         /// pages mapped by non-linear leaves that are valid at the start of the step (built on first need)
         var liveData: [UInt64: UInt64]?
-        var lastInvalidation: Int?, lastCompletion: Int?
-        var firstUncompleted: Int?
+        var lastInvalidation: (Int, ObservedEvent)?, lastCompletion: (Int, ObservedEvent)?
+        var firstUncompleted: (Int, ObservedEvent)?
         let linear = lay.off(g.pageOffset) ..< lay.off(g.pageEnd)
 
-        func describe(_ i: Int) -> String { text.describe(trace[i], index: i, tables: observedTables) }
+        // Contiguous ranges (Arm ARM D8.6.1): the range an entry of `size` belongs to, if the entry is CONT.
+        func contSize(_ size: UInt64) -> UInt64? {
+            size == g.pageSize ? g.contPteSize : size == g.pmdSize ? g.contPmdSize : nil
+        }
+        /// valid CONT entries per range (keyed by the range's first offset), from the before-state, kept up to date
+        var contLive: [UInt64: Int64] = [:]
+        /// cleared CONT entries not yet safely invalidated, per range: (entry size, entries)
+        var contPending: [UInt64: (size: UInt64, entries: IntervalSet)] = [:]
+        /// ranges some entry of which was cleared in the step
+        var contCleared: [UInt64: (size: UInt64, event: (Int, ObservedEvent))] = [:]
+        let contRuns = obs.before.runs.filter { $0.kind != .invalid && $0.attrs & Descriptor.cont != 0 }
+            .map { (lay.off($0.va), lay.off($0.end), $0.entrySize) }.sorted { $0.0 < $1.0 }
+        func live(_ r: Range<UInt64>, size: UInt64) -> Int64 {
+            if let n = contLive[r.lowerBound] { return n }
+            var n: UInt64 = 0
+            var lo = 0, hi = contRuns.count
+            while lo < hi { let mid = (lo + hi) / 2; if contRuns[mid].1 <= r.lowerBound { lo = mid + 1 } else { hi = mid } }
+            while lo < contRuns.count && contRuns[lo].0 < r.upperBound {
+                let x = contRuns[lo]
+                if x.2 == size { n += (min(x.1, r.upperBound) - max(x.0, r.lowerBound)) / size }
+                lo += 1
+            }
+            contLive[r.lowerBound] = Int64(n)
+            return Int64(n)
+        }
+        /// Each contiguous range of `cs` overlapping `span`, with the part of `span` in it.
+        func contRanges(_ span: Range<UInt64>, _ cs: UInt64, _ body: (Range<UInt64>, Range<UInt64>) -> Void) {
+            var x = alignDown(span.lowerBound, cs)
+            while x < span.upperBound {
+                let r = x ..< x + cs
+                body(r, max(span.lowerBound, x) ..< min(span.upperBound, x + cs))
+                x += cs
+            }
+        }
+        /// An invalidation reaching `pages` drops a cleared CONT entry only when its whole range is invalid.
+        func invalidateCont(_ pages: Range<UInt64>?) {
+            for cs in Set([g.contPteSize, g.contPmdSize]) {
+                var keys: [UInt64] = []
+                if let p = pages {
+                    contRanges(p, cs) { r, _ in if contPending[r.lowerBound] != nil { keys.append(r.lowerBound) } }
+                } else {
+                    keys = contPending.keys.filter { alignDown($0, cs) == $0 }
+                }
+                for k in keys {
+                    guard let c = contPending[k], (contLive[k] ?? 0) <= 0 else { continue }
+                    guard c.size == g.pageSize ? cs == g.contPteSize : cs == g.contPmdSize else { continue }
+                    let reach = pages.map { IntervalSet(alignDown($0.lowerBound, c.size) ..< alignUp($0.upperBound, c.size)) }
+                    let hit = reach.map { c.entries.intersection($0) } ?? c.entries
+                    guard !hit.isEmpty else { continue }
+                    leaf.invalidated[c.size, default: IntervalSet()].formUnion(hit)
+                    let rest = c.entries.subtracting(hit)
+                    contPending[k] = rest.isEmpty ? nil : (c.size, rest)
+                }
+            }
+        }
+
+        func describe(_ x: (Int, ObservedEvent)) -> String { text.describe(x.1, index: x.0, tables: observedTables) }
         func finding(_ rule: OrderingRule, level: Level?, va: UInt64?, expected: String, found: String, _ message: String) {
             out.add(Finding(step: step, classification: .invariantViolation, rule: rule.rawValue, level: level, va: va,
                             expected: expected, found: found, message: message))
         }
-        func since(_ clearEvent: Int) -> String {
+        func since(_ clearEvent: (Int, ObservedEvent)) -> String {
             var parts: [String] = []
-            if let i = lastInvalidation, i > clearEvent { parts.append("last invalidation \(describe(i))") }
+            if let i = lastInvalidation, i.0 > clearEvent.0 { parts.append("last invalidation \(describe(i))") }
             else { parts.append("no invalidation since the clear") }
-            if let c = lastCompletion, c > clearEvent { parts.append("last dsb(ish) \(describe(c))") }
+            if let c = lastCompletion, c.0 > clearEvent.0 { parts.append("last dsb(ish) \(describe(c))") }
             return parts.joined(separator: "; ")
         }
 
-        for (i, e) in trace.enumerated() {
+        ObservedEvent.expand(trace) { i, e in
             switch e.kind {
-            case .set:
+            case .set, .replace:
+                guard let t = tables[alignDown(e.a, g.pageSize)] else { return true }
+                let kind = Descriptor.kind(e.b, lastLevel: t.level == .pte)
+                if e.kind == .replace && e.db & Descriptor.valid != 0 && e.b & Descriptor.valid != 0 {
+                    // break-before-make: what a live entry may not change in place
+                    let must = oaMask | Descriptor.typeMask | Descriptor.cont
+                    if (e.db ^ e.b) & must != 0 {
+                        let va = t.vaStart &+ (e.a - t.pa) / 8 &* t.entrySize
+                        finding(.breakBeforeMake, level: t.level, va: va,
+                                expected: "clear, invalidate, then write the new entry",
+                                found: describe((i, e)),
+                                "the \(t.level) entry for \(Quantity.hex(va)) went from \(Quantity.hex(e.db)) to \(Quantity.hex(e.b)) while valid: the TLB may hold both translations at once")
+                    }
+                }
+                if kind == .page || kind == .block, e.b & Descriptor.cont != 0, let cs = contSize(t.entrySize) {
+                    let first = lay.off(t.vaStart &+ (e.a - t.pa) / 8 &* t.entrySize)
+                    contRanges(first ..< first + e.count * t.entrySize, cs) { r, part in
+                        contLive[r.lowerBound] = live(r, size: t.entrySize) + Int64(UInt64(part.count) / t.entrySize)
+                    }
+                }
                 // a table installed during the step (an add, or the add a failed add rolls back)
-                guard let t = tables[alignDown(e.a, g.pageSize)], t.level != .pte,
-                      Descriptor.kind(e.b, lastLevel: false) == .table else { continue }
+                guard t.level != .pte, kind == .table else { return true }
                 let child = g.tableLevels.first { $0 > t.level } ?? .pte
                 for k in 0 ..< e.count {
                     let va = t.vaStart &+ ((e.a - t.pa) / 8 + k) &* t.entrySize
@@ -171,46 +260,59 @@ struct OrderingCheck {
                     tables[pa] = TableInfo(level: child, vaStart: va, entrySize: t.entrySize / UInt64(g.entriesPerTable(child)), pa: pa)
                 }
             case .clear:
-                guard e.b != 0, e.b & Descriptor.valid != 0, let t = tables[alignDown(e.a, g.pageSize)] else { continue }
+                guard e.b != 0, e.b & Descriptor.valid != 0, let t = tables[alignDown(e.a, g.pageSize)] else { return true }
                 let first = lay.off(t.vaStart &+ (e.a - t.pa) / 8 &* t.entrySize)
-                guard first &+ e.count &* t.entrySize > first else { continue }
+                guard first &+ e.count &* t.entrySize > first else { return true }
                 let span = first ..< first + e.count * t.entrySize
                 switch Descriptor.kind(e.b, lastLevel: t.level == .pte) {
                 case .table:
                     walk.clear(span, size: t.entrySize)
                     for k in 0 ..< e.count {
                         let s = first + k * t.entrySize
-                        unhooked[(e.b & oaMask) &+ k &* t.entrySize] = (s ..< s + t.entrySize, t.entrySize, i)
+                        unhooked[(e.b & oaMask) &+ k &* t.entrySize] = (s ..< s + t.entrySize, t.entrySize, (i, e))
                     }
                 case .page, .block:
-                    leaf.clear(span, size: t.entrySize)
-                    guard !linear.overlaps(span) else { continue }
+                    if e.b & Descriptor.cont != 0, let cs = contSize(t.entrySize) {
+                        contRanges(span, cs) { r, part in
+                            contLive[r.lowerBound] = live(r, size: t.entrySize) - Int64(UInt64(part.count) / t.entrySize)
+                            var c = contPending[r.lowerBound] ?? (t.entrySize, IntervalSet())
+                            c.entries.insert(part)
+                            contPending[r.lowerBound] = c
+                            if contCleared[r.lowerBound] == nil { contCleared[r.lowerBound] = (t.entrySize, (i, e)) }
+                        }
+                    } else {
+                        leaf.clear(span, size: t.entrySize)
+                    }
+                    guard !linear.overlaps(span) else { return true }
                     for k in 0 ..< e.count {
                         let s = first + k * t.entrySize
                         let pa = (e.b & oaMask) &+ k &* t.entrySize
-                        clearedData[pa] = ClearedLeaf(va: s ..< s + t.entrySize, size: t.entrySize, level: t.level, event: i)
+                        clearedData[pa] = ClearedLeaf(va: s ..< s + t.entrySize, size: t.entrySize, level: t.level, event: (i, e))
                     }
                 default:
-                    continue
+                    return true
                 }
             case .tlbiVA:
-                guard e.a >= g.pageOffset else { continue }
+                guard e.a >= g.pageOffset else { return true }
                 let p = lay.off(e.a)
                 leaf.invalidate(p ..< p + max(e.count, 1) * g.pageSize)
-                lastInvalidation = i; firstUncompleted = firstUncompleted ?? i
+                invalidateCont(p ..< p + max(e.count, 1) * g.pageSize)
+                lastInvalidation = (i, e); firstUncompleted = firstUncompleted ?? (i, e)
             case .tlbiWalk:
-                guard e.a >= g.pageOffset else { continue }
+                guard e.a >= g.pageOffset else { return true }
                 let p = lay.off(e.a)
                 leaf.invalidate(p ..< p + g.pageSize)
+                invalidateCont(p ..< p + g.pageSize)
                 walk.invalidate(p ..< p + 1)
-                lastInvalidation = i; firstUncompleted = firstUncompleted ?? i
+                lastInvalidation = (i, e); firstUncompleted = firstUncompleted ?? (i, e)
             case .tlbiAll:
                 leaf.invalidateAll(); walk.invalidateAll()
+                invalidateCont(nil)
                 leaf.everInvalidated.insert(0 ..< 1 << 62); walk.everInvalidated.insert(0 ..< 1 << 62)
-                lastInvalidation = i; firstUncompleted = firstUncompleted ?? i
+                lastInvalidation = (i, e); firstUncompleted = firstUncompleted ?? (i, e)
             case .dsb where e.level == 1:
                 leaf.complete(); walk.complete()
-                lastCompletion = i; firstUncompleted = nil
+                lastCompletion = (i, e); firstUncompleted = nil
             case .free:
                 let pages = UInt64(1) << UInt64(e.level)
                 for b in 0 ..< max(e.count, 1) {
@@ -222,20 +324,21 @@ struct OrderingCheck {
                             let lvl = tables[pa]?.level
                             finding(.freeBeforeWalkTLBI, level: lvl, va: lay.va(u.span.lowerBound),
                                     expected: "clear, vaae1is in \(lay.describe(u.span)) or vmalle1is, dsb(ish), then free",
-                                    found: "\(describe(u.event)), then \(describe(i)); \(st.notInvalidated ? "no walk-cache invalidation reached it" : "its invalidation was not completed by a dsb(ish)") (\(since(u.event)))",
+                                    found: "\(describe(u.event)), then \(describe((i, e))); \(st.notInvalidated ? "no walk-cache invalidation reached it" : "its invalidation was not completed by a dsb(ish)") (\(since(u.event)))",
                                     "the \(lvl.map { "\($0) " } ?? "")table page \(Quantity.hex(pa)) went back to the allocator while the walk cache may still hold the entry that pointed at it: the MMU can walk a page that is being reused")
                         } else if let t = tables[pa] {
                             finding(.freedWhileReachable, level: t.level, va: t.vaStart,
-                                    expected: "its parent entry cleared first", found: "\(describe(i)) while the parent entry still points at it",
+                                    expected: "its parent entry cleared first", found: "\(describe((i, e))) while the parent entry still points at it",
                                     "\(t.level) table page \(Quantity.hex(pa)) for \(Quantity.hex(t.vaStart)) was handed back to the allocator while still reachable from swapper_pg_dir")
                         }
                     } else {
                         if let c = clearedData[pa] {
-                            let st = leaf.unsafe(c.va, size: c.size)
+                            var st = leaf.unsafe(c.va, size: c.size)
+                            if contPending.values.contains(where: { $0.entries.overlaps(c.va) }) { st.notInvalidated = true }
                             guard st.notInvalidated || st.notCompleted else { continue }
                             finding(.freeBeforeLeafTLBI, level: c.level, va: lay.va(c.va.lowerBound),
                                     expected: "clear, vaale1is/vaae1is in \(lay.describe(c.va)) or vmalle1is, dsb(ish), then free",
-                                    found: "\(describe(c.event)), then \(describe(i)); \(st.notInvalidated ? "no invalidation reached the leaf" : "its invalidation was not completed by a dsb(ish)") (\(since(c.event)))",
+                                    found: "\(describe(c.event)), then \(describe((i, e))); \(st.notInvalidated ? "no invalidation reached the leaf" : "its invalidation was not completed by a dsb(ish)") (\(since(c.event)))",
                                     "the page at \(Quantity.hex(pa)) went back to the allocator while a TLB may still translate \(lay.describe(c.va)) to it")
                             continue
                         }
@@ -248,18 +351,19 @@ struct OrderingCheck {
                         }
                         if let va = liveData?[pa] {
                             finding(.freedWhileReachable, level: nil, va: va, expected: "its leaf cleared and invalidated first",
-                                    found: "\(describe(i)) while the leaf for \(Quantity.hex(va)) still maps it",
+                                    found: "\(describe((i, e))) while the leaf for \(Quantity.hex(va)) still maps it",
                                     "the page at \(Quantity.hex(pa)) went back to the allocator while \(Quantity.hex(va)) still maps it")
                         } else {
                             finding(.freedDataNotBacking, level: nil, va: nil, expected: "the backing of a leaf cleared in this step",
-                                    found: describe(i),
+                                    found: describe((i, e)),
                                     "free_pages() of \(Quantity.hex(pa)), which no leaf cleared in this step mapped")
                         }
                     }
                 }
             default:
-                continue
+                break
             }
+            return true
         }
 
         // what is still cached when the step ends
@@ -282,6 +386,26 @@ struct OrderingCheck {
         }
         stale(leaf, isTable: false)
         stale(walk, isTable: true)
+        for (k, c) in contPending.sorted(by: { $0.key < $1.key }) {
+            let r = c.entries.ranges.first!
+            let n = c.entries.measure / c.size
+            let range = k ..< k + (c.size == g.pageSize ? g.contPteSize : g.contPmdSize)
+            if leaf.everInvalidated.overlaps(r) {
+                finding(.contRefill, level: nil, va: lay.va(r.lowerBound),
+                        expected: "every entry of \(lay.describe(range)) cleared, then an invalidation reaching each VA",
+                        found: "\(n) entr\(n == 1 ? "y" : "ies") from \(lay.describe(r)) invalidated only while a sibling was still valid (first clear \(contCleared[k].map { describe($0.event) } ?? "-"))",
+                        "a TLB may hold shattered entries for \(lay.describe(r)) refilled from a valid sibling of the contiguous range \(lay.describe(range)); no later invalidation reached them")
+            } else {
+                finding(.staleLeaf, level: nil, va: lay.va(r.lowerBound), expected: "vaale1is/vaae1is on it or vmalle1is",
+                        found: "none", "\(n) contiguous leaf entr\(n == 1 ? "y" : "ies") for \(lay.describe(r)) cleared and never invalidated")
+            }
+        }
+        for (k, c) in contCleared.sorted(by: { $0.key < $1.key }) where (contLive[k] ?? 0) > 0 {
+            let range = k ..< k + (c.size == g.pageSize ? g.contPteSize : g.contPmdSize)
+            finding(.contSplit, level: nil, va: lay.va(k), expected: "the contiguous range \(lay.describe(range)) cleared whole or kept whole",
+                    found: "\(contLive[k]!) of its entries still valid after \(describe(c.event))",
+                    "part of the contiguous range \(lay.describe(range)) was cleared while the rest stays mapped with the Contiguous bit: the TLB may keep translating the cleared part from the rest")
+        }
         if let i = firstUncompleted {
             finding(.tlbiIncomplete, level: nil, va: nil, expected: "dsb(ish) after the last TLBI", found: "\(describe(i)) and none after",
                     "the step ends with an invalidation that no dsb(ish) completed: another CPU may still use the old entries")

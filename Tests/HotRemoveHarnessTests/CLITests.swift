@@ -104,7 +104,7 @@ var packageRoot: String {
         (["frobnicate"], 2, "unknown command \"frobnicate\""),
         (["run"], 2, "run takes one scenario file"),
         (["run", "/nonexistent/x.json"], 4, "/nonexistent/x.json: cannot read"),
-        (["run", "scenarios/example.json", "--revision", "v7"], 2, "unknown revision \"v7\""),
+        (["run", "scenarios/example.json", "--revision", "v99"], 2, "unknown revision \"v99\""),
         (["run", "scenarios/example.json", "--frob"], 2, "unknown option --frob"),
         (["diff", "scenarios/example.json", "--revisions", "final"], 2, "diff needs at least two revisions"),
         (["fuzz", "--count", "10"], 2, "fuzz needs --seed S"),

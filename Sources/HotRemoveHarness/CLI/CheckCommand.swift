@@ -4,32 +4,56 @@ import HotRemoveModel
 enum CheckCommand {
     static func check(_ args: [String], _ c: Console) throws -> Int32 {
         CLI.installCrashGuard()
-        let a = try Arguments(args, valued: ["revision"], flags: ["json", "no-trace"])
+        let a = try Arguments(args, valued: ["revision", "fail-on", "baseline", "write-baseline"], flags: ["json", "no-trace", "ktap"])
         guard !a.positional.isEmpty else { throw CommandError(.usage, "check takes one or more scenario files") }
         let revs = try CLI.revisionNames(a.options["revision"])
+        let failOnFindings: Bool
+        switch a.options["fail-on"] {
+        case nil, "mismatches": failOnFindings = a.options["baseline"] != nil
+        case "findings": failOnFindings = true
+        case let v?: throw CommandError(.usage, "--fail-on \(v): one of findings, mismatches")
+        }
+        if a.flags.contains("json") && a.flags.contains("ktap") { throw CommandError(.usage, "--json and --ktap: choose one") }
+        let baseline = try a.options["baseline"].map(FindingBaseline.load) ?? FindingBaseline()
         let scenarios = try a.positional.map { try CLI.loadScenario($0) }
+        let trace = !a.flags.contains("no-trace")
         var results: [CheckResult] = []
         for sc in scenarios {
             for rev in revs {
-                let run = try CLI.runScenario(sc, revision: rev, trace: !a.flags.contains("no-trace"))
-                let r = Checker.check(run)
+                let run = try CLI.runScenario(sc, revision: rev, trace: trace)
+                var r = Checker.check(run)
+                if !trace { r.unchecked.append("ordering rules (run without --no-trace to check them)") }
                 results.append(r)
-                if !a.flags.contains("json") { c.out(text(r)) }
+                if !a.flags.contains("json") && !a.flags.contains("ktap") { c.out(text(r, baseline: baseline)) }
             }
         }
-        if a.flags.contains("json") {
-            struct J: Codable { let scenario, revision, geometry: String; let steps: Int; let findings: [Finding] }
-            c.out(JSONOutput.encode(results.map { J(scenario: $0.scenario, revision: $0.revision, geometry: $0.geometry,
-                                                   steps: $0.stepsChecked, findings: $0.findings) }) + "\n")
+        /// a result fails when it has a contract mismatch, or (with --fail-on findings / --baseline) a finding not in the baseline
+        func fails(_ r: CheckResult) -> Bool {
+            r.contractMismatches > 0 || (failOnFindings && !baseline.new(in: r).isEmpty)
         }
-        return results.contains { $0.contractMismatches > 0 } ? ExitCode.contractMismatch.rawValue : 0
+        if a.flags.contains("json") {
+            struct J: Codable { let scenario, revision, geometry: String; let steps: Int; let findings: [Finding]; let unchecked: [String]; let newFindings: Int }
+            c.out(JSONOutput.encode(results.map { J(scenario: $0.scenario, revision: $0.revision, geometry: $0.geometry,
+                                                   steps: $0.stepsChecked, findings: $0.findings, unchecked: $0.unchecked,
+                                                   newFindings: baseline.new(in: $0).count) }) + "\n")
+        }
+        if a.flags.contains("ktap") { c.out(KTAP.render(results, fails: fails, baseline: baseline)) }
+        if let path = a.options["write-baseline"] {
+            do { try AtomicFile.write(Data(FindingBaseline.render(results).utf8), to: path) } catch {
+                throw CommandError(.io, "--write-baseline \(path): \(error)")
+            }
+        }
+        return results.contains(where: fails) ? ExitCode.contractMismatch.rawValue : 0
     }
 
-    static func text(_ r: CheckResult) -> String {
+    static func text(_ r: CheckResult, baseline: FindingBaseline = FindingBaseline()) -> String {
         let verdict = r.contractMismatches > 0 ? "CONTRACT MISMATCH"
             : r.findings.isEmpty ? "conforms, no findings" : "conforms; findings"
         var s = "\(r.scenario) on \(r.revision) (\(r.geometry)): \(verdict) — \(r.stepsChecked) steps, "
-        s += "\(r.contractMismatches) contract mismatches, \(r.invariantViolations) invariant violations, \(r.faults) faults\n"
+        s += "\(r.contractMismatches) contract mismatches, \(r.invariantViolations) invariant violations, \(r.faults) faults"
+        if !baseline.isEmpty { s += ", \(baseline.new(in: r).count) not in the baseline" }
+        s += "\n"
+        for u in r.unchecked { s += "  not checked: \(u)\n" }
         for f in r.findings.prefix(40) { s += "  \(f.line)\n" }
         if r.findings.count > 40 { s += "  ... \(r.findings.count - 40) more\n" }
         return s

@@ -13,9 +13,10 @@ public enum CLI {
       dump SCENARIO.json           run the add steps, print the kernel page tables
            [--revision R] [--json]
       run SCENARIO.json            print each step's outcome per revision
-           [--revision R|all] [--dump] [--json]
+           [--revision R|all] [--dump] [--trace [--trace-limit N]] [--json]
       check SCENARIO...            every revision against the model
-           [--revision R]... [--json]
+           [--revision R]... [--json | --ktap] [--fail-on findings|mismatches]
+           [--baseline FILE] [--write-baseline FILE] [--no-trace]
       diff SCENARIO...             revisions side by side
            --revisions A,B [--json]
       fuzz --seed S --count N      random scenarios, findings shrunk to reproducers
@@ -175,10 +176,13 @@ public enum CLI {
 
     static func run(_ args: [String], _ c: Console) throws -> Int32 {
         installCrashGuard()
-        let a = try Arguments(args, valued: ["revision"], flags: ["json", "dump", "no-trace"])
+        let a = try Arguments(args, valued: ["revision", "trace-limit"], flags: ["json", "dump", "no-trace", "trace"])
         guard a.positional.count == 1 else { throw CommandError(.usage, "run takes one scenario file") }
+        if a.flags.contains("trace") && a.flags.contains("no-trace") { throw CommandError(.usage, "--trace and --no-trace: choose one") }
+        let traceLimit = try a.int("trace-limit", default: 2000, range: 1...Int(Int32.max))
         let sc = try loadScenario(a.positional[0])
         let revs = try revisionNames(a.options["revision"])
+        let events = TraceText(sc)
         struct RunJSON: Codable { let revision: String; let steps: [StepReport]; let tables: [[ObservedRun]]? }
         var all: [RunJSON] = []
         for rev in revs {
@@ -187,6 +191,25 @@ public enum CLI {
             let run = try runScenario(sc, revision: rev, trace: !a.flags.contains("no-trace")) { o, _ in
                 if !a.flags.contains("json") {
                     c.out(StepReport(step: sc.steps[o.index], o).text)
+                    if a.flags.contains("trace"), let t = o.trace {
+                        // the ordered events in kernel terms, entries named by the tables they live in
+                        var tables: [UInt64: ObservedTable] = [:]
+                        for x in o.before.tables + o.after.tables { tables[x.pa] = x }
+                        c.out("  trace (\(t.count) records; like events coalesced, repeating groups folded):\n")
+                        var n = 0   // the event number, as findings quote it
+                        for (r, e) in t.prefix(traceLimit).enumerated() {
+                            if e.kind == .repeatPrevious {
+                                let steps = t[max(0, r - e.level) ..< r].map { $0.da != 0 ? "+\(Quantity.hex($0.da))" : "=" }
+                                let total = UInt64(e.level) * e.count
+                                c.out("    #\(n)..#\(UInt64(n) + total - 1): the \(e.level) event(s) above \(e.count) more time(s), addresses stepping \(steps.joined(separator: " "))\n")
+                                n += Int(total)
+                            } else {
+                                c.out("    \(events.describe(e, index: n, tables: tables))\n")
+                                n += 1
+                            }
+                        }
+                        if t.count > traceLimit { c.out("    ... \(t.count - traceLimit) more records (--trace-limit)\n") }
+                    }
                     if a.flags.contains("dump") { c.out(PageTableDump.render(o.after, geometry: sc.geometry)) }
                 }
                 if a.flags.contains("dump") { dumps.append(o.after.runs) }

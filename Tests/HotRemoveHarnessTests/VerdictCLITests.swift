@@ -1,0 +1,67 @@
+import Foundation
+import Testing
+@testable import HotRemoveHarness
+
+/// The verdict options a kernel developer's CI uses: --fail-on, --baseline, --ktap, and run --trace.
+/// Boot memory removal on V6 is the known finding used here (findings/README.md): V6 has no
+/// boot-memory notifier, the early section's memmap is PageReserved, each free is refused.
+@Suite struct VerdictCLITests {
+    static let bootRemoval = #"{"version":1,"name":"boot-removal","geometry":"4K/48","steps":[{"op":"remove","start":"2G","size":"1G"}]}"#
+
+    @Test func failOnFindingsExitsOneOnAnyFinding() {
+        let path = tempFile("boot-removal.json", VerdictCLITests.bootRemoval)
+        #expect(cli(["check", path, "--revision", "v6"]).code == 0)   // findings, but the contract holds
+        let r = cli(["check", path, "--revision", "v6", "--fail-on", "findings"])
+        #expect(r.code == 1)
+        #expect(r.out.contains("fault.free-reserved"))
+        // final refuses the offline (prevent_bootmem_remove_notifier): no finding, exit 0
+        #expect(cli(["check", path, "--revision", "final", "--fail-on", "findings"]).code == 0)
+        #expect(cli(["check", path, "--fail-on", "everything"]).code == 2)
+    }
+
+    @Test func baselineFailsOnlyOnNewFindings() {
+        let path = tempFile("boot-removal-2.json", VerdictCLITests.bootRemoval)
+        let known = tempFile("known.txt", "# accepted\nboot-removal v6 fault.free-reserved\n")
+        #expect(cli(["check", path, "--revision", "v6", "--baseline", known]).code == 0)
+        let other = tempFile("other.txt", "boot-removal v6 inv.no-leak\n")
+        #expect(cli(["check", path, "--revision", "v6", "--baseline", other]).code == 1)
+        let bad = tempFile("bad.txt", "only two\n")
+        let r = cli(["check", path, "--revision", "v6", "--baseline", bad])
+        #expect(r.code == 3 && r.err.contains("bad.txt:1"))
+        // a written baseline lists exactly today's findings, so checking against it passes
+        let written = FileManager.default.temporaryDirectory.appendingPathComponent("hotremove-baseline-\(getpid()).txt").path
+        #expect(cli(["check", path, "--revision", "v6", "--write-baseline", written]).code == 0)
+        #expect((try? String(contentsOfFile: written, encoding: .utf8))?.contains("boot-removal v6 fault.free-reserved") == true)
+        #expect(cli(["check", path, "--revision", "v6", "--baseline", written]).code == 0)
+    }
+
+    @Test func ktapHasAPlanAndOneResultPerScenarioAndRevision() {
+        let path = tempFile("boot-removal-3.json", VerdictCLITests.bootRemoval)
+        let r = cli(["check", path, "--ktap", "--fail-on", "findings"])
+        let lines = r.out.split(separator: "\n").map(String.init)
+        #expect(lines.first == "KTAP version 1")
+        #expect(lines.dropFirst().first == "1..3")
+        #expect(lines.contains("not ok 1 boot-removal.v6"))
+        #expect(lines.contains("ok 2 boot-removal.final"))
+        #expect(lines.contains("ok 3 boot-removal.altmap"))
+        // every other line is a diagnostic
+        #expect(lines.filter { !$0.hasPrefix("#") && !$0.hasPrefix("ok ") && !$0.hasPrefix("not ok ") }.count == 2)
+        #expect(r.code == 1)
+        #expect(cli(["check", path, "--ktap", "--json"]).code == 2)
+    }
+
+    @Test func runTracePrintsTheOrderedEventsInKernelTerms() {
+        // final on the README example: each vmemmap PMD block of the removed GiB is cleared, flushed with
+        // one page (dsb(ishst), vaale1is, dsb(ish), isb), then its order-9 backing freed.  The first block:
+        // VMEMMAP_START (0xfffffdffffe00000 on 4K/48) + ((8G - PHYS_OFFSET 1G) >> 12) * 64 = + 0x7000000.
+        let r = cli(["run", packageRoot + "/scenarios/example.json", "--revision", "final", "--trace"])
+        #expect(r.code == 0)
+        #expect(r.out.contains("#0 clear PMD entry for 0xfffffe0006e00000"))
+        #expect(r.out.contains("#1 dsb(ishst)"))
+        #expect(r.out.contains("#2 tlbi vaale1is 0xfffffe0006e00000"))
+        #expect(r.out.contains("#3 dsb(ish)"))
+        #expect(r.out.contains("#4 isb"))
+        #expect(r.out.contains("#5 free_pages pfn"))
+        #expect(cli(["run", packageRoot + "/scenarios/example.json", "--trace", "--no-trace"]).code == 2)
+    }
+}
