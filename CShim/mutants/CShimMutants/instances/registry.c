@@ -69,6 +69,9 @@ extern const struct hr_instance hr_mut_final_pmd_table_wrong_mask_64k42_instance
 extern const struct hr_instance hr_mut_final_pte_left_mapped_4k48_instance;
 extern const struct hr_instance hr_mut_final_pte_left_mapped_16k47_instance;
 extern const struct hr_instance hr_mut_final_pte_left_mapped_64k42_instance;
+extern const struct hr_instance hr_mut_final_pte_loop_off_by_one_4k48_instance;
+extern const struct hr_instance hr_mut_final_pte_loop_off_by_one_16k47_instance;
+extern const struct hr_instance hr_mut_final_pte_loop_off_by_one_64k42_instance;
 extern const struct hr_instance hr_mut_final_pte_tlbi_wrong_va_4k48_instance;
 extern const struct hr_instance hr_mut_final_pte_tlbi_wrong_va_16k47_instance;
 extern const struct hr_instance hr_mut_final_pte_tlbi_wrong_va_64k42_instance;
@@ -203,6 +206,9 @@ const struct hr_instance *const hr_mutant_instances[] = {
 	&hr_mut_final_pte_left_mapped_4k48_instance,
 	&hr_mut_final_pte_left_mapped_16k47_instance,
 	&hr_mut_final_pte_left_mapped_64k42_instance,
+	&hr_mut_final_pte_loop_off_by_one_4k48_instance,
+	&hr_mut_final_pte_loop_off_by_one_16k47_instance,
+	&hr_mut_final_pte_loop_off_by_one_64k42_instance,
 	&hr_mut_final_pte_tlbi_wrong_va_4k48_instance,
 	&hr_mut_final_pte_tlbi_wrong_va_16k47_instance,
 	&hr_mut_final_pte_tlbi_wrong_va_64k42_instance,
@@ -296,6 +302,7 @@ const hr_mutant_info hr_mutant_manifest[] = {
 	{ "mut_final_pmd_block_tlbi_wrong_va", "final", "inv.free-before-leaf-tlbi", "pmd-blocks", "TLBI of the wrong VA", "the TLBI after clearing a PMD block invalidates a VA of the next block (addr + PMD_SIZE), so a vmemmap block is freed uninvalidated" },
 	{ "mut_final_pmd_table_wrong_mask", "final", "final.tables-freed", "vmemmap-floor", "wrong mask", "the PMD-table floor/ceiling check uses PMD_MASK, so a PMD table reaching below the floor looks aligned" },
 	{ "mut_final_pte_left_mapped", "final", "inv.removed-range-unmapped", "pte-linear", "leaf left mapped", "a PTE is left mapped by the unmap pass (pte_clear() dropped)" },
+	{ "mut_final_pte_loop_off_by_one", "final", "inv.cont-range-split", "shared-pte-table", "leaf left mapped", "the PTE unmap loop stops one page short of the end (addr < end - PAGE_SIZE), leaving a contiguous range cleared in part" },
 	{ "mut_final_pte_tlbi_wrong_va", "final", "inv.tlb-order", "pte-linear", "TLBI of the wrong VA", "the TLBI after pte_clear() invalidates the next page (addr + PAGE_SIZE), so each PTE is invalidated only before it is cleared" },
 	{ "mut_final_pud_block_tlbi_before_clear", "final", "inv.tlb-order", "vmemmap-far", "TLBI before clear", "the TLBI of a linear-map PUD block comes before pud_clear()" },
 	{ "mut_final_skip_tlbi", "final", "inv.tlb-stale-leaf", "pte-linear", "skip TLBI", "the pte unmap loop never flushes: a cleared PTE is never invalidated" },
