@@ -37,7 +37,7 @@ let package = Package(
             publicHeadersPath: "include",
             cSettings: [
                 .headerSearchPath("../.."),
-                // -O0: 126 instances build five times faster than at -O2, and the checker, not the
+                // -O0: the mutant instances build five times faster than at -O2, and the checker, not the
                 // mutants' C, is what their tests spend time in
                 .unsafeFlags(["-O0", "-fno-strict-aliasing", "-Wno-unused-function",
                               "-Wno-unused-variable", "-Wno-unused-but-set-variable"]),
