@@ -63,6 +63,8 @@ static inline void free_reserved_page(struct page *page)
 	page->flags &= ~HR_PG_reserved;
 	page->flags |= HR_PG_allocated | HR_PG_everalloc;
 	page->order = 0;
+	if (!(page->flags & HR_PG_table))
+		HR_M->live_data_allocs++;	/* the allocation the free below ends */
 	hr_free_pages_pfn(page_to_pfn(page), 0);
 }
 /* mm/memory_hotplug.c: the last put of a bootmem-info page ends in free_reserved_page() */

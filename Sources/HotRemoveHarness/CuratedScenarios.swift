@@ -11,16 +11,20 @@ public enum CuratedScenarios {
 
     public static func forGeometry(_ g: Geometry) -> [Scenario] {
         let tag = g.name.replacingOccurrences(of: "/", with: "-")
-        func sc(_ name: String, _ desc: String, section: Int = 30, rodata: Bool = false,
+        func sc(_ name: String, _ desc: String, section: Int = 30, rodata: Bool = false, physOffset: UInt64 = G,
                 neighbours: [Scenario.Neighbour] = [], _ steps: [Scenario.Step]) -> Scenario {
             Scenario(name: "\(name)@\(tag)", description: desc, geometry: g, sectionSizeBits: section,
-                     rodataFull: rodata, neighbours: neighbours, steps: steps)
+                     physOffset: physOffset, rodataFull: rodata, neighbours: neighbours, steps: steps)
         }
         // a section far enough from boot memory that its vmemmap has tables of its own where the geometry allows
         let far: UInt64 = min(16 * G, (g.pageEnd &- g.pageOffset) / 2)
         let v512 = 29, v27 = 27
         let smallSection = g.pageShift == 16 ? v512 : v27
         let offAligned: UInt64 = 1 << UInt64(smallSection)
+        // a region mapped with contiguous PMD blocks (16K: 32 x 32M = 1G; 64K: 32 x 512M = 16G, which needs
+        // PHYS_OFFSET 16G-aligned too, so 0 there and boot memory [0, 4G); 4K: the 1 GiB is a PUD block instead)
+        let contRegion: (start: UInt64, size: UInt64) = g.pageShift == 16 ? (16 * G, 16 * G) : (8 * G, G)
+        let contPhysOffset: UInt64 = g.pageShift == 16 ? 0 : G
         return [
             sc("linear-1g-aligned", "hot-add and remove 1 GiB at a 1 GiB-aligned address (PUD block on 4K)",
                [.init(op: .add, start: 8 * G, size: G), .init(op: .remove, start: 8 * G, size: G)]),
@@ -49,6 +53,10 @@ public enum CuratedScenarios {
             sc("partial-remove", "add 2 GiB, remove it one section at a time",
                [.init(op: .add, start: 8 * G, size: 2 * G), .init(op: .remove, start: 9 * G, size: G),
                 .init(op: .remove, start: 8 * G, size: G)]),
+            sc("cont-range-cut", "one v5.12 section removed out of a region mapped with contiguous PMD blocks (a PUD block on 4K)",
+               section: smallSection, physOffset: contPhysOffset,
+               [.init(op: .add, start: contRegion.start, size: contRegion.size),
+                .init(op: .remove, start: contRegion.start, size: offAligned)]),
             sc("repeat-add-remove", "the same section added and removed three times",
                [.init(op: .add, start: 8 * G, size: G), .init(op: .remove, start: 8 * G, size: G),
                 .init(op: .add, start: 8 * G, size: G), .init(op: .remove, start: 8 * G, size: G),

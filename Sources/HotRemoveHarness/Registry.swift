@@ -26,8 +26,8 @@ public enum Registry {
                      provenance: "posted 2020-03-04, merged in Linux v5.7 (seed 000); floor/ceiling, p4d level, boot-memory notifier"),
         RevisionInfo(name: "altmap", title: "arm64/mm: enable vmem_altmap support for vmemmap mappings",
                      provenance: "Linux v5.9 (seed 002); final with struct vmem_altmap * and vmem_altmap_free()"),
-        // The patch history (issue 11): run only when named; without a model contract they are
-        // checked against the global invariants only.
+        // The patch history (issue 11): run only when named (`hotremove history` runs them all).  Each has
+        // a model contract of its own (RevisionContract) except v1, checked against the global invariants only.
         RevisionInfo(name: "v1", title: "[PATCH 2/6] arm64/mm: Enable memory hot remove",
                      provenance: "posted 2019-04-03 (v5.1 API); x86-style remove_pagetable(), pmd_large()/pud_large(), pgtable_page_dtor(), one TLBI after the walk",
                      inDefaultRuns: false),

@@ -84,12 +84,14 @@ enum AddSide {
     /// vmemmap_populate(start, end) of the memmap range `m`: on 4K a PMD block
     /// for every PMD_SIZE chunk touched whose entry is none; otherwise a base
     /// page for every page visited whose PTE is none.
-    static func memmap(_ m: Range<UInt64>, _ lay: Layout, _ pt: PageTables, backing: Backing) -> MappingPlan {
+    /// `basePages`: vmemmap_populate_basepages() whatever the granule (fix2025's sub-section memmap).
+    static func memmap(_ m: Range<UInt64>, _ lay: Layout, _ pt: PageTables, backing: Backing, basePages: Bool = false) -> MappingPlan {
         let g = lay.g
         let touched: IntervalSet
         let unit: UInt64
         let kind: RunKind, level: Level, attrs: UInt64
-        if g.vmemmapUsesSections {
+        let blocks = g.vmemmapUsesSections && !basePages
+        if blocks {
             touched = IntervalSet(m).roundedOut(to: g.pmdSize)
             unit = g.pmdSize; kind = .block; level = g.tableHolding(.pmd); attrs = Descriptor.sectNormal
         } else {
@@ -98,7 +100,7 @@ enum AddSide {
         }
         guard let hull = touched.hull else { return MappingPlan(walk: m, leaves: []) }
         var occupied = pt.leaves.coverage(in: hull)
-        if g.vmemmapUsesSections { occupied.formUnion(pt.tables[Level.pte.rawValue].clipped(to: hull)) }
+        if blocks { occupied.formUnion(pt.tables[Level.pte.rawValue].clipped(to: hull)) }
         let units = touched.subtracting(occupied.roundedOut(to: unit))
 
         var plan = MappingPlan(walk: m, leaves: [])
@@ -111,7 +113,7 @@ enum AddSide {
         // vmemmap_{pgd,pud,pmd}_populate() install whatever table each visited address lacks.
         if !g.isFolded(.pud) { plan.needed[Level.pud.rawValue] = touched.roundedOut(to: g.tableSpan(.pud)) }
         if !g.isFolded(.pmd) { plan.needed[Level.pmd.rawValue] = touched.roundedOut(to: g.tableSpan(.pmd)) }
-        if !g.vmemmapUsesSections { plan.needed[Level.pte.rawValue] = touched.roundedOut(to: g.tableSpan(.pte)) }
+        if !blocks { plan.needed[Level.pte.rawValue] = touched.roundedOut(to: g.tableSpan(.pte)) }
         return plan
     }
 

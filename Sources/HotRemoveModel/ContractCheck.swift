@@ -41,14 +41,13 @@ struct ContractCheck {
         }
     }
 
-    private var flushRule: String {
-        contract.blockFlush == .firstPageOnly
-            ? "\(contract.name) issues exactly one vaale1is per cleared leaf, blocks included (flush_tlb_kernel_range(addr, addr + PAGE_SIZE))"
-            : "\(contract.name) flushes each page leaf with one vaale1is and each block over its walked part, page by page, or with one vmalle1is beyond MAX_TLBI_OPS pages"
-    }
+    private var flushRule: String { contract.flushDescription }
     private var tableRule: String {
-        contract.floorCeiling
-            ? "a table reached by the walk is freed iff it is empty after the unmap pass and pgtable_range_aligned() accepts it against floor/ceiling"
+        if contract.floorCeiling {
+            return "a table reached by the walk is freed iff it is empty after the unmap pass and pgtable_range_aligned() accepts it against floor/ceiling"
+        }
+        return contract.vmemmapFreesTables
+            ? "a table reached by the walk is freed iff it is empty after the unmap pass (no floor/ceiling)"
             : "a linear-map table reached by the walk is freed iff it is empty after the unmap pass; vmemmap tables never"
     }
 

@@ -50,6 +50,7 @@ public struct StepEffects: Equatable, Sendable, Codable {
     ]
 
     public init(_ o: StepObservation) {
+        let result: String
         switch o.result {
         case .ok: result = "ok"
         case .error(let e): result = "error \(e)"
@@ -57,18 +58,13 @@ public struct StepEffects: Equatable, Sendable, Codable {
         case .oops: result = "oops"
         case .invalid(let why): result = "invalid: \(why)"
         }
-        let c = o.counters
-        sets = c.sets; clears = c.clears
-        tablesAllocated = c.tablesAllocated; tablesFreed = c.tablesFreed
-        allocationsByOrder = c.dataAllocatedByOrder; dataFreedByOrder = c.dataFreedByOrder
-        altmapPagesFreed = c.altmapPagesFreed
-        tlbiVA = c.tlbiVA; tlbiAll = c.tlbiAll; tlbiWalk = c.tlbiWalk
-        dsbIshst = c.dsbIshst; dsbIsh = c.dsbIsh; isb = c.isb
+        self.init(result: result, o.counters)
         for w in o.warns { warns[w.condition, default: 0] += w.count }
-        for (k, n) in c.faultsByKind { faults[k.rawValue] = n }
+        for (k, n) in o.counters.faultsByKind { faults[k.rawValue] = n }
     }
 
     public init(_ p: StepPrediction) {
+        let result: String
         switch p.outcome {
         case .ok: result = "ok"
         case .error(let e): result = "error \(e)"
@@ -76,15 +72,20 @@ public struct StepEffects: Equatable, Sendable, Codable {
         case .oops: result = "oops"
         case .invalid(let why): result = "invalid: \(why)"
         }
-        let c = p.counters
+        self.init(result: result, p.counters)
+        warns = p.counters.warns
+        for (k, n) in p.counters.faults { faults[k.rawValue] = n }
+    }
+
+    /// The counters both sides keep under the same names.
+    private init<C: StepCounters>(result: String, _ c: C) {
+        self.result = result
         sets = c.sets; clears = c.clears
         tablesAllocated = c.tablesAllocated; tablesFreed = c.tablesFreed
         allocationsByOrder = c.dataAllocatedByOrder; dataFreedByOrder = c.dataFreedByOrder
         altmapPagesFreed = c.altmapPagesFreed
         tlbiVA = c.tlbiVA; tlbiAll = c.tlbiAll; tlbiWalk = c.tlbiWalk
         dsbIshst = c.dsbIshst; dsbIsh = c.dsbIsh; isb = c.isb
-        warns = c.warns
-        for (k, n) in c.faults { faults[k.rawValue] = n }
     }
 
     /// One difference: the field, what the prediction says, what was observed.
@@ -132,3 +133,22 @@ public struct StepEffects: Equatable, Sendable, Codable {
         }
     }
 }
+
+/// The counters the recorders keep and the model predicts under the same names.
+protocol StepCounters {
+    var sets: [UInt64] { get }
+    var clears: [UInt64] { get }
+    var tablesAllocated: [UInt64] { get }
+    var tablesFreed: [UInt64] { get }
+    var dataAllocatedByOrder: [UInt64] { get }
+    var dataFreedByOrder: [UInt64] { get }
+    var altmapPagesFreed: UInt64 { get }
+    var tlbiVA: UInt64 { get }
+    var tlbiAll: UInt64 { get }
+    var tlbiWalk: UInt64 { get }
+    var dsbIshst: UInt64 { get }
+    var dsbIsh: UInt64 { get }
+    var isb: UInt64 { get }
+}
+extension ObservedCounters: StepCounters {}
+extension PredictedCounters: StepCounters {}

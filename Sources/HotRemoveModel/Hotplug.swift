@@ -179,7 +179,26 @@ struct Hotplug {
     /// MEM_GOING_OFFLINE: prevent_bootmem_remove_notifier says NOTIFY_BAD for early sections.
     /// Device memory is never online, so no notifier runs for it.
     private func refusesOffline(_ step: Scenario.Step, _ st: ModelState) -> Bool {
-        st.mem.kind(of: step) == .ram && contract.bootMemoryNotifier && st.mem.early.overlaps(step.start ..< step.start + step.size)
+        guard st.mem.kind(of: step) == .ram else { return false }
+        let r = step.start ..< step.start + step.size
+        if contract.bootMemoryNotifier && st.mem.early.overlaps(r) { return true }
+        guard contract.rejectsLeafSplit else { return false }
+        // fix2026: each memory block (one section here) is offlined on its own; its linear-map and vmemmap
+        // edges must not fall inside a leaf entry or a CONT run
+        for block in lay.sectionPieces(r) {
+            let lin = lay.linear(block), mm = lay.memmap(block)
+            for a in [lin.lowerBound, lin.upperBound, mm.lowerBound, mm.upperBound] where splitsLeaf(a, st) { return true }
+        }
+        return false
+    }
+
+    /// `a` (a kernel offset) lies strictly inside a leaf entry, or inside a CONT run of leaf entries.
+    private func splitsLeaf(_ a: UInt64, _ st: ModelState) -> Bool {
+        guard let run = st.pt.leaves.runs(overlapping: a ..< a + 1).first, run.start <= a, a < run.end else { return false }
+        if a % run.size != 0 { return true }
+        guard run.attrs & Descriptor.cont != 0 else { return false }
+        let group = run.kind == .page ? g.contPteSize : g.contPmdSize
+        return a % group != 0
     }
 
     private func tear(_ r: Range<UInt64>, _ t: TeardownTarget, _ m: inout StepModel) {
@@ -232,7 +251,10 @@ struct Hotplug {
             // an early section's memmap already covers the whole section
             if UInt64(piece.count) < lay.sectionSize && m.state.mem.early.overlaps(lay.section(containing: piece.lowerBound)) { continue }
             let mm = lay.memmap(piece)
-            let mplan = AddSide.memmap(mm, lay, m.state.pt, backing: fromAltmap ? .altmapMemmap(step.start) : .allocatedMemmap)
+            // fix2025: a memmap smaller than one section's is populated with base pages
+            let basePages = contract.subsectionMemmapBasePages && UInt64(mm.count) < lay.sectionSize / g.pageSize * lay.structPageSize
+            let mplan = AddSide.memmap(mm, lay, m.state.pt, backing: fromAltmap ? .altmapMemmap(step.start) : .allocatedMemmap,
+                                       basePages: basePages)
             let morder = AllocationOrder(mplan, m.state.pt, g, countsData: !fromAltmap)
             var failure = budget.flatMap { morder.point(ofAllocation: $0, g) }
             if fromAltmap, let a = altmapIndex {
@@ -242,6 +264,25 @@ struct Hotplug {
                 if wanted > room, let key = morder.keyOfUnit(room + 1), failure.map({ key < $0.key }) ?? true {
                     failure = AllocationPoint(key: key, level: nil)
                 }
+            }
+            if let p = failure, p.level == nil, contract.pmdBlockFallsBackToBasePages, !fromAltmap, mplan.unit == g.pmdSize,
+               g.vmemmapUsesSections {
+                // fix2025 (6.1.y vmemmap_populate()): the PMD block that could not be allocated is populated with
+                // base pages, vmemmap_populate_basepages(addr, next), and the walk goes on; only that allocation fails
+                let u0 = alignDown(p.key, mplan.unit), u = u0 ..< u0 + mplan.unit
+                var rest = mplan
+                rest.units.remove(u)
+                rest.leaves = rest.leaves.flatMap { run -> [LeafRun] in
+                    guard run.range.overlaps(u) else { return [run] }
+                    let before = (u.lowerBound - run.start) / run.size, after = (run.end - u.upperBound) / run.size
+                    return (before > 0 ? [run.slice(0, before)] : []) + (after > 0 ? [run.slice(run.count - after, run.count)] : [])
+                }
+                install(rest, &m.state, reserved: false, altmap: nil, .other, &m.counters)
+                let sub = max(mm.lowerBound, u.lowerBound) ..< min(mm.upperBound, u.upperBound)
+                install(AddSide.memmap(sub, lay, m.state.pt, backing: .allocatedMemmap, basePages: true),
+                        &m.state, reserved: false, altmap: nil, .other, &m.counters)
+                budget = nil
+                continue
             }
             if let p = failure {
                 installPartial(morder, p, &m.state, altmap: fromAltmap ? altmapIndex : nil, .other, &m.counters)

@@ -66,7 +66,8 @@ public struct TraceText {
     public init(_ scenario: Scenario) { lay = Layout(scenario) }
     init(lay: Layout) { self.lay = lay }
 
-    public func describe(_ e: ObservedEvent, index: Int, tables: [UInt64: ObservedTable] = [:]) -> String {
+    public func describe(_ e: ObservedEvent, index: Int, tables: [UInt64: ObservedTable] = [:],
+                         warns: [ObservedWarn] = [], faults: [ObservedFault] = []) -> String {
         let g = lay.g
         let n = e.count > 1 ? " x\(e.count)" : ""
         switch e.kind {
@@ -89,13 +90,19 @@ public struct TraceText {
         case .free: return "#\(index) free_pages pfn \(Quantity.hex(e.a)) order \(e.level)\(n) (\(e.b == 1 ? "table" : "data"))"
         case .alloc: return "#\(index) alloc pfn \(Quantity.hex(e.a)) order \(e.level)\(n)"
         case .altmapFree: return "#\(index) vmem_altmap_free \(e.a) pfns"
-        case .warn: return "#\(index) WARN site \(e.a)"
-        case .fault: return "#\(index) fault \(e.a)"
+        case .warn:
+            guard Int(e.a) < warns.count else { return "#\(index) WARN (site \(e.a))" }
+            let w = warns[Int(e.a)]
+            return "#\(index) WARN_ON(\(w.condition)) at \(w.file):\(w.line)"
+        case .fault:
+            guard Int(e.a) < faults.count else { return "#\(index) fault (\(e.a))" }
+            let f = faults[Int(e.a)]
+            return "#\(index) fault \(f.kind.rawValue) at \(Quantity.hex(f.location)): \(f.detail)"
         case .repeatPrevious: return "the \(e.level) event(s) above repeated \(e.count) more time(s)"
         case .replace:
             var x = e
             x.kind = .set
-            return describe(x, index: index, tables: tables).replacingOccurrences(of: " set ", with: " rewrite ")
+            return describe(x, index: index, tables: tables, warns: warns, faults: faults).replacingOccurrences(of: " set ", with: " rewrite ")
                 .replacingOccurrences(of: ")", with: ", was \(Quantity.hex(e.db)))")
         }
     }
@@ -155,7 +162,7 @@ struct OrderingCheck {
         /// data page -> the non-linear leaf that mapped it, cleared in this step
         var clearedData: [UInt64: ClearedLeaf] = [:]
         /// pages mapped by non-linear leaves that are valid at the start of the step (built on first need)
-        var liveData: [UInt64: UInt64]?
+        var liveData: [UInt64: (va: UInt64, size: UInt64)]?
         var lastInvalidation: (Int, ObservedEvent)?, lastCompletion: (Int, ObservedEvent)?
         var firstUncompleted: (Int, ObservedEvent)?
         let linear = lay.off(g.pageOffset) ..< lay.off(g.pageEnd)
@@ -332,7 +339,11 @@ struct OrderingCheck {
                                     "\(t.level) table page \(Quantity.hex(pa)) for \(Quantity.hex(t.vaStart)) was handed back to the allocator while still reachable from swapper_pg_dir")
                         }
                     } else {
-                        if let c = clearedData[pa] {
+                        // the leaf that mapped this page: its backing starts here, or the page lies inside a
+                        // block's backing freed page by page (V1/V2's free_reserved_page() of boot blocks)
+                        let leafOfPage = clearedData[pa] ?? clearedData[alignDown(pa, g.pmdSize)].flatMap { $0.size > g.pageSize ? $0 : nil }
+                            ?? clearedData[alignDown(pa, g.pudSize)].flatMap { $0.size >= g.pudSize ? $0 : nil }
+                        if let c = leafOfPage {
                             var st = leaf.unsafe(c.va, size: c.size)
                             if contPending.values.contains(where: { $0.entries.overlaps(c.va) }) { st.notInvalidated = true }
                             guard st.notInvalidated || st.notCompleted else { continue }
@@ -343,13 +354,16 @@ struct OrderingCheck {
                             continue
                         }
                         if liveData == nil {
-                            var d: [UInt64: UInt64] = [:]
+                            var d: [UInt64: (va: UInt64, size: UInt64)] = [:]
                             for r in obs.before.runs where r.kind != .invalid && !linear.contains(lay.off(r.va)) {
-                                for k in 0 ..< r.count { d[r.pa &+ k &* r.entrySize] = r.va &+ k &* r.entrySize }
+                                for k in 0 ..< r.count { d[r.pa &+ k &* r.entrySize] = (r.va &+ k &* r.entrySize, r.entrySize) }
                             }
                             liveData = d
                         }
-                        if let va = liveData?[pa] {
+                        // the page itself, or a page inside a block's backing
+                        let mapping = liveData?[pa] ?? liveData?[alignDown(pa, g.pmdSize)].flatMap { $0.size > g.pageSize ? $0 : nil }
+                            ?? liveData?[alignDown(pa, g.pudSize)].flatMap { $0.size >= g.pudSize ? $0 : nil }
+                        if let va = mapping.map({ $0.va + (pa - alignDown(pa, $0.size)) }) {
                             finding(.freedWhileReachable, level: nil, va: va, expected: "its leaf cleared and invalidated first",
                                     found: "\(describe((i, e))) while the leaf for \(Quantity.hex(va)) still maps it",
                                     "the page at \(Quantity.hex(pa)) went back to the allocator while \(Quantity.hex(va)) still maps it")

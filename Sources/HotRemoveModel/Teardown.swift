@@ -27,6 +27,14 @@ struct Teardown {
 
     var g: Geometry { lay.g }
 
+    /// V7's vmalloc_vmemmap_overlap: the gap between the vmalloc and vmemmap ranges starts and ends in
+    /// the same PGD entry, so the two ranges may share that entry's tables.
+    var vmallocSharesVmemmapPGD: Bool {
+        let (gapStart, gapEnd) = g.vmemmapStart > g.vmallocEnd ? (g.vmallocEnd, g.vmemmapStart) : (g.vmemmapEnd, g.vmallocStart)
+        let pgdirMask = ~((UInt64(1) << UInt64(g.pgdirShift)) &- 1)
+        return gapStart & pgdirMask == gapEnd & pgdirMask
+    }
+
     /// The pages the PTE-level loops reach: they step PAGE_SIZE from the walk's
     /// start, which is unaligned when the range is (a vmemmap range of 56-byte
     /// struct pages); in the PMD entry holding `start` that visits
@@ -60,6 +68,11 @@ struct Teardown {
         switch target {
         case .linear:
             freeEmptyTables(r, floorCeiling: contract.floorCeiling ? bounds : nil, &st, &c, &notes)
+        case .vmemmap where contract.vmemmapTablesKeptIfVmallocSharesPGD && vmallocSharesVmemmapPGD:
+            for (l, s) in emptyTablesReached(r, st) where !s.isEmpty {
+                notes.append(TableNote(level: l, spans: s, freed: false,
+                                       reason: "\(contract.name)'s vmemmap_free() skips free_empty_tables(): the vmalloc and vmemmap ranges share a PGD entry (vmalloc_vmemmap_overlap)"))
+            }
         case .vmemmap where contract.vmemmapFreesTables:
             freeEmptyTables(r, floorCeiling: contract.floorCeiling ? bounds : nil, &st, &c, &notes)
         case .vmemmap:
@@ -76,16 +89,42 @@ struct Teardown {
     private func unmap(_ r: Range<UInt64>, _ target: TeardownTarget, _ st: inout ModelState, _ c: inout PredictedCounters) {
         let reach = pteReach(r)
         let window = min(r.lowerBound, reach.lowerBound) ..< max(r.upperBound, reach.upperBound)
+        // V1/V2 flush once after the walk; fix2026 does so for the linear map (!free_mapped)
+        let onceAfterWalk = contract.flushOnceAfterWalk || (contract.linearFlushBatched && target == .linear)
         let removed = st.pt.leaves.remove(in: window) { run in
             run.entries(overlapping: run.kind == .page ? reach : r)
         }
         for piece in removed {
             let n = piece.count
             c.clears[piece.level.rawValue] += n
-            // one flush_tlb_kernel_range() per leaf, whichever TLBIs it issues
-            c.tlbFlushCalls(n)
-            flush(piece, r, &c)
+            let flushedPerLeaf = onceAfterWalk ? false
+                : piece.kind == .page ? contract.pageFlush == .perLeaf : contract.blockFlush != .none
+            if flushedPerLeaf {
+                // one flush_tlb_kernel_range() per leaf, whichever TLBIs it issues
+                c.tlbFlushCalls(n)
+                flush(piece, r, &c)
+            }
             if case .vmemmap(let altmap) = target { freeBacking(piece, altmap: altmap, &st, &c) }
+        }
+        if onceAfterWalk {
+            // V1/V2: remove_pagetable() ends with flush_tlb_kernel_range(start, end), mapped or not; fix2026's
+            // unmap_hotplug_range() likewise when !free_mapped
+            let x = flushCost(r.lowerBound, r.upperBound)
+            c.tlbFlushCalls(1)
+            c.tlbiVA += x.va; c.tlbiAll += x.all
+        } else if contract.pageFlush == .perTableWalked {
+            // V3..V5's remove_pte_table(pmdp, addr, next): flush_tlb_kernel_range(addr, next) once per PMD
+            // entry that points at a PTE table, whether or not any of its entries was present
+            for t in reached(r, .pte, st).ranges {
+                var a = UInt64(t.lowerBound)
+                while a < t.upperBound {
+                    let lo = max(a, r.lowerBound), hi = min(a + g.tableSpan(.pte), r.upperBound)
+                    let x = flushCost(lo, hi)
+                    c.tlbFlushCalls(1)
+                    c.tlbiVA += x.va; c.tlbiAll += x.all
+                    a += g.tableSpan(.pte)
+                }
+            }
         }
     }
 
@@ -96,8 +135,13 @@ struct Teardown {
             c.tlbiVA += n
             return
         }
-        // V6: flush_tlb_kernel_range(addr, next) over the block's part inside [start, end)
         func add(_ x: (va: UInt64, all: UInt64), _ times: UInt64) { c.tlbiVA += x.va * times; c.tlbiAll += x.all * times }
+        if contract.blockFlush == .wholeBlock {
+            // fix2026: flush_tlb_kernel_range(addr, addr + PMD_SIZE / PUD_SIZE) per block
+            add(flushCost(0, piece.size), n)
+            return
+        }
+        // V6: flush_tlb_kernel_range(addr, next) over the block's part inside [start, end)
         let first = piece.start, last = piece.start + (n - 1) * piece.size
         add(flushCost(max(first, r.lowerBound), min(first + piece.size, r.upperBound)), 1)
         if n >= 2 { add(flushCost(max(last, r.lowerBound), min(last + piece.size, r.upperBound)), 1) }
@@ -118,6 +162,9 @@ struct Teardown {
         switch piece.backing {
         case .allocatedMemmap:
             c.dataFreedByOrder[min(order, 23)] += n
+        case .bootMemmap where contract.freesReservedPages:
+            // V1/V2 free_pagetable(): __ClearPageReserved(), then free_reserved_page() of each page
+            c.dataFreedByOrder[0] += n * pages
         case .bootMemmap, .altmapMemmap:
             // memblock pages and ZONE_DEVICE pages are PageReserved: WARN, and the allocator refuses
             c.warn(contract.reservedWarn, n)
@@ -165,7 +212,7 @@ struct Teardown {
     private func freeEmptyTables(_ r: Range<UInt64>, floorCeiling fc: (floor: UInt64, ceiling: UInt64)?,
                                  _ st: inout ModelState, _ c: inout PredictedCounters, _ notes: inout [TableNote]) {
         // deepest level first: a PMD table emptied by freeing its PTE tables goes in the same pass
-        for l in g.freeableTableLevels {
+        for l in g.freeableTableLevels where !contract.tableFreeLevelGuardsOfV1 || g.levels > (l == .pte ? 2 : 3) {
             let span = g.tableSpan(l)
             var freed = empty(reached(r, l, st), l, st)
             guard !freed.isEmpty else { continue }
@@ -183,11 +230,18 @@ struct Teardown {
             let reservedN = st.pt.reserved[l.rawValue].intersection(freed).blocks(of: span)
             // parent entry cleared, one vaae1is, then the page goes back to the allocator
             c.clears[g.parentTable(of: l).rawValue] += n
-            c.tlbiWalk += n
-            c.tlbFlushCalls(n)
-            c.tablesFreed[l.rawValue] += n - reservedN
-            c.warn(contract.reservedWarn, reservedN)
-            c.fault(.freeReserved, reservedN)
+            if contract.tableFreeTLBI {
+                c.tlbiWalk += n
+                c.tlbFlushCalls(n)
+            }
+            if contract.freesReservedPages {
+                // V1/V2: a boot table page goes back too, through free_reserved_page(): a table page freed
+                c.tablesFreed[l.rawValue] += n
+            } else {
+                c.tablesFreed[l.rawValue] += n - reservedN
+                c.warn(contract.reservedWarn, reservedN)
+                c.fault(.freeReserved, reservedN)
+            }
             st.pt.removeTables(freed, at: l)
             notes.append(TableNote(level: l, spans: freed, freed: true,
                                    reason: fc == nil ? "empty after the unmap pass" : "empty after the unmap pass and inside floor/ceiling"))

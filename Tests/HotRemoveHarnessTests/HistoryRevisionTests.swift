@@ -3,9 +3,8 @@ import HotRemoveHarness
 import HotRemoveModel
 
 /// The patch history (issue 11): one scenario per revision, its counts derived by hand from the posting's
-/// code (the derivation is written beside each test, never taken from a run).  These revisions have no
-/// model contract yet, so the checker holds them to the global invariants only; these tests pin what
-/// each posting's code does.
+/// code (the derivation is written beside each test, never taken from a run).  These tests pin what
+/// each posting's code does; HistoryContractTests checks the model's contracts against the same counts.
 @Suite struct HistoryRevisionTests {
     // The scenario shared by V7..V12 (the one RemovalTests uses for V6 and final): 4K/48, 128 MiB sections
     // (sectionSizeBits 27), boot memory [1G, 5G) = linear VA offsets [0, 4G) (physOffset 1G), block

@@ -65,3 +65,14 @@ import Testing
         #expect(cli(["run", packageRoot + "/scenarios/example.json", "--trace", "--no-trace"]).code == 2)
     }
 }
+
+/// Contiguous mappings as /sys/kernel/debug/kernel_page_tables shows them.
+@Suite struct ContDumpTests {
+    @Test func dumpShowsTheContiguousBit() {
+        // 16K/47: a 2 MiB device sub-section is one contiguous range of CONT_PTES = 128 PTEs of 16K
+        // (alloc_init_cont_pte()), so its line carries CON
+        let r = cli(["dump", packageRoot + "/findings/cont-pte-16k.json"])
+        #expect(r.code == 0)
+        #expect(r.out.split(separator: "\n").contains { $0.contains("2M PTE") && $0.contains("CON") })
+    }
+}

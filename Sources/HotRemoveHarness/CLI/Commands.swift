@@ -21,6 +21,7 @@ public enum CLI {
            --revisions A,B [--json]
       fuzz --seed S --count N      random scenarios, findings shrunk to reproducers
            [--revision R]... [--out DIR] [--jobs J] [--json]
+      history [--revisions A,B,..] [--markdown|--json] [SCENARIO...]  every revision of the patch history, one table
       scenarios [--write DIR]      list (or write out) the curated scenarios
       scenarios --seed S --index I print scenario I of campaign seed S
       bench [--quick] [--sizes ...] ...  teardown cost as memory grows (see README)
@@ -40,6 +41,7 @@ public enum CLI {
             case "check": return try CheckCommand.check(rest, console)
             case "diff": return try CheckCommand.diff(rest, console)
             case "fuzz": return try FuzzCommand.run(rest, console)
+            case "history": return try HistoryCommand.run(rest, console)
             case "scenarios": return try scenarios(rest, console)
             case "bench": return try BenchCommand.run(rest, console)
             case "__worker": return try WorkerCommand.run(rest, console)
@@ -204,7 +206,7 @@ public enum CLI {
                                 c.out("    #\(n)..#\(UInt64(n) + total - 1): the \(e.level) event(s) above \(e.count) more time(s), addresses stepping \(steps.joined(separator: " "))\n")
                                 n += Int(total)
                             } else {
-                                c.out("    \(events.describe(e, index: n, tables: tables))\n")
+                                c.out("    \(events.describe(e, index: n, tables: tables, warns: o.warns, faults: o.faults))\n")
                                 n += 1
                             }
                         }

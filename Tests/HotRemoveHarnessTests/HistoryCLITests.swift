@@ -1,0 +1,55 @@
+import Foundation
+import Testing
+@testable import HotRemoveHarness
+
+/// `hotremove history`: one table over revisions in posting order, crashes as cells, clear usage errors.
+@Suite struct HistoryCLITests {
+    /// a curated scenario written out as a file (the 1 GiB-aligned add and remove on 4K/48)
+    var scenarioFile: String {
+        let sc = CuratedScenarios.forGeometry(geometry("4K/48")).first { $0.name.hasPrefix("linear-1g-aligned") }!
+        return tempFile("history-\(sc.name).json", String(decoding: sc.jsonData(), as: UTF8.self))
+    }
+
+    @Test func rowsInPostingOrderWithTheirContractStatus() {
+        // given out of order; v1 has no contract, v6 and v10 have
+        let r = cli(["history", "--revisions", "v10,v1,v6", scenarioFile])
+        #expect(r.code == 0)
+        let rows = r.out.split(separator: "\n").map { $0.split(separator: " ").first.map(String.init) ?? "" }
+        #expect(Array(rows.prefix(4)) == ["revision", "v1", "v6", "v10"])
+        #expect(r.out.contains("invariants only"))
+        #expect(r.out.contains("contract mismatches"))
+        #expect(r.err.contains("history: 1 scenarios on 3 revisions"))
+    }
+
+    @Test func markdownAndJSON() throws {
+        let md = cli(["history", "--revisions", "v6", "--markdown", scenarioFile])
+        #expect(md.code == 0)
+        #expect(md.out.hasPrefix("| revision |"))
+        #expect(md.out.contains("| v6 |"))
+        let js = cli(["history", "--revisions", "v6", "--json", scenarioFile])
+        #expect(js.code == 0)
+        struct T: Decodable { let scenarios: Int; let rows: [HistoryCommand.Row] }
+        let t = try JSONDecoder().decode(T.self, from: Data(js.out.utf8))
+        #expect(t.scenarios == 1)
+        #expect(t.rows.map(\.revision) == ["v6"])
+        #expect(t.rows[0].checkedAgainst == "contract")
+        #expect(t.rows[0].contractMismatches == 0)
+    }
+
+    @Test func aCrashIsACell() {
+        // mut_crash dereferences NULL in the PTE unmap loop: the rodata_full removal reaches it
+        let sc = CuratedScenarios.forGeometry(geometry("4K/48")).first { $0.name.hasPrefix("linear-no-blocks") }!
+        let path = tempFile("history-\(sc.name).json", String(decoding: sc.jsonData(), as: UTF8.self))
+        let r = cli(["history", "--revisions", "mut_crash", path])
+        #expect(r.code == 0)
+        #expect(r.out.contains("crash"))
+        #expect(r.out.contains("CRASH"))
+    }
+
+    @Test func usageErrors() {
+        #expect(cli(["history", "--revisions", "v99"]).code == ExitCode.usage.rawValue)
+        #expect(cli(["history", "--markdown", "--json"]).code == ExitCode.usage.rawValue)
+        #expect(cli(["history", "--jobs", "0"]).code == ExitCode.usage.rawValue)
+        #expect(cli(["history", "/nonexistent/scenario.json"]).code == ExitCode.io.rawValue)
+    }
+}
