@@ -20,7 +20,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 mmu="$here/../mmu"
 out=${1:-"$here/CShimMutants"}
 geometries="12:48:4K/48 14:47:16K/47 16:42:64K/42"
-bases="final v6 altmap"
+bases="final v6 altmap fix2026"
 
 die() { echo "generate.sh: $*" >&2; exit 1; }
 # a manifest field: the first "Key: value" line before the diff starts
@@ -37,14 +37,14 @@ manifest=""
 for base in $bases; do
 	src="$mmu/hotremove_$base.c"
 	[ -f "$src" ] || die "no base revision $src"
-	side=$(sed -n 's/^ \* Add side: \(v5\.[0-9]*\).*/\1/p' "$src" | head -n 1)
+	side=$(sed -n 's/^ \* Add side: \(v5\.[0-9]*\|fix2025\).*/\1/p' "$src" | head -n 1)
 	passapi=$(sed -n 's/^ \* Pass API: \([a-z0-9]*\).*/\1/p' "$src" | head -n 1)
 	case "$passapi" in
 	v6) passnum=1 ;; final) passnum=2 ;; altmap) passnum=3 ;; *) passnum=0 ;;
 	esac
 	case "$side" in
-	v5.7|v5.9) ;;
-	*) die "$src has no 'Add side: v5.7' or 'Add side: v5.9' line" ;;
+	v5.7|v5.9|fix2025) ;;
+	*) die "$src has no 'Add side: v5.7', 'v5.9' or 'fix2025' line" ;;
 	esac
 	for p in "$here/$base"/*.patch; do
 		[ -f "$p" ] || continue

@@ -54,6 +54,10 @@ import HotRemoveMutants
                      steps: [.init(op: .add, start: 8 * G, size: 2 * M, kind: .device),
                              .init(op: .add, start: 8 * G + 2 * M, size: 2 * M, kind: .device),
                              .init(op: .remove, start: 8 * G, size: 2 * M)]),
+            // one 2 MiB device sub-section on 16K: its linear map is one contiguous range of 128 PTEs
+            Scenario(name: "cont-pte-16k", geometry: g47,
+                     steps: [.init(op: .add, start: 8 * G, size: 2 * M, kind: .device),
+                             .init(op: .remove, start: 8 * G, size: 2 * M)]),
         ]
         return Dictionary(uniqueKeysWithValues: list.map { ($0.name, $0) })
     }()

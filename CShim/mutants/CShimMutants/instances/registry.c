@@ -78,6 +78,9 @@ extern const struct hr_instance hr_mut_final_pte_tlbi_wrong_va_64k42_instance;
 extern const struct hr_instance hr_mut_final_pud_block_tlbi_before_clear_4k48_instance;
 extern const struct hr_instance hr_mut_final_pud_block_tlbi_before_clear_16k47_instance;
 extern const struct hr_instance hr_mut_final_pud_block_tlbi_before_clear_64k42_instance;
+extern const struct hr_instance hr_mut_final_rewrite_without_break_4k48_instance;
+extern const struct hr_instance hr_mut_final_rewrite_without_break_16k47_instance;
+extern const struct hr_instance hr_mut_final_rewrite_without_break_64k42_instance;
 extern const struct hr_instance hr_mut_final_skip_tlbi_4k48_instance;
 extern const struct hr_instance hr_mut_final_skip_tlbi_16k47_instance;
 extern const struct hr_instance hr_mut_final_skip_tlbi_64k42_instance;
@@ -138,6 +141,9 @@ extern const struct hr_instance hr_mut_altmap_free_before_walk_tlbi_pte_64k42_in
 extern const struct hr_instance hr_mut_altmap_no_altmap_free_4k48_instance;
 extern const struct hr_instance hr_mut_altmap_no_altmap_free_16k47_instance;
 extern const struct hr_instance hr_mut_altmap_no_altmap_free_64k42_instance;
+extern const struct hr_instance hr_mut_fix2026_cont_flush_per_entry_4k48_instance;
+extern const struct hr_instance hr_mut_fix2026_cont_flush_per_entry_16k47_instance;
+extern const struct hr_instance hr_mut_fix2026_cont_flush_per_entry_64k42_instance;
 
 const struct hr_instance *const hr_mutant_instances[] = {
 	&hr_mut_final_abort_4k48_instance,
@@ -215,6 +221,9 @@ const struct hr_instance *const hr_mutant_instances[] = {
 	&hr_mut_final_pud_block_tlbi_before_clear_4k48_instance,
 	&hr_mut_final_pud_block_tlbi_before_clear_16k47_instance,
 	&hr_mut_final_pud_block_tlbi_before_clear_64k42_instance,
+	&hr_mut_final_rewrite_without_break_4k48_instance,
+	&hr_mut_final_rewrite_without_break_16k47_instance,
+	&hr_mut_final_rewrite_without_break_64k42_instance,
 	&hr_mut_final_skip_tlbi_4k48_instance,
 	&hr_mut_final_skip_tlbi_16k47_instance,
 	&hr_mut_final_skip_tlbi_64k42_instance,
@@ -275,6 +284,9 @@ const struct hr_instance *const hr_mutant_instances[] = {
 	&hr_mut_altmap_no_altmap_free_4k48_instance,
 	&hr_mut_altmap_no_altmap_free_16k47_instance,
 	&hr_mut_altmap_no_altmap_free_64k42_instance,
+	&hr_mut_fix2026_cont_flush_per_entry_4k48_instance,
+	&hr_mut_fix2026_cont_flush_per_entry_16k47_instance,
+	&hr_mut_fix2026_cont_flush_per_entry_64k42_instance,
 };
 const int hr_nr_mutant_instances = sizeof(hr_mutant_instances) / sizeof(hr_mutant_instances[0]);
 
@@ -305,6 +317,7 @@ const hr_mutant_info hr_mutant_manifest[] = {
 	{ "mut_final_pte_loop_off_by_one", "final", "inv.cont-range-split", "shared-pte-table", "leaf left mapped", "the PTE unmap loop stops one page short of the end (addr < end - PAGE_SIZE), leaving a contiguous range cleared in part" },
 	{ "mut_final_pte_tlbi_wrong_va", "final", "inv.tlb-order", "pte-linear", "TLBI of the wrong VA", "the TLBI after pte_clear() invalidates the next page (addr + PAGE_SIZE), so each PTE is invalidated only before it is cleared" },
 	{ "mut_final_pud_block_tlbi_before_clear", "final", "inv.tlb-order", "vmemmap-far", "TLBI before clear", "the TLBI of a linear-map PUD block comes before pud_clear()" },
+	{ "mut_final_rewrite_without_break", "final", "inv.break-before-make", "pte-linear", "live entry rewritten without a break", "the PTE unmap loop first points the live PTE at the next page, then clears it" },
 	{ "mut_final_skip_tlbi", "final", "inv.tlb-stale-leaf", "pte-linear", "skip TLBI", "the pte unmap loop never flushes: a cleared PTE is never invalidated" },
 	{ "mut_final_table_leaked", "final", "inv.no-leak", "pte-linear", "table leaked", "an empty PTE table is unhooked but never freed" },
 	{ "mut_final_tlbi_before_clear", "final", "inv.tlb-order", "pte-linear", "TLBI before clear", "the TLBI of a PTE comes before the PTE is cleared" },
@@ -325,5 +338,6 @@ const hr_mutant_info hr_mutant_manifest[] = {
 	{ "mut_altmap_free_before_leaf_tlbi_pte", "altmap", "inv.free-before-leaf-tlbi", "altmap-16k", "free before leaf TLBI", "an altmap-backed vmemmap page is returned to the altmap after pte_clear() but before the TLBI of its PTE" },
 	{ "mut_altmap_free_before_walk_tlbi_pte", "altmap", "inv.free-before-walk-tlbi", "altmap-16k", "free before walk TLBI", "a vmemmap PTE table page is freed after pmd_clear() but before __flush_tlb_kernel_pgtable()" },
 	{ "mut_altmap_no_altmap_free", "altmap", "altmap.altmap-freed", "altmap-4k", "no backing free", "altmap-backed vmemmap is never returned: vmem_altmap_free() dropped" },
+	{ "mut_fix2026_cont_flush_per_entry", "fix2026", "inv.tlb-cont-refill", "cont-pte-16k", "CONT entry invalidated before its siblings are cleared", "fix2026 flushing each linear-map PTE as it clears it, without the batched flush: a contiguous range invalidated entry by entry" },
 };
 const int hr_nr_mutants = sizeof(hr_mutant_manifest) / sizeof(hr_mutant_manifest[0]);
