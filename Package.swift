@@ -25,16 +25,42 @@ let package = Package(
                               "-Wno-unused-variable", "-Wno-unused-but-set-variable"]),
             ]
         ),
+        // Test-only: mutants of v6, final and altmap, built from the patches in CShim/mutants by
+        // CShim/mutants/generate.sh; registered into CShim's registry at run time.  No product the
+        // package ships links them.
+        .target(
+            name: "CShimMutants",
+            dependencies: ["CShim"],
+            path: "CShim/mutants/CShimMutants",
+            exclude: ["patched"],
+            sources: ["register.c", "instances"],
+            publicHeadersPath: "include",
+            cSettings: [
+                .headerSearchPath("../.."),
+                // -O0: the mutant instances build five times faster than at -O2, and the checker, not the
+                // mutants' C, is what their tests spend time in
+                .unsafeFlags(["-O0", "-fno-strict-aliasing", "-Wno-unused-function",
+                              "-Wno-unused-variable", "-Wno-unused-but-set-variable"]),
+            ]
+        ),
         // Pure-Swift reference model: never imports CShim.
         .target(name: "HotRemoveModel", path: "Sources/HotRemoveModel"),
         .target(name: "HotRemoveHarness", dependencies: ["CShim", "HotRemoveModel"],
                 path: "Sources/HotRemoveHarness"),
         .executableTarget(name: "hotremove", dependencies: ["HotRemoveHarness"],
                           path: "Sources/hotremove"),
+        // Test-only: the mutants' manifest and registration, and the hotremove CLI with the mutants
+        // registered (the crash-isolation tests' worker).
+        .target(name: "HotRemoveMutants", dependencies: ["HotRemoveHarness", "CShimMutants"],
+                path: "Sources/HotRemoveMutants"),
+        .executableTarget(name: "hotremove-mutants", dependencies: ["HotRemoveHarness", "HotRemoveMutants"],
+                          path: "Sources/hotremove-mutants"),
         .testTarget(name: "HotRemoveModelTests", dependencies: ["HotRemoveModel"],
                     path: "Tests/HotRemoveModelTests"),
-        // depends on the tool too: campaign tests run it as their crash-isolating worker
-        .testTarget(name: "HotRemoveHarnessTests", dependencies: ["HotRemoveHarness", "HotRemoveModel", "CShim", "hotremove"],
+        // depends on the tools too: tests run the shipped one, and campaign tests run the one with the
+        // mutants as their crash-isolating worker
+        .testTarget(name: "HotRemoveHarnessTests", dependencies: ["HotRemoveHarness", "HotRemoveModel", "CShim", "hotremove",
+                                                                  "HotRemoveMutants", "hotremove-mutants"],
                     path: "Tests/HotRemoveHarnessTests"),
     ]
 )

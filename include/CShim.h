@@ -131,7 +131,9 @@ typedef struct hr_add_options {
 typedef struct hr_instance hr_instance;
 typedef struct hr_machine hr_machine;
 
-/* registry of compiled instances (revision x geometry) */
+/* registry of compiled instances (revision x geometry): CShim's own, then the
+ * lists test-only targets register (0 on success; a list is added once) */
+int hr_instance_register_extra(const hr_instance *const *list, int n);
 int hr_instance_count(void);
 const hr_instance *hr_instance_at(int i);
 const hr_instance *hr_instance_find(const char *revision, const char *geometry);

@@ -10,9 +10,9 @@ geometries="12:39:4K/39 12:48:4K/48 14:36:16K/36 14:47:16K/47 14:48:16K/48 16:42
 
 rm -f "$here"/*_*.c "$here/registry.c"
 list=""
-# kernel revisions on every geometry; test-only mutants (CShim/mutants) on three
-mutant_geometries="12:48:4K/48 14:47:16K/47 16:42:64K/42"
-for src in "$mmu"/hotremove_*.c "$here"/../mutants/hotremove_*.c; do
+# kernel revisions only, on every geometry: the test-only mutants are built from
+# their patches by CShim/mutants/generate.sh into a target of their own
+for src in "$mmu"/hotremove_*.c; do
 	rev=$(basename "$src" .c | sed 's/^hotremove_//')
 	side=$(sed -n 's/^ \* Add side: \([a-z0-9.]*\).*/\1/p' "$src" | head -n 1)
 	passapi=$(sed -n 's/^ \* Pass API: \([a-z0-9]*\).*/\1/p' "$src" | head -n 1)
@@ -28,11 +28,7 @@ for src in "$mmu"/hotremove_*.c "$here"/../mutants/hotremove_*.c; do
 	v5.7|v5.9|fix2025) ;;
 	*) echo "generate.sh: $src has no 'Add side: v5.7', 'Add side: v5.9' or 'Add side: fix2025' line" >&2; exit 1 ;;
 	esac
-	case "$src" in
-	*/mutants/*) geos=$mutant_geometries; dir=mutants ;;
-	*) geos=$geometries; dir=mmu ;;
-	esac
-	for g in $geos; do
+	for g in $geometries; do
 		shift=${g%%:*}; rest=${g#*:}; va=${rest%%:*}; name=${rest#*:}
 		id="${rev}_$(echo "$name" | tr -d '/' | tr 'K' 'k')"
 		cat > "$here/$id.c" <<EOC
@@ -47,7 +43,7 @@ for src in "$mmu"/hotremove_*.c "$here"/../mutants/hotremove_*.c; do
 #include "kshim/instance_begin.h"
 #include "mmu/mmu_create.c"
 #include "mmu/vmemmap_$side.c"
-#include "$dir/hotremove_$rev.c"
+#include "mmu/hotremove_$rev.c"
 #include "kshim/instance_end.h"
 EOC
 		list="$list $id"

@@ -130,54 +130,6 @@ extern const struct hr_instance hr_v9_16k48_instance;
 extern const struct hr_instance hr_v9_64k42_instance;
 extern const struct hr_instance hr_v9_64k48_instance;
 extern const struct hr_instance hr_v9_64k52_instance;
-extern const struct hr_instance hr_mut_abort_4k48_instance;
-extern const struct hr_instance hr_mut_abort_16k47_instance;
-extern const struct hr_instance hr_mut_abort_64k42_instance;
-extern const struct hr_instance hr_mut_bug_on_4k48_instance;
-extern const struct hr_instance hr_mut_bug_on_16k47_instance;
-extern const struct hr_instance hr_mut_bug_on_64k42_instance;
-extern const struct hr_instance hr_mut_crash_4k48_instance;
-extern const struct hr_instance hr_mut_crash_16k47_instance;
-extern const struct hr_instance hr_mut_crash_64k42_instance;
-extern const struct hr_instance hr_mut_double_free_4k48_instance;
-extern const struct hr_instance hr_mut_double_free_16k47_instance;
-extern const struct hr_instance hr_mut_double_free_64k42_instance;
-extern const struct hr_instance hr_mut_floor_unmasked_4k48_instance;
-extern const struct hr_instance hr_mut_floor_unmasked_16k47_instance;
-extern const struct hr_instance hr_mut_floor_unmasked_64k42_instance;
-extern const struct hr_instance hr_mut_free_before_clear_4k48_instance;
-extern const struct hr_instance hr_mut_free_before_clear_16k47_instance;
-extern const struct hr_instance hr_mut_free_before_clear_64k42_instance;
-extern const struct hr_instance hr_mut_free_nonempty_4k48_instance;
-extern const struct hr_instance hr_mut_free_nonempty_16k47_instance;
-extern const struct hr_instance hr_mut_free_nonempty_64k42_instance;
-extern const struct hr_instance hr_mut_hang_4k48_instance;
-extern const struct hr_instance hr_mut_hang_16k47_instance;
-extern const struct hr_instance hr_mut_hang_64k42_instance;
-extern const struct hr_instance hr_mut_leaf_left_mapped_4k48_instance;
-extern const struct hr_instance hr_mut_leaf_left_mapped_16k47_instance;
-extern const struct hr_instance hr_mut_leaf_left_mapped_64k42_instance;
-extern const struct hr_instance hr_mut_no_backing_free_4k48_instance;
-extern const struct hr_instance hr_mut_no_backing_free_16k47_instance;
-extern const struct hr_instance hr_mut_no_backing_free_64k42_instance;
-extern const struct hr_instance hr_mut_no_walk_tlbi_4k48_instance;
-extern const struct hr_instance hr_mut_no_walk_tlbi_16k47_instance;
-extern const struct hr_instance hr_mut_no_walk_tlbi_64k42_instance;
-extern const struct hr_instance hr_mut_pmd_table_wrong_mask_4k48_instance;
-extern const struct hr_instance hr_mut_pmd_table_wrong_mask_16k47_instance;
-extern const struct hr_instance hr_mut_pmd_table_wrong_mask_64k42_instance;
-extern const struct hr_instance hr_mut_skip_tlbi_4k48_instance;
-extern const struct hr_instance hr_mut_skip_tlbi_16k47_instance;
-extern const struct hr_instance hr_mut_skip_tlbi_64k42_instance;
-extern const struct hr_instance hr_mut_table_leaked_4k48_instance;
-extern const struct hr_instance hr_mut_table_leaked_16k47_instance;
-extern const struct hr_instance hr_mut_table_leaked_64k42_instance;
-extern const struct hr_instance hr_mut_tlbi_before_clear_4k48_instance;
-extern const struct hr_instance hr_mut_tlbi_before_clear_16k47_instance;
-extern const struct hr_instance hr_mut_tlbi_before_clear_64k42_instance;
-extern const struct hr_instance hr_mut_wrong_free_order_4k48_instance;
-extern const struct hr_instance hr_mut_wrong_free_order_16k47_instance;
-extern const struct hr_instance hr_mut_wrong_free_order_64k42_instance;
 
 const struct hr_instance *const hr_instances[] = {
 	&hr_altmap_4k39_instance,
@@ -308,53 +260,5 @@ const struct hr_instance *const hr_instances[] = {
 	&hr_v9_64k42_instance,
 	&hr_v9_64k48_instance,
 	&hr_v9_64k52_instance,
-	&hr_mut_abort_4k48_instance,
-	&hr_mut_abort_16k47_instance,
-	&hr_mut_abort_64k42_instance,
-	&hr_mut_bug_on_4k48_instance,
-	&hr_mut_bug_on_16k47_instance,
-	&hr_mut_bug_on_64k42_instance,
-	&hr_mut_crash_4k48_instance,
-	&hr_mut_crash_16k47_instance,
-	&hr_mut_crash_64k42_instance,
-	&hr_mut_double_free_4k48_instance,
-	&hr_mut_double_free_16k47_instance,
-	&hr_mut_double_free_64k42_instance,
-	&hr_mut_floor_unmasked_4k48_instance,
-	&hr_mut_floor_unmasked_16k47_instance,
-	&hr_mut_floor_unmasked_64k42_instance,
-	&hr_mut_free_before_clear_4k48_instance,
-	&hr_mut_free_before_clear_16k47_instance,
-	&hr_mut_free_before_clear_64k42_instance,
-	&hr_mut_free_nonempty_4k48_instance,
-	&hr_mut_free_nonempty_16k47_instance,
-	&hr_mut_free_nonempty_64k42_instance,
-	&hr_mut_hang_4k48_instance,
-	&hr_mut_hang_16k47_instance,
-	&hr_mut_hang_64k42_instance,
-	&hr_mut_leaf_left_mapped_4k48_instance,
-	&hr_mut_leaf_left_mapped_16k47_instance,
-	&hr_mut_leaf_left_mapped_64k42_instance,
-	&hr_mut_no_backing_free_4k48_instance,
-	&hr_mut_no_backing_free_16k47_instance,
-	&hr_mut_no_backing_free_64k42_instance,
-	&hr_mut_no_walk_tlbi_4k48_instance,
-	&hr_mut_no_walk_tlbi_16k47_instance,
-	&hr_mut_no_walk_tlbi_64k42_instance,
-	&hr_mut_pmd_table_wrong_mask_4k48_instance,
-	&hr_mut_pmd_table_wrong_mask_16k47_instance,
-	&hr_mut_pmd_table_wrong_mask_64k42_instance,
-	&hr_mut_skip_tlbi_4k48_instance,
-	&hr_mut_skip_tlbi_16k47_instance,
-	&hr_mut_skip_tlbi_64k42_instance,
-	&hr_mut_table_leaked_4k48_instance,
-	&hr_mut_table_leaked_16k47_instance,
-	&hr_mut_table_leaked_64k42_instance,
-	&hr_mut_tlbi_before_clear_4k48_instance,
-	&hr_mut_tlbi_before_clear_16k47_instance,
-	&hr_mut_tlbi_before_clear_64k42_instance,
-	&hr_mut_wrong_free_order_4k48_instance,
-	&hr_mut_wrong_free_order_16k47_instance,
-	&hr_mut_wrong_free_order_64k42_instance,
 };
 const int hr_nr_instances = sizeof(hr_instances) / sizeof(hr_instances[0]);

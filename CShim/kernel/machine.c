@@ -5,6 +5,7 @@
  * and catches a BUG()/poison oops of the code it runs (the machine is then
  * left as the oops left it, as a real one would be).
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,17 +38,76 @@ static void say(char *err, size_t len, const char *fmt, ...)
 
 /* ---- registry ---- */
 
-int hr_instance_count(void) { return hr_nr_instances; }
+/*
+ * The compiled instances are CShim's own (hr_instances, the shipped
+ * revisions) followed by lists registered at run time: test-only targets
+ * (the mutants) register theirs, so that the shipped tool carries none.
+ */
+#define HR_MAX_EXTRA_LISTS 8
+static pthread_mutex_t hr_extra_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct { const hr_instance *const *list; int n; } hr_extra[HR_MAX_EXTRA_LISTS];
+static int hr_nr_extra;
+
+int hr_instance_register_extra(const hr_instance *const *list, int n)
+{
+	int ret = 0;
+
+	if (!list || n < 0)
+		return -1;
+	pthread_mutex_lock(&hr_extra_lock);
+	for (int i = 0; i < hr_nr_extra; i++)
+		if (hr_extra[i].list == list)
+			goto out;	/* already registered */
+	if (hr_nr_extra == HR_MAX_EXTRA_LISTS) {
+		ret = -1;
+		goto out;
+	}
+	hr_extra[hr_nr_extra].list = list;
+	hr_extra[hr_nr_extra].n = n;
+	hr_nr_extra++;
+out:
+	pthread_mutex_unlock(&hr_extra_lock);
+	return ret;
+}
+
+int hr_instance_count(void)
+{
+	int n = hr_nr_instances;
+
+	pthread_mutex_lock(&hr_extra_lock);
+	for (int i = 0; i < hr_nr_extra; i++)
+		n += hr_extra[i].n;
+	pthread_mutex_unlock(&hr_extra_lock);
+	return n;
+}
+
 const hr_instance *hr_instance_at(int i)
 {
-	return (i >= 0 && i < hr_nr_instances) ? hr_instances[i] : NULL;
+	const hr_instance *inst = NULL;
+
+	if (i < 0)
+		return NULL;
+	if (i < hr_nr_instances)
+		return hr_instances[i];
+	i -= hr_nr_instances;
+	pthread_mutex_lock(&hr_extra_lock);
+	for (int k = 0; k < hr_nr_extra && !inst; k++) {
+		if (i < hr_extra[k].n)
+			inst = hr_extra[k].list[i];
+		else
+			i -= hr_extra[k].n;
+	}
+	pthread_mutex_unlock(&hr_extra_lock);
+	return inst;
 }
+
 const hr_instance *hr_instance_find(const char *revision, const char *geometry)
 {
-	for (int i = 0; i < hr_nr_instances; i++)
-		if (!strcmp(hr_instances[i]->revision, revision) &&
-		    !strcmp(hr_instances[i]->geometry, geometry))
-			return hr_instances[i];
+	const hr_instance *inst;
+
+	for (int i = 0; (inst = hr_instance_at(i)); i++)
+		if (!strcmp(inst->revision, revision) && !strcmp(inst->geometry, geometry))
+			return inst;
 	return NULL;
 }
 const char *hr_instance_revision(const hr_instance *inst) { return inst->revision; }

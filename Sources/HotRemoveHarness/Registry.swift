@@ -72,27 +72,25 @@ public enum Registry {
     /// The revisions `all` and the main job mean.
     public static var defaultRevisions: [RevisionInfo] { revisions.filter(\.inDefaultRuns) }
 
-    /// Deliberately broken variants of final (CShim/mutants), compiled for 4K/48, 16K/47 and 64K/42
-    /// only; for the mutation test of the checker and the crash isolation.  Not listed by `revisions`.
-    public static let mutants: [RevisionInfo] = [
-        ("skip_tlbi", "the pte unmap loop never flushes"),
-        ("tlbi_before_clear", "the TLBI comes before the pte is cleared"),
-        ("free_before_clear", "a PTE table is freed before its PMD entry is cleared"),
-        ("floor_unmasked", "the floor check uses the unaligned start"),
-        ("pmd_table_wrong_mask", "the PMD-table floor/ceiling check uses PMD_MASK"),
-        ("leaf_left_mapped", "a PMD block is left mapped"),
-        ("table_leaked", "an empty PTE table is unhooked but never freed"),
-        ("wrong_free_order", "backing is freed with the wrong order"),
-        ("no_walk_tlbi", "no walk-cache TLBI after unhooking a PMD table"),
-        ("free_nonempty", "a PTE table is freed without checking that it is empty"),
-        ("double_free", "a PTE table page is freed twice"),
-        ("no_backing_free", "vmemmap base pages are never freed"),
-        ("bug_on", "BUG_ON(1) in the free pass"),
-        ("crash", "a NULL dereference in the unmap pass"),
-        ("abort", "abort() in the unmap pass"),
-        ("hang", "an endless loop in the unmap pass"),
-    ].map { RevisionInfo(name: "mut_\($0.0)", title: $0.1, provenance: "test-only mutant of final (CShim/mutants)", contract: "final") }
+    /// Deliberately broken variants of v6, final and altmap, for the mutation test of the checker and
+    /// the crash isolation.  The shipped tool has none: a test-only target (HotRemoveMutants, built
+    /// from the patches in CShim/mutants) registers them, with their C instances, before use.
+    /// Not listed by `revisions`.
+    public static var mutants: [RevisionInfo] { registeredMutants.with { $0 } }
 
+    private static let registeredMutants = Locked<[RevisionInfo]>([])
+
+    /// Adds mutants (names must start with "mut_"; each is checked against its `contract`).
+    /// Their instances must be registered with CShim (hr_instance_register_extra) too.
+    /// A name registered already is kept once.
+    public static func register(mutants: [RevisionInfo]) {
+        precondition(mutants.allSatisfy { $0.name.hasPrefix("mut_") }, "mutant names start with mut_")
+        registeredMutants.with { list in
+            for m in mutants where !list.contains(where: { $0.name == m.name }) { list.append(m) }
+        }
+    }
+
+    /// the geometries CShim/mutants/generate.sh compiles every mutant for
     public static let mutantGeometries = ["4K/48", "16K/47", "64K/42"]
 
     public static func revision(named name: String) -> RevisionInfo? {

@@ -161,6 +161,9 @@ struct OrderingCheck {
         var unhooked: [UInt64: (span: Range<UInt64>, size: UInt64, event: (Int, ObservedEvent))] = [:]
         /// data page -> the non-linear leaf that mapped it, cleared in this step
         var clearedData: [UInt64: ClearedLeaf] = [:]
+        /// vmem_altmap_free() names no page (it lowers altmap->alloc): it returns the backing of the leaf
+        /// free_hotplug_page_range() was called for, the last non-linear leaf cleared
+        var lastClearedData: ClearedLeaf?
         /// pages mapped by non-linear leaves that are valid at the start of the step (built on first need)
         var liveData: [UInt64: (va: UInt64, size: UInt64)]?
         var lastInvalidation: (Int, ObservedEvent)?, lastCompletion: (Int, ObservedEvent)?
@@ -295,6 +298,7 @@ struct OrderingCheck {
                         let s = first + k * t.entrySize
                         let pa = (e.b & oaMask) &+ k &* t.entrySize
                         clearedData[pa] = ClearedLeaf(va: s ..< s + t.entrySize, size: t.entrySize, level: t.level, event: (i, e))
+                        lastClearedData = clearedData[pa]
                     }
                 default:
                     return true
@@ -320,6 +324,14 @@ struct OrderingCheck {
             case .dsb where e.level == 1:
                 leaf.complete(); walk.complete()
                 lastCompletion = (i, e); firstUncompleted = nil
+            case .altmapFree:
+                guard let c = lastClearedData else { return true }
+                let st = leaf.unsafe(c.va, size: c.size)
+                guard st.notInvalidated || st.notCompleted else { return true }
+                finding(.freeBeforeLeafTLBI, level: c.level, va: lay.va(c.va.lowerBound),
+                        expected: "clear, invalidation of \(lay.describe(c.va)), dsb(ish), then vmem_altmap_free()",
+                        found: "\(describe(c.event)), then \(describe((i, e))); \(st.notInvalidated ? "no invalidation reached the leaf" : "its invalidation was not completed by a dsb(ish)") (\(since(c.event)))",
+                        "the altmap pages backing \(lay.describe(c.va)) went back to the device's altmap (the next vmem_altmap_alloc() hands them out again) while a TLB may still translate the VA to them")
             case .free:
                 let pages = UInt64(1) << UInt64(e.level)
                 for b in 0 ..< max(e.count, 1) {

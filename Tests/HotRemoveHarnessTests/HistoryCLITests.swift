@@ -36,14 +36,23 @@ import Testing
         #expect(t.rows[0].contractMismatches == 0)
     }
 
-    @Test func aCrashIsACell() {
-        // mut_crash dereferences NULL in the PTE unmap loop: the rodata_full removal reaches it
+    @Test func aCrashIsACell() throws {
+        // mut_final_crash dereferences NULL in the PTE unmap loop: the rodata_full removal reaches it.
+        // Mutants are test-only: `hotremove-mutants` (the same CLI with them) runs the table and its workers.
         let sc = CuratedScenarios.forGeometry(geometry("4K/48")).first { $0.name.hasPrefix("linear-no-blocks") }!
         let path = tempFile("history-\(sc.name).json", String(decoding: sc.jsonData(), as: UTF8.self))
-        let r = cli(["history", "--revisions", "mut_crash", path])
-        #expect(r.code == 0)
-        #expect(r.out.contains("crash"))
-        #expect(r.out.contains("CRASH"))
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: try #require(Tools.withMutants))
+        p.arguments = ["history", "--revisions", "mut_final_crash", path]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        #expect(out.contains("crash"))
+        #expect(out.contains("CRASH"))
     }
 
     @Test func usageErrors() {

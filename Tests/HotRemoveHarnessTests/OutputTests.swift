@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import HotRemoveHarness
 import HotRemoveModel
+import HotRemoveMutants
 
 /// The tool run as a process: standard output that cannot be written, report files that are not
 /// regular files, campaigns sharing a directory, interruption.
@@ -9,8 +10,8 @@ import HotRemoveModel
     struct Ran { var code: Int32; var out: String; var err: String; var signalled: Bool }
 
     /// Runs the hotremove executable through /bin/sh (for redirections such as `>&-`).
-    func sh(_ script: String) throws -> Ran {
-        let exe = try #require(Isolation.executable, "the hotremove tool is built next to the tests")
+    func sh(_ script: String, tool: String? = Tools.shipped) throws -> Ran {
+        let exe = try #require(tool, "the hotremove tools are built next to the tests")
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/sh")
         p.arguments = ["-c", script.replacingOccurrences(of: "HOTREMOVE", with: "'\(exe)'")]
@@ -99,10 +100,11 @@ import HotRemoveModel
 
     @Test func twoCampaignsShareAnOutputDirectory() throws {
         let dir = tempDir("shared")
-        // mut_skip_tlbi leaves stale translations: findings in most campaigns
-        let a = Campaign.run(CampaignOptions(seed: 2, count: 6, revisions: ["mut_skip_tlbi"], jobs: 1, outDir: dir,
+        // mut_final_skip_tlbi leaves stale translations: findings in most campaigns
+        Mutants.register()
+        let a = Campaign.run(CampaignOptions(seed: 2, count: 6, revisions: ["mut_final_skip_tlbi"], jobs: 1, outDir: dir,
                                              shrink: false, isolate: false))
-        let b = Campaign.run(CampaignOptions(seed: 3, count: 6, revisions: ["mut_skip_tlbi"], jobs: 1, outDir: dir,
+        let b = Campaign.run(CampaignOptions(seed: 3, count: 6, revisions: ["mut_final_skip_tlbi"], jobs: 1, outDir: dir,
                                              shrink: false, isolate: false))
         #expect(a.writeErrors == nil && b.writeErrors == nil)
         let paths = (a.findings + b.findings).compactMap(\.reproducer)
@@ -122,7 +124,8 @@ import HotRemoveModel
     @Test func unwritableReproducersAreAnIOError() throws {
         // the directory exists when checked, then becomes unwritable (a file takes its place)
         let dir = tempDir("lost")
-        let o = CampaignOptions(seed: 2, count: 4, revisions: ["mut_skip_tlbi"], jobs: 1, outDir: dir + "/sub/x",
+        Mutants.register()
+        let o = CampaignOptions(seed: 2, count: 4, revisions: ["mut_final_skip_tlbi"], jobs: 1, outDir: dir + "/sub/x",
                                 shrink: false, isolate: false)
         try Data().write(to: URL(fileURLWithPath: dir + "/sub"))
         let r = Campaign.run(o)
@@ -141,29 +144,30 @@ import HotRemoveModel
         return tempFile("crashing.json", String(decoding: sc.jsonData(), as: UTF8.self))
     }
 
-    /// The mutants may live outside the tool (a test-only target): then there is nothing to run.
+    /// The mutants live in the test-only twin `hotremove-mutants`; a name it does not know: nothing to run.
     func mutantsMissing(_ r: Ran) -> Bool { r.code == ExitCode.usage.rawValue && r.err.contains("unknown revision") }
 
     @Test func crashWithoutIsolationIsReportedNotABacktrace() throws {
         let dir = tempDir("noiso")
-        let r = try sh("HOTREMOVE fuzz --seed 5 --count 6 --revision mut_crash,final --no-isolation --jobs 1 --out \(dir)")
-        if mutantsMissing(r) { return }
+        let r = try sh("HOTREMOVE fuzz --seed 5 --count 6 --revision mut_final_crash,final --no-isolation --jobs 1 --out \(dir)",
+                       tool: Tools.withMutants)
+        if mutantsMissing(r) { Issue.record("hotremove-mutants does not know the mutant: \(r.err)"); return }
         #expect(r.code == ExitCode.crashed.rawValue, "\(r.err)")
-        #expect(r.err.contains("CRASH fuzz-5-") && r.err.contains("mut_crash step") && r.err.contains("SIGSEGV"), "\(r.err)")
+        #expect(r.err.contains("CRASH fuzz-5-") && r.err.contains("mut_final_crash step") && r.err.contains("SIGSEGV"), "\(r.err)")
     }
 
     @Test func hangingRunStopsAtTheTimeout() throws {
         let path = crashingScenario()
         let started = Date()
-        let r = try sh("HOTREMOVE run \(path) --revision mut_hang --timeout 1")
-        if mutantsMissing(r) { return }
+        let r = try sh("HOTREMOVE run \(path) --revision mut_final_hang --timeout 1", tool: Tools.withMutants)
+        if mutantsMissing(r) { Issue.record("hotremove-mutants does not know the mutant: \(r.err)"); return }
         #expect(r.code == ExitCode.crashed.rawValue, "\(r.err)")
-        #expect(r.err.contains("HANG fuzz-5-1 mut_hang step") && r.err.contains("TIMEOUT"), "\(r.err)")
+        #expect(r.err.contains("HANG fuzz-5-1 mut_final_hang step") && r.err.contains("TIMEOUT"), "\(r.err)")
         #expect(Date().timeIntervalSince(started) < 15, "the 1 s limit, not the default")
     }
 
     @Test func interruptedCheckReportsWhatFinished() throws {
-        let exe = try #require(Isolation.executable)
+        let exe = try #require(Tools.shipped)
         // add/remove pairs of 1 GiB under rodata_full: each step maps or unmaps 262144 PTEs (about a second here)
         let pair = #"{"op":"add","start":"8G","size":"1G"},{"op":"remove","start":"8G","size":"1G"}"#
         let text = #"{"version":1,"name":"slow","geometry":"4K/48","config":{"rodataFull":true},"steps":["#

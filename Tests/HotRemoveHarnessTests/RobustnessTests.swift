@@ -2,9 +2,13 @@ import Foundation
 import Testing
 @testable import HotRemoveHarness
 import HotRemoveModel
+import HotRemoveMutants
 
-/// Crash and hang isolation, determinism, and interruption.
+/// Crash and hang isolation, determinism, and interruption.  The crashing, aborting and hanging
+/// revisions are test-only mutants of final (CShim/mutants), so the workers are `hotremove-mutants`.
 @Suite(.serialized) struct RobustnessTests {
+    init() { Tools.useMutantsWorker() }
+
     func tempDir(_ name: String) -> String {
         let d = FileManager.default.temporaryDirectory.appendingPathComponent("hotremove-\(name)-\(getpid())").path
         try? FileManager.default.removeItem(atPath: d)
@@ -12,23 +16,29 @@ import HotRemoveModel
     }
 
     @Test func campaignSurvivesCrashingAbortingAndHangingRevisions() throws {
-        #expect(Isolation.executable != nil, "the hotremove tool is built next to the tests")
+        #expect(Isolation.executable != nil && Isolation.executable == Tools.withMutants,
+                "hotremove-mutants is built next to the tests")
         let out = tempDir("crash")
         // seed 5: scenarios 1 and 2 remove memory whose vmemmap is mapped with base pages, which the
         // mutants' unmap pass reaches (the crash/abort/hang lines sit in unmap_hotplug_pte_range)
-        let o = CampaignOptions(seed: 5, count: 6, revisions: ["mut_crash", "mut_abort", "mut_hang", "final"], jobs: 2,
-                                outDir: out, shrink: true, isolate: true, timeout: 5)
+        let o = CampaignOptions(seed: 5, count: 6, revisions: ["mut_final_crash", "mut_final_abort", "mut_final_hang", "final"], jobs: 2,
+                                outDir: out, shrink: true, isolate: true,
+                                // mut_final_hang never returns; 10 s keeps final's checks (debug, or under
+                                // the sanitizers) clear of the limit when the suite shares two cores
+                                timeout: 10)
         let r = Campaign.run(o)
         #expect(r.completed == 6)
         let byRev = Dictionary(uniqueKeysWithValues: r.revisions.map { ($0.revision, $0) })
-        #expect((byRev["mut_crash"]?.crashes ?? 0) > 0)
-        #expect((byRev["mut_abort"]?.crashes ?? 0) > 0)
-        #expect((byRev["mut_hang"]?.crashes ?? 0) > 0)
+        #expect((byRev["mut_final_crash"]?.crashes ?? 0) > 0)
+        #expect((byRev["mut_final_abort"]?.crashes ?? 0) > 0)
+        #expect((byRev["mut_final_hang"]?.crashes ?? 0) > 0)
         #expect((byRev["final"]?.crashes ?? .max) == 0)
-        for (rev, rule) in [("mut_crash", "crash"), ("mut_abort", "crash"), ("mut_hang", "hang")] {
+        for (rev, rule) in [("mut_final_crash", "crash"), ("mut_final_abort", "crash"), ("mut_final_hang", "hang")] {
+            // the manifest names the same isolation rule
+            #expect(Mutants.named(rev)?.rule == rule)
             let g = r.findings.first { $0.revision == rev && $0.rule == rule }
             #expect(g != nil, "\(rev) \(rule)")
-            #expect(g?.example.contains(rule == "hang" ? "TIMEOUT" : (rev == "mut_abort" ? "SIGABRT" : "SIGSEGV")) == true)
+            #expect(g?.example.contains(rule == "hang" ? "TIMEOUT" : (rev == "mut_final_abort" ? "SIGABRT" : "SIGSEGV")) == true)
             // the reproducer is a valid scenario that names the step
             if let p = g?.reproducer {
                 let sc = try Scenario.parse(data: Data(contentsOf: URL(fileURLWithPath: p)))
@@ -42,8 +52,7 @@ import HotRemoveModel
     @Test func sameSeedSameReportWhateverTheWorkers() {
         let a = Campaign.run(CampaignOptions(seed: 11, count: 24, revisions: ["v6", "final"], jobs: 1, isolate: false))
         let b = Campaign.run(CampaignOptions(seed: 11, count: 24, revisions: ["v6", "final"], jobs: 2, isolate: false))
-        // a generous time limit: under sanitizers and load a rodata_full step can take over the default 20 s,
-        // and a hang finding would then differ from the in-process runs (which have no limit)
+        // no scenario hangs here: a generous limit, so that a slow (sanitized, loaded) worker is not a "hang"
         let c = Campaign.run(CampaignOptions(seed: 11, count: 24, revisions: ["v6", "final"], jobs: 2, isolate: true, timeout: 300))
         #expect(JSONOutput.encode(a) == JSONOutput.encode(b))
         #expect(JSONOutput.encode(a) == JSONOutput.encode(c))
@@ -58,12 +67,12 @@ import HotRemoveModel
     }
 
     @Test func interruptedCampaignKeepsWhatItFinished() throws {
-        guard let exe = Isolation.executable else { Issue.record("no hotremove tool"); return }
+        guard let exe = Tools.withMutants else { Issue.record("no hotremove-mutants tool"); return }
         let out = tempDir("interrupt")
         let report = out + "/report.json"
         let p = Process()
         p.executableURL = URL(fileURLWithPath: exe)
-        p.arguments = ["fuzz", "--seed", "2", "--count", "1000000", "--revision", "mut_skip_tlbi,final",
+        p.arguments = ["fuzz", "--seed", "2", "--count", "1000000", "--revision", "mut_final_skip_tlbi,final",
                        "--out", out, "--report", report, "--jobs", "2"]
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice

@@ -138,3 +138,15 @@ import Testing
         for r in OrderingRule.allCases { #expect(r.statement.count > 20, "\(r.rawValue)") }
     }
 }
+
+/// vmem_altmap_free() (v5.9) names no page: it returns the backing of the leaf just cleared.
+@Suite struct AltmapReturnOrderTests {
+    @Test func altmapReturnBeforeTheLeafTLBI() {
+        let t = OrderingRuleTests()
+        let ret = ObservedEvent(kind: .altmapFree, level: 0, count: 1, a: 1, b: 0)
+        // clear, flush, then vmem_altmap_free(altmap, 1): clean
+        #expect(t.rules([t.clearPTE] + t.flushRange(t.va) + [ret]) == [])
+        // vmem_altmap_free() before the flush of the leaf
+        #expect(t.rules([t.clearPTE, ret] + t.flushRange(t.va)) == ["inv.free-before-leaf-tlbi"])
+    }
+}
