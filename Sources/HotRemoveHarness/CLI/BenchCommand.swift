@@ -1,10 +1,14 @@
+import CShim
 import Foundation
 import HotRemoveModel
 
 enum BenchCommand {
     static func run(_ args: [String], _ c: Console) throws -> Int32 {
-        let a = try Arguments(args, valued: ["sizes", "geometries", "mapping", "region", "revisions", "reps", "out", "throughput"],
+        let a = try Arguments(args, valued: ["sizes", "geometries", "mapping", "region", "revisions", "reps", "out", "throughput", "timeout"],
                               flags: ["quick", "json", "no-throughput"])
+        // --timeout S: each repetition of a point may take S seconds (the default of every command)
+        let timeout = try a.timeout()
+        CLI.installCrashGuard(timeout: timeout)
         let quick = a.flags.contains("quick")
         let sizes = try (a.options["sizes"] ?? (quick ? "1G,8G" : "1G,8G,64G,256G")).split(separator: ",").map { s -> UInt64 in
             guard let v = Quantity.parseSize(String(s)), v >= 1 << 27, v <= 1 << 42 else {
@@ -39,6 +43,8 @@ enum BenchCommand {
                         for size in sizes {
                             if size > (g.pageEnd &- g.pageOffset) / 2 { continue }
                             c.err("bench: \(points.count + 1)/\(total) \(g.name) \(region.rawValue) \(mapping.rawValue) \(rev) \(Quantity.human(size))\n")
+                            hr_crash_alarm(timeout &* UInt32(reps))
+                            defer { hr_crash_alarm(0) }
                             do {
                                 points.append(try Bench.point(geometry: g, mapping: mapping, region: region, revision: rev,
                                                               size: size, reps: reps))

@@ -37,7 +37,7 @@ enum HistoryCommand {
         let scenarios = a.positional.isEmpty ? CuratedScenarios.all : try a.positional.map { try CLI.loadScenario($0) }
         guard !scenarios.isEmpty else { throw CommandError(.usage, "history: no scenarios") }
         let jobs = try a.int("jobs", default: ProcessInfo.processInfo.activeProcessorCount, range: 1...64)
-        let timeout = UInt32(try a.int("timeout", default: 60, range: 1...3600))
+        let timeout = UInt32(try a.int("timeout", default: CLI.defaultTimeout, range: 1...3600))
         c.err("history: \(scenarios.count) scenarios on \(revs.count) revisions (\(revs.joined(separator: " "))), \(jobs) workers\n")
         Interrupts.install()
 
@@ -212,7 +212,7 @@ enum HistoryCommand {
               let from = Int(a.options["from"] ?? "") else {
             throw CommandError(.usage, "history --worker is internal to history")
         }
-        let timeout = UInt32(a.options["timeout"] ?? "60") ?? 60
+        let timeout = UInt32(a.options["timeout"] ?? "\(CLI.defaultTimeout)") ?? UInt32(CLI.defaultTimeout)
         let scenarios = a.positional.isEmpty ? CuratedScenarios.all : try a.positional.map { try CLI.loadScenario($0) }
         hr_crash_guard_install(1, 70)
         signal(SIGINT, SIG_IGN)
