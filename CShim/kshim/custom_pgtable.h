@@ -58,9 +58,9 @@ enum fixed_addresses { FIX_HOLE, FIX_PTE, FIX_PMD, FIX_PUD, FIX_PGD };
 #define pgd_set_fixmap(addr)		((pgd_t *)set_fixmap_offset(FIX_PGD, addr))
 #define pgd_clear_fixmap()		clear_fixmap(FIX_PGD)
 
-/* include/linux/spinlock.h: one CPU per machine */
-#define spin_lock(lock)			((void)(lock))
-#define spin_unlock(lock)		((void)(lock))
+/* include/linux/spinlock.h: one CPU per machine (the same no-op as older_eras.h's) */
+#define spin_lock(lock)		do { } while (0)
+#define spin_unlock(lock)	do { } while (0)
 
 /* arch/arm64/mm/mmu.c (v5.7): writes to swapper_pg_dir go through the FIX_PGD slot. */
 static int swapper_pgdir_lock;
