@@ -226,6 +226,14 @@ struct OrderingCheck {
             }
         }
 
+        /// The leaf, keyed by its first page, whose backing holds `pa`: a page leaf, or a PMD or PUD block.
+        func entryHolding<T>(_ pa: UInt64, in d: [UInt64: T], size: KeyPath<T, UInt64>) -> T? {
+            if let x = d[pa] { return x }
+            if let x = d[alignDown(pa, g.pmdSize)], x[keyPath: size] > g.pageSize { return x }
+            if let x = d[alignDown(pa, g.pudSize)], x[keyPath: size] >= g.pudSize { return x }
+            return nil
+        }
+
         func describe(_ x: (Int, ObservedEvent)) -> String { text.describe(x.1, index: x.0, tables: observedTables) }
         func finding(_ rule: OrderingRule, level: Level?, va: UInt64?, expected: String, found: String, _ message: String) {
             out.add(Finding(step: step, classification: .invariantViolation, rule: rule.rawValue, level: level, va: va,
@@ -353,8 +361,7 @@ struct OrderingCheck {
                     } else {
                         // the leaf that mapped this page: its backing starts here, or the page lies inside a
                         // block's backing freed page by page (V1/V2's free_reserved_page() of boot blocks)
-                        let leafOfPage = clearedData[pa] ?? clearedData[alignDown(pa, g.pmdSize)].flatMap { $0.size > g.pageSize ? $0 : nil }
-                            ?? clearedData[alignDown(pa, g.pudSize)].flatMap { $0.size >= g.pudSize ? $0 : nil }
+                        let leafOfPage = entryHolding(pa, in: clearedData, size: \.size)
                         if let c = leafOfPage {
                             var st = leaf.unsafe(c.va, size: c.size)
                             if contPending.values.contains(where: { $0.entries.overlaps(c.va) }) { st.notInvalidated = true }
@@ -373,8 +380,7 @@ struct OrderingCheck {
                             liveData = d
                         }
                         // the page itself, or a page inside a block's backing
-                        let mapping = liveData?[pa] ?? liveData?[alignDown(pa, g.pmdSize)].flatMap { $0.size > g.pageSize ? $0 : nil }
-                            ?? liveData?[alignDown(pa, g.pudSize)].flatMap { $0.size >= g.pudSize ? $0 : nil }
+                        let mapping = liveData.flatMap { entryHolding(pa, in: $0, size: \.size) }
                         if let va = mapping.map({ $0.va + (pa - alignDown(pa, $0.size)) }) {
                             finding(.freedWhileReachable, level: nil, va: va, expected: "its leaf cleared and invalidated first",
                                     found: "\(describe((i, e))) while the leaf for \(Quantity.hex(va)) still maps it",
