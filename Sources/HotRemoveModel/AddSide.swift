@@ -15,6 +15,9 @@ struct MappingPlan {
     /// data allocations (vmemmap backing), one per `unit`-sized aligned block
     var units = IntervalSet()
     var unit: UInt64 = 0
+    /// Base pages whose PMD entry is a live block: the populate walk takes the block's output
+    /// page for their PTE table and writes a descriptor for each into it (each also in `units`).
+    var slotWrites = IntervalSet()
 
     /// Tables the walk must allocate on top of `pt`.
     func newTables(_ pt: PageTables) -> [IntervalSet] {
@@ -101,11 +104,19 @@ enum AddSide {
         guard let hull = touched.hull else { return MappingPlan(walk: m, leaves: []) }
         var occupied = pt.leaves.coverage(in: hull)
         if blocks { occupied.formUnion(pt.tables[Level.pte.rawValue].clipped(to: hull)) }
+        // vmemmap_pmd_populate() only checks pmd_none(): under a live block the base-page walk goes on
+        // into the block's output page (the generic code never asks pmd_leaf())
+        var underBlocks = IntervalSet()
+        if !blocks {
+            for run in pt.leaves.runs(overlapping: hull) where run.size >= g.pmdSize { underBlocks.insert(run.range) }
+        }
+        let slotWrites = touched.intersection(underBlocks).subtracting(pt.slotsWrittenInBlocks)
         let units = touched.subtracting(occupied.roundedOut(to: unit))
 
         var plan = MappingPlan(walk: m, leaves: [])
-        plan.units = units
+        plan.units = units.union(slotWrites)
         plan.unit = unit
+        plan.slotWrites = slotWrites
         for x in units.ranges {
             plan.leaves.append(LeafRun(start: x.lowerBound, count: UInt64(x.count) / unit, size: unit, level: level,
                                        kind: kind, attrs: attrs, pa: nil, backing: backing))
@@ -113,7 +124,7 @@ enum AddSide {
         // vmemmap_{pgd,pud,pmd}_populate() install whatever table each visited address lacks.
         if !g.isFolded(.pud) { plan.needed[Level.pud.rawValue] = touched.roundedOut(to: g.tableSpan(.pud)) }
         if !g.isFolded(.pmd) { plan.needed[Level.pmd.rawValue] = touched.roundedOut(to: g.tableSpan(.pmd)) }
-        if !blocks { plan.needed[Level.pte.rawValue] = touched.roundedOut(to: g.tableSpan(.pte)) }
+        if !blocks { plan.needed[Level.pte.rawValue] = touched.subtracting(underBlocks).roundedOut(to: g.tableSpan(.pte)) }
         return plan
     }
 

@@ -16,6 +16,12 @@ public enum Descriptor {
     public static let cont: UInt64 = 1 << 52
     public static let pxn: UInt64 = 1 << 53
     public static let uxn: UInt64 = 1 << 54
+    /// AP[2]: PTE_RDONLY
+    public static let rdonly: UInt64 = 1 << 7
+    /// PTE_NG
+    public static let ng: UInt64 = 1 << 11
+    /// PTE_WRITE is PTE_DBM in v5.7
+    public static let write: UInt64 = dbm
 
     /// PAGE_KERNEL as a page descriptor: 0x0068000000000713.
     public static let pageKernel: UInt64 = 3 | af | shInner | attrNormal | dbm | pxn | uxn

@@ -12,6 +12,17 @@ struct StepModel {
     /// ranges torn down (kernel offsets), in order
     var torn: [(range: Range<UInt64>, target: TeardownTarget)] = []
     var notes: [TableNote] = []
+    /// What the revision's own code does otherwise than its stated purpose, seen by the model
+    var codeFindings: [CodeFinding] = []
+}
+
+/// A finding about the revision's code that the model sees while predicting it: the code does
+/// something its commit message says it does not (reported, never used to excuse a difference).
+struct CodeFinding {
+    var rule: String
+    var expected: String
+    var found: String
+    var message: String
 }
 
 extension ModelAltmap {
@@ -76,7 +87,7 @@ struct Hotplug {
             tablesMade(new[l.rawValue].blocks(of: g.tableSpan(l)), l, source, &c)
             st.pt.addTables(new[l.rawValue], at: l, reserved: reserved)
         }
-        insert(plan.leaves, &st, altmap: altmap, rewrites: source == .pgdPgtableAlloc, &c)
+        fill(plan.leaves, plan.slotWrites, &st, altmap: altmap, rewrites: source == .pgdPgtableAlloc, &c)
     }
 
     private func installPartial(_ order: AllocationOrder, _ p: AllocationPoint, _ st: inout ModelState, altmap: Int?,
@@ -86,7 +97,35 @@ struct Hotplug {
             tablesMade(made.blocks(of: g.tableSpan(l)), l, source, &c)
             st.pt.addTables(made, at: l, reserved: false)
         }
-        insert(order.leaves(before: p), &st, altmap: altmap, rewrites: source == .pgdPgtableAlloc, &c)
+        fill(order.leaves(before: p), order.plan.slotWrites.clipped(to: 0 ..< p.key), &st, altmap: altmap,
+             rewrites: source == .pgdPgtableAlloc, &c)
+    }
+
+    /// Leaves and slot writes in the walk's order (VA order), which fixes the altmap pfns each takes.
+    private func fill(_ leaves: [LeafRun], _ slots: IntervalSet, _ st: inout ModelState, altmap: Int?, rewrites: Bool,
+                      _ c: inout PredictedCounters) {
+        var li = leaves.startIndex
+        for r in slots.ranges {
+            let upTo = leaves[li...].firstIndex { $0.start >= r.lowerBound } ?? leaves.endIndex
+            insert(Array(leaves[li ..< upTo]), &st, altmap: altmap, rewrites: rewrites, &c)
+            li = upTo
+            writeSlots(r, &st, altmap: altmap, &c)
+        }
+        insert(Array(leaves[li...]), &st, altmap: altmap, rewrites: rewrites, &c)
+    }
+
+    /// vmemmap_pte_populate() under a live PMD block: for each page a backing page is allocated and
+    /// its descriptor written into the block's output page, which maps nothing.
+    private func writeSlots(_ r: Range<UInt64>, _ st: inout ModelState, altmap: Int?, _ c: inout PredictedCounters) {
+        let n = UInt64(r.count) / g.pageSize
+        guard n > 0 else { return }
+        if let a = altmap {
+            if st.mem.altmaps[a].allocate(1) != nil { st.mem.altmaps[a].alloc += n - 1 }
+        } else {
+            c.dataAllocatedByOrder[0] += n
+        }
+        c.entriesSet(n, at: .pte)
+        st.pt.slotsWrittenInBlocks.insert(r)
     }
 
     /// n table pages of level l allocated (order 0) and hooked into their parent.
@@ -172,24 +211,45 @@ struct Hotplug {
             if m.outcome == .ok { m.state.mem.added.remove(step.start ..< step.start + step.size) }
             return m
         case .offline:
-            return StepModel(outcome: refusesOffline(step, st) ? .refused : .ok, state: st)
+            var m = StepModel(outcome: .ok, state: st)
+            if refusesOffline(step, st, &m.codeFindings) { m.outcome = .refused }
+            return m
         }
     }
 
     /// MEM_GOING_OFFLINE: prevent_bootmem_remove_notifier says NOTIFY_BAD for early sections.
     /// Device memory is never online, so no notifier runs for it.
-    private func refusesOffline(_ step: Scenario.Step, _ st: ModelState) -> Bool {
+    private func refusesOffline(_ step: Scenario.Step, _ st: ModelState, _ found: inout [CodeFinding]) -> Bool {
         guard st.mem.kind(of: step) == .ram else { return false }
         let r = step.start ..< step.start + step.size
         if contract.bootMemoryNotifier && st.mem.early.overlaps(r) { return true }
         guard contract.rejectsLeafSplit else { return false }
-        // fix2026: each memory block (one section here) is offlined on its own; its linear-map and vmemmap
-        // edges must not fall inside a leaf entry or a CONT run
+        // fix2026: each memory block (one section here) is offlined on its own.  Its purpose: refuse when the
+        // block's linear-map or vmemmap edges fall inside a leaf entry or a CONT run.  As posted (and merged),
+        // prevent_memory_remove_notifier() calls can_unmap_without_split(pfn, arg->nr_pages) after its
+        // boot-section loop has advanced pfn to the first section boundary at or past end_pfn: the edges it
+        // checks are those of the next nr_pages, not of the block going offline.
         for block in lay.sectionPieces(r) {
-            let lin = lay.linear(block), mm = lay.memmap(block)
-            for a in [lin.lowerBound, lin.upperBound, mm.lowerBound, mm.upperBound] where splitsLeaf(a, st) { return true }
+            let n = UInt64(block.count)
+            let next = block.lowerBound + ceilDiv(n, lay.sectionSize) * lay.sectionSize
+            let intended = edgesSplitLeaf(block, st), posted = edgesSplitLeaf(next ..< next + n, st)
+            if intended != posted {
+                found.append(CodeFinding(
+                    rule: "inv.split-check-wrong-range",
+                    expected: "the edges of \(Quantity.hex(block.lowerBound))+\(Quantity.hex(n)) checked: \(intended ? "refuse (splits a leaf)" : "allow")",
+                    found: "the edges of \(Quantity.hex(next))+\(Quantity.hex(n)) checked: \(posted ? "refuse" : "allow")",
+                    message: "prevent_memory_remove_notifier() checks can_unmap_without_split(pfn, ..) with pfn left at the end of the block by its boot-section loop, so the \(intended ? "removal that splits a kernel leaf is allowed" : "removal is refused for a split it does not make")"))
+            }
+            if posted { return true }
         }
         return false
+    }
+
+    /// can_unmap_without_split() negated: a linear-map or vmemmap edge of the physical range `r` lies
+    /// inside a leaf entry or a CONT run.
+    private func edgesSplitLeaf(_ r: Range<UInt64>, _ st: ModelState) -> Bool {
+        let lin = lay.linear(r), mm = lay.memmap(r)
+        return [lin.lowerBound, lin.upperBound, mm.lowerBound, mm.upperBound].contains { splitsLeaf($0, st) }
     }
 
     /// `a` (a kernel offset) lies strictly inside a leaf entry, or inside a CONT run of leaf entries.
@@ -201,8 +261,39 @@ struct Hotplug {
         return a % group != 0
     }
 
+    /// The first live entry the linear map's walk would rewrite unsafely.  init_pte(),
+    /// init_pmd() and alloc_init_pud() may rewrite a live leaf only when
+    /// pgattr_change_is_safe(old, new) holds: the same output address and attributes up to
+    /// PXN/RDONLY/WRITE/nG, and never a CONT entry ("live contiguous mappings may not be
+    /// manipulated at all", v5.7); a live entry of another shape (a block where a table goes,
+    /// a table under a block) is a BUG_ON() of its own.  Either way the step ends in BUG().
+    struct UnsafeRewrite { var key: UInt64; var level: Level; var kind: RunKind; var sameShape: Bool }
+
+    private func firstUnsafeRewrite(_ plan: MappingPlan, _ pt: PageTables) -> UnsafeRewrite? {
+        let mutable = Descriptor.pxn | Descriptor.rdonly | Descriptor.write | Descriptor.ng
+        for new in plan.leaves {
+            for old in pt.leaves.runs(overlapping: new.range) {
+                let from = max(old.start, new.start)
+                let sameShape = old.size == new.size && old.level == new.level && old.kind == new.kind
+                    && old.start % new.size == new.start % new.size
+                let key = alignDown(from, new.size)
+                guard sameShape else { return UnsafeRewrite(key: key, level: new.level, kind: new.kind, sameShape: false) }
+                let oldPa = old.pa.map { $0 + (from - old.start) }, newPa = new.pa.map { $0 + (from - new.start) }
+                let cont = (old.attrs | new.attrs) & Descriptor.cont != 0
+                if cont || oldPa != newPa || (old.attrs ^ new.attrs) & ~mutable != 0 {
+                    return UnsafeRewrite(key: key, level: new.level, kind: new.kind, sameShape: true)
+                }
+            }
+        }
+        return nil
+    }
+
     private func tear(_ r: Range<UInt64>, _ t: TeardownTarget, _ m: inout StepModel) {
         teardown.run(r, t, &m.state, &m.counters, &m.notes)
+        // a slot written into a block's output page goes with the block
+        if let hull = m.state.pt.slotsWrittenInBlocks.hull {
+            m.state.pt.slotsWrittenInBlocks = m.state.pt.slotsWrittenInBlocks.intersection(m.state.pt.leaves.coverage(in: hull))
+        }
         m.torn.append((r, t))
     }
 
@@ -215,8 +306,19 @@ struct Hotplug {
         // arch_add_memory(): the linear map first; a failed table allocation is BUG_ON(!ptr)
         let plan = AddSide.linear(lin, lay, blocks: blocks, m.state.pt)
         let order = AllocationOrder(plan, m.state.pt, g, countsData: true)
-        if let n = budget, let p = order.point(ofAllocation: n, g) {
+        let failure = budget.flatMap { order.point(ofAllocation: $0, g) }
+        let unsafe = firstUnsafeRewrite(plan, m.state.pt)
+        if let p = failure, unsafe.map({ p.key < $0.key }) ?? true {
             installPartial(order, p, &m.state, altmap: nil, .pgdPgtableAlloc, &m.counters)
+            m.outcome = .oops
+            m.counters.fault(.bug)
+            return m
+        }
+        if let u = unsafe {
+            // the walk reaches the live entry with every table above it in place
+            installPartial(order, AllocationPoint(key: u.key, level: nil), &m.state, altmap: nil, .pgdPgtableAlloc, &m.counters)
+            // init_pte() writes before it checks; pmd_set_huge()/pud_set_huge() refuse the unsafe value unwritten
+            if u.kind == .page && u.sameShape { m.counters.entriesSet(1, at: u.level) }
             m.outcome = .oops
             m.counters.fault(.bug)
             return m
@@ -302,7 +404,7 @@ struct Hotplug {
     private func remove(_ step: Scenario.Step, _ st0: ModelState) -> StepModel {
         var m = StepModel(outcome: .ok, state: st0)
         let range = step.start ..< step.start + step.size
-        if refusesOffline(step, st0) {
+        if refusesOffline(step, st0, &m.codeFindings) {
             m.outcome = .refused
             return m
         }

@@ -9,6 +9,10 @@ struct PageTables: Sendable, Equatable {
     var tables = [IntervalSet](repeating: IntervalSet(), count: 4)
     /// The subset of `tables` whose pages came from memblock at boot (PageReserved).
     var reserved = [IntervalSet](repeating: IntervalSet(), count: 4)
+    /// Memmap pages (kernel offsets) whose "PTE slot" a base-page populate walk wrote into the
+    /// backing of the live PMD block that maps them: pte_offset_kernel() of a block is its
+    /// output page, so vmemmap_pte_populate() finds pte_none() false there next time.
+    var slotsWrittenInBlocks = IntervalSet()
 
     mutating func addTables(_ s: IntervalSet, at l: Level, reserved isReserved: Bool) {
         tables[l.rawValue].formUnion(s)

@@ -41,6 +41,8 @@ public enum OrderingRule: String, CaseIterable, Sendable {
     case contSplit = "inv.cont-range-split"
     /// a valid entry changed to another valid one (output, size, type or CONT) without a break
     case breakBeforeMake = "inv.break-before-make"
+    /// a descriptor written into a page that is not a page-table page (a block's output page, a freed table)
+    case writeOutsideTable = "inv.write-outside-table"
 
     /// One sentence for reports and README.
     public var statement: String {
@@ -55,6 +57,7 @@ public enum OrderingRule: String, CaseIterable, Sendable {
         case .tlbiIncomplete: return "every invalidation is completed by a dsb(ish) before the teardown returns"
         case .contRefill: return "an entry of a contiguous range is gone only when an invalidation reaching its VA comes after every entry of the range is invalid: until then the MMU may refill the whole range, shattered, from a valid sibling (Arm ARM D8.6.1, the Contiguous bit)"
         case .contSplit: return "a contiguous range is cleared whole or not at all"
+        case .writeOutsideTable: return "descriptors are written only into live page-table pages: a walk that takes a block's output page for a table (pte_offset_kernel() of a block) writes into the memory the block maps"
         case .breakBeforeMake: return "a valid entry is never changed to another valid entry with a different output address, size, type or Contiguous bit without first being made invalid and invalidated (Arm ARM D8.14, break-before-make)"
         }
     }
@@ -234,6 +237,20 @@ struct OrderingCheck {
             return nil
         }
 
+        /// The VA a leaf valid at the start of the step (outside the linear map) maps `pa` at:
+        /// the page itself, or a page inside a block's backing.
+        func liveLeafMapping(_ pa: UInt64) -> UInt64? {
+            if liveData == nil {
+                var d: [UInt64: (va: UInt64, size: UInt64)] = [:]
+                for r in obs.before.runs where r.kind != .invalid && !linear.contains(lay.off(r.va)) {
+                    for k in 0 ..< r.count { d[r.pa &+ k &* r.entrySize] = (r.va &+ k &* r.entrySize, r.entrySize) }
+                }
+                liveData = d
+            }
+            let page = alignDown(pa, g.pageSize)
+            return liveData.flatMap { entryHolding(page, in: $0, size: \.size) }.map { $0.va + (page - alignDown(page, $0.size)) }
+        }
+
         func describe(_ x: (Int, ObservedEvent)) -> String { text.describe(x.1, index: x.0, tables: observedTables) }
         func finding(_ rule: OrderingRule, level: Level?, va: UInt64?, expected: String, found: String, _ message: String) {
             out.add(Finding(step: step, classification: .invariantViolation, rule: rule.rawValue, level: level, va: va,
@@ -250,7 +267,14 @@ struct OrderingCheck {
         ObservedEvent.expand(trace) { i, e in
             switch e.kind {
             case .set, .replace:
-                guard let t = tables[alignDown(e.a, g.pageSize)] else { return true }
+                guard let t = tables[alignDown(e.a, g.pageSize)] else {
+                    let why = liveLeafMapping(e.a).map { "the output page of the leaf for \(Quantity.hex($0)) (a data page)" }
+                        ?? "no page-table page reachable from swapper_pg_dir or installed in this step"
+                    finding(.writeOutsideTable, level: nil, va: nil,
+                            expected: "a descriptor written into a live page-table page", found: describe((i, e)),
+                            "a descriptor was written at pa \(Quantity.hex(e.a)), \(why)")
+                    return true
+                }
                 let kind = Descriptor.kind(e.b, lastLevel: t.level == .pte)
                 if e.kind == .replace && e.db & Descriptor.valid != 0 && e.b & Descriptor.valid != 0 {
                     // break-before-make: what a live entry may not change in place
@@ -372,16 +396,7 @@ struct OrderingCheck {
                                     "the page at \(Quantity.hex(pa)) went back to the allocator while a TLB may still translate \(lay.describe(c.va)) to it")
                             continue
                         }
-                        if liveData == nil {
-                            var d: [UInt64: (va: UInt64, size: UInt64)] = [:]
-                            for r in obs.before.runs where r.kind != .invalid && !linear.contains(lay.off(r.va)) {
-                                for k in 0 ..< r.count { d[r.pa &+ k &* r.entrySize] = (r.va &+ k &* r.entrySize, r.entrySize) }
-                            }
-                            liveData = d
-                        }
-                        // the page itself, or a page inside a block's backing
-                        let mapping = liveData.flatMap { entryHolding(pa, in: $0, size: \.size) }
-                        if let va = mapping.map({ $0.va + (pa - alignDown(pa, $0.size)) }) {
+                        if let va = liveLeafMapping(pa) {
                             finding(.freedWhileReachable, level: nil, va: va, expected: "its leaf cleared and invalidated first",
                                     found: "\(describe((i, e))) while the leaf for \(Quantity.hex(va)) still maps it",
                                     "the page at \(Quantity.hex(pa)) went back to the allocator while \(Quantity.hex(va)) still maps it")

@@ -93,6 +93,10 @@ public final class ReferenceModel {
             return out.finish()
         }
         if !hasContract { m = follow(obs.result, step, m) }
+        for f in m.codeFindings {
+            out.add(Finding(step: index, classification: .invariantViolation, rule: f.rule, expected: f.expected, found: f.found,
+                            message: f.message))
+        }
         // a record the recorders could not keep whole cannot be judged: never a silent pass
         for limit in obs.recorderLimits {
             out.add(Finding(step: index, classification: .contractMismatch, rule: "harness.incomplete-record",
