@@ -19,6 +19,10 @@ public struct StepEffects: Equatable, Sendable, Codable {
     public var tlbiVA: UInt64 = 0
     public var tlbiAll: UInt64 = 0
     public var tlbiWalk: UInt64 = 0
+    /// where the vaale1is go (each reaches PAGE_SIZE from its operand address) and the vaae1is operand
+    /// addresses; "not traced" when the step ran without a trace
+    public var tlbiVAAddresses = "none"
+    public var tlbiWalkAddresses = "none"
     public var dsbIshst: UInt64 = 0
     public var dsbIsh: UInt64 = 0
     public var isb: UInt64 = 0
@@ -42,6 +46,8 @@ public struct StepEffects: Equatable, Sendable, Codable {
         "tlbiVA": ("tlbi-va", "vaale1is: flush_tlb_kernel_range() issues one per page, up to MAX_TLBI_OPS pages"),
         "tlbiAll": ("tlbi-all", "vmalle1is: flush_tlb_kernel_range() beyond MAX_TLBI_OPS pages (flush_tlb_all())"),
         "tlbiWalk": ("tlbi-walk", "vaae1is: one __flush_tlb_kernel_pgtable() per table page unhooked"),
+        "tlbiVAAddresses": ("tlbi-va-addresses", "the VAs the vaale1is reach: flush_tlb_kernel_range(start, end) steps its operand from start by PAGE_SIZE"),
+        "tlbiWalkAddresses": ("tlbi-walk-addresses", "the vaae1is addresses: __flush_tlb_kernel_pgtable(addr) with the first address the free walk visits in the table's span"),
         "dsbIshst": ("dsb-ishst", "dsb(ishst): one per valid set_pte/pmd/pud, per __pgd_pgtable_alloc(), per TLB flush call"),
         "dsbIsh": ("dsb-ish", "dsb(ish): one per TLB flush call (completes its TLBIs)"),
         "isb": ("isb", "isb: one per valid set_pte/pmd/pud and per TLB flush call"),
@@ -49,7 +55,10 @@ public struct StepEffects: Equatable, Sendable, Codable {
         "faults": ("faults", "allocator faults and BUG()s by kind"),
     ]
 
-    public init(_ o: StepObservation) {
+    /// Written in both places a step's effects come from, so the two renderings cannot drift.
+    static let notTraced = "not traced"
+
+    public init(_ o: StepObservation, pageSize: UInt64) {
         let result: String
         switch o.result {
         case .ok: result = "ok"
@@ -61,6 +70,20 @@ public struct StepEffects: Equatable, Sendable, Codable {
         self.init(result: result, o.counters)
         for w in o.warns { warns[w.condition, default: 0] += w.count }
         for (k, n) in o.counters.faultsByKind { faults[k.rawValue] = n }
+        if let trace = o.trace {
+            var va = IntervalSet(), walk = IntervalSet()
+            ObservedEvent.expand(trace) { _, e in
+                switch e.kind {
+                case .tlbiVA: va.append(e.a ..< e.a + max(e.count, 1) * pageSize)
+                case .tlbiWalk: walk.append(e.a ..< e.a + 4096)
+                default: break
+                }
+                return true
+            }
+            tlbiVAAddresses = StepEffects.render(va); tlbiWalkAddresses = StepEffects.render(walk)
+        } else {
+            tlbiVAAddresses = StepEffects.notTraced; tlbiWalkAddresses = StepEffects.notTraced
+        }
     }
 
     public init(_ p: StepPrediction) {
@@ -75,6 +98,19 @@ public struct StepEffects: Equatable, Sendable, Codable {
         self.init(result: result, p.counters)
         warns = p.counters.warns
         for (k, n) in p.counters.faults { faults[k.rawValue] = n }
+        tlbiVAAddresses = StepEffects.render(p.counters.tlbiVAPages)
+        tlbiWalkAddresses = StepEffects.render(p.counters.tlbiWalkAddresses)
+    }
+
+    /// An address set as text: every range when there are few, else a summary whose checksum
+    /// covers every bound, so two sets render alike only when they are equal.
+    static func render(_ s: IntervalSet) -> String {
+        guard !s.isEmpty else { return "none" }
+        func r(_ x: Range<UInt64>) -> String { "[\(Quantity.hex(x.lowerBound)), \(Quantity.hex(x.upperBound)))" }
+        if s.ranges.count <= 6 { return s.ranges.map(r).joined(separator: " ") }
+        var h: UInt64 = 0xcbf29ce484222325   // FNV-1a over the bounds
+        for x in s.ranges { for v in [x.lowerBound, x.upperBound] { h = (h ^ v) &* 0x100000001b3 } }
+        return "\(s.ranges.count) ranges, \(Quantity.hex(s.measure)) bytes: \(r(s.ranges[0])) \(r(s.ranges[1])) .. \(r(s.ranges[s.ranges.count - 1])) (checksum \(String(h, radix: 16)))"
     }
 
     /// The counters both sides keep under the same names.

@@ -106,7 +106,13 @@ public final class ReferenceModel {
 
         if hasContract {
             let cc = ContractCheck(lay: lay, contract: contract, step: index, prefix: contract.name)
-            cc.effects(StepEffects(prediction(index, m)), StepEffects(obs), obs.warns, &out)
+            var predicted = StepEffects(prediction(index, m))
+            let observed = StepEffects(obs, pageSize: lay.g.pageSize)
+            if obs.trace == nil {
+                // without a trace only the counts of TLBIs are known (check says so: --no-trace)
+                predicted.tlbiVAAddresses = StepEffects.notTraced; predicted.tlbiWalkAddresses = StepEffects.notTraced
+            }
+            cc.effects(predicted, observed, obs.warns, &out)
             cc.leaves(m.state.pt.leaves, obs.after.runs, &out)
             cc.tables(m.state.pt, obs.after.tables, before: obs.before.tables, notes: m.notes, &out)
             cc.altmaps(m.state.mem.altmaps, obs.altmaps, &out)

@@ -57,6 +57,25 @@ struct Teardown {
         return (e > s ? ceilDiv(e - s, step) : 0, 0)
     }
 
+    /// flush_tlb_kernel_range(a, b) of kernel offsets, `times` over consecutive spans of (b - a):
+    /// counts its TLBIs and records where its vaale1is go.
+    func flushKernelRange(_ a: UInt64, _ b: UInt64, _ c: inout PredictedCounters, times: UInt64 = 1) {
+        let x = flushCost(a, b)
+        c.tlbiVA += x.va * times; c.tlbiAll += x.all * times
+        guard x.va > 0 else { return }
+        for k in 0 ..< times {
+            let first = lay.va(alignDown(a + k * (b - a), 4096))
+            c.tlbiVAPages.append(first ..< first + x.va * g.pageSize)
+        }
+    }
+
+    /// __flush_tlb_kernel_pgtable(addr) of a kernel offset: one vaae1is.
+    func flushWalk(_ a: UInt64, _ c: inout PredictedCounters) {
+        c.tlbiWalk += 1
+        let va = alignDown(lay.va(a), 4096)
+        c.tlbiWalkAddresses.append(va ..< va + 4096)
+    }
+
     func run(_ r: Range<UInt64>, _ target: TeardownTarget, _ st: inout ModelState,
              _ c: inout PredictedCounters, _ notes: inout [TableNote]) {
         guard !r.isEmpty else { return }
@@ -109,9 +128,8 @@ struct Teardown {
         if onceAfterWalk {
             // V1/V2: remove_pagetable() ends with flush_tlb_kernel_range(start, end), mapped or not; fix2026's
             // unmap_hotplug_range() likewise when !free_mapped
-            let x = flushCost(r.lowerBound, r.upperBound)
             c.tlbFlushCalls(1)
-            c.tlbiVA += x.va; c.tlbiAll += x.all
+            flushKernelRange(r.lowerBound, r.upperBound, &c)
         } else if contract.pageFlush == .perTableWalked {
             // V3..V5's remove_pte_table(pmdp, addr, next): flush_tlb_kernel_range(addr, next) once per PMD
             // entry that points at a PTE table, whether or not any of its entries was present
@@ -119,9 +137,8 @@ struct Teardown {
                 var a = UInt64(t.lowerBound)
                 while a < t.upperBound {
                     let lo = max(a, r.lowerBound), hi = min(a + g.tableSpan(.pte), r.upperBound)
-                    let x = flushCost(lo, hi)
                     c.tlbFlushCalls(1)
-                    c.tlbiVA += x.va; c.tlbiAll += x.all
+                    flushKernelRange(lo, hi, &c)
                     a += g.tableSpan(.pte)
                 }
             }
@@ -130,22 +147,27 @@ struct Teardown {
 
     private func flush(_ piece: LeafRun, _ r: Range<UInt64>, _ c: inout PredictedCounters) {
         let n = piece.count
-        if piece.kind == .page || contract.blockFlush == .firstPageOnly {
+        if piece.kind == .page {
             // flush_tlb_kernel_range(addr, addr + PAGE_SIZE): exactly one vaale1is per leaf
             c.tlbiVA += n
+            c.tlbiVAPages.append(lay.va(piece.start) ..< lay.va(piece.end))
             return
         }
-        func add(_ x: (va: UInt64, all: UInt64), _ times: UInt64) { c.tlbiVA += x.va * times; c.tlbiAll += x.all * times }
+        if contract.blockFlush == .firstPageOnly {
+            // flush_tlb_kernel_range(addr, addr + PAGE_SIZE) per block: its first page
+            for k in 0 ..< n { flushKernelRange(piece.start + k * piece.size, piece.start + k * piece.size + g.pageSize, &c) }
+            return
+        }
         if contract.blockFlush == .wholeBlock {
             // fix2026: flush_tlb_kernel_range(addr, addr + PMD_SIZE / PUD_SIZE) per block
-            add(flushCost(0, piece.size), n)
+            flushKernelRange(piece.start, piece.start + piece.size, &c, times: n)
             return
         }
         // V6: flush_tlb_kernel_range(addr, next) over the block's part inside [start, end)
         let first = piece.start, last = piece.start + (n - 1) * piece.size
-        add(flushCost(max(first, r.lowerBound), min(first + piece.size, r.upperBound)), 1)
-        if n >= 2 { add(flushCost(max(last, r.lowerBound), min(last + piece.size, r.upperBound)), 1) }
-        if n >= 3 { add(flushCost(0, piece.size), n - 2) }
+        flushKernelRange(max(first, r.lowerBound), min(first + piece.size, r.upperBound), &c)
+        if n >= 3 { flushKernelRange(first + piece.size, first + 2 * piece.size, &c, times: n - 2) }
+        if n >= 2 { flushKernelRange(max(last, r.lowerBound), min(last + piece.size, r.upperBound), &c) }
     }
 
     /// free_hotplug_page_range() of each cleared leaf's backing.
@@ -231,7 +253,11 @@ struct Teardown {
             // parent entry cleared, one vaae1is, then the page goes back to the allocator
             c.clears[g.parentTable(of: l).rawValue] += n
             if contract.tableFreeTLBI {
-                c.tlbiWalk += n
+                // each table's __flush_tlb_kernel_pgtable(start): the first address its free walk visits
+                for t in freed.ranges {
+                    var a = t.lowerBound
+                    while a < t.upperBound { flushWalk(max(a, r.lowerBound), &c); a += span }
+                }
                 c.tlbFlushCalls(n)
             }
             if contract.freesReservedPages {

@@ -31,7 +31,7 @@ enum CheckCommand {
                     break runs
                 }
                 var r = Checker.check(run)
-                if !trace { r.unchecked.append("ordering rules (run without --no-trace to check them)") }
+                if !trace { r.unchecked.append("ordering rules and TLBI addresses (run without --no-trace to check them)") }
                 results.append(r)
                 if !a.flags.contains("json") && !a.flags.contains("ktap") { c.out(text(r, baseline: baseline)) }
             }
