@@ -181,6 +181,8 @@ size_t hr_warn_count(const hr_machine *m);	/* WARN sites (each with its count) *
 bool hr_warn_sites_overflowed(const hr_machine *m);	/* more sites than could be listed */
 hr_warn hr_warn_at(const hr_machine *m, size_t i);
 size_t hr_fault_count(const hr_machine *m);
+/* more faults happened in the last operation than hr_fault_at() can list */
+bool hr_faults_overflowed(const hr_machine *m);
 hr_fault hr_fault_at(const hr_machine *m, size_t i);
 
 /* snapshot of the kernel page tables */

@@ -692,6 +692,7 @@ bool hr_warn_sites_overflowed(const hr_machine *m) { return m->warn_sites_overfl
 hr_warn hr_warn_at(const hr_machine *m, size_t i) { return m->warns[i]; }
 size_t hr_fault_count(const hr_machine *m)
 {
-	return m->counters.faults < HR_MAX_RECORDED ? m->counters.faults : HR_MAX_RECORDED;
+	return m->counters.faults < HR_MAX_FAULTS ? m->counters.faults : HR_MAX_FAULTS;
 }
+bool hr_faults_overflowed(const hr_machine *m) { return m->counters.faults > HR_MAX_FAULTS; }
 hr_fault hr_fault_at(const hr_machine *m, size_t i) { return m->faults[i]; }

@@ -93,6 +93,8 @@ struct mm_struct {
 
 #define HR_MAX_NOTIFIERS 4
 #define HR_MAX_RECORDED 64
+/* every fault of a step is kept with its address: the model compares them one by one */
+#define HR_MAX_FAULTS 4096
 #define HR_MAX_ALTMAPS 64
 #define HR_MAX_ORDER 16
 
@@ -150,7 +152,7 @@ struct hr_machine {
 	hr_warn warns[HR_MAX_RECORDED];	/* WARN sites, each with its count */
 	size_t nr_warn_sites;
 	bool warn_sites_overflow;
-	hr_fault faults[HR_MAX_RECORDED];
+	hr_fault faults[HR_MAX_FAULTS];
 
 	void *cfg_ranges;		/* ranges present (machine.c) */
 

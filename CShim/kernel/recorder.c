@@ -225,7 +225,7 @@ void hr_rec_fault(int kind, uint64_t where, const char *detail)
 	if (kind > 0 && kind < 8)
 		m->counters.faults_by_kind[kind]++;
 
-	if (i < HR_MAX_RECORDED)
+	if (i < HR_MAX_FAULTS)
 		m->faults[i] = (hr_fault){ .kind = kind, .where = where, .detail = detail };
 	hr_rec_event(HR_EV_FAULT, 0, i, (uint64_t)kind);
 }

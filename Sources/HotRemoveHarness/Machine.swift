@@ -211,6 +211,7 @@ public final class Machine {
         var out: [String] = []
         if traceEnabled && hr_trace_truncated(handle) { out.append("the ordered trace was truncated (host memory)") }
         if hr_warn_sites_overflowed(handle) { out.append("more WARN_ON() sites fired than the recorder lists") }
+        if hr_faults_overflowed(handle) { out.append("more faults happened than the recorder lists") }
         return out
     }
 

@@ -30,6 +30,8 @@ public struct StepEffects: Equatable, Sendable, Codable {
     public var warns: [String: UInt64] = [:]
     /// fault kind -> count
     public var faults: [String: UInt64] = [:]
+    /// each fault by what it hit (faultSite) -> count
+    public var faultSites: [String: UInt64] = [:]
 
     public init() {}
 
@@ -53,12 +55,61 @@ public struct StepEffects: Equatable, Sendable, Codable {
         "isb": ("isb", "isb: one per valid set_pte/pmd/pud and per TLB flush call"),
         "warns": ("warns", "WARN_ON()s by condition and count"),
         "faults": ("faults", "allocator faults and BUG()s by kind"),
+        "faultSites": ("fault-sites", "each fault by what it hit: the BUG_ON() condition, the page-table page or the leaf whose backing a bad free named"),
     ]
 
     /// Written in both places a step's effects come from, so the two renderings cannot drift.
     static let notTraced = "not traced"
 
-    public init(_ o: StepObservation, pageSize: UInt64) {
+    /// What a fault hit, in the same words on both sides: a BUG_ON() by its condition, a bad free by the
+    /// page-table page (its level and the VA its span starts at) or the leaf (its VA) whose backing it named.
+    static func faultSite(bug condition: String) -> String { "BUG: \(condition)" }
+    static func faultSite(_ kind: FaultKind, table level: Level, va: UInt64) -> String {
+        "\(kind.rawValue): the \(level) table for \(Quantity.hex(va))"
+    }
+    static func faultSite(_ kind: FaultKind, backingOf va: UInt64) -> String {
+        "\(kind.rawValue): the backing of the leaf at \(Quantity.hex(va))"
+    }
+
+    /// The observed faults named like the model's: `where` is the line for a BUG, a pfn for a bad free.
+    static func faultSites(_ o: StepObservation, _ g: Geometry) -> [String: UInt64] {
+        let pageSize = g.pageSize
+        var out: [String: UInt64] = [:]
+        var tables: [UInt64: ObservedTable] = [:]
+        for t in o.before.tables { tables[t.pa] = t }
+        // a vmemmap or vmalloc leaf names its backing before the linear map, which maps all RAM
+        let live = o.before.runs.filter { $0.kind != .invalid }
+        let linear = g.pageOffset ..< g.pageEnd
+        let others = live.filter { !linear.contains($0.va) }.sorted { $0.pa < $1.pa }
+        let linearRuns = live.filter { linear.contains($0.va) }.sorted { $0.pa < $1.pa }
+        func leaf(_ pa: UInt64) -> ObservedRun? {
+            for runs in [others, linearRuns] {
+                if let r = runs.last(where: { $0.pa <= pa }), pa < r.pa + r.count * r.entrySize { return r }
+            }
+            return nil
+        }
+        for f in o.faults {
+            let site: String
+            switch f.kind {
+            case .bug: site = faultSite(bug: f.detail)
+            case .poisonRead: site = "\(f.kind.rawValue) at pa \(Quantity.hex(f.location))"
+            default:
+                let pa = f.location * pageSize
+                if let t = tables[pa] {
+                    site = faultSite(f.kind, table: t.level, va: t.vaStart)
+                } else if let r = leaf(pa) {
+                    site = faultSite(f.kind, backingOf: r.va + (pa - r.pa) / r.entrySize * r.entrySize)
+                } else {
+                    site = "\(f.kind.rawValue): pfn \(Quantity.hex(f.location))"
+                }
+            }
+            out[site, default: 0] += 1
+        }
+        return out
+    }
+
+    public init(_ o: StepObservation, geometry g: Geometry) {
+        let pageSize = g.pageSize
         let result: String
         switch o.result {
         case .ok: result = "ok"
@@ -70,6 +121,7 @@ public struct StepEffects: Equatable, Sendable, Codable {
         self.init(result: result, o.counters)
         for w in o.warns { warns[w.condition, default: 0] += w.count }
         for (k, n) in o.counters.faultsByKind { faults[k.rawValue] = n }
+        faultSites = StepEffects.faultSites(o, g)
         if let trace = o.trace {
             var va = IntervalSet(), walk = IntervalSet()
             ObservedEvent.expand(trace) { _, e in
@@ -98,6 +150,7 @@ public struct StepEffects: Equatable, Sendable, Codable {
         self.init(result: result, p.counters)
         warns = p.counters.warns
         for (k, n) in p.counters.faults { faults[k.rawValue] = n }
+        faultSites = p.counters.faultSites
         tlbiVAAddresses = StepEffects.render(p.counters.tlbiVAPages)
         tlbiWalkAddresses = StepEffects.render(p.counters.tlbiWalkAddresses)
     }

@@ -267,7 +267,21 @@ struct Hotplug {
     /// PXN/RDONLY/WRITE/nG, and never a CONT entry ("live contiguous mappings may not be
     /// manipulated at all", v5.7); a live entry of another shape (a block where a table goes,
     /// a table under a block) is a BUG_ON() of its own.  Either way the step ends in BUG().
-    struct UnsafeRewrite { var key: UInt64; var level: Level; var kind: RunKind; var sameShape: Bool }
+    struct UnsafeRewrite {
+        var key: UInt64; var level: Level; var kind: RunKind; var sameShape: Bool
+        /// the BUG_ON() that fires, as v5.7's mmu.c spells it
+        var condition: String
+    }
+
+    /// init_pte()/init_pmd()/alloc_init_pud() check a rewrite of an entry of `size` with pgattr_change_is_safe();
+    /// a live block above where the walk needs a table is alloc_init_cont_pte()'s or alloc_init_cont_pmd()'s BUG_ON().
+    private func bugCondition(newSize: UInt64, oldSize: UInt64) -> String {
+        if oldSize > newSize && oldSize >= g.pmdSize {
+            return oldSize == g.pmdSize ? "BUG_ON(pmd_sect(pmd))" : "BUG_ON(pud_sect(pud))"
+        }
+        let (x, p) = newSize == g.pageSize ? ("pte", "ptep") : newSize == g.pmdSize ? ("pmd", "pmdp") : ("pud", "pudp")
+        return "BUG_ON(!pgattr_change_is_safe(\(x)_val(old_\(x)), READ_ONCE(\(x)_val(*\(p)))))"
+    }
 
     private func firstUnsafeRewrite(_ plan: MappingPlan, _ pt: PageTables) -> UnsafeRewrite? {
         let mutable = Descriptor.pxn | Descriptor.rdonly | Descriptor.write | Descriptor.ng
@@ -277,11 +291,14 @@ struct Hotplug {
                 let sameShape = old.size == new.size && old.level == new.level && old.kind == new.kind
                     && old.start % new.size == new.start % new.size
                 let key = alignDown(from, new.size)
-                guard sameShape else { return UnsafeRewrite(key: key, level: new.level, kind: new.kind, sameShape: false) }
+                let condition = bugCondition(newSize: new.size, oldSize: old.size)
+                guard sameShape else {
+                    return UnsafeRewrite(key: key, level: new.level, kind: new.kind, sameShape: false, condition: condition)
+                }
                 let oldPa = old.pa.map { $0 + (from - old.start) }, newPa = new.pa.map { $0 + (from - new.start) }
                 let cont = (old.attrs | new.attrs) & Descriptor.cont != 0
                 if cont || oldPa != newPa || (old.attrs ^ new.attrs) & ~mutable != 0 {
-                    return UnsafeRewrite(key: key, level: new.level, kind: new.kind, sameShape: true)
+                    return UnsafeRewrite(key: key, level: new.level, kind: new.kind, sameShape: true, condition: condition)
                 }
             }
         }
@@ -311,7 +328,7 @@ struct Hotplug {
         if let p = failure, unsafe.map({ p.key < $0.key }) ?? true {
             installPartial(order, p, &m.state, altmap: nil, .pgdPgtableAlloc, &m.counters)
             m.outcome = .oops
-            m.counters.fault(.bug)
+            m.counters.fault(.bug, at: StepEffects.faultSite(bug: "BUG_ON(!ptr)"))
             return m
         }
         if let u = unsafe {
@@ -320,7 +337,7 @@ struct Hotplug {
             // init_pte() writes before it checks; pmd_set_huge()/pud_set_huge() refuse the unsafe value unwritten
             if u.kind == .page && u.sameShape { m.counters.entriesSet(1, at: u.level) }
             m.outcome = .oops
-            m.counters.fault(.bug)
+            m.counters.fault(.bug, at: StepEffects.faultSite(bug: u.condition))
             return m
         }
         budget = budget.map { $0 - order.total(g) }

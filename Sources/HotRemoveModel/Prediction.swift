@@ -36,9 +36,16 @@ public struct PredictedCounters: Equatable, Sendable {
         guard n > 0 else { return }
         warns[condition, default: 0] += n
     }
+    /// each fault named by what it hit (StepEffects.faultSite), with how often
+    public var faultSites: [String: UInt64] = [:]
+
     mutating func fault(_ kind: FaultKind, _ n: UInt64 = 1) {
         guard n > 0 else { return }
         faults[kind, default: 0] += n
+    }
+    mutating func fault(_ kind: FaultKind, at site: String) {
+        faults[kind, default: 0] += 1
+        faultSites[site, default: 0] += 1
     }
 }
 

@@ -107,7 +107,7 @@ public final class ReferenceModel {
         if hasContract {
             let cc = ContractCheck(lay: lay, contract: contract, step: index, prefix: contract.name)
             var predicted = StepEffects(prediction(index, m))
-            let observed = StepEffects(obs, pageSize: lay.g.pageSize)
+            let observed = StepEffects(obs, geometry: lay.g)
             if obs.trace == nil {
                 // without a trace only the counts of TLBIs are known (check says so: --no-trace)
                 predicted.tlbiVAAddresses = StepEffects.notTraced; predicted.tlbiWalkAddresses = StepEffects.notTraced

@@ -153,14 +153,18 @@ struct Teardown {
             c.tlbiVAPages.append(lay.va(piece.start) ..< lay.va(piece.end))
             return
         }
+        // `addr` is the walk's address: the start of the range in the first entry the walk meets, then aligned
+        let addr0 = max(piece.start, r.lowerBound)
         if contract.blockFlush == .firstPageOnly {
-            // flush_tlb_kernel_range(addr, addr + PAGE_SIZE) per block: its first page
-            for k in 0 ..< n { flushKernelRange(piece.start + k * piece.size, piece.start + k * piece.size + g.pageSize, &c) }
+            // flush_tlb_kernel_range(addr, addr + PAGE_SIZE) per block
+            flushKernelRange(addr0, addr0 + g.pageSize, &c)
+            for k in 1 ..< max(n, 1) { flushKernelRange(piece.start + k * piece.size, piece.start + k * piece.size + g.pageSize, &c) }
             return
         }
         if contract.blockFlush == .wholeBlock {
             // fix2026: flush_tlb_kernel_range(addr, addr + PMD_SIZE / PUD_SIZE) per block
-            flushKernelRange(piece.start, piece.start + piece.size, &c, times: n)
+            flushKernelRange(addr0, addr0 + piece.size, &c)
+            if n > 1 { flushKernelRange(piece.start + piece.size, piece.start + 2 * piece.size, &c, times: n - 1) }
             return
         }
         // V6: flush_tlb_kernel_range(addr, next) over the block's part inside [start, end)
@@ -190,9 +194,11 @@ struct Teardown {
         case .bootMemmap, .altmapMemmap:
             // memblock pages and ZONE_DEVICE pages are PageReserved: WARN, and the allocator refuses
             c.warn(contract.reservedWarn, n)
-            c.fault(.freeReserved, n)
+            for k in 0 ..< n { c.fault(.freeReserved, at: StepEffects.faultSite(.freeReserved, backingOf: lay.va(piece.start + k * piece.size))) }
         case .linear, .neighbour:
-            c.fault(.freeNeverAllocated, n)
+            for k in 0 ..< n {
+                c.fault(.freeNeverAllocated, at: StepEffects.faultSite(.freeNeverAllocated, backingOf: lay.va(piece.start + k * piece.size)))
+            }
         }
     }
 
@@ -266,7 +272,13 @@ struct Teardown {
             } else {
                 c.tablesFreed[l.rawValue] += n - reservedN
                 c.warn(contract.reservedWarn, reservedN)
-                c.fault(.freeReserved, reservedN)
+                for t in st.pt.reserved[l.rawValue].intersection(freed).ranges {
+                    var a = t.lowerBound
+                    while a < t.upperBound {
+                        c.fault(.freeReserved, at: StepEffects.faultSite(.freeReserved, table: l, va: lay.va(a)))
+                        a += span
+                    }
+                }
             }
             st.pt.removeTables(freed, at: l)
             notes.append(TableNote(level: l, spans: freed, freed: true,

@@ -115,3 +115,51 @@ import Testing
         #expect(p.counters.tlbiVA == 3)
     }
 }
+
+/// What the kernel's own walks do over what an earlier step left: hand-derived from v5.7's
+/// init_pmd()/pmd_set_huge()/pgattr_change_is_safe() and 6.1's vmemmap_pte_populate().
+@Suite struct LeftoverMappingTests {
+    @Test func reAddingOverLiveContBlocksIsABug() {
+        // 4K/48, PHYS_OFFSET 1G, 128 MiB sections: [8G+768M, +512M) has its linear map at
+        // [0xffff0001f0000000, 0xffff000210000000), across the 1 GiB PMD-table boundary at offset 8G.
+        // Step 0: allocation 1 is the PMD table of [7G, 8G) (offsets), whose 128 entries [7G+768M, 8G)
+        // are written as CONT blocks (32 MiB aligned); allocation 2, the next PMD table, fails:
+        // BUG_ON(!ptr).  Step 1 (the same add) finds that first entry live and CONT: pmd_set_huge()
+        // refuses any change to it ("live contiguous mappings may not be manipulated at all"), writes
+        // nothing, and init_pmd()'s BUG_ON(!pgattr_change_is_safe()) fires: no set, no allocation.
+        let add = Scenario.Step(op: .add, start: 8 * G + 768 * M, size: 512 * M)
+        var failing = add
+        failing.failAllocation = 2
+        let m = ReferenceModel(scenario: scenario("4K/48", section: 27, [failing, add]), revision: "final")
+        let p0 = m.prediction(step: 0)
+        #expect(p0.outcome == .oops)
+        let left = run(p0.after, at: 0xffff_0001_f000_0000)
+        #expect(left?.count == 128 && left?.entrySize == 2 * M)
+        #expect((left?.attrs ?? 0) & Descriptor.cont != 0)
+        _ = m.check(step: 0, perfectObservation(m, step: 0, before: m.bootSnapshot))
+        let p1 = m.prediction(step: 1)
+        #expect(p1.outcome == .oops)
+        #expect(p1.counters.sets == [0, 0, 0, 0])
+        #expect(p1.counters.dataAllocatedByOrder.allSatisfy { $0 == 0 })
+        #expect(p1.counters.faults[.bug] == 1)
+    }
+
+    @Test func aBasePageMemmapUnderALiveBlockIsWrittenIntoTheBlock() {
+        // fix2025, 4K/39, 128 MiB sections, 56-byte struct page: RAM [0x408000000, +128M) gets a vmemmap
+        // PMD block at 0xffffffff0d000000 (pfn 0x408000 * 56 = 0x0e0e0000 bytes into the vmemmap, whose
+        // 2 MiB block [0x0e000000, 0x0e200000) also holds the struct pages of pfns from 0x406db7).
+        // A 2 MiB device range at 0x407200000 has its memmap (512 * 56 = 28 KiB, 7 pages) inside that
+        // block; being smaller than a section's memmap it goes to vmemmap_populate_basepages(), whose
+        // vmemmap_pmd_populate() sees a non-none PMD and returns it: pte_offset_kernel() of the block is
+        // its output page, so 7 "PTEs" go into the struct pages, 7 altmap pfns are used, no table is made.
+        let ram = Scenario.Step(op: .add, start: 0x4_0800_0000, size: 128 * M)
+        let dev = Scenario.Step(op: .add, start: 0x4_0720_0000, size: 2 * M, kind: .device, altmap: .init(reserve: 0, free: nil))
+        let m = ReferenceModel(scenario: scenario("4K/39", boot: 128 * M, section: 27, structPage: 56, [ram, dev]), revision: "fix2025")
+        _ = m.check(step: 0, perfectObservation(m, step: 0, before: m.bootSnapshot))
+        let p = m.prediction(step: 1)
+        #expect(p.outcome == .ok)
+        #expect(p.counters.sets[Level.pte.rawValue] == 7)
+        #expect(p.counters.tablesAllocated == [0, 0, 0, 0])
+        #expect(run(p.after, at: 0xffff_ffff_0d00_0000)?.entrySize == 2 * M)
+    }
+}

@@ -81,4 +81,21 @@ import Testing
         }
         #expect(RevisionContract.named("v1") == nil)
     }
+
+    @Test func fix2026ChecksTheBlockAfterTheOneGoingOffline() throws {
+        // 4K/39, 128 MiB sections, 56-byte struct page: the memmap of the section at 0x2b8000000 is
+        // [pfn 0x2b8000 * 56, +1.75 MiB) = [0x098e0000, 0x09aa0000) into the vmemmap, inside the PMD
+        // blocks [0x09800000, 0x09a00000) and [0x09a00000, 0x09c00000): both its edges split a block, so
+        // the commit's purpose is NOTIFY_BAD.  As posted, prevent_memory_remove_notifier()'s boot-section
+        // loop leaves pfn at end_pfn = 0x2c0000, and can_unmap_without_split(0x2c0000, 0x8000) checks
+        // [0x2c0000000, +128M): not mapped, so nothing splits and the removal goes ahead.
+        let sec = Scenario.Step(op: .add, start: 0x2_b800_0000, size: 128 * M)
+        let rm = Scenario.Step(op: .remove, start: 0x2_b800_0000, size: 128 * M)
+        let m = ReferenceModel(scenario: scenario("4K/39", boot: 128 * M, section: 27, structPage: 56, [sec, rm]), revision: "fix2026")
+        _ = m.check(step: 0, perfectObservation(m, step: 0, before: m.bootSnapshot))
+        let p = m.prediction(step: 1)
+        #expect(p.outcome == .ok)
+        let f = m.check(step: 1, perfectObservation(m, step: 1, before: try #require(m.prediction(step: 0).after as ModelSnapshot?)))
+        #expect(f.contains { $0.rule == "inv.split-check-wrong-range" })
+    }
 }
