@@ -137,6 +137,16 @@ import Testing
     @Test func everyRuleHasAStatement() {
         for r in OrderingRule.allCases { #expect(r.statement.count > 20, "\(r.rawValue)") }
     }
+
+    @Test func aDescriptorWrittenIntoABlocksBackingIsWrittenOutsideATable() {
+        // vmemmap_pte_populate() under a live PMD block: pte_offset_kernel() of the block is blockPA, so the
+        // "PTE" for va + 2M + 0x3000 goes to blockPA + 3 * 8, a page the block maps, not a table page
+        let intoBlock = ObservedEvent(kind: .set, level: 3, count: 1, a: blockPA + 24, b: dataPage | Descriptor.pageKernel)
+        #expect(rules([intoBlock, ishst, isb]) == ["inv.write-outside-table"])
+        // the same write into the PTE table is a set like any other
+        let intoTable = ObservedEvent(kind: .set, level: 3, count: 1, a: pteTable + 24, b: dataPage | Descriptor.pageKernel)
+        #expect(rules([intoTable, ishst, isb]) == [])
+    }
 }
 
 /// vmem_altmap_free() (v5.9) names no page: it returns the backing of the leaf just cleared.
@@ -149,4 +159,5 @@ import Testing
         // vmem_altmap_free() before the flush of the leaf
         #expect(t.rules([t.clearPTE, ret] + t.flushRange(t.va)) == ["inv.free-before-leaf-tlbi"])
     }
+
 }
