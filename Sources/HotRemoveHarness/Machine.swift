@@ -201,8 +201,12 @@ public final class Machine {
     public var faults: [ObservedFault] {
         (0..<hr_fault_count(handle)).map { i in
             let f = hr_fault_at(handle, i)
-            let kind = Machine.faultKinds.first { $0.0 == f.kind }?.1 ?? .bug
-            return ObservedFault(kind: kind, location: f.where, detail: f.detail.map { String(cString: $0) } ?? "")
+            let detail = f.detail.map { String(cString: $0) } ?? ""
+            // a kind the Swift side does not know is reported as a BUG that says so, never dropped
+            guard let kind = Machine.faultKinds.first(where: { $0.0 == f.kind })?.1 else {
+                return ObservedFault(kind: .bug, location: f.where, detail: "unknown fault kind \(f.kind): \(detail)")
+            }
+            return ObservedFault(kind: kind, location: f.where, detail: detail)
         }
     }
 
