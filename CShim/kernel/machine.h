@@ -138,6 +138,8 @@ struct hr_machine {
 	struct notifier_block *notifiers[HR_MAX_NOTIFIERS];
 	int nr_notifiers;
 	struct hr_altmap_slot altmaps[HR_MAX_ALTMAPS];
+	/* the s390-style vmemmap (vmemmap_subpmd.c): its unused_pmd_start, per machine */
+	unsigned long vmemmap_unused_pmd_start;
 
 	/* recorders */
 	hr_counters counters;

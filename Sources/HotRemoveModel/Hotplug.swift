@@ -202,7 +202,12 @@ struct Hotplug {
     }
 
     private func tear(_ r: Range<UInt64>, _ t: TeardownTarget, _ m: inout StepModel) {
-        teardown.run(r, t, &m.state, &m.counters, &m.notes)
+        // the struct pages of the sections still present: a sub-PMD-tracking vmemmap_free() keeps their blocks
+        var inUse = IntervalSet()
+        if t != .linear && contract.vmemmapKeepsUsedBlocks {
+            for x in m.state.mem.present.ranges { inUse.insert(lay.memmap(x)) }
+        }
+        teardown.run(r, t, &m.state, &m.counters, &m.notes, inUse: inUse)
         m.torn.append((r, t))
     }
 
