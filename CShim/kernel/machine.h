@@ -93,7 +93,7 @@ struct mm_struct {
 
 #define HR_MAX_NOTIFIERS 4
 #define HR_MAX_RECORDED 64
-#define HR_MAX_ALTMAPS 64
+#define HR_MAX_ALTMAPS 256
 #define HR_MAX_ORDER 16
 
 struct hr_altmap_slot {
