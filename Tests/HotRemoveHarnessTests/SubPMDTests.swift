@@ -126,6 +126,22 @@ import HotRemoveModel
         #expect(!report.findings.contains { $0.rule == "inv.outside-unchanged" })
     }
 
+    /// `bench --memmap-costs` on 4K/48, 128 MiB sections, a 56-byte struct page: sections A = [8G, +128M) and
+    /// B after it; A's memmap is VMEMMAP_START + [98M, 99.75M) (see above), B's [99.75M, 101.5M): two PMD
+    /// blocks (49, 50) for two sections, 2048 KiB each.  Removing A: final clears block 49 (one vaale1is in
+    /// the vmemmap, 2 MiB freed) under B's struct pages; subpmd keeps it (nothing cleared or freed).
+    @Test func memmapCostRows() throws {
+        let g = geometry("4K/48")
+        let f = try MemmapCost.row(geometry: g, sectionBits: 27, structPage: 56, variant: "final")
+        #expect(f.memmapKiB == 2048 && f.teardownTLBIs == 1 && f.freedKiB == 2048 && !f.onMemory)
+        #expect(f.findings.contains("inv.outside-unchanged"))
+        let s = try MemmapCost.row(geometry: g, sectionBits: 27, structPage: 56, variant: "subpmd")
+        #expect(s.memmapKiB == 2048 && s.teardownTLBIs == 0 && s.freedKiB == 0 && s.findings.isEmpty)
+        // 64-byte struct page: each memmap is one whole block (2 MiB = 512 pfns), from the block's own altmap
+        let m = try MemmapCost.row(geometry: g, sectionBits: 27, structPage: 64, variant: "altmap+memory-block")
+        #expect(m.memmapKiB == 2048 && m.onMemory && m.teardownTLBIs == 1 && m.freedKiB == 2048)
+    }
+
     /// The shared-vmemmap-block reproducers of findings/README.md: findings on final, clean on subpmd.
     @Test(arguments: ["final-inv.outside-unchanged.json", "altmap-fault.free-reserved.json"])
     func sharedBlockReproducers(_ file: String) throws {
