@@ -387,13 +387,16 @@ extension Scenario {
                 }
                 memmap = mm
             }
+            // mhp_supports_memmap_on_memory(): a block's memmap spans whole PMDs (else an ordinary add)
+            let blockMemmap = sec / geometry.pageSize * UInt64(structPage)
+            let memmapOnMemory = memmap != nil && blockMemmap % geometry.pmdSize == 0
             // an add that overlaps an earlier one is valid only if that one failed: it takes its place;
             // an add told to fail in __add_pages() adds nothing
             if op == .add {
                 addedKinds.remove(range)
                 if !failAddPages { addedKinds.insert(range, kind) }
                 memoryBlockAdds.removeAll { $0.overlaps(range) }
-                if memmap != nil { memoryBlockAdds.append(range) }
+                if memmapOnMemory { memoryBlockAdds.append(range) }
             } else if op == .remove {
                 // memory with its memmap on memory goes one memory block at a time; any other removal of it is
                 // refused (-EINVAL) and leaves it added
