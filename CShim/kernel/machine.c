@@ -446,11 +446,11 @@ static int add_memory_blocks(hr_machine *m, uint64_t start, uint64_t size, const
 		}
 		altmap_init(m, slot, cur, block, 0, block >> m->geo.page_shift);
 		rc = arch_add(m, cur, block, opt->fail_add_pages, &m->altmaps[slot].altmap, err, errlen);
-		if (rc == HR_E_OOPS)
-			return rc;	/* an oops ends the task: nothing is rolled back */
 		if (rc) {
-			/* add_memory_resource()'s mhp_altmap is gone with the failed add */
+			/* add_memory_resource()'s mhp_altmap (on its stack) is gone with the failed add */
 			memset(&m->altmaps[slot], 0, sizeof(m->altmaps[slot]));
+			if (rc == HR_E_OOPS)
+				return rc;	/* an oops ends the task: nothing is rolled back */
 			break;
 		}
 		rs->r[rs->n++] = (struct hr_range){ cur, block, HR_MEM_RAM, slot, true };

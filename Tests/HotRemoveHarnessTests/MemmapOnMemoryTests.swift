@@ -101,6 +101,18 @@ import HotRemoveModel
         #expect(Checker.check(r).contractMismatches == 0)
     }
 
+    /// The first allocation of the first block's arch_add_memory() is its linear map's PMD table for [7G, 8G)
+    /// (the PGD entry and PUD table are boot's): v5.7's __pgd_pgtable_alloc() BUG_ON(!ptr), an oops.  Nothing
+    /// is rolled back, and the block's altmap (add_memory_resource()'s, on the oopsed task's stack) is no more.
+    @Test func anOopsInABlockKeepsNoAltmap() throws {
+        let r = try run("altmap", "4K/48", section: 27, rodata: true,
+                        [.init(op: .add, start: 8 * G, size: 256 * M, failAllocation: 1, memmap: .memoryBlock)])
+        guard case .oops = r.steps[0].result else { Issue.record("\(r.steps[0].result)"); return }
+        #expect(r.steps[0].altmaps.isEmpty)
+        #expect(predicted(r, step: 0).outcome == .oops)
+        #expect(Checker.check(r).contractMismatches == 0)
+    }
+
     /// Bad input names the field and the reason.
     @Test(arguments: [
         (#"{"op":"add","start":"8G","size":"128M","memmap":"range"}"#, "steps[0].memmap", "not implemented yet"),
