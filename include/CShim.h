@@ -126,6 +126,9 @@ typedef struct hr_add_options {
 	uint64_t altmap_reserve;	/* pages at the start the driver keeps */
 	uint64_t altmap_free;		/* struct vmem_altmap.free: pages available for the memmap (0: none) */
 	bool fail_add_pages;		/* __add_pages() fails before touching any section */
+	bool memmap_on_memory;		/* RAM: added memory block by memory block, each with MHP_MEMMAP_ON_MEMORY
+					 * (v5.14) when mhp_supports_memmap_on_memory() holds: its memmap from an
+					 * altmap at the block's start */
 } hr_add_options;
 
 typedef struct hr_instance hr_instance;

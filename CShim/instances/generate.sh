@@ -1,8 +1,8 @@
 #!/bin/sh
 # Writes one instance file per revision and geometry, and the registry.
 # A revision is a file CShim/mmu/hotremove_<name>.c whose provenance comment
-# says "Add side: v5.7", "Add side: v5.9" or "Add side: fix2025" (which
-# vmemmap_populate it was merged with: mmu/vmemmap_<side>.c).  Run from anywhere; the output is committed.
+# says "Add side: v5.7", "Add side: v5.9", "Add side: fix2025" or "Add side: subpmd"
+# (which vmemmap_populate it was merged with: mmu/vmemmap_<side>.c).  Run from anywhere; the output is committed.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 mmu="$here/../mmu"
@@ -25,8 +25,8 @@ for src in "$mmu"/hotremove_*.c; do
 	v6) passnum=1 ;; final) passnum=2 ;; altmap) passnum=3 ;; *) passnum=0 ;;
 	esac
 	case "$side" in
-	v5.7|v5.9|fix2025) ;;
-	*) echo "generate.sh: $src has no 'Add side: v5.7', 'Add side: v5.9' or 'Add side: fix2025' line" >&2; exit 1 ;;
+	v5.7|v5.9|fix2025|subpmd) ;;
+	*) echo "generate.sh: $src has no 'Add side: v5.7', 'Add side: v5.9', 'Add side: fix2025' or 'Add side: subpmd' line" >&2; exit 1 ;;
 	esac
 	for g in $geometries; do
 		shift=${g%%:*}; rest=${g#*:}; va=${rest%%:*}; name=${rest#*:}

@@ -42,6 +42,22 @@ extern const struct hr_instance hr_pre_16k48_instance;
 extern const struct hr_instance hr_pre_64k42_instance;
 extern const struct hr_instance hr_pre_64k48_instance;
 extern const struct hr_instance hr_pre_64k52_instance;
+extern const struct hr_instance hr_s390style_4k39_instance;
+extern const struct hr_instance hr_s390style_4k48_instance;
+extern const struct hr_instance hr_s390style_16k36_instance;
+extern const struct hr_instance hr_s390style_16k47_instance;
+extern const struct hr_instance hr_s390style_16k48_instance;
+extern const struct hr_instance hr_s390style_64k42_instance;
+extern const struct hr_instance hr_s390style_64k48_instance;
+extern const struct hr_instance hr_s390style_64k52_instance;
+extern const struct hr_instance hr_subpmd_4k39_instance;
+extern const struct hr_instance hr_subpmd_4k48_instance;
+extern const struct hr_instance hr_subpmd_16k36_instance;
+extern const struct hr_instance hr_subpmd_16k47_instance;
+extern const struct hr_instance hr_subpmd_16k48_instance;
+extern const struct hr_instance hr_subpmd_64k42_instance;
+extern const struct hr_instance hr_subpmd_64k48_instance;
+extern const struct hr_instance hr_subpmd_64k52_instance;
 extern const struct hr_instance hr_v1_4k39_instance;
 extern const struct hr_instance hr_v1_4k48_instance;
 extern const struct hr_instance hr_v1_16k36_instance;
@@ -172,6 +188,22 @@ const struct hr_instance *const hr_instances[] = {
 	&hr_pre_64k42_instance,
 	&hr_pre_64k48_instance,
 	&hr_pre_64k52_instance,
+	&hr_s390style_4k39_instance,
+	&hr_s390style_4k48_instance,
+	&hr_s390style_16k36_instance,
+	&hr_s390style_16k47_instance,
+	&hr_s390style_16k48_instance,
+	&hr_s390style_64k42_instance,
+	&hr_s390style_64k48_instance,
+	&hr_s390style_64k52_instance,
+	&hr_subpmd_4k39_instance,
+	&hr_subpmd_4k48_instance,
+	&hr_subpmd_16k36_instance,
+	&hr_subpmd_16k47_instance,
+	&hr_subpmd_16k48_instance,
+	&hr_subpmd_64k42_instance,
+	&hr_subpmd_64k48_instance,
+	&hr_subpmd_64k52_instance,
 	&hr_v1_4k39_instance,
 	&hr_v1_4k48_instance,
 	&hr_v1_16k36_instance,

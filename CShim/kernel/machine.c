@@ -22,7 +22,8 @@ int hr_offline_range(struct hr_machine *m, unsigned long pfn, unsigned long nr_p
 void hr_online_range(struct hr_machine *m, unsigned long pfn, unsigned long nr_pages);
 
 #define HR_MAX_RANGES 256
-struct hr_range { uint64_t start, size; int kind; int altmap_slot; };
+/* memmap_on_memory: one memory block added with MHP_MEMMAP_ON_MEMORY (its altmap in altmap_slot) */
+struct hr_range { uint64_t start, size; int kind; int altmap_slot; bool memmap_on_memory; };
 struct hr_ranges { int n; struct hr_range r[HR_MAX_RANGES]; };
 
 static void say(char *err, size_t len, const char *fmt, ...)
@@ -341,6 +342,139 @@ static int check_range(struct hr_machine *m, uint64_t start, uint64_t size, uint
 	return 0;
 }
 
+/* A free altmap slot for [start, +size): one a removed range at the same start left, or an unused one. */
+static int altmap_slot(struct hr_machine *m, uint64_t start)
+{
+	for (int i = 0; i < HR_MAX_ALTMAPS; i++)
+		if (m->altmaps[i].used && m->altmaps[i].start == start && !m->altmaps[i].altmap.alloc)
+			return i;
+	for (int i = 0; i < HR_MAX_ALTMAPS; i++)
+		if (!m->altmaps[i].used)
+			return i;
+	return -1;
+}
+
+static void altmap_init(struct hr_machine *m, int slot, uint64_t start, uint64_t size,
+			uint64_t reserve, uint64_t freep)
+{
+	struct vmem_altmap init = {
+		.base_pfn = start >> m->geo.page_shift,
+		.end_pfn = ((start + size) >> m->geo.page_shift) - 1,
+		.reserve = reserve,
+		.free = freep,
+	};
+	m->altmaps[slot].used = true;
+	m->altmaps[slot].start = start;
+	m->altmaps[slot].size = size;
+	memcpy(&m->altmaps[slot].altmap, &init, sizeof(init));
+}
+
+/* online_pages() of a range added (the generic code's, with this machine current) */
+static void online(hr_machine *m, uint64_t start, uint64_t size)
+{
+	struct hr_machine *prev = hr_cur_machine;
+
+	hr_cur_machine = m;
+	hr_online_range(m, start >> m->geo.page_shift, size >> m->geo.page_shift);
+	hr_cur_machine = prev;
+}
+
+/* arch_add_memory() of [start, +size); 0, the kernel's error, or HR_E_OOPS */
+static int arch_add(hr_machine *m, uint64_t start, uint64_t size, bool fail_add_pages,
+		    struct vmem_altmap *altmap, char *err, size_t errlen)
+{
+	int rc;
+
+	HR_ENTER(m);
+	if (setjmp(hr_jb)) {
+		say(err, errlen, "oops: %s", m->oops_msg);
+		m->fail_add_pages = false;
+		HR_LEAVE(m);
+		return HR_E_OOPS;
+	}
+	m->fail_add_pages = fail_add_pages;
+	rc = m->inst->arch_add_memory(0, start, size, altmap);
+	m->fail_add_pages = false;
+	if (rc)
+		say(err, errlen, "arch_add_memory() returned %d", rc);
+	HR_LEAVE(m);
+	return rc;
+}
+
+/*
+ * mm/memory_hotplug.c (v5.14) mhp_supports_memmap_on_memory(size) for one memory block
+ * (memory_block_size_bytes() is MIN_MEMORY_BLOCK_SIZE, one section, on arm64): the memmap
+ * (vmemmap_size) spans complete PMDs and the rest whole pageblocks (pageblock_order is
+ * HUGETLB_PAGE_ORDER, a PMD, on arm64: the same condition once the section is PMD aligned).
+ */
+static bool mhp_supports_memmap_on_memory(const struct hr_machine *m)
+{
+	uint64_t block = 1ull << m->cfg.section_size_bits;
+	uint64_t vmemmap_size = (block >> m->geo.page_shift) * m->cfg.struct_page_size;
+	uint64_t pmd_size = 1ull << (m->geo.page_shift * 2 - 3);
+
+	return vmemmap_size % pmd_size == 0 && (block - vmemmap_size) % pmd_size == 0;
+}
+
+/*
+ * The add of a driver that adds memory block by memory block with MHP_MEMMAP_ON_MEMORY
+ * (v5.14 add_memory_resource() per block: mhp_altmap.free = PHYS_PFN(size), .base_pfn =
+ * PHYS_PFN(start); as v6.6's create_altmaps_and_memory_blocks() loops): each block's memmap
+ * comes from an altmap at its own start.  A block that fails rolls back the blocks before it
+ * (remove_memory_blocks_and_altmaps(): arch_remove_memory() with each one's altmap); they
+ * were not online yet.  The blocks go online (the memmap's pages excluded,
+ * memory_block_online()) once all are added.
+ */
+static int add_memory_blocks(hr_machine *m, uint64_t start, uint64_t size, const hr_add_options *opt,
+			     char *err, size_t errlen)
+{
+	struct hr_ranges *rs = ranges(m);
+	uint64_t block = 1ull << m->cfg.section_size_bits, cur;
+	int first = rs->n, rc = 0;
+
+	if (rs->n + size / block > HR_MAX_RANGES) {
+		say(err, errlen, "add: more than %d ranges present", HR_MAX_RANGES);
+		return HR_E_INVALID;
+	}
+	for (cur = start; cur < start + size; cur += block) {
+		int slot = altmap_slot(m, cur);
+
+		if (slot < 0) {
+			say(err, errlen, "altmap: more than %d altmaps", HR_MAX_ALTMAPS);
+			rc = HR_E_INVALID;
+			break;
+		}
+		altmap_init(m, slot, cur, block, 0, block >> m->geo.page_shift);
+		rc = arch_add(m, cur, block, opt->fail_add_pages, &m->altmaps[slot].altmap, err, errlen);
+		if (rc) {
+			/* add_memory_resource()'s mhp_altmap (on its stack) is gone with the failed add */
+			memset(&m->altmaps[slot], 0, sizeof(m->altmaps[slot]));
+			if (rc == HR_E_OOPS)
+				return rc;	/* an oops ends the task: nothing is rolled back */
+			break;
+		}
+		rs->r[rs->n++] = (struct hr_range){ cur, block, HR_MEM_RAM, slot, true };
+	}
+	if (rc) {
+		for (int i = first; i < rs->n; i++) {
+			HR_ENTER(m);
+			if (setjmp(hr_jb)) {
+				say(err, errlen, "oops: %s", m->oops_msg);
+				HR_LEAVE(m);
+				return HR_E_OOPS;
+			}
+			m->inst->arch_remove_memory(0, rs->r[i].start, rs->r[i].size,
+						    &m->altmaps[rs->r[i].altmap_slot].altmap);
+			HR_LEAVE(m);
+		}
+		rs->n = first;
+		return rc;
+	}
+	for (int i = first; i < rs->n; i++)
+		online(m, rs->r[i].start, rs->r[i].size);
+	return 0;
+}
+
 int hr_add_memory(hr_machine *m, uint64_t start, uint64_t size, const hr_add_options *opt,
 		  char *err, size_t errlen)
 {
@@ -367,6 +501,15 @@ int hr_add_memory(hr_machine *m, uint64_t start, uint64_t size, const hr_add_opt
 		say(err, errlen, "add: more than %d ranges present", HR_MAX_RANGES);
 		return HR_E_INVALID;
 	}
+	if (opt->memmap_on_memory) {
+		if (opt->kind != HR_MEM_RAM || opt->altmap) {
+			say(err, errlen, "add: memmap on memory is for RAM without an altmap of its own");
+			return HR_E_INVALID;
+		}
+		if (mhp_supports_memmap_on_memory(m))
+			return add_memory_blocks(m, start, size, opt, err, errlen);
+		/* the drivers add without MHP_MEMMAP_ON_MEMORY when it is not supported */
+	}
 	if (opt->altmap) {
 		uint64_t nr = size >> m->geo.page_shift;
 		uint64_t freep = opt->altmap_free;	/* as given: 0 is an altmap with no room */
@@ -390,43 +533,20 @@ int hr_add_memory(hr_machine *m, uint64_t start, uint64_t size, const hr_add_opt
 			say(err, errlen, "altmap: more than %d altmaps", HR_MAX_ALTMAPS);
 			return HR_E_INVALID;
 		}
-		struct vmem_altmap init = {
-			.base_pfn = start >> m->geo.page_shift,
-			.end_pfn = ((start + size) >> m->geo.page_shift) - 1,
-			.reserve = opt->altmap_reserve,
-			.free = freep,
-		};
-		m->altmaps[slot].used = true;
-		m->altmaps[slot].start = start;
-		m->altmaps[slot].size = size;
-		memcpy(&m->altmaps[slot].altmap, &init, sizeof(init));
+		altmap_init(m, slot, start, size, opt->altmap_reserve, freep);
 		altmap = &m->altmaps[slot].altmap;
 	}
 
-	{
-		HR_ENTER(m);
-		if (setjmp(hr_jb)) {
-			say(err, errlen, "oops: %s", m->oops_msg);
-			m->fail_add_pages = false;
-			HR_LEAVE(m);
-			return HR_E_OOPS;
-		}
-		m->fail_add_pages = opt->fail_add_pages;
-		rc = m->inst->arch_add_memory(0, start, size, altmap);
-		m->fail_add_pages = false;
-		if (rc == 0) {
-			rs->r[rs->n++] = (struct hr_range){ start, size, opt->kind, slot };
-			if (opt->kind == HR_MEM_RAM)
-				hr_online_range(m, start >> m->geo.page_shift, size >> m->geo.page_shift);
-			else	/* memmap_init_zone_device(): ZONE_DEVICE pages are PageReserved */
-				for (uint64_t pfn = start >> m->geo.page_shift; pfn < (start + size) >> m->geo.page_shift; pfn++)
-					hr_pfn_to_page(m, pfn)->flags |= HR_PG_reserved;
-		} else {
-			if (slot >= 0)
-				m->altmaps[slot].used = false;
-			say(err, errlen, "arch_add_memory() returned %d", rc);
-		}
-		HR_LEAVE(m);
+	rc = arch_add(m, start, size, opt->fail_add_pages, altmap, err, errlen);
+	if (rc == 0) {
+		rs->r[rs->n++] = (struct hr_range){ start, size, opt->kind, slot };
+		if (opt->kind == HR_MEM_RAM)
+			online(m, start, size);
+		else	/* memmap_init_zone_device(): ZONE_DEVICE pages are PageReserved */
+			for (uint64_t pfn = start >> m->geo.page_shift; pfn < (start + size) >> m->geo.page_shift; pfn++)
+				hr_pfn_to_page(m, pfn)->flags |= HR_PG_reserved;
+	} else if (slot >= 0 && rc != HR_E_OOPS) {
+		m->altmaps[slot].used = false;
 	}
 	return rc;
 }
@@ -485,6 +605,19 @@ int hr_remove_memory(hr_machine *m, uint64_t start, uint64_t size, char *err, si
 	rc = check_range(m, start, size, 1ull << 21, "remove", err, errlen);
 	if (rc)
 		return rc;
+	/*
+	 * try_remove_memory() (v5.14): memory blocks added with their memmap on memory
+	 * (nr_vmemmap_pages) go one memory block at a time: "Refuse to remove %#llx - %#llx,
+	 * wrong granularity", -EINVAL, nothing done.
+	 */
+	for (int i = 0; i < rs->n; i++) {
+		if (rs->r[i].memmap_on_memory && start < rs->r[i].start + rs->r[i].size &&
+		    rs->r[i].start < start + size && size != (1ull << m->cfg.section_size_bits)) {
+			say(err, errlen, "remove [0x%llx, +0x%llx): memory with its memmap on memory goes one memory block at a time",
+			    (unsigned long long)start, (unsigned long long)size);
+			return -22;	/* -EINVAL */
+		}
+	}
 	if (idx < 0 && !in_boot(m, start, size)) {
 		say(err, errlen, "remove [0x%llx, +0x%llx): not inside boot memory or one added range",
 		    (unsigned long long)start, (unsigned long long)size);
@@ -505,7 +638,8 @@ int hr_remove_memory(hr_machine *m, uint64_t start, uint64_t size, char *err, si
 		    (unsigned long long)rs->r[idx].start, (unsigned long long)rs->r[idx].size);
 		return HR_E_INVALID;
 	}
-	if (device && rs->r[idx].altmap_slot >= 0)
+	/* device memory's altmap; a memory block's with its memmap on memory (mhp_altmap.alloc = nr_vmemmap_pages) */
+	if (idx >= 0 && (device || rs->r[idx].memmap_on_memory) && rs->r[idx].altmap_slot >= 0)
 		altmap = &m->altmaps[rs->r[idx].altmap_slot].altmap;
 	{
 		HR_ENTER(m);

@@ -95,7 +95,7 @@ struct mm_struct {
 #define HR_MAX_RECORDED 64
 /* every fault of a step is kept with its address: the model compares them one by one */
 #define HR_MAX_FAULTS 4096
-#define HR_MAX_ALTMAPS 64
+#define HR_MAX_ALTMAPS 256
 #define HR_MAX_ORDER 16
 
 struct hr_altmap_slot {
@@ -140,6 +140,8 @@ struct hr_machine {
 	struct notifier_block *notifiers[HR_MAX_NOTIFIERS];
 	int nr_notifiers;
 	struct hr_altmap_slot altmaps[HR_MAX_ALTMAPS];
+	/* the s390-style vmemmap (vmemmap_subpmd.c): its unused_pmd_start, per machine */
+	unsigned long vmemmap_unused_pmd_start;
 
 	/* recorders */
 	hr_counters counters;

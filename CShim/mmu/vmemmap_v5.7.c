@@ -160,7 +160,8 @@ int __meminit vmemmap_populate_basepages(unsigned long start,
 	return 0;
 }
 
-/* arch/arm64/mm/mmu.c */
+/* arch/arm64/mm/mmu.c (left out by an add side that brings its own, vmemmap_subpmd.c) */
+#ifndef HR_VMEMMAP_GENERIC_ONLY
 #if !ARM64_SWAPPER_USES_SECTION_MAPS
 int __meminit vmemmap_populate(unsigned long start, unsigned long end, int node,
 		struct vmem_altmap *altmap)
@@ -204,3 +205,4 @@ int __meminit vmemmap_populate(unsigned long start, unsigned long end, int node,
 	return 0;
 }
 #endif	/* !ARM64_SWAPPER_USES_SECTION_MAPS */
+#endif	/* HR_VMEMMAP_GENERIC_ONLY */

@@ -71,7 +71,7 @@ public final class Machine {
     }
 
     public func add(start: UInt64, size: UInt64, kind: Scenario.MemoryKind = .ram,
-                    altmap: Scenario.Altmap? = nil, failAddPages: Bool = false) -> StepResult {
+                    altmap: Scenario.Altmap? = nil, failAddPages: Bool = false, memmapOnMemory: Bool = false) -> StepResult {
         var opt = hr_add_options()
         opt.kind = kind == .device ? Int32(HR_MEM_DEVICE) : Int32(HR_MEM_RAM)
         opt.altmap = altmap != nil
@@ -81,6 +81,7 @@ public final class Machine {
         let pages = size >> UInt64(geometry.pageShift)
         opt.altmap_free = altmap.map { $0.free ?? (pages > $0.reserve ? pages - $0.reserve : 0) } ?? 0
         opt.fail_add_pages = failAddPages
+        opt.memmap_on_memory = memmapOnMemory
         var err = [CChar](repeating: 0, count: 512)
         return result(hr_add_memory(handle, start, size, &opt, &err, err.count), err)
     }

@@ -64,6 +64,14 @@ public enum Registry {
         RevisionInfo(name: "fix2026", title: "fix2025 + arm64/mm: Enable batched TLB flush in unmap_hotplug_range() + Reject memory removal that splits a kernel leaf mapping",
                      provenance: "2026 (48478b9f7913 in its 6.1.y form, 95a58852b0e5 as merged); linear map flushed once per range, removals splitting a leaf refused",
                      inDefaultRuns: false),
+        // Issue 15: arm64's vmemmap teardown rewritten the way the s390 series (seed 003) does it; new code
+        // of this project, run only when named.
+        RevisionInfo(name: "s390style", title: "final + s390-style vmemmap_free(): unused sub-PMD ranges remembered, one range flush at the end",
+                     provenance: "new code after \"s390: implement and optimize vmemmap_free()\" (2020-07, v5.9, seed 003), in s390's order: free, clear, one flush after the walk",
+                     inDefaultRuns: false),
+        RevisionInfo(name: "subpmd", title: "final + s390-style vmemmap_free() in arm64's order: unused sub-PMD ranges remembered",
+                     provenance: "new code after seed 003: a vmemmap PMD block goes only when wholly unused; clear, invalidate, then free",
+                     inDefaultRuns: false),
         RevisionInfo(name: "pre", title: "arm64 memory hotplug before hot remove (Linux v5.6)",
                      provenance: "the lines V14 removes: no unmapping at all; a baseline, run only when named",
                      inDefaultRuns: false),

@@ -44,7 +44,8 @@ public enum ScenarioRunner {
             let result: StepResult
             switch s.op {
             case .add:
-                result = m.add(start: s.start, size: s.size, kind: s.kind, altmap: s.altmap, failAddPages: s.failAddPages)
+                result = m.add(start: s.start, size: s.size, kind: s.kind, altmap: s.altmap, failAddPages: s.failAddPages,
+                               memmapOnMemory: s.memmap == .memoryBlock)
             case .remove:
                 result = m.remove(start: s.start, size: s.size)
             case .offline:
@@ -56,7 +57,13 @@ public enum ScenarioRunner {
             }
             let after: ObservedState
             do { after = try m.snapshot() } catch { throw HarnessError("steps[\(i)]: \(error)") }
-            let altmaps = scenario.steps[0...i].compactMap { $0.altmap != nil ? m.altmap(at: $0.start) : nil }
+            // device ranges' altmaps, and each memory block's of an add with its memmap on memory
+            let block = scenario.sectionSize
+            let altmaps = scenario.steps[0...i].flatMap { s -> [ObservedAltmap] in
+                if s.altmap != nil { return m.altmap(at: s.start).map { [$0] } ?? [] }
+                guard s.op == .add, s.memmap == .memoryBlock else { return [] }
+                return stride(from: s.start, to: s.start + s.size, by: Int(block)).compactMap { m.altmap(at: $0) }
+            }
             let obs = StepObservation(index: i, result: result, counters: m.counters, warns: m.warns, faults: m.faults,
                                       trace: trace ? m.trace : nil, before: before, after: after, altmaps: altmaps,
                                       recorderLimits: m.recorderLimits)

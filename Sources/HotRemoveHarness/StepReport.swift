@@ -27,6 +27,7 @@ public struct StepReport: Codable, Sendable {
             : s.op.rawValue
         if s.failAddPages { op += " (__add_pages fails)" }
         if let n = s.failAllocation { op += " (allocation #\(n) fails)" }
+        if s.memmap == .memoryBlock { op += " (memmap on memory, per memory block)" }
         range = "[\(Quantity.hex(s.start)), +\(Quantity.human(s.size)))"
         switch o.result {
         case .ok: result = "ok"

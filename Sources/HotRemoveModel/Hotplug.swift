@@ -306,7 +306,12 @@ struct Hotplug {
     }
 
     private func tear(_ r: Range<UInt64>, _ t: TeardownTarget, _ m: inout StepModel) {
-        teardown.run(r, t, &m.state, &m.counters, &m.notes)
+        // the struct pages of the sections still present: a sub-PMD-tracking vmemmap_free() keeps their blocks
+        var inUse = IntervalSet()
+        if t != .linear && contract.vmemmapKeepsUsedBlocks {
+            for x in m.state.mem.present.ranges { inUse.insert(lay.memmap(x)) }
+        }
+        teardown.run(r, t, &m.state, &m.counters, &m.notes, inUse: inUse)
         // a slot written into a block's output page goes with the block
         if let hull = m.state.pt.slotsWrittenInBlocks.hull {
             m.state.pt.slotsWrittenInBlocks = m.state.pt.slotsWrittenInBlocks.intersection(m.state.pt.leaves.coverage(in: hull))
@@ -316,9 +321,50 @@ struct Hotplug {
 
     private func add(_ step: Scenario.Step, _ st0: ModelState) -> StepModel {
         var m = StepModel(outcome: .ok, state: st0)
+        var budget = step.failAllocation.map { UInt64($0) }
+        if step.memmap == .memoryBlock && step.kind == .ram && supportsMemmapOnMemory {
+            addMemoryBlocks(step, &m, &budget)
+        } else {
+            addRange(step, &m, &budget)
+        }
+        return m
+    }
+
+    /// mhp_supports_memmap_on_memory() (v5.14) for one memory block (one section on arm64): the memmap spans
+    /// complete PMDs and the rest whole pageblocks (a PMD on arm64).
+    var supportsMemmapOnMemory: Bool {
+        let vmemmapSize = lay.sectionSize / g.pageSize * lay.structPageSize
+        return vmemmapSize % g.pmdSize == 0 && (lay.sectionSize - vmemmapSize) % g.pmdSize == 0
+    }
+
+    /// A driver adding memory block by memory block with MHP_MEMMAP_ON_MEMORY: each block an add_memory() whose
+    /// altmap (base_pfn = the block's first pfn, free = its pages) holds the block's memmap.  A block that
+    /// fails ends the step and the blocks added before it are removed again, each with its altmap (they were
+    /// not online yet); an oops ends the step where it happens.
+    private func addMemoryBlocks(_ step: Scenario.Step, _ m: inout StepModel, _ budget: inout UInt64?) {
+        var done: [Range<UInt64>] = []
+        for block in lay.sectionPieces(step.start ..< step.start + step.size) {
+            let blockStep = Scenario.Step(op: .add, start: block.lowerBound, size: UInt64(block.count), kind: .ram,
+                                          altmap: Scenario.Altmap(reserve: 0), failAddPages: step.failAddPages)
+            addRange(blockStep, &m, &budget)
+            if m.outcome == .oops { return }
+            if m.outcome != .ok {
+                for b in done {
+                    let idx = m.state.mem.altmapIndex(covering: b.lowerBound)
+                    removePieces(b, altmapIndex: { _ in idx }, &m)
+                    m.state.mem.memmapOnMemory.remove(b)
+                }
+                return
+            }
+            m.state.mem.memmapOnMemory.insert(block)
+            done.append(block)
+        }
+    }
+
+    /// arch_add_memory() of one range: the linear map, then __add_pages() section by section.
+    private func addRange(_ step: Scenario.Step, _ m: inout StepModel, _ budget: inout UInt64?) {
         let range = step.start ..< step.start + step.size
         let lin = lay.linear(range)
-        var budget = step.failAllocation.map { UInt64($0) }
 
         // arch_add_memory(): the linear map first; a failed table allocation is BUG_ON(!ptr)
         let plan = AddSide.linear(lin, lay, blocks: blocks, m.state.pt)
@@ -329,7 +375,7 @@ struct Hotplug {
             installPartial(order, p, &m.state, altmap: nil, .pgdPgtableAlloc, &m.counters)
             m.outcome = .oops
             m.counters.fault(.bug, at: StepEffects.faultSite(bug: "BUG_ON(!ptr)"))
-            return m
+            return
         }
         if let u = unsafe {
             // the walk reaches the live entry with every table above it in place
@@ -338,16 +384,15 @@ struct Hotplug {
             if u.kind == .page && u.sameShape { m.counters.entriesSet(1, at: u.level) }
             m.outcome = .oops
             m.counters.fault(.bug, at: StepEffects.faultSite(bug: u.condition))
-            return m
+            return
         }
         budget = budget.map { $0 - order.total(g) }
         install(plan, &m.state, reserved: false, altmap: nil, .pgdPgtableAlloc, &m.counters)
 
         // __add_pages() failed: arch_add_memory() removes the linear mapping it made
-        func rolledBack(_ errno: Int) -> StepModel {
+        func rolledBack(_ errno: Int) {
             tear(lin, .linear, &m)
             m.outcome = .error(errno)
-            return m
         }
         if step.failAddPages { return rolledBack(-22) }
         var altmapIndex: Int?
@@ -415,18 +460,36 @@ struct Hotplug {
             budget = budget.map { $0 - morder.total(g) }
             install(mplan, &m.state, reserved: false, altmap: fromAltmap ? altmapIndex : nil, .other, &m.counters)
         }
-        return m
     }
 
     private func remove(_ step: Scenario.Step, _ st0: ModelState) -> StepModel {
         var m = StepModel(outcome: .ok, state: st0)
         let range = step.start ..< step.start + step.size
+        // try_remove_memory() (v5.14): memory blocks with their memmap on memory go one block at a time,
+        // "Refuse to remove %#llx - %#llx, wrong granularity": -EINVAL, nothing done
+        if st0.mem.memmapOnMemory.overlaps(range) && step.size != lay.sectionSize {
+            m.outcome = .error(-22)
+            return m
+        }
         if refusesOffline(step, st0, &m.codeFindings) {
             m.outcome = .refused
             return m
         }
-        let altmapIndex = st0.mem.kind(of: step) == .device ? st0.mem.altmapIndex(covering: step.start) : nil
+        let device = st0.mem.kind(of: step) == .device
+        let deviceAltmap = device ? st0.mem.altmapIndex(covering: step.start) : nil
+        // a memory block's own altmap (mhp_altmap.alloc = nr_vmemmap_pages); device memory's altmap
+        removePieces(range, altmapIndex: { piece in
+            device ? deviceAltmap
+                : st0.mem.memmapOnMemory.overlaps(piece) ? st0.mem.altmapIndex(covering: piece.lowerBound) : nil
+        }, &m)
+        m.state.mem.memmapOnMemory.remove(range)
+        return m
+    }
+
+    /// arch_remove_memory(): __remove_pages() section by section (vmemmap_free()), then the linear map.
+    private func removePieces(_ range: Range<UInt64>, altmapIndex: (Range<UInt64>) -> Int?, _ m: inout StepModel) {
         for piece in lay.sectionPieces(range) {
+            let altmapIndex = altmapIndex(piece)
             m.state.mem.present.remove(piece)
             m.state.mem.device.remove(piece)
             let sec = lay.section(containing: piece.lowerBound)
@@ -440,6 +503,5 @@ struct Hotplug {
             }
         }
         tear(lay.linear(range), .linear, &m)
-        return m
     }
 }

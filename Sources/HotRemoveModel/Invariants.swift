@@ -179,7 +179,7 @@ struct InvariantCheck {
         for o in obs.altmaps where o.alloc != 0 {
             guard let a = mem.altmaps.last(where: { $0.start == o.start }), !mem.present.overlaps(a.range) else { continue }
             out.add(violation("inv.altmap-balance", va: nil, expected: "alloc 0", found: "alloc \(o.alloc)",
-                              "the device range at \(Quantity.hex(o.start)) is gone but its altmap still counts \(o.alloc) pfns allocated"))
+                              "the range at \(Quantity.hex(o.start)) is gone but its altmap still counts \(o.alloc) pfns allocated"))
         }
     }
 }

@@ -60,6 +60,8 @@ struct Memory: Sendable, Equatable {
     var early = IntervalSet()
     /// Physical ranges added as device memory (removed at sub-section granularity, never online).
     var device = IntervalSet()
+    /// Memory blocks (sections) added with their memmap on memory (Scenario.Memmap.memoryBlock, when supported).
+    var memmapOnMemory = IntervalSet()
     var altmaps: [ModelAltmap] = []
 
     /// A removal or offline acts on what was added: device memory stays device memory.

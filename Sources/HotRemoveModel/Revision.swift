@@ -79,6 +79,15 @@ public struct RevisionContract: Sendable, Equatable {
     /// memory ranges that could split a kernel leaf level mapping need to be rejected": the memory notifier
     /// says NOTIFY_BAD when a memory block's linear-map or vmemmap edge lies inside a leaf entry or a CONT run
     public var rejectsLeafSplit: Bool = false
+    /// subpmd, s390style (issue 15), after "s390/vmemmap: remember unused sub-pmd ranges" (seed 003: "Handling
+    /// cases where the vmemmap of a section does not fill huge pages completely"): a vmemmap PMD block is
+    /// cleared, invalidated and freed only when no present section's struct pages lie in it; otherwise the
+    /// removed struct pages are only marked unused and the block stays as it is (nothing cleared or freed)
+    public var vmemmapKeepsUsedBlocks: Bool = false
+    /// s390style: the cover letter of seed 003, "AFAIKS, as there are no valid accesses, doing a single range
+    /// flush at the end is sufficient": vmemmap_free() issues no TLBI while it walks (none per leaf, none per
+    /// freed table) and one flush_tlb_kernel_range(start, end) of the whole range after the walk
+    public var vmemmapFlushOnceAtEnd: Bool = false
 
     public static let v6 = RevisionContract(
         name: "v6", blockFlush: .walkedRange, vmemmapFreesTables: false, floorCeiling: false,
@@ -178,6 +187,20 @@ public struct RevisionContract: Sendable, Equatable {
         reservedWarn: "PageReserved(page)", subsectionMemmapBasePages: true, pmdBlockFallsBackToBasePages: true,
         linearFlushBatched: true, rejectsLeafSplit: true)
 
+    /// subpmd: final, whose vmemmap_free() keeps a PMD block while a present section's struct pages lie in it
+    /// (the sub-PMD tracking of seed 003), every entry cleared, invalidated, then freed, as in final.
+    public static let subpmd = RevisionContract(
+        name: "subpmd", blockFlush: .firstPageOnly, vmemmapFreesTables: true, floorCeiling: true,
+        bootMemoryNotifier: true, altmapBacking: false, warnsOutsideRegion: true,
+        reservedWarn: "PageReserved(page)", vmemmapKeepsUsedBlocks: true)
+
+    /// s390style: subpmd's frees in s390's order, the vmemmap flushed once after the walk (seed 003's cover
+    /// letter); the linear map is final's.
+    public static let s390style = RevisionContract(
+        name: "s390style", blockFlush: .firstPageOnly, vmemmapFreesTables: true, floorCeiling: true,
+        bootMemoryNotifier: true, altmapBacking: false, warnsOutsideRegion: true,
+        reservedWarn: "PageReserved(page)", vmemmapKeepsUsedBlocks: true, vmemmapFlushOnceAtEnd: true)
+
     /// How this contract invalidates leaves, in kernel terms: for explaining a TLBI difference
     /// (ContractCheck's flushRule covers firstPageOnly and walkedRange only).
     public var flushDescription: String {
@@ -195,6 +218,9 @@ public struct RevisionContract: Sendable, Equatable {
         case .walkedRange: parts.append("each block is flushed over its walked part, page by page or with one vmalle1is beyond MAX_TLBI_OPS pages")
         case .wholeBlock: parts.append("each vmemmap block is flushed over its whole size")
         case .none: parts.append("blocks get no TLBI")
+        }
+        if vmemmapFlushOnceAtEnd {
+            parts.append("the vmemmap gets no TLBI while walked and one flush_tlb_kernel_range(start, end) per vmemmap_free() after it")
         }
         return "\(name): " + parts.joined(separator: "; ")
     }
@@ -215,6 +241,8 @@ public struct RevisionContract: Sendable, Equatable {
         case "altmap", "v5.9": return .altmap
         case "fix2025": return .fix2025
         case "fix2026": return .fix2026
+        case "subpmd": return .subpmd
+        case "s390style": return .s390style
         default: return nil
         }
     }

@@ -17,6 +17,14 @@ public struct Scenario: Equatable, Sendable {
         public init(reserve: UInt64 = 0, free: UInt64? = nil) { self.reserve = reserve; self.free = free }
     }
 
+    /// Where a RAM add's memmap lives when not in boot memory (the page allocator).
+    public enum Memmap: String, Sendable {
+        /// v5.14 memory_hotplug.memmap_on_memory: the range is added memory block by memory block, each
+        /// with MHP_MEMMAP_ON_MEMORY when mhp_supports_memmap_on_memory() holds: its memmap from an altmap at
+        /// the block's start; removal refused at any other granularity than one memory block
+        case memoryBlock = "memory-block"
+    }
+
     public struct Step: Equatable, Sendable {
         public var op: Op
         public var start: UInt64
@@ -27,10 +35,13 @@ public struct Scenario: Equatable, Sendable {
         public var failAddPages: Bool
         /// the Nth page allocation of this step fails (1 = the first)
         public var failAllocation: Int?
+        /// RAM adds: the memmap on the added memory ("memmap": "memory-block"); nil: from the page allocator
+        public var memmap: Memmap?
         public init(op: Op, start: UInt64, size: UInt64, kind: MemoryKind = .ram, altmap: Altmap? = nil,
-                    failAddPages: Bool = false, failAllocation: Int? = nil) {
+                    failAddPages: Bool = false, failAllocation: Int? = nil, memmap: Memmap? = nil) {
             self.op = op; self.start = start; self.size = size; self.kind = kind
             self.altmap = altmap; self.failAddPages = failAddPages; self.failAllocation = failAllocation
+            self.memmap = memmap
         }
     }
 
@@ -267,8 +278,12 @@ extension Scenario {
         // memory of the kind it was added as (boot memory is RAM).
         var addedKinds = StaticRanges()
         addedKinds.insert(bootStart ..< bootStart + bootSize, .ram)
+        // the harness keeps HR_MAX_ALTMAPS (256) altmaps; a memory block with its memmap on memory takes one
+        let maxAltmaps: UInt64 = 192
+        var memoryBlockAltmaps: UInt64 = 0
+        var memoryBlockAdds: [Range<UInt64>] = []
         for s in stepReaders {
-            try s.only(["op", "start", "size", "kind", "altmap", "fail", "failAllocation"])
+            try s.only(["op", "start", "size", "kind", "altmap", "fail", "failAllocation", "memmap"])
             let opName = try s.string("op")
             guard let op = Op(rawValue: opName) else {
                 throw ScenarioError(s.path + ".op", "unknown operation \"\(printable(opName))\"; one of add, remove, offline")
@@ -354,16 +369,41 @@ extension Scenario {
                 }
                 failAlloc = n
             }
+            var memmap: Memmap?
+            if s.has("memmap") {
+                let v = try s.string("memmap")
+                if v == "range" {
+                    throw ScenarioError(s.path + ".memmap", "\"range\" (seed 004's RFC: the memmap at the start of the whole added range) is not implemented yet; \"memory-block\" is")
+                }
+                guard let mm = Memmap(rawValue: v) else {
+                    throw ScenarioError(s.path + ".memmap", "unknown memmap placement \"\(printable(v))\"; the one supported is \"memory-block\"")
+                }
+                guard op == .add, kind == .ram else {
+                    throw ScenarioError(s.path + ".memmap", "the memmap on memory belongs to an add of RAM (this is a\(op == .add ? "n add of device memory" : " \(op.rawValue)"))")
+                }
+                memoryBlockAltmaps += size / sec
+                guard memoryBlockAltmaps <= maxAltmaps else {
+                    throw ScenarioError(s.path + ".memmap", "the scenario's adds with the memmap on memory take \(memoryBlockAltmaps) altmaps, one per memory block (section); at most \(maxAltmaps)")
+                }
+                memmap = mm
+            }
+            // mhp_supports_memmap_on_memory(): a block's memmap spans whole PMDs (else an ordinary add)
+            let blockMemmap = sec / geometry.pageSize * UInt64(structPage)
+            let memmapOnMemory = memmap != nil && blockMemmap % geometry.pmdSize == 0
             // an add that overlaps an earlier one is valid only if that one failed: it takes its place;
             // an add told to fail in __add_pages() adds nothing
             if op == .add {
                 addedKinds.remove(range)
                 if !failAddPages { addedKinds.insert(range, kind) }
+                memoryBlockAdds.removeAll { $0.overlaps(range) }
+                if memmapOnMemory { memoryBlockAdds.append(range) }
             } else if op == .remove {
-                addedKinds.remove(range)
+                // memory with its memmap on memory goes one memory block at a time; any other removal of it is
+                // refused (-EINVAL) and leaves it added
+                if size == sec || !memoryBlockAdds.contains(where: { $0.overlaps(range) }) { addedKinds.remove(range) }
             }
             steps.append(Step(op: op, start: start, size: size, kind: kind, altmap: altmap,
-                              failAddPages: failAddPages, failAllocation: failAlloc))
+                              failAddPages: failAddPages, failAllocation: failAlloc, memmap: memmap))
         }
         var sc = Scenario(name: name, description: description,
                           geometry: geometry, sectionSizeBits: sectionBits, structPageSize: structPage,
@@ -420,6 +460,7 @@ extension Scenario {
             }
             if s.failAddPages { d["fail"] = "add_pages" }
             if let n = s.failAllocation { d["failAllocation"] = n }
+            if let mm = s.memmap { d["memmap"] = mm.rawValue }
             return d
         }
         return (try? JSONSerialization.data(withJSONObject: o, options: [.prettyPrinted, .sortedKeys])) ?? Data()

@@ -76,14 +76,16 @@ struct Teardown {
         c.tlbiWalkAddresses.append(va ..< va + 4096)
     }
 
+    /// `inUse`: the memmap (kernel offsets) of the sections still present, for a contract whose
+    /// vmemmap_free() keeps the PMD blocks holding it (vmemmapKeepsUsedBlocks).
     func run(_ r: Range<UInt64>, _ target: TeardownTarget, _ st: inout ModelState,
-             _ c: inout PredictedCounters, _ notes: inout [TableNote]) {
+             _ c: inout PredictedCounters, _ notes: inout [TableNote], inUse: IntervalSet = IntervalSet()) {
         guard !r.isEmpty else { return }
         let bounds = target == .linear ? lay.linearBounds : lay.vmemmapBounds
         if contract.warnsOutsideRegion && (lay.va(r.lowerBound) < bounds.floor || lay.va(r.upperBound) > bounds.ceiling) {
             c.warn(target == .linear ? "(start < PAGE_OFFSET) || (end > PAGE_END)" : "(start < VMEMMAP_START) || (end > VMEMMAP_END)")
         }
-        unmap(r, target, &st, &c)
+        unmap(r, target, &st, &c, keepingBlocksOf: target != .linear && contract.vmemmapKeepsUsedBlocks ? inUse : nil)
         switch target {
         case .linear:
             freeEmptyTables(r, floorCeiling: contract.floorCeiling ? bounds : nil, &st, &c, &notes)
@@ -93,7 +95,8 @@ struct Teardown {
                                        reason: "\(contract.name)'s vmemmap_free() skips free_empty_tables(): the vmalloc and vmemmap ranges share a PGD entry (vmalloc_vmemmap_overlap)"))
             }
         case .vmemmap where contract.vmemmapFreesTables:
-            freeEmptyTables(r, floorCeiling: contract.floorCeiling ? bounds : nil, &st, &c, &notes)
+            freeEmptyTables(r, floorCeiling: contract.floorCeiling ? bounds : nil, walkTLBI: !contract.vmemmapFlushOnceAtEnd,
+                            &st, &c, &notes)
         case .vmemmap:
             let kept = emptyTablesReached(r, st)
             for (l, s) in kept where !s.isEmpty {
@@ -105,13 +108,26 @@ struct Teardown {
 
     // MARK: unmap pass
 
-    private func unmap(_ r: Range<UInt64>, _ target: TeardownTarget, _ st: inout ModelState, _ c: inout PredictedCounters) {
+    /// The PMD blocks of [start, end) that may go when the blocks holding `inUse` must stay: the first and the
+    /// last block are the only ones the range may share (a present section's memmap never overlaps the range).
+    private func blocksFree(of r: Range<UInt64>, keeping inUse: IntervalSet) -> Range<UInt64> {
+        var lo = r.lowerBound, hi = r.upperBound
+        let first = alignDown(lo, g.pmdSize), last = alignDown(hi - 1, g.pmdSize)
+        if inUse.overlaps(first ..< first + g.pmdSize) { lo = first + g.pmdSize }
+        if inUse.overlaps(last ..< last + g.pmdSize) { hi = last }
+        return lo < hi ? lo ..< hi : lo ..< lo
+    }
+
+    private func unmap(_ r: Range<UInt64>, _ target: TeardownTarget, _ st: inout ModelState, _ c: inout PredictedCounters,
+                       keepingBlocksOf inUse: IntervalSet? = nil) {
         let reach = pteReach(r)
         let window = min(r.lowerBound, reach.lowerBound) ..< max(r.upperBound, reach.upperBound)
-        // V1/V2 flush once after the walk; fix2026 does so for the linear map (!free_mapped)
+        // V1/V2 flush once after the walk; fix2026 does so for the linear map (!free_mapped); s390style for the vmemmap
         let onceAfterWalk = contract.flushOnceAfterWalk || (contract.linearFlushBatched && target == .linear)
+            || (contract.vmemmapFlushOnceAtEnd && target != .linear)
+        let blockRange = inUse.map { blocksFree(of: r, keeping: $0) } ?? r
         let removed = st.pt.leaves.remove(in: window) { run in
-            run.entries(overlapping: run.kind == .page ? reach : r)
+            run.entries(overlapping: run.kind == .page ? reach : blockRange)
         }
         for piece in removed {
             let n = piece.count
@@ -237,7 +253,8 @@ struct Teardown {
         return lo < hi ? IntervalSet(lo ..< hi) : IntervalSet()
     }
 
-    private func freeEmptyTables(_ r: Range<UInt64>, floorCeiling fc: (floor: UInt64, ceiling: UInt64)?,
+    /// `walkTLBI`: the parent entry's clear is followed by a walk-cache TLBI (s390style's vmemmap: none)
+    private func freeEmptyTables(_ r: Range<UInt64>, floorCeiling fc: (floor: UInt64, ceiling: UInt64)?, walkTLBI: Bool = true,
                                  _ st: inout ModelState, _ c: inout PredictedCounters, _ notes: inout [TableNote]) {
         // deepest level first: a PMD table emptied by freeing its PTE tables goes in the same pass
         for l in g.freeableTableLevels where !contract.tableFreeLevelGuardsOfV1 || g.levels > (l == .pte ? 2 : 3) {
@@ -258,7 +275,7 @@ struct Teardown {
             let reservedN = st.pt.reserved[l.rawValue].intersection(freed).blocks(of: span)
             // parent entry cleared, one vaae1is, then the page goes back to the allocator
             c.clears[g.parentTable(of: l).rawValue] += n
-            if contract.tableFreeTLBI {
+            if contract.tableFreeTLBI && walkTLBI {
                 // each table's __flush_tlb_kernel_pgtable(start): the first address its free walk visits
                 for t in freed.ranges {
                     var a = t.lowerBound

@@ -3,7 +3,7 @@ import Testing
 import HotRemoveHarness
 import HotRemoveModel
 
-/// Every curated scenario, on every default revision and every geometry, conforms to its revision's
+/// Every curated scenario, on every default revision (and subpmd, s390style) and every geometry, conforms to its revision's
 /// contract, and every finding it produces is one that findings/README.md explains (its "Index" block
 /// lists the explained (revision, rule) pairs).  A new finding fails here until it is explained.
 @Suite struct CuratedVerdictTests {
@@ -29,7 +29,8 @@ import HotRemoveModel
     @Test(arguments: CuratedScenarios.all.map(\.name))
     func conformsAndEveryFindingIsExplained(_ name: String) throws {
         let sc = try #require(CuratedScenarios.all.first { $0.name == name })
-        for rev in Registry.defaultRevisions.map(\.name) {
+        // the default revisions, and issue 15's s390-style vmemmap teardowns (run only when named)
+        for rev in Registry.defaultRevisions.map(\.name) + ["subpmd", "s390style"] {
             let r = try Checker.check(sc, revision: rev)
             #expect(r.contractMismatches == 0, "\(name) on \(rev): \(r.findings.filter { $0.classification == .contractMismatch }.map(\.line))")
             #expect(r.unchecked.isEmpty, "\(name) on \(rev): \(r.unchecked)")

@@ -5,10 +5,11 @@ import HotRemoveModel
 enum BenchCommand {
     static func run(_ args: [String], _ c: Console) throws -> Int32 {
         let a = try Arguments(args, valued: ["sizes", "geometries", "mapping", "region", "revisions", "reps", "out", "throughput", "timeout"],
-                              flags: ["quick", "json", "no-throughput"])
+                              flags: ["quick", "json", "no-throughput", "memmap-costs", "markdown"])
         // --timeout S: each repetition of a point may take S seconds (the default of every command)
         let timeout = try a.timeout()
         CLI.installCrashGuard(timeout: timeout)
+        if a.flags.contains("memmap-costs") { return try memmapCosts(a, c) }
         let quick = a.flags.contains("quick")
         let sizes = try (a.options["sizes"] ?? (quick ? "1G,8G" : "1G,8G,64G,256G")).split(separator: ",").map { s -> UInt64 in
             guard let v = Quantity.parseSize(String(s)), v >= 1 << 27, v <= 1 << 42 else {
@@ -68,6 +69,32 @@ enum BenchCommand {
         try AtomicFile.write(Data(costPlot(points).utf8), to: base + "-cost.svg")
         try AtomicFile.write(Data(tlbiPlot(points).utf8), to: base + "-tlbi.svg")
         c.out(a.flags.contains("json") ? json : table(report) + "written: \(out), \(base)-cost.svg, \(base)-tlbi.svg\n")
+        return 0
+    }
+
+    /// `bench --memmap-costs`: the memmap cost table (MemmapCost) for each geometry (default one per granule),
+    /// SECTION_SIZE_BITS (27 or 29, and 30), sizeof(struct page) 56/64/72 and variant.
+    static func memmapCosts(_ a: Arguments, _ c: Console) throws -> Int32 {
+        let geos = try (a.options["geometries"] ?? "4K/48,16K/48,64K/48").split(separator: ",").map { s -> Geometry in
+            guard let g = Geometry(name: String(s)) else { throw CommandError(.usage, "--geometries \(s): unknown geometry") }
+            return g
+        }
+        var rows: [MemmapCost.Row] = []
+        for g in geos {
+            for bits in MemmapCost.sectionBits(g) {
+                for size in [56, 64, 72] {
+                    for v in MemmapCost.variants {
+                        c.err("bench: memmap cost \(g.name) section bits \(bits) struct page \(size) \(v)\n")
+                        do {
+                            rows.append(try MemmapCost.row(geometry: g, sectionBits: bits, structPage: size, variant: v))
+                        } catch {
+                            throw CommandError(.internalError, "bench --memmap-costs \(g.name) \(bits) \(size) \(v): \(error)")
+                        }
+                    }
+                }
+            }
+        }
+        c.out(a.flags.contains("json") ? JSONOutput.encode(rows) + "\n" : MemmapCost.table(rows, markdown: a.flags.contains("markdown")))
         return 0
     }
 
