@@ -130,6 +130,11 @@ public final class ReferenceModel {
             return Hotplug(scenario, .v6).apply(step, to: state)
         case (.ok, .refused):
             return StepModel(outcome: .refused, state: state)
+        case (.ok, .oops) where step.op == .add:
+            // an add that oopsed (V1 over the blocks its rollback left, say) added no memory
+            return StepModel(outcome: .oops, state: state)
+        case (.ok, .error(let e)) where step.op == .add:
+            return StepModel(outcome: .error(e), state: state)
         default:
             return m
         }

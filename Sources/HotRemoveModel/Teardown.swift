@@ -164,9 +164,17 @@ struct Teardown {
     private func flush(_ piece: LeafRun, _ r: Range<UInt64>, _ c: inout PredictedCounters) {
         let n = piece.count
         if piece.kind == .page {
-            // flush_tlb_kernel_range(addr, addr + PAGE_SIZE): exactly one vaale1is per leaf
+            // flush_tlb_kernel_range(addr, addr + PAGE_SIZE): exactly one vaale1is per leaf.  In the PMD entry
+            // holding `start` the walk's addr keeps start's offset in its page (addr += PAGE_SIZE from start),
+            // so there each operand is the page plus that offset, cut to 4 KiB; later entries start aligned.
             c.tlbiVA += n
-            c.tlbiVAPages.append(lay.va(piece.start) ..< lay.va(piece.end))
+            let shift = alignDown(r.lowerBound % g.pageSize, 4096)
+            let boundary = alignDown(r.lowerBound, g.pmdSize) + g.pmdSize
+            let firstEntryEnd = shift == 0 ? piece.start : min(max(piece.start, boundary), piece.end)
+            if firstEntryEnd > piece.start {
+                c.tlbiVAPages.append(lay.va(piece.start + shift) ..< lay.va(firstEntryEnd + shift))
+            }
+            c.tlbiVAPages.append(lay.va(firstEntryEnd) ..< lay.va(piece.end))
             return
         }
         // `addr` is the walk's address: the start of the range in the first entry the walk meets, then aligned
