@@ -29,6 +29,7 @@ static inline void hr_check_poison(const volatile void *p, const void *v, size_t
 }
 #define READ_ONCE(x)							\
 ({									\
+	hr_sched_point(HR_SP_READ, &(x), 0);				\
 	__typeof__(x) __hr_v = *(const volatile __typeof__(x) *)&(x);	\
 	hr_check_poison(&(x), &__hr_v, sizeof(__hr_v));			\
 	__hr_v;								\
@@ -64,6 +65,7 @@ static inline void hr_dsb_ishst(void)
 {
 	struct hr_machine *m = HR_M;
 
+	hr_sched_point(HR_SP_BARRIER, NULL, 0);
 	m->counters.dsb_ishst++;
 	if (unlikely(m->trace_on))
 		hr_rec_event(HR_EV_DSB, HR_DSB_ISHST, 0, 0);
@@ -72,6 +74,7 @@ static inline void hr_dsb_ish(void)
 {
 	struct hr_machine *m = HR_M;
 
+	hr_sched_point(HR_SP_BARRIER, NULL, 0);
 	m->counters.dsb_ish++;
 	if (unlikely(m->trace_on))
 		hr_rec_event(HR_EV_DSB, HR_DSB_ISH, 0, 0);
@@ -80,6 +83,7 @@ static inline void hr_isb(void)
 {
 	struct hr_machine *m = HR_M;
 
+	hr_sched_point(HR_SP_BARRIER, NULL, 0);
 	m->counters.isb++;
 	if (unlikely(m->trace_on))
 		hr_rec_event(HR_EV_ISB, 0, 0, 0);
@@ -91,18 +95,21 @@ static inline void hr_tlbi_vaale1is(u64 arg)
 {
 	struct hr_machine *m = HR_M;
 
+	hr_sched_point(HR_SP_TLBI, NULL, 0);
 	m->counters.tlbi_va++;
 	if (unlikely(m->trace_on))
 		hr_rec_tlbi_va_trace(arg);
 }
 static inline void hr_tlbi_vmalle1is(void)
 {
+	hr_sched_point(HR_SP_TLBI, NULL, 0);
 	HR_M->counters.tlbi_all++;
 	if (HR_M->trace_on)
 		hr_rec_event(HR_EV_TLBI_ALL, 0, 0, 0);
 }
 static inline void hr_tlbi_vaae1is(u64 arg)
 {
+	hr_sched_point(HR_SP_TLBI, NULL, 0);
 	HR_M->counters.tlbi_walk++;
 	if (HR_M->trace_on)	/* traced as the VA, like vaale1is */
 		hr_rec_event(HR_EV_TLBI_WALK, 0, hr_tlbi_operand_va(arg), 0);

@@ -25,6 +25,8 @@ public enum CLI {
       scenarios [--write DIR]      list (or write out) the curated scenarios
       scenarios --seed S --index I print (or --write DIR) scenario I of campaign seed S
       bench [--quick] [--sizes ...] ...  teardown cost as memory grows (see README)
+      explore SCENARIO.json        the last removal beside the scenario's walkers, every interleaving that matters
+           [--revision R]... [--preemptions K] [--schedules N] [--seed S] [--schedule STRING] [--json]
       COMMAND --help               this text
 
     --revision takes a name or a comma-separated list and may be repeated; --timeout T: seconds
@@ -63,6 +65,7 @@ public enum CLI {
             case "history": return try HistoryCommand.run(rest, console)
             case "scenarios": return try scenarios(rest, console)
             case "bench": return try BenchCommand.run(rest, console)
+            case "explore": return try ExploreCommand.run(rest, console)
             case "__worker": return try WorkerCommand.run(rest, console)
             case "__shrink": return try ShrinkCommand.run(rest, console)
             default:
