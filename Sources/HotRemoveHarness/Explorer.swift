@@ -225,7 +225,8 @@ public struct Explorer {
         public var complete: Bool { pending == 0 && overBound == 0 }
     }
 
-    public static func explore(options: Options, progress: ((Report) -> Void)? = nil,
+    /// `stop` is asked before each schedule; when it says stop, the report so far is returned.
+    public static func explore(options: Options, progress: ((Report) -> Void)? = nil, stop: (() -> Bool)? = nil,
                                execute: (Schedule) throws -> Execution) rethrows -> Report {
         var report = Report()
         var queues: [[Schedule]] = Array(repeating: [], count: options.preemptionBound + 1)
@@ -237,6 +238,7 @@ public struct Explorer {
         while report.schedulesRun < options.maxSchedules {
             while level <= options.preemptionBound && head >= queues[level].count { level += 1; head = 0 }
             guard level <= options.preemptionBound else { break }
+            if let stop, stop() { break }
             let plan = queues[level][head]
             head += 1
             let ex = try execute(plan)

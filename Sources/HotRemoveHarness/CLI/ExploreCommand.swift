@@ -52,7 +52,7 @@ enum ExploreCommand {
         Interrupts.install()
         let json = a.flags.contains("json")
         var all: [RevisionJSON] = []
-        for rev in revs {
+        for rev in revs where !Interrupts.requested() {
             let target: ExploreTarget
             do { target = try ExploreTarget(scenario: sc, revision: rev) } catch let e as HarnessError {
                 throw CommandError(.badInput, e.message)
@@ -80,7 +80,7 @@ enum ExploreCommand {
                 report.decisions = ex.events.count
                 var kinds = Set<String>()
                 for f in ex.findings where kinds.insert("\(f.kind.name) \(f.thread)").inserted { report.findings.append((f, ex.schedule, ex)) }
-                if !json { c.out("   executed: \(ex.schedule) (\(ex.events.count) decisions, \(ex.schedule.preemptions) preemptions); removal: \(CLI.result(ex.removal ?? .ok))\n") }
+                if !json { c.out("   executed: \(ex.schedule) (\(ex.events.count) decisions, \(ex.schedule.preemptions) preemption\(ex.schedule.preemptions == 1 ? "" : "s")); removal: \(CLI.result(ex.removal ?? .ok))\n") }
             } else if random {
                 mode = "random seed \(seed)"
                 let first = try execute(Schedule())
@@ -114,10 +114,7 @@ enum ExploreCommand {
                                                       lastProgress = Date()
                                                       progress(c, rev, r, began)
                                                   }
-                                              }, execute: { s in
-                                                  if Interrupts.requested() { throw CLI.Interrupted() }
-                                                  return try execute(s)
-                                              })
+                                              }, stop: Interrupts.requested, execute: execute)
             }
             let secs = Date().timeIntervalSince(began)
             let rate = secs > 0 ? Double(report.schedulesRun) / secs : 0
@@ -149,6 +146,10 @@ enum ExploreCommand {
             }
         }
         if json { c.out(JSONOutput.encode(all) + "\n") }
+        if Interrupts.requested() {
+            c.err("hotremove: interrupted; the schedules run so far are reported\n")
+            return ExitCode.interrupted.rawValue
+        }
         return 0
     }
 
