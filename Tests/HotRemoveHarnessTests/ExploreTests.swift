@@ -154,6 +154,22 @@ import HotRemoveModel
         #expect(text.out.contains("executed: 1:522,0:*,1:*"))
     }
 
+    /// fuzz --walkers: generated scenarios with walkers, a few random schedules each; every finding
+    /// comes with a reproducer that `explore --schedule` replays to the same finding.
+    @Test func fuzzWithWalkersWritesReplayableReproducers() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hotremove-walkers-\(getpid())").path
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let r = cli(["fuzz", "--walkers", "--seed", "3", "--count", "19", "--schedules", "10", "--revision", "v6", "--out", dir, "--json"])
+        #expect(r.code == 0)
+        struct F: Decodable { let rule, scenario, schedule: String }
+        struct J: Decodable { let findings: [F] }
+        let j = try JSONDecoder().decode(J.self, from: Data(r.out.utf8))
+        let f = try #require(j.findings.first)
+        let replay = cli(["explore", dir + "/\(f.scenario).json", "--revision", "v6", "--schedule", f.schedule])
+        #expect(replay.code == 0)
+        #expect(replay.out.contains("[\(f.rule)]"))
+    }
+
     @Test func exploreRefusesBadInput() {
         let path = packageRoot + "/scenarios/explore-linear-ptdump.json"
         #expect(cli(["explore", path, "--schedule", "5:1"]).code == 2)

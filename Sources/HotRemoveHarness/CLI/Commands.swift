@@ -21,6 +21,8 @@ public enum CLI {
            --revisions A,B [--timeout T] [--json]
       fuzz --seed S --count N      random scenarios, findings shrunk to reproducers
            [--revision R]... [--out DIR] [--report FILE] [--jobs J] [--timeout T] [--json]
+      fuzz --walkers --seed S      generated scenarios with walkers, random schedules (see explore)
+           [--count N] [--schedules N] [--preemptions K] [--revision R]... [--out DIR] [--json]
       history [--revisions A,B,..] [--markdown|--json] [SCENARIO...]  every revision of the patch history, one table
       scenarios [--write DIR]      list (or write out) the curated scenarios
       scenarios --seed S --index I print (or --write DIR) scenario I of campaign seed S
