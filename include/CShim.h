@@ -245,7 +245,7 @@ typedef struct hr_walker_spec {
 	uint64_t va, size;	/* vmalloc: the range */
 } hr_walker_spec;
 
-enum {	/* what a scheduling point accesses (hr_sched_event.kind) */
+enum {	/* what a scheduling point accesses (hr_sched_event.kind; TLBIs and barriers are not points) */
 	HR_ACC_READ = 1, HR_ACC_WRITE, HR_ACC_FREE, HR_ACC_ALLOC, HR_ACC_TLBI, HR_ACC_BARRIER,
 	HR_ACC_LOCK, HR_ACC_UNLOCK,
 	HR_ACC_FREE_DATA,	/* a free of a page that is not a page table: its reuse is harmless */

@@ -141,6 +141,9 @@ struct hr_machine {
 
 	/* recorders */
 	hr_counters counters;
+	/* the explorer's scheduler while it runs threads on this machine (sched.c), else NULL;
+	 * next to trace_on, which the same recorders read */
+	struct hr_sched *sched;
 	bool trace_on;
 	hr_event *trace;
 	size_t trace_len, trace_cap;
@@ -158,8 +161,6 @@ struct hr_machine {
 	jmp_buf *oops_jmp;
 	char oops_msg[256];
 
-	/* the explorer's scheduler while it runs threads on this machine (sched.c), else NULL */
-	struct hr_sched *sched;
 };
 
 /* initial-exec: one fs-relative load, not a __tls_get_addr() call, in -fPIC code */
@@ -201,8 +202,8 @@ void hr_rec_tlbi_va_trace(uint64_t operand);
 /*
  * Scheduling points (sched.c).  Every access of the simulated kernel to shared
  * page-table state -- an entry read (READ_ONCE) or written (the descriptor
- * recorder), a page allocated or freed, a TLBI, a barrier, a lock -- calls
- * one of these first.  Without an explorer they are one load and a branch
+ * recorder), a page allocated or freed, a lock -- calls one of these first
+ * (not TLBIs and barriers: see kshim/custom.h).  Without an explorer they are one load and a branch
  * not taken; with one, the scheduler may run another thread before the
  * access happens.
  */

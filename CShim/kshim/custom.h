@@ -58,14 +58,15 @@ do {									\
  * makes unreachable; the shim is also built at -O0, so it is a run-time BUG. */
 #define BUILD_BUG() BUG()
 
-/* arch/arm64/include/asm/barrier.h: recorded, not executed. */
+/* arch/arm64/include/asm/barrier.h: recorded, not executed.  Barriers and TLBIs are not
+ * scheduling points of the explorer: its threads are software walkers, which no TLBI or
+ * barrier orders against, so a switch before one is a switch before the next access. */
 #define dsb(opt)	hr_dsb_##opt()
 #define isb()		hr_isb()
 static inline void hr_dsb_ishst(void)
 {
 	struct hr_machine *m = HR_M;
 
-	hr_sched_point(HR_SP_BARRIER, NULL, 0);
 	m->counters.dsb_ishst++;
 	if (unlikely(m->trace_on))
 		hr_rec_event(HR_EV_DSB, HR_DSB_ISHST, 0, 0);
@@ -74,7 +75,6 @@ static inline void hr_dsb_ish(void)
 {
 	struct hr_machine *m = HR_M;
 
-	hr_sched_point(HR_SP_BARRIER, NULL, 0);
 	m->counters.dsb_ish++;
 	if (unlikely(m->trace_on))
 		hr_rec_event(HR_EV_DSB, HR_DSB_ISH, 0, 0);
@@ -83,7 +83,6 @@ static inline void hr_isb(void)
 {
 	struct hr_machine *m = HR_M;
 
-	hr_sched_point(HR_SP_BARRIER, NULL, 0);
 	m->counters.isb++;
 	if (unlikely(m->trace_on))
 		hr_rec_event(HR_EV_ISB, 0, 0, 0);
@@ -95,21 +94,18 @@ static inline void hr_tlbi_vaale1is(u64 arg)
 {
 	struct hr_machine *m = HR_M;
 
-	hr_sched_point(HR_SP_TLBI, NULL, 0);
 	m->counters.tlbi_va++;
 	if (unlikely(m->trace_on))
 		hr_rec_tlbi_va_trace(arg);
 }
 static inline void hr_tlbi_vmalle1is(void)
 {
-	hr_sched_point(HR_SP_TLBI, NULL, 0);
 	HR_M->counters.tlbi_all++;
 	if (HR_M->trace_on)
 		hr_rec_event(HR_EV_TLBI_ALL, 0, 0, 0);
 }
 static inline void hr_tlbi_vaae1is(u64 arg)
 {
-	hr_sched_point(HR_SP_TLBI, NULL, 0);
 	HR_M->counters.tlbi_walk++;
 	if (HR_M->trace_on)	/* traced as the VA, like vaale1is */
 		hr_rec_event(HR_EV_TLBI_WALK, 0, hr_tlbi_operand_va(arg), 0);
