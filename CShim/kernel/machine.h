@@ -211,9 +211,12 @@ enum { HR_SP_READ = 1, HR_SP_WRITE, HR_SP_FREE, HR_SP_ALLOC, HR_SP_TLBI, HR_SP_B
        HR_SP_LOCK, HR_SP_UNLOCK };
 enum { HR_LOCK_HOTPLUG = 1, HR_LOCK_PTL = 2 };	/* mem_hotplug_lock, init_mm.page_table_lock */
 void hr_sched_yield(int kind, const volatile void *host_addr, uint64_t obj);
+/* explorers running in the process: the fast path's one test is a load of this
+ * (the machine's own scheduler is looked up only when one runs somewhere) */
+extern int hr_sched_active;
 static inline void hr_sched_point(int kind, const volatile void *host_addr, uint64_t obj)
 {
-	if (__builtin_expect(hr_cur_machine->sched != NULL, 0))
+	if (__builtin_expect(__atomic_load_n(&hr_sched_active, __ATOMIC_RELAXED) != 0, 0))
 		hr_sched_yield(kind, host_addr, obj);
 }
 /* percpu_down_read/up_read of mem_hotplug_lock and friends: no-ops without an explorer */

@@ -74,6 +74,7 @@ struct hr_sched {
 };
 
 static _Thread_local struct hr_sched *hr_starting_sched;
+int hr_sched_active;
 
 static void *grow(void *p, size_t *cap, size_t need, size_t elem)
 {
@@ -285,6 +286,9 @@ void hr_sched_yield(int sp, const volatile void *addr, uint64_t obj)
 	struct hr_sched *s = m->sched;
 	int kind = sp;		/* HR_SP_* and HR_ACC_* agree */
 
+	if (!s)		/* an explorer runs on another thread, not on this machine */
+		return;
+
 	if (sp == HR_SP_READ || sp == HR_SP_WRITE) {
 		const char *p = (const char *)addr;
 
@@ -411,6 +415,7 @@ static int run_threads(struct hr_sched *s)
 		makecontext(&t->ctx, trampoline, 0);
 	}
 	hr_starting_sched = s;
+	__atomic_fetch_add(&hr_sched_active, 1, __ATOMIC_RELAXED);
 	s->starting = true;
 	for (int i = 0; i < s->n; i++) {
 		s->cur = i;
@@ -426,6 +431,7 @@ static int run_threads(struct hr_sched *s)
 		swapcontext(&s->main, &s->t[next].ctx);
 	}
 	/* back here when no thread can go on */
+	__atomic_fetch_sub(&hr_sched_active, 1, __ATOMIC_RELAXED);
 	hr_explore_result *o = s->out;
 
 	if (o->nr_runs)

@@ -29,10 +29,24 @@ static inline void hr_check_poison(const volatile void *p, const void *v, size_t
 }
 #define READ_ONCE(x)							\
 ({									\
-	hr_sched_point(HR_SP_READ, &(x), 0);				\
 	__typeof__(x) __hr_v = *(const volatile __typeof__(x) *)&(x);	\
 	hr_check_poison(&(x), &__hr_v, sizeof(__hr_v));			\
 	__hr_v;								\
+})
+/*
+ * The walkers' READ_ONCE (mmu/walkers.c redefines READ_ONCE to this): a
+ * scheduling point of the explorer first.  The transcribed routines' own
+ * reads are not points -- on their hot loops even an untaken test costs a
+ * third of the unmap pass -- but every write and free they make is, and each
+ * decision they take on a read (a table found empty) is followed by a write
+ * (the clear of the entry pointing at it) before it has an effect.
+ */
+#define HR_READ_ONCE_POINT(x)						\
+({									\
+	hr_sched_point(HR_SP_READ, &(x), 0);				\
+	__typeof__(x) __hr_pv = *(const volatile __typeof__(x) *)&(x);	\
+	hr_check_poison(&(x), &__hr_pv, sizeof(__hr_pv));		\
+	__hr_pv;							\
 })
 #define WRITE_ONCE(x, val)						\
 do {									\

@@ -32,6 +32,10 @@
 
 #include <stdlib.h>
 
+/* HR: every entry read of a walker is a scheduling point (kshim/custom.h) */
+#undef READ_ONCE
+#define READ_ONCE(x)	HR_READ_ONCE_POINT(x)
+
 /* arch/arm64/include/asm/processor.h (v5.4): TASK_SIZE_64 is (UL(1) << vabits_actual) */
 #ifndef TASK_SIZE_64
 #define TASK_SIZE_64		(UL(1) << VA_BITS)

@@ -196,9 +196,10 @@ public struct Execution: Sendable {
 
 /// The systematic search: a preemption-bounded exploration with a partial-order reduction
 /// (DPOR-lite).  The first schedule is the default one; from every execution, for each access
-/// the latest earlier access of another thread that conflicts with it is found, and a new
-/// schedule is derived that runs the later access's thread at that point instead (the same
-/// prefix, then that thread as long as it can).  Accesses that do not conflict are never
+/// the latest earlier access of another thread that conflicts with it is found (for a write,
+/// also where that thread's streak of accesses to the object began), and a new schedule is
+/// derived that runs the later access's thread at that point instead (the same prefix, then
+/// that thread as long as it can).  Accesses that do not conflict are never
 /// reordered, so the number of schedules grows with the conflicts, not with the length of the
 /// removal.  Schedules are run in order of preemptions (fewest first), so the first schedule
 /// that shows a finding has the fewest preemptions the search can give it.
@@ -277,27 +278,37 @@ public struct Explorer {
             pre[k] = pre[k - 1] + (switched ? 1 : 0)
         }
         // per object and thread: the latest access and the latest write
-        struct Last { var access = [Int](repeating: -1, count: 8); var write = [Int](repeating: -1, count: 8) }
+        // first: where each thread's current streak of accesses began (since another thread last wrote)
+        struct Last {
+            var access = [Int](repeating: -1, count: 8), write = [Int](repeating: -1, count: 8)
+            var first = [Int](repeating: -1, count: 8)
+        }
         var last: [UInt64: Last] = [:]
         var points: [Int: Set<Int>] = [:]   // decision i -> threads to run there instead
         for (j, e) in ev.enumerated() where e.obj != SchedEvent.objNone {
-            var i = -1
+            // the latest conflicting access of another thread, and for a write the start of that
+            // thread's streak of accesses (a walker preempted before it began on a page the write frees)
+            var i = -1, streak = -1
             let keys = e.keys
             for (o, w) in keys {
                 guard let l = last[o] else { continue }
-                for u in 0..<8 where u != e.thread { i = max(i, w ? l.access[u] : l.write[u]) }
+                for u in 0..<8 where u != e.thread {
+                    let x = w ? l.access[u] : l.write[u]
+                    if x > i { i = x; streak = w ? l.first[u] : -1 }
+                }
             }
-            if i >= 0 {
-                if ev[i].enabled & (1 << e.thread) != 0 {
-                    points[i, default: []].insert(e.thread)
+            for k in Set([i, streak]) where k >= 0 {
+                if ev[k].enabled & (1 << e.thread) != 0 {
+                    points[k, default: []].insert(e.thread)
                 } else {   // the thread could not run there (a lock): every other thread that could
-                    for u in 0..<8 where u != ev[i].thread && ev[i].enabled & (1 << u) != 0 { points[i, default: []].insert(u) }
+                    for u in 0..<8 where u != ev[k].thread && ev[k].enabled & (1 << u) != 0 { points[k, default: []].insert(u) }
                 }
             }
             for (o, w) in keys {
                 var l = last[o] ?? Last()
                 l.access[e.thread] = j
-                if w { l.write[e.thread] = j }
+                if l.first[e.thread] < 0 { l.first[e.thread] = j }
+                if w { l.write[e.thread] = j; for u in 0..<8 where u != e.thread { l.first[u] = -1 } }
                 last[o] = l
             }
         }
