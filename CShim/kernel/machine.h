@@ -201,9 +201,9 @@ void hr_rec_tlbi_va_trace(uint64_t operand);
 
 /*
  * Scheduling points (sched.c).  Every access of the simulated kernel to shared
- * page-table state -- an entry read (READ_ONCE) or written (the descriptor
- * recorder), a page allocated or freed, a lock -- calls one of these first
- * (not TLBIs and barriers: see kshim/custom.h).  Without an explorer they are one load and a branch
+ * page-table state -- an entry written (the descriptor recorder), a page
+ * allocated or freed, a lock, an entry read by a walker -- calls one of these
+ * first (not TLBIs, barriers, or the removal's own reads: see kshim/custom.h).  Without an explorer they are one load and a branch
  * not taken; with one, the scheduler may run another thread before the
  * access happens.
  */

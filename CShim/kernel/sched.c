@@ -5,7 +5,8 @@
  * their own (makecontext/swapcontext) on ONE OS thread, so that the
  * per-thread current machine stays valid in all of them.  Every access to
  * shared page-table state goes through hr_sched_point() first (kernel/
- * machine.h: READ_ONCE, the descriptor recorder, free_pages/alloc, locks);
+ * machine.h: the descriptor recorder, free_pages/alloc, locks, and the
+ * walkers' READ_ONCE);
  * there the scheduler makes one decision: which thread
  * performs its next access.  The plan (runs of "thread t, n decisions") says
  * it; when the plan is used up, the thread that ran last goes on while it
