@@ -236,6 +236,80 @@ int64_t hr_bench_pass(hr_machine *m, int which, uint64_t start, uint64_t end, bo
 int64_t hr_bench_sweep(hr_machine *m, const uint64_t *pas, size_t n, int mode, uint64_t *checksum);
 uint64_t hr_bench_now_ns(void);
 
+/*
+ * The explorer (sched.c): a removal and walkers run as cooperative threads of
+ * the simulated kernel on one OS thread, each with its own stack.  Every access
+ * to shared page-table state is a scheduling point, and the plan decides which
+ * thread makes the next access.  Thread 0 is the removal, walkers follow.
+ */
+enum { HR_WALKER_PTDUMP = 1, HR_WALKER_VMALLOC = 2 };
+typedef struct hr_walker_spec {
+	int kind;		/* HR_WALKER_* */
+	bool hotplug_lock;	/* ptdump: get_online_mems()/put_online_mems() around the walk */
+	bool map, unmap;	/* vmalloc: map the range, then unmap it (either or both) */
+	uint64_t va, size;	/* vmalloc: the range */
+} hr_walker_spec;
+
+enum {	/* what a scheduling point accesses (hr_sched_event.kind; TLBIs and barriers are not points) */
+	HR_ACC_READ = 1, HR_ACC_WRITE, HR_ACC_FREE, HR_ACC_ALLOC, HR_ACC_TLBI, HR_ACC_BARRIER,
+	HR_ACC_LOCK, HR_ACC_UNLOCK,
+	HR_ACC_FREE_DATA,	/* a free of a page that is not a page table: its reuse is harmless */
+};
+/* objects other than entries and pages (hr_sched_event.obj) */
+#define HR_OBJ_OUTSIDE		UINT64_MAX		/* an address outside simulated memory */
+#define HR_OBJ_ALLOCATOR	(UINT64_MAX - 1)	/* the page allocator's free lists */
+#define HR_OBJ_NONE		(UINT64_MAX - 2)	/* TLBIs and barriers: no memory */
+#define HR_OBJ_LOCK_BASE	(UINT64_MAX - 16)	/* + lock id */
+
+typedef struct hr_sched_event {	/* one decision: which thread made which access */
+	uint8_t thread, kind;
+	uint8_t enabled;	/* threads that could have been chosen, a bit each */
+	uint8_t pad[5];
+	uint64_t obj;		/* an entry read or written: its physical address; a free: the pfn */
+} hr_sched_event;
+
+typedef struct hr_sched_run {	/* `count` decisions in a row for `thread`; star: as long as it can */
+	uint32_t thread;
+	uint32_t count;
+	bool star;
+} hr_sched_run;
+
+enum {	/* walker findings */
+	HR_WF_FREED_TABLE_READ = 1,	/* read an entry of a freed page-table page */
+	HR_WF_NOT_A_TABLE,		/* read an entry of a page that is no longer a page table */
+	HR_WF_OUTSIDE_MEMORY,		/* followed an entry outside simulated memory (a cleared one) */
+	HR_WF_FREED_TABLE_WRITE,	/* wrote an entry of a freed page-table page */
+	HR_WF_CONT_HALF,		/* saw a contiguous range part valid, part invalid */
+	HR_WF_OOPS,			/* BUG() or a poisoned value in a walker */
+	HR_WF_DEADLOCK,			/* no thread could go on */
+};
+typedef struct hr_walker_finding {
+	int kind;
+	uint32_t thread;
+	uint64_t decision;	/* the decision at which it happened */
+	uint64_t where;		/* physical address of the entry, or VA for HR_WF_CONT_HALF */
+	char detail[160];
+} hr_walker_finding;
+
+typedef struct hr_explore_result {
+	hr_sched_event *events;	size_t nr_events; bool events_truncated;
+	hr_sched_run *runs;	size_t nr_runs;		/* the executed schedule */
+	hr_walker_finding *findings; size_t nr_findings;
+	int removal_rc;		/* what hr_remove_memory() returned */
+	char removal_err[256];
+	int64_t diverged_at;	/* -1, or the decision at which the plan named a thread that could not run */
+} hr_explore_result;
+
+/* Removes [start, +size) on thread 0 while the walkers run, under `plan` (then: the thread
+ * that ran last goes on while it can, else the lowest-numbered that can).  0, or HR_E_INVALID. */
+int hr_explore_run(hr_machine *m, uint64_t start, uint64_t size, const hr_walker_spec *walkers, int nr_walkers,
+		   const hr_sched_run *plan, size_t nr_plan, hr_explore_result *out, char *err, size_t errlen);
+void hr_explore_result_free(hr_explore_result *r);
+/* the explorer's own test: two threads doing `n0`/`n1` accesses (kind, obj) on no machine */
+int hr_sched_selftest(const uint8_t *kinds0, const uint64_t *objs0, size_t n0,
+		      const uint8_t *kinds1, const uint64_t *objs1, size_t n1,
+		      const hr_sched_run *plan, size_t nr_plan, hr_explore_result *out);
+
 /* crash and hang reporting (crash_guard.c): on a fatal signal or when the
  * alarm fires, write "CRASH|HANG <context> <signal>" to fd and _exit(code) */
 void hr_crash_guard_install(int fd, int code);

@@ -10,4 +10,5 @@
 #include "mmu/mmu_create.c"
 #include "mmu/vmemmap_v5.9.c"
 #include "mmu/hotremove_altmap.c"
+#include "mmu/walkers.c"
 #include "kshim/instance_end.h"

@@ -10,4 +10,5 @@
 #include "mmu/mmu_create.c"
 #include "mmu/vmemmap_fix2025.c"
 #include "mmu/hotremove_fix2026.c"
+#include "mmu/walkers.c"
 #include "kshim/instance_end.h"

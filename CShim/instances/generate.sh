@@ -44,6 +44,7 @@ for src in "$mmu"/hotremove_*.c; do
 #include "mmu/mmu_create.c"
 #include "mmu/vmemmap_$side.c"
 #include "mmu/hotremove_$rev.c"
+#include "mmu/walkers.c"
 #include "kshim/instance_end.h"
 EOC
 		list="$list $id"

@@ -10,4 +10,5 @@
 #include "mmu/mmu_create.c"
 #include "mmu/vmemmap_subpmd.c"
 #include "mmu/hotremove_s390style.c"
+#include "mmu/walkers.c"
 #include "kshim/instance_end.h"

@@ -11,4 +11,5 @@
 #include "mmu/mmu_create.c"
 #include "mmu/vmemmap_v5.7.c"
 #include "mmu/hotremove_v2.c"
+#include "mmu/walkers.c"
 #include "kshim/instance_end.h"

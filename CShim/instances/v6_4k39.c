@@ -10,4 +10,5 @@
 #include "mmu/mmu_create.c"
 #include "mmu/vmemmap_v5.7.c"
 #include "mmu/hotremove_v6.c"
+#include "mmu/walkers.c"
 #include "kshim/instance_end.h"

@@ -23,7 +23,11 @@ struct hr_instance {
 	int (*map_neighbour)(unsigned long addr, unsigned long end);
 	void (*unmap_pass)(unsigned long start, unsigned long end, bool free_mapped);
 	void (*free_pass)(unsigned long start, unsigned long end, unsigned long floor, unsigned long ceiling);
-	int (**initcall)(void);		/* slot of the revision's device_initcall (NULL inside if none) */
+	int (**initcall)(void);
+	/* walkers (mmu/walkers.c): run as explorer threads */
+	void (*walker_ptdump)(bool hotplug_lock);
+	int (*walker_vmalloc)(unsigned long start, unsigned long end, bool map, bool unmap);
+	int (**initcall_unused)(void);		/* slot of the revision's device_initcall (NULL inside if none) */
 };
 
 extern const struct hr_instance *const hr_instances[];

@@ -657,7 +657,11 @@ int hr_remove_memory(hr_machine *m, uint64_t start, uint64_t size, char *err, si
 				return rc;
 			}
 		}
+		/* try_remove_memory()/memunmap_pages(): mem_hotplug_begin() .. mem_hotplug_done()
+		 * hold mem_hotplug_lock for write around the arch code (a no-op without an explorer) */
+		hr_sched_lock(HR_LOCK_HOTPLUG, true);
 		m->inst->arch_remove_memory(0, start, size, altmap);
+		hr_sched_unlock(HR_LOCK_HOTPLUG, true);
 		if (device)	/* the struct pages are gone with the memmap */
 			for (uint64_t pfn = start >> m->geo.page_shift; pfn < (start + size) >> m->geo.page_shift; pfn++)
 				hr_pfn_to_page(m, pfn)->flags = 0;

@@ -145,6 +145,9 @@ struct hr_machine {
 
 	/* recorders */
 	hr_counters counters;
+	/* the explorer's scheduler while it runs threads on this machine (sched.c), else NULL;
+	 * next to trace_on, which the same recorders read */
+	struct hr_sched *sched;
 	bool trace_on;
 	hr_event *trace;
 	size_t trace_len, trace_cap;
@@ -161,6 +164,7 @@ struct hr_machine {
 	/* BUG() and poison reads end the operation, like an oops ends the task */
 	jmp_buf *oops_jmp;
 	char oops_msg[256];
+
 };
 
 /* initial-exec: one fs-relative load, not a __tls_get_addr() call, in -fPIC code */
@@ -198,6 +202,32 @@ static inline uint64_t hr_tlbi_operand_va(uint64_t operand)
 	return (va & (1ull << 55)) ? va | 0xff00000000000000ull : va;
 }
 void hr_rec_tlbi_va_trace(uint64_t operand);
+
+/*
+ * Scheduling points (sched.c).  Every access of the simulated kernel to shared
+ * page-table state -- an entry written (the descriptor recorder), a page
+ * allocated or freed, a lock, an entry read by a walker -- calls one of these
+ * first (not TLBIs, barriers, or the removal's own reads: see kshim/custom.h).  Without an explorer they are one load and a branch
+ * not taken; with one, the scheduler may run another thread before the
+ * access happens.
+ */
+enum { HR_SP_READ = 1, HR_SP_WRITE, HR_SP_FREE, HR_SP_ALLOC, HR_SP_TLBI, HR_SP_BARRIER,
+       HR_SP_LOCK, HR_SP_UNLOCK };
+enum { HR_LOCK_HOTPLUG = 1, HR_LOCK_PTL = 2 };	/* mem_hotplug_lock, init_mm.page_table_lock */
+void hr_sched_yield(int kind, const volatile void *host_addr, uint64_t obj);
+/* explorers running in the process: the fast path's one test is a load of this
+ * (the machine's own scheduler is looked up only when one runs somewhere) */
+extern int hr_sched_active;
+static inline void hr_sched_point(int kind, const volatile void *host_addr, uint64_t obj)
+{
+	if (__builtin_expect(__atomic_load_n(&hr_sched_active, __ATOMIC_RELAXED) != 0, 0))
+		hr_sched_yield(kind, host_addr, obj);
+}
+/* percpu_down_read/up_read of mem_hotplug_lock and friends: no-ops without an explorer */
+void hr_sched_lock(int lock, bool write);
+void hr_sched_unlock(int lock, bool write);
+/* a walker saw a contiguous range part valid, part invalid (ptdump's note_page) */
+void hr_walker_note_cont_half(uint64_t va, uint64_t size, unsigned long valid, unsigned long invalid);
 
 /* sections (hotplug.c) */
 struct mem_section *hr_pfn_to_section(unsigned long pfn);

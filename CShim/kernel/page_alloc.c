@@ -132,6 +132,7 @@ struct page *hr_alloc_pages(unsigned order, bool zero)
 	unsigned long pfn;
 	struct page *p;
 
+	hr_sched_point(HR_SP_ALLOC, NULL, 0);
 	if (order >= m->max_order || should_fail(m))
 		return NULL;
 	while (o < m->max_order && m->free_head[o] == NIL)
@@ -204,6 +205,8 @@ void hr_free_pages_pfn(unsigned long pfn, unsigned order)
 	struct hr_machine *m = hr_cur_machine;
 	struct page *p;
 	bool table;
+
+	hr_sched_point(HR_SP_FREE, NULL, pfn);
 
 	if (hr_pfn_in_memmap(m, pfn) && (hr_pfn_to_page(m, pfn)->flags & HR_PG_reserved)) {
 		hr_rec_fault(HR_FAULT_FREE_RESERVED, pfn, "free_pages() of a reserved page");

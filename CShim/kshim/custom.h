@@ -33,6 +33,21 @@ static inline void hr_check_poison(const volatile void *p, const void *v, size_t
 	hr_check_poison(&(x), &__hr_v, sizeof(__hr_v));			\
 	__hr_v;								\
 })
+/*
+ * The walkers' READ_ONCE (mmu/walkers.c redefines READ_ONCE to this): a
+ * scheduling point of the explorer first.  The transcribed routines' own
+ * reads are not points -- on their hot loops even an untaken test costs a
+ * third of the unmap pass -- but every write and free they make is, and each
+ * decision they take on a read (a table found empty) is followed by a write
+ * (the clear of the entry pointing at it) before it has an effect.
+ */
+#define HR_READ_ONCE_POINT(x)						\
+({									\
+	hr_sched_point(HR_SP_READ, &(x), 0);				\
+	__typeof__(x) __hr_pv = *(const volatile __typeof__(x) *)&(x);	\
+	hr_check_poison(&(x), &__hr_pv, sizeof(__hr_pv));		\
+	__hr_pv;							\
+})
 #define WRITE_ONCE(x, val)						\
 do {									\
 	*(volatile __typeof__(x) *)&(x) = (val);			\
@@ -57,7 +72,9 @@ do {									\
  * makes unreachable; the shim is also built at -O0, so it is a run-time BUG. */
 #define BUILD_BUG() BUG()
 
-/* arch/arm64/include/asm/barrier.h: recorded, not executed. */
+/* arch/arm64/include/asm/barrier.h: recorded, not executed.  Barriers and TLBIs are not
+ * scheduling points of the explorer: its threads are software walkers, which no TLBI or
+ * barrier orders against, so a switch before one is a switch before the next access. */
 #define dsb(opt)	hr_dsb_##opt()
 #define isb()		hr_isb()
 static inline void hr_dsb_ishst(void)

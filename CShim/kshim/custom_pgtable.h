@@ -30,6 +30,7 @@ static inline void hr_rec_desc_write(int level, const void *entry, u64 newval)
 {
 	struct hr_machine *m = HR_M;
 
+	hr_sched_point(HR_SP_WRITE, entry, 0);	/* before the write that follows the call */
 	if (newval)
 		m->counters.sets[level]++;
 	else
@@ -129,4 +130,16 @@ static inline void free_pages(unsigned long addr, unsigned int order)
 	if (addr != 0)
 		hr_free_pages_pfn(__pa(addr) >> PAGE_SHIFT, order);
 }
+#define free_page(addr)		free_pages((addr), 0)
+
+/*
+ * include/linux/memory_hotplug.h: the read side of mem_hotplug_lock, and
+ * init_mm.page_table_lock as the walkers take it (mmu/walkers.c): locks of
+ * the explorer's scheduler, no-ops without one.  The transcribed routines'
+ * own spin_lock() stays the no-op above.
+ */
+#define get_online_mems()	hr_sched_lock(HR_LOCK_HOTPLUG, false)
+#define put_online_mems()	hr_sched_unlock(HR_LOCK_HOTPLUG, false)
+#define hr_ptl_lock()		hr_sched_lock(HR_LOCK_PTL, true)
+#define hr_ptl_unlock()		hr_sched_unlock(HR_LOCK_PTL, true)
 #endif

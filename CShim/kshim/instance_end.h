@@ -167,4 +167,6 @@ const struct hr_instance HR_SYM(instance) = {
 	.initcall = &hr_device_initcall,
 	.unmap_pass = hr_glue_unmap_pass,
 	.free_pass = hr_glue_free_pass,
+	.walker_ptdump = hr_walker_ptdump,
+	.walker_vmalloc = hr_walker_vmalloc,
 };

@@ -50,6 +50,7 @@ typedef unsigned int gfp_t;
 #define __maybe_unused		__attribute__((unused))
 
 #define ENOMEM		12
+#define EBUSY		16
 #define EEXIST		17
 #define EINVAL		22
 

@@ -92,6 +92,7 @@ for base in $bases; do
 #include "mmu/mmu_create.c"
 #include "mmu/vmemmap_$side.c"
 #include "../patched/hotremove_$rev.c"
+#include "mmu/walkers.c"
 #include "kshim/instance_end.h"
 EOC
 			list="$list $id"

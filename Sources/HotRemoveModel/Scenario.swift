@@ -64,6 +64,8 @@ public struct Scenario: Equatable, Sendable {
     public var debugPagealloc: Bool
     public var neighbours: [Neighbour]
     public var steps: [Step]
+    /// code running beside the last removal, for `hotremove explore` (ScenarioWalkers.swift)
+    public var walkers: [Walker] = []
 
     public init(name: String, description: String = "", geometry: Geometry, sectionSizeBits: Int = 30,
                 structPageSize: Int = 64, physOffset: UInt64 = 0x4000_0000, physSize: UInt64? = nil,
@@ -188,7 +190,7 @@ extension Scenario {
     public static func parse(object: Any) throws -> Scenario {
         let r = try Reader(object, path: "")
         try r.only(["version", "name", "description", "geometry", "era", "physOffset", "physSize",
-                    "bootMemory", "config", "neighbours", "steps"])
+                    "bootMemory", "config", "neighbours", "steps", "walkers"])
         let version = try r.int("version")
         guard version == formatVersion else {
             throw ScenarioError("version", "format version \(version) is not supported (this tool reads version \(formatVersion))")
@@ -269,6 +271,7 @@ extension Scenario {
             }
             neighbours.append(Neighbour(va: va, size: size))
         }
+        let walkers = try parseWalkers(r, geometry, neighbours: neighbours)
         var steps: [Step] = []
         let stepReaders = try r.array("steps")
         guard stepReaders.count <= maxSteps else {
@@ -409,6 +412,7 @@ extension Scenario {
                           geometry: geometry, sectionSizeBits: sectionBits, structPageSize: structPage,
                           physOffset: physOffset, physSize: nil, bootStart: bootStart, bootSize: bootSize,
                           rodataFull: rodata, debugPagealloc: dpa, neighbours: neighbours, steps: steps)
+        sc.walkers = walkers
         if r.has("physSize") {
             let ps = try r.size("physSize", geometry)
             guard ps >= sc.derivedPhysSize() else {
@@ -450,6 +454,7 @@ extension Scenario {
         if !neighbours.isEmpty {
             o["neighbours"] = neighbours.map { ["va": Quantity.hex($0.va), "size": Quantity.hex($0.size)] }
         }
+        if !walkers.isEmpty { o["walkers"] = walkersJSON() }
         o["steps"] = steps.map { s -> [String: Any] in
             var d: [String: Any] = ["op": s.op.rawValue, "start": Quantity.hex(s.start), "size": Quantity.hex(s.size)]
             if s.kind != .ram { d["kind"] = s.kind.rawValue }

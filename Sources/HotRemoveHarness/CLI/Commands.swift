@@ -21,10 +21,14 @@ public enum CLI {
            --revisions A,B [--timeout T] [--json]
       fuzz --seed S --count N      random scenarios, findings shrunk to reproducers
            [--revision R]... [--out DIR] [--report FILE] [--jobs J] [--timeout T] [--json]
+      fuzz --walkers --seed S      generated scenarios with walkers, random schedules (see explore)
+           [--count N] [--schedules N] [--preemptions K] [--revision R]... [--out DIR] [--json]
       history [--revisions A,B,..] [--markdown|--json] [SCENARIO...]  every revision of the patch history, one table
       scenarios [--write DIR]      list (or write out) the curated scenarios
       scenarios --seed S --index I print (or --write DIR) scenario I of campaign seed S
       bench [--quick] [--sizes ...] ...  teardown cost as memory grows (see README)
+      explore SCENARIO.json        the last removal beside the scenario's walkers, every interleaving that matters
+           [--revision R]... [--preemptions K] [--schedules N] [--seed S] [--schedule STRING] [--json]
       COMMAND --help               this text
 
     --revision takes a name or a comma-separated list and may be repeated; --timeout T: seconds
@@ -63,6 +67,7 @@ public enum CLI {
             case "history": return try HistoryCommand.run(rest, console)
             case "scenarios": return try scenarios(rest, console)
             case "bench": return try BenchCommand.run(rest, console)
+            case "explore": return try ExploreCommand.run(rest, console)
             case "__worker": return try WorkerCommand.run(rest, console)
             case "__shrink": return try ShrinkCommand.run(rest, console)
             default:

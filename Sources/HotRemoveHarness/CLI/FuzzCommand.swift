@@ -3,6 +3,7 @@ import HotRemoveModel
 
 enum FuzzCommand {
     static func run(_ args: [String], _ c: Console) throws -> Int32 {
+        if args.contains("--walkers") { return try WalkerFuzzCommand.run(args, c) }
         let a = try Arguments(args, valued: ["seed", "count", "revision", "jobs", "out", "report", "timeout"],
                               flags: ["json", "no-shrink", "no-isolation"])
         guard a.positional.isEmpty else { throw CommandError(.usage, "fuzz takes no scenario files") }

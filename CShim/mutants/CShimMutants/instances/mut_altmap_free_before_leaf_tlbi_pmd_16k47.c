@@ -10,4 +10,5 @@
 #include "mmu/mmu_create.c"
 #include "mmu/vmemmap_v5.9.c"
 #include "../patched/hotremove_mut_altmap_free_before_leaf_tlbi_pmd.c"
+#include "mmu/walkers.c"
 #include "kshim/instance_end.h"

@@ -10,4 +10,5 @@
 #include "mmu/mmu_create.c"
 #include "mmu/vmemmap_v5.7.c"
 #include "../patched/hotremove_mut_final_tlbi_before_clear.c"
+#include "mmu/walkers.c"
 #include "kshim/instance_end.h"

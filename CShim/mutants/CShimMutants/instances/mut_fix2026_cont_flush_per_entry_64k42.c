@@ -10,4 +10,5 @@
 #include "mmu/mmu_create.c"
 #include "mmu/vmemmap_fix2025.c"
 #include "../patched/hotremove_mut_fix2026_cont_flush_per_entry.c"
+#include "mmu/walkers.c"
 #include "kshim/instance_end.h"
