@@ -53,13 +53,24 @@ public struct StepEffects: Equatable, Sendable, Codable {
         "dsbIshst": ("dsb-ishst", "dsb(ishst): one per valid set_pte/pmd/pud, per __pgd_pgtable_alloc(), per TLB flush call"),
         "dsbIsh": ("dsb-ish", "dsb(ish): one per TLB flush call (completes its TLBIs)"),
         "isb": ("isb", "isb: one per valid set_pte/pmd/pud and per TLB flush call"),
-        "warns": ("warns", "WARN_ON()s by condition and count"),
+        "warns": ("warns", "WARN_ON()s by kernel file, condition and count"),
         "faults": ("faults", "allocator faults and BUG()s by kind"),
         "faultSites": ("fault-sites", "each fault by what it hit: the BUG_ON() condition, the page-table page or the leaf whose backing a bad free named"),
     ]
 
     /// Written in both places a step's effects come from, so the two renderings cannot drift.
     static let notTraced = "not traced"
+
+    /// A WARN_ON() by where it is in the kernel and its condition.
+    static func warnSite(file: String, _ condition: String) -> String { "\(file): \(condition)" }
+    /// The kernel file a transcription's WARN_ON() is in: the revisions, the add side and the arch
+    /// vmemmap_populate() are arch/arm64/mm/mmu.c; a WARN of the shim itself keeps its own name.
+    static func kernelFile(of file: String) -> String {
+        let name = file.split(separator: "/").last.map(String.init) ?? file
+        if name.hasPrefix("hotremove_") || name.hasPrefix("mmu_create") || name.hasPrefix("vmemmap_") { return "arch/arm64/mm/mmu.c" }
+        if name.hasPrefix("walkers") { return "mm (walkers.c)" }
+        return "shim \(name)"
+    }
 
     /// What a fault hit, in the same words on both sides: a BUG_ON() by its condition, a bad free by the
     /// page-table page (its level and the VA its span starts at) or the leaf (its VA) whose backing it named.
@@ -119,7 +130,7 @@ public struct StepEffects: Equatable, Sendable, Codable {
         case .invalid(let why): result = "invalid: \(why)"
         }
         self.init(result: result, o.counters)
-        for w in o.warns { warns[w.condition, default: 0] += w.count }
+        for w in o.warns { warns[StepEffects.warnSite(file: StepEffects.kernelFile(of: w.file), w.condition), default: 0] += w.count }
         for (k, n) in o.counters.faultsByKind { faults[k.rawValue] = n }
         faultSites = StepEffects.faultSites(o, g)
         if let trace = o.trace {
@@ -148,7 +159,8 @@ public struct StepEffects: Equatable, Sendable, Codable {
         case .invalid(let why): result = "invalid: \(why)"
         }
         self.init(result: result, p.counters)
-        warns = p.counters.warns
+        // every WARN_ON() the model predicts is in the revision's arch/arm64/mm/mmu.c
+        for (c, n) in p.counters.warns { warns[StepEffects.warnSite(file: "arch/arm64/mm/mmu.c", c), default: 0] += n }
         for (k, n) in p.counters.faults { faults[k.rawValue] = n }
         faultSites = p.counters.faultSites
         tlbiVAAddresses = StepEffects.render(p.counters.tlbiVAPages)

@@ -86,4 +86,13 @@ import Testing
                           "free-reserved: the backing of the leaf at 0xfffffe0000000000": 1,
                           "BUG: BUG_ON(!ptr)": 1])
     }
+
+    @Test func warnsAreComparedWithTheirKernelFile() {
+        // the same condition from the revision's mmu.c and from the shim are different WARNs
+        var o = observation([])
+        o.warns = [ObservedWarn(file: "CShim/mmu/hotremove_final.c", line: 812, condition: "PageReserved(page)", count: 2)]
+        #expect(StepEffects(o, geometry: Geometry(name: "4K/48")!).warns == ["arch/arm64/mm/mmu.c: PageReserved(page)": 2])
+        o.warns = [ObservedWarn(file: "CShim/kernel/page_alloc.c", line: 90, condition: "PageReserved(page)", count: 2)]
+        #expect(StepEffects(o, geometry: Geometry(name: "4K/48")!).warns == ["shim page_alloc.c: PageReserved(page)": 2])
+    }
 }
