@@ -84,6 +84,8 @@ public struct StepEffects: Equatable, Sendable, Codable {
 
     /// The observed faults named like the model's: `where` is the line for a BUG, a pfn for a bad free.
     static func faultSites(_ o: StepObservation, _ g: Geometry) -> [String: UInt64] {
+        // most steps have no fault: the lookups below are built only for a step that names a page
+        guard !o.faults.isEmpty else { return [:] }
         let pageSize = g.pageSize
         var out: [String: UInt64] = [:]
         var tables: [UInt64: ObservedTable] = [:]
