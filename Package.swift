@@ -61,6 +61,6 @@ let package = Package(
         // mutants as their crash-isolating worker
         .testTarget(name: "HotRemoveHarnessTests", dependencies: ["HotRemoveHarness", "HotRemoveModel", "CShim", "hotremove",
                                                                   "HotRemoveMutants", "hotremove-mutants"],
-                    path: "Tests/HotRemoveHarnessTests"),
+                    path: "Tests/HotRemoveHarnessTests", exclude: ["Fixtures"]),
     ]
 )
