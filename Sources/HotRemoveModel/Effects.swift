@@ -137,13 +137,12 @@ public struct StepEffects: Equatable, Sendable, Codable {
         faultSites = StepEffects.faultSites(o, g)
         if let trace = o.trace {
             var va = IntervalSet(), walk = IntervalSet()
-            ObservedEvent.expand(trace) { _, e in
+            for (_, e) in ObservedEvent.Unrolled(trace) {
                 switch e.kind {
                 case .tlbiVA: va.append(e.a ..< e.a + max(e.count, 1) * pageSize)
                 case .tlbiWalk: walk.append(e.a ..< e.a + 4096)
                 default: break
                 }
-                return true
             }
             tlbiVAAddresses = StepEffects.render(va); tlbiWalkAddresses = StepEffects.render(walk)
         } else {

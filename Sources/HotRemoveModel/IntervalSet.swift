@@ -72,12 +72,29 @@ public struct IntervalSet: Equatable, Sendable, CustomStringConvertible {
             hi = max(hi, ranges[j].upperBound)
             j += 1
         }
-        ranges.replaceSubrange(i ..< j, with: [lo ..< hi])
+        // (the common cases without building a replacement array: the checker inserts per trace event)
+        if j == i { ranges.insert(lo ..< hi, at: i) }
+        else if j == i + 1 { ranges[i] = lo ..< hi }
+        else { ranges.replaceSubrange(i ..< j, with: CollectionOfOne(lo ..< hi)) }
     }
 
     public mutating func remove(_ r: Range<UInt64>) {
         guard !r.isEmpty else { return }
         let i = firstIndex(endingAfter: r.lowerBound)
+        guard i < ranges.count, ranges[i].lowerBound < r.upperBound else { return }
+        // one range touched: trim or split it in place
+        if i + 1 == ranges.count || ranges[i + 1].lowerBound >= r.upperBound {
+            let x = ranges[i]
+            switch (x.lowerBound < r.lowerBound, x.upperBound > r.upperBound) {
+            case (false, false): ranges.remove(at: i)
+            case (true, false): ranges[i] = x.lowerBound ..< r.lowerBound
+            case (false, true): ranges[i] = r.upperBound ..< x.upperBound
+            case (true, true):
+                ranges[i] = x.lowerBound ..< r.lowerBound
+                ranges.insert(r.upperBound ..< x.upperBound, at: i + 1)
+            }
+            return
+        }
         var j = i
         var keep: [Range<UInt64>] = []
         while j < ranges.count && ranges[j].lowerBound < r.upperBound {
@@ -89,7 +106,11 @@ public struct IntervalSet: Equatable, Sendable, CustomStringConvertible {
         if i < j { ranges.replaceSubrange(i ..< j, with: keep) }
     }
 
-    public mutating func formUnion(_ o: IntervalSet) { self = union(o) }
+    public mutating func formUnion(_ o: IntervalSet) {
+        if o.ranges.count <= 2 { for r in o.ranges { insert(r) } } else { self = union(o) }
+    }
+    /// Empties the set, keeping its storage for the next members.
+    mutating func removeAll() { ranges.removeAll(keepingCapacity: true) }
     public mutating func subtract(_ o: IntervalSet) { self = subtracting(o) }
 
     public func union(_ o: IntervalSet) -> IntervalSet {
@@ -146,6 +167,18 @@ public struct IntervalSet: Equatable, Sendable, CustomStringConvertible {
             i += 1
         }
         return out
+    }
+
+    /// Moves the members inside `r` into `other`; true when there were any.
+    mutating func move(_ r: Range<UInt64>, into other: inout IntervalSet) -> Bool {
+        guard overlaps(r) else { return false }
+        var i = firstIndex(endingAfter: r.lowerBound)
+        while i < ranges.count && ranges[i].lowerBound < r.upperBound {
+            other.insert(max(ranges[i].lowerBound, r.lowerBound) ..< min(ranges[i].upperBound, r.upperBound))
+            i += 1
+        }
+        remove(r)
+        return true
     }
 
     /// Every `unit`-aligned block that holds a member.

@@ -123,28 +123,43 @@ struct OrderingCheck {
     private struct TableInfo { var level: Level; var vaStart: UInt64; var entrySize: UInt64; var pa: UInt64 }
     /// Cleared entries, by entry (or span) size, in kernel offsets: not yet invalidated / invalidated, not complete.
     private struct Pending {
-        var cleared: [UInt64: IntervalSet] = [:]
-        var invalidated: [UInt64: IntervalSet] = [:]
+        /// one slot per entry size met (a handful: page, PMD, PUD, PGD entries); searched linearly
+        var sizes: [UInt64] = []
+        var cleared: [IntervalSet] = []
+        var invalidated: [IntervalSet] = []
         var everInvalidated = IntervalSet()
 
-        mutating func clear(_ r: Range<UInt64>, size: UInt64) { cleared[size, default: IntervalSet()].insert(r) }
+        private mutating func slot(_ size: UInt64) -> Int {
+            if let i = sizes.firstIndex(of: size) { return i }
+            sizes.append(size); cleared.append(IntervalSet()); invalidated.append(IntervalSet())
+            return sizes.count - 1
+        }
+        mutating func clear(_ r: Range<UInt64>, size: UInt64) { cleared[slot(size)].insert(r) }
+        /// Marks `r` (entries of `size`) invalidated, not yet complete.
+        mutating func markInvalidated(_ r: IntervalSet, size: UInt64) { invalidated[slot(size)].formUnion(r) }
         /// An invalidation reaching `pages` (rounded out to each entry size: any VA inside an entry drops it).
         mutating func invalidate(_ pages: Range<UInt64>) {
             everInvalidated.insert(pages)
-            for (size, s) in cleared where s.overlaps(alignDown(pages.lowerBound, size) ..< alignUp(pages.upperBound, size)) {
-                let hit = s.intersection(IntervalSet(alignDown(pages.lowerBound, size) ..< alignUp(pages.upperBound, size)))
-                cleared[size] = s.subtracting(hit)
-                invalidated[size, default: IntervalSet()].formUnion(hit)
+            for k in sizes.indices where !cleared[k].isEmpty {
+                let size = sizes[k]
+                _ = cleared[k].move(alignDown(pages.lowerBound, size) ..< alignUp(pages.upperBound, size), into: &invalidated[k])
             }
         }
         mutating func invalidateAll() {
-            for (size, s) in cleared where !s.isEmpty { invalidated[size, default: IntervalSet()].formUnion(s) }
-            cleared = [:]
+            for k in sizes.indices where !cleared[k].isEmpty {
+                invalidated[k].formUnion(cleared[k])
+                cleared[k].removeAll()
+            }
         }
-        mutating func complete() { invalidated = [:] }
+        mutating func complete() { for k in invalidated.indices where !invalidated[k].isEmpty { invalidated[k].removeAll() } }
         /// Is any part of `r` (entries of `size`) still reachable through the TLB?
         func unsafe(_ r: Range<UInt64>, size: UInt64) -> (notInvalidated: Bool, notCompleted: Bool) {
-            (cleared[size]?.overlaps(r) ?? false, invalidated[size]?.overlaps(r) ?? false)
+            guard let k = sizes.firstIndex(of: size) else { return (false, false) }
+            return (cleared[k].overlaps(r), invalidated[k].overlaps(r))
+        }
+        /// What is still cleared and not invalidated, by entry size, smallest first.
+        var notInvalidated: [(size: UInt64, entries: IntervalSet)] {
+            sizes.indices.filter { !cleared[$0].isEmpty }.map { (sizes[$0], cleared[$0]) }.sorted { $0.size < $1.size }
         }
     }
     /// A leaf cleared in this step that mapped data outside the linear map (vmemmap, vmalloc).
@@ -208,8 +223,10 @@ struct OrderingCheck {
             }
         }
         /// An invalidation reaching `pages` drops a cleared CONT entry only when its whole range is invalid.
+        let contSizes = g.contPteSize == g.contPmdSize ? [g.contPteSize] : [g.contPteSize, g.contPmdSize]
         func invalidateCont(_ pages: Range<UInt64>?) {
-            for cs in Set([g.contPteSize, g.contPmdSize]) {
+            guard !contPending.isEmpty else { return }
+            for cs in contSizes {
                 var keys: [UInt64] = []
                 if let p = pages {
                     contRanges(p, cs) { r, _ in if contPending[r.lowerBound] != nil { keys.append(r.lowerBound) } }
@@ -222,7 +239,7 @@ struct OrderingCheck {
                     let reach = pages.map { IntervalSet(alignDown($0.lowerBound, c.size) ..< alignUp($0.upperBound, c.size)) }
                     let hit = reach.map { c.entries.intersection($0) } ?? c.entries
                     guard !hit.isEmpty else { continue }
-                    leaf.invalidated[c.size, default: IntervalSet()].formUnion(hit)
+                    leaf.markInvalidated(hit, size: c.size)
                     let rest = c.entries.subtracting(hit)
                     contPending[k] = rest.isEmpty ? nil : (c.size, rest)
                 }
@@ -264,16 +281,25 @@ struct OrderingCheck {
             return parts.joined(separator: "; ")
         }
 
-        ObservedEvent.expand(trace) { i, e in
+        // the table page of the last entry written: a walk writes one table's entries in a row
+        let pageSize = g.pageSize
+        var cachedPage = UInt64.max, cachedTable: TableInfo?
+        func table(at pa: UInt64) -> TableInfo? {
+            let page = alignDown(pa, pageSize)
+            if page != cachedPage { cachedPage = page; cachedTable = tables[page] }
+            return cachedTable
+        }
+
+        for (i, e) in ObservedEvent.Unrolled(trace) {
             switch e.kind {
             case .set, .replace:
-                guard let t = tables[alignDown(e.a, g.pageSize)] else {
+                guard let t = table(at: e.a) else {
                     let why = liveLeafMapping(e.a).map { "the output page of the leaf for \(Quantity.hex($0)) (a data page)" }
                         ?? "no page-table page reachable from swapper_pg_dir or installed in this step"
                     finding(.writeOutsideTable, level: nil, va: nil,
                             expected: "a descriptor written into a live page-table page", found: describe((i, e)),
                             "a descriptor was written at pa \(Quantity.hex(e.a)), \(why)")
-                    return true
+                    continue
                 }
                 let kind = Descriptor.kind(e.b, lastLevel: t.level == .pte)
                 if e.kind == .replace && e.db & Descriptor.valid != 0 && e.b & Descriptor.valid != 0 {
@@ -294,17 +320,18 @@ struct OrderingCheck {
                     }
                 }
                 // a table installed during the step (an add, or the add a failed add rolls back)
-                guard t.level != .pte, kind == .table else { return true }
+                guard t.level != .pte, kind == .table else { continue }
                 let child = g.tableLevels.first { $0 > t.level } ?? .pte
                 for k in 0 ..< e.count {
                     let va = t.vaStart &+ ((e.a - t.pa) / 8 + k) &* t.entrySize
                     let pa = e.b & oaMask
                     tables[pa] = TableInfo(level: child, vaStart: va, entrySize: t.entrySize / UInt64(g.entriesPerTable(child)), pa: pa)
+                    cachedPage = .max
                 }
             case .clear:
-                guard e.b != 0, e.b & Descriptor.valid != 0, let t = tables[alignDown(e.a, g.pageSize)] else { return true }
+                guard e.b != 0, e.b & Descriptor.valid != 0, let t = table(at: e.a) else { continue }
                 let first = lay.off(t.vaStart &+ (e.a - t.pa) / 8 &* t.entrySize)
-                guard first &+ e.count &* t.entrySize > first else { return true }
+                guard first &+ e.count &* t.entrySize > first else { continue }
                 let span = first ..< first + e.count * t.entrySize
                 switch Descriptor.kind(e.b, lastLevel: t.level == .pte) {
                 case .table:
@@ -325,7 +352,7 @@ struct OrderingCheck {
                     } else {
                         leaf.clear(span, size: t.entrySize)
                     }
-                    guard !linear.overlaps(span) else { return true }
+                    guard !linear.overlaps(span) else { continue }
                     for k in 0 ..< e.count {
                         let s = first + k * t.entrySize
                         let pa = (e.b & oaMask) &+ k &* t.entrySize
@@ -333,16 +360,16 @@ struct OrderingCheck {
                         lastClearedData = clearedData[pa]
                     }
                 default:
-                    return true
+                    continue
                 }
             case .tlbiVA:
-                guard e.a >= g.pageOffset else { return true }
+                guard e.a >= g.pageOffset else { continue }
                 let p = lay.off(e.a)
                 leaf.invalidate(p ..< p + max(e.count, 1) * g.pageSize)
                 invalidateCont(p ..< p + max(e.count, 1) * g.pageSize)
                 lastInvalidation = (i, e); firstUncompleted = firstUncompleted ?? (i, e)
             case .tlbiWalk:
-                guard e.a >= g.pageOffset else { return true }
+                guard e.a >= g.pageOffset else { continue }
                 let p = lay.off(e.a)
                 leaf.invalidate(p ..< p + g.pageSize)
                 invalidateCont(p ..< p + g.pageSize)
@@ -357,9 +384,9 @@ struct OrderingCheck {
                 leaf.complete(); walk.complete()
                 lastCompletion = (i, e); firstUncompleted = nil
             case .altmapFree:
-                guard let c = lastClearedData else { return true }
+                guard let c = lastClearedData else { continue }
                 let st = leaf.unsafe(c.va, size: c.size)
-                guard st.notInvalidated || st.notCompleted else { return true }
+                guard st.notInvalidated || st.notCompleted else { continue }
                 finding(.freeBeforeLeafTLBI, level: c.level, va: lay.va(c.va.lowerBound),
                         expected: "clear, invalidation of \(lay.describe(c.va)), dsb(ish), then vmem_altmap_free()",
                         found: "\(describe(c.event)), then \(describe((i, e))); \(st.notInvalidated ? "no invalidation reached the leaf" : "its invalidation was not completed by a dsb(ish)") (\(since(c.event)))",
@@ -410,12 +437,11 @@ struct OrderingCheck {
             default:
                 break
             }
-            return true
         }
 
         // what is still cached when the step ends
         func stale(_ p: Pending, isTable: Bool) {
-            for (size, s) in p.cleared.sorted(by: { $0.key < $1.key }) {
+            for (size, s) in p.notInvalidated {
                 for r in s.ranges {
                     let n = UInt64(r.count) / size
                     let what = "\(n) \(isTable ? "table" : "leaf") entr\(n == 1 ? "y" : "ies") of \(Quantity.human(size)) for \(lay.describe(r))"
