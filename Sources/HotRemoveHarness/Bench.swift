@@ -48,6 +48,14 @@ public enum Bench {
         public var checkMs: Stat
         /// (snapshot + model + compare) / bare removal
         public var checkVsRemove: Double
+        /// the unmap pass with the ordered trace recorded, and its ratio to the read-modify-write sweep
+        public var unmapTracedMs: Stat
+        public var unmapTracedVsRmw: Double
+        /// the removal fully checked: snapshot before, removal with the ordered trace, snapshot after,
+        /// model, trace-ordered rules, compare; and what the check adds to the bare removal, as a
+        /// ratio to it ((checked - bare) / bare, medians)
+        public var checkedRemoveMs: Stat
+        public var fullCheckVsRemove: Double
         public var peakRssMiB: Double
     }
 
@@ -60,10 +68,12 @@ public enum Bench {
     }
 
     public struct Report: Codable, Sendable {
-        public var schema = 1
+        public var schema = 2
         public var cores: Int
         public var points: [Point]
         public var throughput: Throughput?
+        /// #14's targets, each with its same-run figures and whether it is met
+        public var targets: [BenchTargets.Target]?
     }
 
     static func ms(_ ns: UInt64) -> Double { Double(ns) / 1e6 }
@@ -95,7 +105,7 @@ public enum Bench {
     public static func point(geometry g: Geometry, mapping: Mapping, region: Region, revision: String,
                              size: UInt64, reps: Int) throws -> Point {
         var add: [Double] = [], unmap: [Double] = [], free: [Double] = [], rd: [Double] = [], rmw: [Double] = []
-        var remove: [Double] = [], model: [Double] = [], check: [Double] = []
+        var remove: [Double] = [], model: [Double] = [], check: [Double] = [], unmapTraced: [Double] = [], checked: [Double] = []
         var leaves: UInt64 = 0, tlbi = ObservedCounters(), tablesFreed: UInt64 = 0
         let (sc, start) = scenario(g, mapping, region, size: size)
         let (lo, hi, floor, ceiling, freeMapped): (UInt64, UInt64, UInt64, UInt64, Bool) = {
@@ -133,6 +143,36 @@ public enum Bench {
                 free.append(ms(UInt64(f)))
                 tlbi = m.counters
                 tablesFreed = tlbi.tablesFreed.reduce(0, +)
+                // machine A': the unmap pass again with the ordered trace recorded
+                let mt = try Machine(revision: revision, scenario: sc)
+                guard mt.add(start: start, size: size, kind: .ram) == .ok else { throw HarnessError("bench: add failed") }
+                mt.resetRecorders()
+                mt.traceEnabled = true
+                let ut = hr_bench_pass(mt.handle, 0, lo, hi, freeMapped, floor, ceiling)
+                guard ut >= 0 else { throw HarnessError("bench: \(revision) has no pass API or oopsed") }
+                unmapTraced.append(ms(UInt64(ut)))
+            }
+            // machine C: the removal as a campaign checks it, every part timed together
+            do {
+                let m = try Machine(revision: revision, scenario: sc)
+                guard m.add(start: start, size: size, kind: sc.steps[0].kind, altmap: sc.steps[0].altmap) == .ok else {
+                    throw HarnessError("bench: add failed")
+                }
+                let contract = Registry.revision(named: revision)?.contract ?? revision
+                let refModel = ReferenceModel(scenario: sc, revision: contract)
+                m.resetRecorders()
+                m.traceEnabled = true
+                let t0 = now()
+                let before = try m.snapshot()
+                let result = m.remove(start: start, size: size)
+                let after = try m.snapshot()
+                let obsAdd = StepObservation(index: 0, result: .ok, counters: ObservedCounters(), warns: [], faults: [],
+                                             trace: nil, before: before, after: before)
+                let obs = StepObservation(index: 1, result: result, counters: m.counters, warns: m.warns, faults: m.faults,
+                                          trace: m.trace, before: before, after: after, recorderLimits: m.recorderLimits)
+                _ = refModel.check(step: 0, obsAdd)
+                _ = refModel.check(step: 1, obs)
+                checked.append(ms(now() - t0))
             }
             // machine B: the whole removal, then snapshot + model + compare
             let m = try Machine(revision: revision, scenario: sc)
@@ -169,7 +209,7 @@ public enum Bench {
             model.append(ms(t5 - t4))
             check.append(ms((t4 - t3) + (t6 - t5)))
         }
-        if region == .device { unmap = remove; free = [0]; rd = [0]; rmw = [0] }
+        if region == .device { unmap = remove; unmapTraced = [0]; free = [0]; rd = [0]; rmw = [0] }
         let gib = Double(size) / Double(1 << 30)
         let medU = Stat(unmap).median, medF = Stat(free).median
         return Point(geometry: g.name, mapping: mapping, region: region, revision: revision, sizeBytes: size, reps: reps,
@@ -181,6 +221,10 @@ public enum Bench {
                                   "vaae1is": Double(tlbi.tlbiWalk) / gib],
                      tablesFreed: tablesFreed, removeMs: Stat(remove), modelMs: Stat(model), checkMs: Stat(check),
                      checkVsRemove: Stat(remove).median > 0 ? Stat(check).median / Stat(remove).median : 0,
+                     unmapTracedMs: Stat(unmapTraced),
+                     unmapTracedVsRmw: Stat(rmw).median > 0 ? Stat(unmapTraced).median / Stat(rmw).median : 0,
+                     checkedRemoveMs: Stat(checked),
+                     fullCheckVsRemove: Stat(remove).median > 0 ? (Stat(checked).median - Stat(remove).median) / Stat(remove).median : 0,
                      peakRssMiB: peakRssMiB())
     }
 

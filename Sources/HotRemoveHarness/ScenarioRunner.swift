@@ -73,4 +73,25 @@ public enum ScenarioRunner {
         }
         return ScenarioRun(scenario: scenario, revision: revision, boot: boot, steps: steps)
     }
+
+    /// The kernel code alone: the same steps with the always-on counters only, no trace, no
+    /// snapshot, no model (what `bench` quotes the checked campaign against).  Returns the steps run.
+    public static func runBare(_ scenario: Scenario, revision: String) throws -> Int {
+        let m = try Machine(revision: revision, scenario: scenario)
+        for n in scenario.neighbours { try m.mapNeighbour(va: n.va, size: n.size) }
+        m.traceEnabled = false
+        for s in scenario.steps {
+            m.resetRecorders()
+            if let n = s.failAllocation { m.failNthAllocation(n) }
+            switch s.op {
+            case .add:
+                _ = m.add(start: s.start, size: s.size, kind: s.kind, altmap: s.altmap, failAddPages: s.failAddPages,
+                          memmapOnMemory: s.memmap == .memoryBlock)
+            case .remove: _ = m.remove(start: s.start, size: s.size)
+            case .offline: _ = m.offline(start: s.start, size: s.size)
+            }
+            m.failNthAllocation(0)
+        }
+        return scenario.steps.count
+    }
 }

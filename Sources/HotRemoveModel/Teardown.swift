@@ -70,10 +70,12 @@ struct Teardown {
     }
 
     /// __flush_tlb_kernel_pgtable(addr) of a kernel offset: one vaae1is.
-    func flushWalk(_ a: UInt64, _ c: inout PredictedCounters) {
+    /// (The address goes into `addresses`, in increasing order: the caller merges them into the
+    /// counters once, so that a level's tables do not each insert into the middle of the set.)
+    func flushWalk(_ a: UInt64, _ c: inout PredictedCounters, into addresses: inout IntervalSet) {
         c.tlbiWalk += 1
         let va = alignDown(lay.va(a), 4096)
-        c.tlbiWalkAddresses.append(va ..< va + 4096)
+        addresses.append(va ..< va + 4096)
     }
 
     /// `inUse`: the memmap (kernel offsets) of the sections still present, for a contract whose
@@ -285,10 +287,12 @@ struct Teardown {
             c.clears[g.parentTable(of: l).rawValue] += n
             if contract.tableFreeTLBI && walkTLBI {
                 // each table's __flush_tlb_kernel_pgtable(start): the first address its free walk visits
+                var walks = IntervalSet()
                 for t in freed.ranges {
                     var a = t.lowerBound
-                    while a < t.upperBound { flushWalk(max(a, r.lowerBound), &c); a += span }
+                    while a < t.upperBound { flushWalk(max(a, r.lowerBound), &c, into: &walks); a += span }
                 }
+                c.tlbiWalkAddresses.formUnion(walks)
                 c.tlbFlushCalls(n)
             }
             if contract.freesReservedPages {

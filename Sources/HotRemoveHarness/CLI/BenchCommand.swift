@@ -4,8 +4,9 @@ import HotRemoveModel
 
 enum BenchCommand {
     static func run(_ args: [String], _ c: Console) throws -> Int32 {
-        let a = try Arguments(args, valued: ["sizes", "geometries", "mapping", "region", "revisions", "reps", "out", "throughput", "timeout"],
-                              flags: ["quick", "json", "no-throughput", "memmap-costs", "markdown"])
+        let a = try Arguments(args, valued: ["sizes", "geometries", "mapping", "region", "revisions", "reps", "out", "throughput", "timeout",
+                                             "campaign-count", "rss-count"],
+                              flags: ["quick", "json", "no-throughput", "memmap-costs", "markdown", "no-targets", "no-tib"])
         // --timeout S: each repetition of a point may take S seconds (the default of every command)
         let timeout = try a.timeout()
         CLI.installCrashGuard(timeout: timeout)
@@ -63,6 +64,21 @@ enum BenchCommand {
             c.err("bench: campaign throughput, \(n) scenarios\n")
             report.throughput = Bench.throughput(count: n)
         }
+        if !a.flags.contains("no-targets") {
+            var o = BenchTargets.Options()
+            o.reps = reps
+            o.campaignCount = try a.int("campaign-count", default: quick ? 100 : 600, range: 10...1_000_000)
+            o.smallCount = o.campaignCount
+            o.rssCount = try a.int("rss-count", default: quick ? 500 : 10_000, range: 10...1_000_000)
+            o.tebibyte = !a.flags.contains("no-tib") && !quick
+            // the targets' campaigns run the kernel code out of any crash-guard window a point set
+            hr_crash_alarm(0)
+            do {
+                report.targets = try BenchTargets.measure(o, points: points) { c.err($0) }
+            } catch let e as HarnessError {
+                throw CommandError(.internalError, e.message)
+            }
+        }
         let json = JSONOutput.encode(report) + "\n"
         try AtomicFile.write(Data(json.utf8), to: out)
         let base = out.hasSuffix(".json") ? String(out.dropLast(5)) : out
@@ -118,6 +134,7 @@ enum BenchCommand {
             if let i = t.isolatedAllCoresPerSecond { s += ", \(Int(i))/s on \(t.cores) cores with crash isolation" }
             s += "\n"
         }
+        if let ts = r.targets { s += "\ntargets (#14; each measured in this run, met on the median):\n" + BenchTargets.table(ts) }
         return s
     }
 

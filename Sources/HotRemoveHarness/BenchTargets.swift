@@ -1,0 +1,239 @@
+import CShim
+import Foundation
+import HotRemoveModel
+
+/// The throughput and cost targets of issue #14, each measured in one `bench` run: the deciding
+/// figure (median and min–max over the repetitions), what it was measured against in the same run,
+/// and whether the target is met (on the median).
+public enum BenchTargets {
+    public struct Target: Codable, Sendable {
+        public var id: String
+        /// the target as the issue states it
+        public var target: String
+        public var unit: String
+        public var bound: Double
+        /// met when the figure is at least (else at most) the bound
+        public var atLeast: Bool
+        public var measured: Bench.Stat
+        /// the same-run figures the measured one is a ratio of, or was taken beside
+        public var sameRun: String
+        public var met: Bool
+
+        init(_ id: String, _ target: String, unit: String, bound: Double, atLeast: Bool, _ xs: [Double], sameRun: String) {
+            self.id = id; self.target = target; self.unit = unit; self.bound = bound; self.atLeast = atLeast
+            measured = Bench.Stat(xs)
+            self.sameRun = sameRun
+            met = !xs.isEmpty && (atLeast ? measured.median >= bound : measured.median <= bound)
+        }
+    }
+
+    public struct Options: Sendable {
+        public var seed: UInt64 = 99
+        /// scenarios per repetition of the campaign rates (the default generator), and of the small ones
+        public var campaignCount = 600
+        public var smallCount = 600
+        public var reps = 3
+        public var revisions = ["v6", "final", "altmap"]
+        public var jobs = ProcessInfo.processInfo.activeProcessorCount
+        /// scenarios of the campaign whose peak RSS is measured (in a child process)
+        public var rssCount = 10_000
+        public var tebibyte = true
+        public init() {}
+    }
+
+    /// Small: at most 256 MiB added in all and at most 8 steps.
+    static func isSmall(_ sc: Scenario) -> Bool {
+        sc.steps.count <= 8 && sc.steps.filter { $0.op == .add }.reduce(0) { $0 + $1.size } <= 256 << 20
+    }
+
+    /// Scenarios of the default generator: the first `count`, or the first `count` small ones.
+    static func scenarios(seed: UInt64, count: Int, small: Bool) -> [Scenario] {
+        var out: [Scenario] = []
+        var i = 0
+        while out.count < count {
+            let sc = ScenarioGenerator.generate(seed: seed, index: i)
+            if !small || isSmall(sc) { out.append(sc) }
+            i += 1
+        }
+        return out
+    }
+
+    /// Scenarios per second over `jobs` threads, each scenario on every revision: fully checked
+    /// (as a campaign checks it) or the kernel code alone.  Also the count of runs that threw.
+    static func rate(_ scs: [Scenario], revisions: [String], jobs: Int, checked: Bool) -> (perSecond: Double, errors: Int) {
+        let next = Locked(0), errors = Locked(0)
+        let t0 = Bench.now()
+        DispatchQueue.concurrentPerform(iterations: jobs) { _ in
+            while true {
+                let p = next.with { n -> Int in let i = n; n += 1; return i }
+                guard p < scs.count * revisions.count else { return }
+                let sc = scs[p / revisions.count], rev = revisions[p % revisions.count]
+                do {
+                    if checked { _ = try Checker.check(sc, revision: rev) } else { _ = try ScenarioRunner.runBare(sc, revision: rev) }
+                } catch { errors.with { $0 += 1 } }
+            }
+        }
+        return (Double(scs.count) / (Double(Bench.now() - t0) / 1e9), errors.with { $0 })
+    }
+
+    /// The model's prediction of the removal of `size` of 4K linear map without blocks (milliseconds),
+    /// after the add is taken as predicted.
+    static func modelMs(size: UInt64) -> Double {
+        let (sc, _) = Bench.scenario(Geometry(pageShift: 12, vaBits: 48), .noBlocks, .linear, size: size)
+        let model = ReferenceModel(scenario: sc, revision: "final")
+        let add = model.prediction(step: 0)
+        _ = add
+        // the model moves on by its own prediction whatever it is shown
+        let empty = ObservedState()
+        _ = model.check(step: 0, StepObservation(index: 0, result: .ok, counters: ObservedCounters(), warns: [], faults: [],
+                                                 trace: nil, before: empty, after: empty))
+        let t0 = Bench.now()
+        _ = model.prediction(step: 1)
+        return Bench.ms(Bench.now() - t0)
+    }
+
+    /// A child process's wall time and peak RSS (MiB): this tool run with `args`, its output discarded.
+    /// (posix_spawn and wait4, not Foundation's Process, which reaps the child itself and keeps its rusage.)
+    static func child(_ args: [String]) throws -> (seconds: Double, peakMiB: Double, status: Int32) {
+        guard let exe = Isolation.executable else { throw HarnessError("bench: the hotremove executable was not found") }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let argv = ([exe] + args).map { strdup($0) } + [nil]
+        defer { for p in argv { free(p) } }
+        var pid: pid_t = 0
+        let t0 = Bench.now()
+        let rc = posix_spawn(&pid, exe, &actions, nil, argv, environ)
+        guard rc == 0 else { throw HarnessError("bench: cannot start \(exe): \(String(cString: strerror(rc)))") }
+        var status: Int32 = 0
+        var ru = rusage()
+        while wait4(pid, &status, 0, &ru) < 0 {
+            guard errno == EINTR else { throw HarnessError("bench: wait4: \(String(cString: strerror(errno)))") }
+        }
+        let secs = Double(Bench.now() - t0) / 1e9
+        return (secs, Double(ru.ru_maxrss) / 1024, (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f))
+    }
+
+    /// Every target; `points` are the sweep's (the pass and check ratios come from them).
+    public static func measure(_ o: Options, points: [Bench.Point], progress: (String) -> Void) throws -> [Target] {
+        var out: [Target] = []
+        let revs = o.revisions.joined(separator: "+")
+
+        // campaign rates, checked and bare, alternating in each repetition
+        progress("bench: targets: campaign rates, \(o.campaignCount) + \(o.smallCount) small scenarios x \(o.reps) repetitions\n")
+        let all = scenarios(seed: o.seed, count: o.campaignCount, small: false)
+        let small = scenarios(seed: o.seed, count: o.smallCount, small: true)
+        var checked: [Double] = [], bare: [Double] = [], smallChecked: [Double] = [], smallBare: [Double] = [], ratio: [Double] = []
+        var errors = 0
+        for rep in 0 ..< o.reps {
+            let c = rate(all, revisions: o.revisions, jobs: o.jobs, checked: true)
+            let b = rate(all, revisions: o.revisions, jobs: o.jobs, checked: false)
+            let sc = rate(small, revisions: o.revisions, jobs: o.jobs, checked: true)
+            let sb = rate(small, revisions: o.revisions, jobs: o.jobs, checked: false)
+            errors += c.errors + b.errors + sc.errors + sb.errors
+            checked.append(c.perSecond); bare.append(b.perSecond); smallChecked.append(sc.perSecond); smallBare.append(sb.perSecond)
+            ratio.append(c.perSecond / b.perSecond)
+            progress("bench: targets: repetition \(rep + 1): \(Int(c.perSecond))/s checked, \(Int(b.perSecond))/s bare; small \(Int(sc.perSecond))/s, \(Int(sb.perSecond))/s\n")
+        }
+        if errors > 0 { throw HarnessError("bench: \(errors) scenario runs of seed \(o.seed) threw (see `hotremove fuzz`)") }
+        func f(_ s: Bench.Stat, _ d: Int = 0) -> String { String(format: "%.\(d)f (%.\(d)f-%.\(d)f)", s.median, s.min, s.max) }
+        out.append(Target("campaign", "campaign of the default generator, \(revs), every step checked: >= 5,000 scenarios/s on \(o.jobs) cores",
+                          unit: "scenarios/s", bound: 5000, atLeast: true, checked,
+                          sameRun: "kernel code alone on the same scenarios: \(f(Bench.Stat(bare)))/s"))
+        out.append(Target("campaign-small", "small scenarios (<= 256 MiB added, <= 8 steps): >= 20,000/s",
+                          unit: "scenarios/s", bound: 20000, atLeast: true, smallChecked,
+                          sameRun: "kernel code alone: \(f(Bench.Stat(smallBare)))/s"))
+        out.append(Target("check-overhead", "the checked campaign runs at >= 1/3 of the kernel code alone (same scenarios, same run)",
+                          unit: "x", bound: 1.0 / 3, atLeast: true, ratio,
+                          sameRun: "checked \(f(Bench.Stat(checked)))/s vs bare \(f(Bench.Stat(bare)))/s"))
+
+        // the passes and the full check, from the sweep's points (the worst point decides)
+        func worst(_ ps: [Bench.Point], _ key: (Bench.Point) -> Double) -> Bench.Point? { ps.max { key($0) < key($1) } }
+        let passPoints = points.filter { $0.region != .device && $0.rmwSweepMs.median > 0 }
+        let ratioReps: (Bench.Point, KeyPath<Bench.Point, Bench.Stat>, KeyPath<Bench.Point, Bench.Stat>) -> [Double] = { p, num, den in
+            // min-max of the ratio: the fastest pass against the slowest sweep and the other way round
+            [p[keyPath: num].median / p[keyPath: den].median, p[keyPath: num].min / p[keyPath: den].max, p[keyPath: num].max / p[keyPath: den].min]
+        }
+        func describe(_ p: Bench.Point) -> String { "\(p.geometry) \(p.mapping.rawValue) \(p.region.rawValue) \(p.revision) \(Quantity.human(p.sizeBytes))" }
+        let pte = passPoints.filter { $0.mapping == .noBlocks }
+        if let w = worst(pte, { $0.unmapVsRmw }) {
+            out.append(Target("unmap-counting", "unmap pass <= 2.5x the same-run read-modify-write sweep, counting recorders (4K PTEs)",
+                              unit: "x", bound: 2.5, atLeast: false, ratioReps(w, \.unmapMs, \.rmwSweepMs),
+                              sameRun: "worst point \(describe(w)): unmap \(String(format: "%.2f", w.unmapMs.median)) ms, rmw sweep \(String(format: "%.2f", w.rmwSweepMs.median)) ms; all points \(pte.map { String(format: "%.2f", $0.unmapVsRmw) }.joined(separator: " "))"))
+        }
+        if let w = worst(pte, { $0.unmapTracedVsRmw }) {
+            out.append(Target("unmap-traced", "unmap pass with the ordered trace on <= 4x the read-modify-write sweep",
+                              unit: "x", bound: 4, atLeast: false, ratioReps(w, \.unmapTracedMs, \.rmwSweepMs),
+                              sameRun: "worst point \(describe(w)): traced unmap \(String(format: "%.2f", w.unmapTracedMs.median)) ms, rmw sweep \(String(format: "%.2f", w.rmwSweepMs.median)) ms; all points \(pte.map { String(format: "%.2f", $0.unmapTracedVsRmw) }.joined(separator: " "))"))
+        }
+        let big = passPoints.filter { $0.sizeBytes >= 1 << 30 }
+        if let w = worst(big, { $0.freeVsRead }) {
+            out.append(Target("free-pass", "free pass <= 3x the read sweep at every size from 1 GiB",
+                              unit: "x", bound: 3, atLeast: false, ratioReps(w, \.freeMs, \.readSweepMs),
+                              sameRun: "worst point \(describe(w)); all points \(big.map { String(format: "%.2f", $0.freeVsRead) }.joined(separator: " "))"))
+        }
+        let checkPoints = points.filter { $0.sizeBytes >= 8 << 30 && $0.removeMs.median > 0 }
+        if let w = worst(checkPoints, { $0.fullCheckVsRemove }) {
+            let reps = [w.fullCheckVsRemove, (w.checkedRemoveMs.min - w.removeMs.max) / w.removeMs.max,
+                        (w.checkedRemoveMs.max - w.removeMs.min) / w.removeMs.min]
+            out.append(Target("full-check", "full check (snapshots, model, ordered trace, compare) <= 1.5x the bare removal at every size >= 8 GiB",
+                              unit: "x", bound: 1.5, atLeast: false, reps,
+                              sameRun: "worst point \(describe(w)): checked removal \(String(format: "%.1f", w.checkedRemoveMs.median)) ms, bare \(String(format: "%.1f", w.removeMs.median)) ms; all points \(checkPoints.map { "\($0.mapping.rawValue) \(Quantity.human($0.sizeBytes)) \(String(format: "%.2f", $0.fullCheckVsRemove))" }.joined(separator: ", "))"))
+        }
+
+        // 1 TiB end to end, in a child process of its own (its peak RSS is its own)
+        if o.tebibyte {
+            progress("bench: targets: 1 TiB of 4K linear map without blocks, add + remove + full check, \(o.reps) repetitions\n")
+            let (sc, _) = Bench.scenario(Geometry(pageShift: 12, vaBits: 48), .noBlocks, .linear, size: 1 << 40)
+            var named = sc
+            named.name = "bench-1T"
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("hotremove-bench-1T-\(getpid()).json").path
+            try AtomicFile.write(named.jsonData(), to: file)
+            defer { try? FileManager.default.removeItem(atPath: file) }
+            var secs: [Double] = [], rss: [Double] = []
+            for _ in 0 ..< o.reps {
+                let r = try child(["check", file, "--revision", "final"])
+                guard r.status == 0 else { throw HarnessError("bench: `hotremove check` of 1 TiB exited \(r.status)") }
+                secs.append(r.seconds); rss.append(r.peakMiB)
+            }
+            out.append(Target("tib-wall", "1 TiB of 4K linear map without blocks: add + remove + full check (`check`, ordered trace) <= 5 s wall",
+                              unit: "s", bound: 5, atLeast: false, secs, sameRun: "one `hotremove check` process per repetition"))
+            out.append(Target("tib-rss", "... and <= 3 GiB peak RSS", unit: "MiB", bound: 3072, atLeast: false, rss,
+                              sameRun: "the same processes"))
+        }
+
+        // the model alone
+        progress("bench: targets: the model's prediction of a 1 TiB and a 16 TiB removal\n")
+        var m1: [Double] = [], m16: [Double] = []
+        for _ in 0 ..< o.reps { m1.append(modelMs(size: 1 << 40)); m16.append(modelMs(size: 16 << 40)) }
+        out.append(Target("model-1T", "model: prediction of a 1 TiB removal (4K, no blocks) < 1 ms", unit: "ms", bound: 1, atLeast: false, m1,
+                          sameRun: "16 TiB: \(f(Bench.Stat(m16), 3)) ms"))
+        out.append(Target("model-16T", "model: prediction of a 16 TiB removal < 1 ms (independent of size)", unit: "ms", bound: 1, atLeast: false, m16,
+                          sameRun: "1 TiB: \(f(Bench.Stat(m1), 3)) ms"))
+
+        // peak RSS of a campaign, in a child process
+        progress("bench: targets: peak RSS of a \(o.rssCount)-scenario campaign (child process)\n")
+        let r = try child(["fuzz", "--seed", "\(o.seed)", "--count", "\(o.rssCount)", "--revision", o.revisions.joined(separator: ","),
+                           "--no-isolation", "--jobs", "\(o.jobs)", "--out", FileManager.default.temporaryDirectory.appendingPathComponent("hotremove-bench-rss-\(getpid())").path])
+        guard r.status == 0 || r.status == 1 else { throw HarnessError("bench: the RSS campaign exited \(r.status)") }
+        out.append(Target("campaign-rss", "peak RSS of a \(o.rssCount)-scenario campaign (\(revs), in-process, \(o.jobs) jobs) <= 200 MB",
+                          unit: "MB", bound: 200, atLeast: false, [r.peakMiB * 1.048576],
+                          sameRun: "one run, \(String(format: "%.1f", r.seconds)) s (\(Int(Double(o.rssCount) / r.seconds))/s)"))
+        return out
+    }
+
+    static func table(_ ts: [Target]) -> String {
+        var s = "target                                                                              measured (min-max)        bound     met\n"
+        for t in ts {
+            let d = t.unit == "x" || t.unit == "ms" || t.unit == "s" ? 2 : 0
+            let m = String(format: "%.\(d)f (%.\(d)f-%.\(d)f) %@", t.measured.median, t.measured.min, t.measured.max, t.unit)
+            let b = "\(t.atLeast ? ">=" : "<=") \(String(format: t.bound < 10 ? "%.2f" : "%.0f", t.bound))"
+            s += "\(t.id.padding(toLength: 16, withPad: " ", startingAt: 0)) \(t.target)\n"
+            s += "                 \(m.padding(toLength: 40, withPad: " ", startingAt: 0)) \(b.padding(toLength: 10, withPad: " ", startingAt: 0)) \(t.met ? "yes" : "NO")\n"
+            s += "                 same run: \(t.sameRun)\n"
+        }
+        return s
+    }
+}
