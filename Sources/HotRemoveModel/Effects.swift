@@ -137,10 +137,30 @@ public struct StepEffects: Equatable, Sendable, Codable {
         faultSites = StepEffects.faultSites(o, g)
         if let trace = o.trace {
             var va = IntervalSet(), walk = IntervalSet()
-            for (_, e) in ObservedEvent.Unrolled(trace) {
+            // a loop's TLBIs at once: repetition k of a body event reaches [a + k*da, a + k*da + len); when
+            // da <= len the repetitions 1...n touch each other and make one range
+            func add(_ e: ObservedEvent, repetitions n: UInt64, to set: inout IntervalSet) {
+                let len = e.kind == .tlbiVA ? max(e.count, 1) * pageSize : 4096
+                if n == 0 { set.append(e.a ..< e.a + len); return }
+                let (span, wraps) = n.multipliedReportingOverflow(by: e.da)
+                if e.da <= len && e.da > 0 && !wraps && e.a <= UInt64.max - span - len {
+                    set.insert(e.a + e.da ..< e.a + span + len)
+                    return
+                }
+                for k in 1 ... n { let a = e.a &+ k &* e.da; set.insert(a ..< a + len) }
+            }
+            for (r, e) in trace.enumerated() {
                 switch e.kind {
-                case .tlbiVA: va.append(e.a ..< e.a + max(e.count, 1) * pageSize)
-                case .tlbiWalk: walk.append(e.a ..< e.a + 4096)
+                case .tlbiVA: add(e, repetitions: 0, to: &va)
+                case .tlbiWalk: add(e, repetitions: 0, to: &walk)
+                case .repeatPrevious:
+                    // as ObservedEvent.expand: the `level` records before repeat `count` more times
+                    let period = e.level
+                    guard period >= 1, r >= period else { break }
+                    for b in trace[(r - period) ..< r] {
+                        if b.kind == .tlbiVA { add(b, repetitions: max(e.count, 1), to: &va) }
+                        if b.kind == .tlbiWalk { add(b, repetitions: max(e.count, 1), to: &walk) }
+                    }
                 default: break
                 }
             }

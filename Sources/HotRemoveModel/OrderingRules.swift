@@ -189,8 +189,11 @@ struct OrderingCheck {
         let linear = lay.off(g.pageOffset) ..< lay.off(g.pageEnd)
 
         // Contiguous ranges (Arm ARM D8.6.1): the range an entry of `size` belongs to, if the entry is CONT.
+        // (the geometry's sizes read once: they are computed properties, and these run per event)
+        let geoPage = g.pageSize, geoPmd = g.pmdSize, geoContPte = g.contPteSize, geoContPmd = g.contPmdSize
+        let pageOffset = g.pageOffset
         func contSize(_ size: UInt64) -> UInt64? {
-            size == g.pageSize ? g.contPteSize : size == g.pmdSize ? g.contPmdSize : nil
+            size == geoPage ? geoContPte : size == geoPmd ? geoContPmd : nil
         }
         /// valid CONT entries per range (keyed by the range's first offset), from the before-state, kept up to date
         var contLive: [UInt64: Int64] = [:]
@@ -363,13 +366,13 @@ struct OrderingCheck {
                     continue
                 }
             case .tlbiVA:
-                guard e.a >= g.pageOffset else { continue }
+                guard e.a >= pageOffset else { continue }
                 let p = lay.off(e.a)
                 leaf.invalidate(p ..< p + max(e.count, 1) * g.pageSize)
                 invalidateCont(p ..< p + max(e.count, 1) * g.pageSize)
                 lastInvalidation = (i, e); firstUncompleted = firstUncompleted ?? (i, e)
             case .tlbiWalk:
-                guard e.a >= g.pageOffset else { continue }
+                guard e.a >= pageOffset else { continue }
                 let p = lay.off(e.a)
                 leaf.invalidate(p ..< p + g.pageSize)
                 invalidateCont(p ..< p + g.pageSize)
