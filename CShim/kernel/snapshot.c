@@ -38,8 +38,9 @@ static void *grow(void *p, size_t *cap, size_t need, size_t elem, bool *oom)
 	return q;
 }
 
-static void add_leaf(struct walk *w, int level, uint8_t kind, uint64_t va, uint64_t size,
-		     uint64_t pa, uint64_t attrs)
+/* Adds `count` like entries from `va` on (valid ones with contiguous output). */
+static void add_leaves(struct walk *w, int level, uint8_t kind, uint64_t va, uint64_t size,
+		       uint64_t pa, uint64_t attrs, uint64_t count)
 {
 	hr_snapshot *s = w->s;
 
@@ -49,15 +50,21 @@ static void add_leaf(struct walk *w, int level, uint8_t kind, uint64_t va, uint6
 		if (r->level == level && r->kind == kind && r->attrs == attrs && r->entry_size == size &&
 		    r->va + r->count * size == va &&
 		    (kind == HR_RUN_INVALID || r->pa + r->count * size == pa)) {
-			r->count++;
+			r->count += count;
 			return;
 		}
 	}
 	s->runs = grow(s->runs, &w->runs_cap, s->nr_runs + 1, sizeof(*s->runs), &w->oom);
 	if (w->oom)
 		return;
-	s->runs[s->nr_runs++] = (hr_leaf_run){ .va = va, .count = 1, .entry_size = size, .pa = pa,
+	s->runs[s->nr_runs++] = (hr_leaf_run){ .va = va, .count = count, .entry_size = size, .pa = pa,
 					       .attrs = attrs, .level = (uint8_t)level, .kind = kind };
+}
+
+static void add_leaf(struct walk *w, int level, uint8_t kind, uint64_t va, uint64_t size,
+		     uint64_t pa, uint64_t attrs)
+{
+	add_leaves(w, level, kind, va, size, pa, attrs, 1);
 }
 
 static void walk_table(struct walk *w, int li, uint64_t pa, uint64_t va_base)
@@ -93,7 +100,19 @@ static void walk_table(struct walk *w, int li, uint64_t pa, uint64_t va_base)
 		if (!(d & 1)) {
 			add_leaf(w, level, HR_RUN_INVALID, va, span, out, attrs);
 		} else if (last) {
-			add_leaf(w, level, (d & 2) ? HR_RUN_PAGE : HR_RUN_INVALID, va, span, out, attrs);
+			/*
+			 * A page entry followed by entries that map the next pages with the same
+			 * attributes (each descriptor the one before plus the span: the common
+			 * case, a table of one mapping) goes in as one run.
+			 */
+			uint32_t j = i + 1;
+
+			if (d & 2)
+				while (j < n && t[j] == d + (uint64_t)(j - i) * span)
+					j++;
+			tp.live += j - i - 1;
+			add_leaves(w, level, (d & 2) ? HR_RUN_PAGE : HR_RUN_INVALID, va, span, out, attrs, j - i);
+			i = j - 1;
 		} else if (d & 2) {
 			unsigned long cpfn = out >> ps;
 
