@@ -7,8 +7,9 @@ enum BenchCommand {
         let a = try Arguments(args, valued: ["sizes", "geometries", "mapping", "region", "revisions", "reps", "out", "throughput", "timeout",
                                              "campaign-count", "rss-count"],
                               flags: ["quick", "json", "no-throughput", "memmap-costs", "markdown", "no-targets", "no-tib"])
-        // --timeout S: each repetition of a point may take S seconds (the default of every command)
-        let timeout = try a.timeout()
+        // --timeout S: each repetition of a point may take S seconds (default 120: a repetition adds the
+        // memory four times and checks a removal of up to terabytes in full)
+        let timeout = a.options["timeout"] == nil ? 120 : try a.timeout()
         CLI.installCrashGuard(timeout: timeout)
         if a.flags.contains("memmap-costs") { return try memmapCosts(a, c) }
         let quick = a.flags.contains("quick")

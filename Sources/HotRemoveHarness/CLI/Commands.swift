@@ -44,12 +44,25 @@ public enum CLI {
 
     public static func main(_ args: [String], console: Console = .standard) -> Int32 {
         let code = dispatch(args, console)
+        reportPeakRSS()
         // results that did not reach standard output are an I/O error, whatever else happened
         if let why = console.outputFailure() {
             console.err("hotremove: \(why)\n")
             return ExitCode.io.rawValue
         }
         return code
+    }
+
+    /// For `bench`, which runs this tool as a child to measure its peak RSS: with
+    /// HOTREMOVE_VMHWM_FILE set, the process's own high-water RSS (VmHWM, of this process image
+    /// only: the rusage a parent gets also counts the parent's memory the child shared before exec)
+    /// is written there in kB.
+    static func reportPeakRSS() {
+        guard let path = ProcessInfo.processInfo.environment["HOTREMOVE_VMHWM_FILE"],
+              let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return }
+        let kb = line.split(separator: " ").dropFirst().first.map(String.init) ?? ""
+        try? AtomicFile.write(Data((kb + "\n").utf8), to: path)
     }
 
     static func dispatch(_ args: [String], _ console: Console) -> Int32 {
