@@ -1,0 +1,34 @@
+import Foundation
+import Testing
+@testable import HotRemoveHarness
+import HotRemoveModel
+
+@Suite struct BenchTargetTests {
+    @Test func aTargetIsMetOnItsMedianOnTheStatedSide() {
+        // medians: [3, 1, 2] -> 2; [10, 30] -> 20 (mean of the middle two)
+        #expect(BenchTargets.Target("x", "", unit: "x", bound: 2.5, atLeast: false, [3, 1, 2], sameRun: "").met)
+        #expect(!BenchTargets.Target("x", "", unit: "x", bound: 1.5, atLeast: false, [3, 1, 2], sameRun: "").met)
+        #expect(BenchTargets.Target("x", "", unit: "/s", bound: 20, atLeast: true, [10, 30], sameRun: "").met)
+        #expect(!BenchTargets.Target("x", "", unit: "/s", bound: 21, atLeast: true, [10, 30], sameRun: "").met)
+        // nothing measured is never met
+        #expect(!BenchTargets.Target("x", "", unit: "/s", bound: 0, atLeast: true, [], sameRun: "").met)
+    }
+
+    @Test func smallScenariosAreAtMost256MiBAddedInAtMost8Steps() {
+        let G: UInt64 = 1 << 30, M: UInt64 = 1 << 20
+        func sc(_ steps: [Scenario.Step]) -> Scenario {
+            Scenario(name: "t", geometry: Geometry(name: "4K/48")!, sectionSizeBits: 27, physSize: 8 * G, bootSize: G, steps: steps)
+        }
+        let add128 = Scenario.Step(op: .add, start: 4 * G, size: 128 * M), rm128 = Scenario.Step(op: .remove, start: 4 * G, size: 128 * M)
+        #expect(BenchTargets.isSmall(sc([add128, rm128, add128, rm128])))                      // 256 MiB added, 4 steps
+        #expect(!BenchTargets.isSmall(sc([add128, rm128, add128, rm128, add128])))             // 384 MiB
+        #expect(!BenchTargets.isSmall(sc(Array(repeating: rm128, count: 9))))                  // 9 steps
+    }
+
+    @Test func theBareRunIsTheKernelCodeOfEveryStep() throws {
+        // scenario 0 of seed 99 runs all its steps bare, and its checked run checks the same number
+        let s = ScenarioGenerator.generate(seed: 99, index: 0)
+        #expect(try ScenarioRunner.runBare(s, revision: "final") == s.steps.count)
+        #expect(try Checker.check(s, revision: "final").stepsChecked == s.steps.count)
+    }
+}
