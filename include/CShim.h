@@ -57,6 +57,8 @@ enum {	/* event kinds (trace) */
 				 * times, record j's a and b advancing by its da and db each time */
 	HR_EV_REPLACE,		/* a set over a valid entry with another value: a: entry pa,
 				 * b: new value, db: old value (never folded) */
+	HR_EV_THREAD,		/* explore only: the records after this one are thread a's (0: the
+				 * removal, k: walker k), b: decisions made so far */
 };
 enum { HR_DSB_ISHST = 0, HR_DSB_ISH = 1 };
 

@@ -20,6 +20,14 @@
  * read or write of a page that is a freed page-table page, or no longer a
  * page table, or outside simulated memory, is a finding and ends the walker
  * like the oops it would be in a kernel.
+ *
+ * With the trace on, an HR_EV_THREAD record says whose records follow, so
+ * that the removal's own ordered trace can be judged by the sequential
+ * checker's rules in every schedule (Explorer.swift).
+ *
+ * Under AddressSanitizer every switch of stacks is announced with the
+ * sanitizer's fiber API, so that it knows which stack is current (it would
+ * otherwise take a coroutine's frames for a stack overflow or a wild access).
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -30,6 +38,18 @@
 #include "kernel/machine.h"
 #include "kernel/instance.h"
 
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HR_ASAN_FIBERS 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define HR_ASAN_FIBERS 1
+#endif
+#ifdef HR_ASAN_FIBERS
+#include <sanitizer/common_interface_defs.h>
+#endif
+
 #define HR_SCHED_MAX_THREADS 8
 #define HR_SCHED_STACK (1u << 20)
 #define HR_SCHED_MAX_EVENTS (1u << 24)
@@ -39,6 +59,7 @@ enum { TS_NEW, TS_PENDING, TS_RUNNING, TS_DONE };
 struct hr_sched_thread {
 	ucontext_t ctx;
 	void *stack;
+	void *fake_stack;	/* AddressSanitizer's fake frames of this stack while it is switched out */
 	jmp_buf *oops_jmp;	/* the machine's oops handler while this thread runs */
 	int state;
 	int kind;		/* pending access */
@@ -58,7 +79,11 @@ struct hr_sched {
 	int n;
 	struct hr_sched_thread t[HR_SCHED_MAX_THREADS];
 	ucontext_t main;
+	void *main_fake_stack;
+	const void *main_stack;	/* the explorer's own stack, as AddressSanitizer reported it */
+	size_t main_stack_size;
 	bool starting;
+	int trace_thread;	/* whose trace records follow (HR_EV_THREAD), -1 before the first */
 	int cur, last;
 	/* plan */
 	const hr_sched_run *plan;
@@ -76,6 +101,47 @@ struct hr_sched {
 
 static _Thread_local struct hr_sched *hr_starting_sched;
 int hr_sched_active;
+
+/*
+ * AddressSanitizer's fiber API: before a switch, the stack switched to
+ * (fake: where to keep this stack's fake frames, NULL when it is never
+ * resumed); after it, on the new stack, the stack switched from.  Without
+ * the sanitizer these are empty.
+ */
+static inline void asan_start_switch(void **fake, const void *bottom, size_t size)
+{
+#ifdef HR_ASAN_FIBERS
+	__sanitizer_start_switch_fiber(fake, bottom, size);
+#else
+	(void)fake; (void)bottom; (void)size;
+#endif
+}
+
+static inline void asan_finish_switch(void *fake, const void **bottom_old, size_t *size_old)
+{
+#ifdef HR_ASAN_FIBERS
+	__sanitizer_finish_switch_fiber(fake, bottom_old, size_old);
+#else
+	(void)fake; (void)bottom_old; (void)size_old;
+#endif
+}
+
+/* The trace (when on) says whose records follow: once per change of thread. */
+static void note_thread(struct hr_sched *s, int me)
+{
+	if (s->selftest || s->trace_thread == me)
+		return;
+	s->trace_thread = me;
+	hr_rec_event(HR_EV_THREAD, 0, (uint64_t)me, s->decisions);
+}
+
+/* main -> thread i, and back here when a thread hands the CPU back */
+static void enter_thread(struct hr_sched *s, int i)
+{
+	asan_start_switch(&s->main_fake_stack, s->t[i].stack, HR_SCHED_STACK);
+	swapcontext(&s->main, &s->t[i].ctx);
+	asan_finish_switch(s->main_fake_stack, NULL, NULL);
+}
 
 static void *grow(void *p, size_t *cap, size_t need, size_t elem)
 {
@@ -209,12 +275,15 @@ static void switch_from(struct hr_sched *s, int me, int next)
 		return;
 	s->t[me].oops_jmp = m->oops_jmp;
 	if (next < 0) {
+		asan_start_switch(&s->t[me].fake_stack, s->main_stack, s->main_stack_size);
 		swapcontext(&s->t[me].ctx, &s->main);
 		return;		/* not reached: a thread left behind is never resumed */
 	}
 	s->cur = next;
 	m->oops_jmp = s->t[next].oops_jmp;
+	asan_start_switch(&s->t[me].fake_stack, s->t[next].stack, HR_SCHED_STACK);
 	swapcontext(&s->t[me].ctx, &s->t[next].ctx);
+	asan_finish_switch(s->t[me].fake_stack, NULL, NULL);
 }
 
 _Noreturn static void walker_oops(struct hr_sched *s, int kind, uint64_t where, const char *what)
@@ -271,12 +340,15 @@ static void point(struct hr_sched *s, int kind, const volatile void *addr, uint6
 	t->state = TS_PENDING;
 	if (s->starting) {	/* every thread first runs up to its first access */
 		t->oops_jmp = s->m->oops_jmp;
+		asan_start_switch(&t->fake_stack, s->main_stack, s->main_stack_size);
 		swapcontext(&t->ctx, &s->main);
+		asan_finish_switch(t->fake_stack, NULL, NULL);
 	} else {
 		switch_from(s, me, decide(s));
 	}
 	/* chosen: the access happens now */
 	t->state = TS_RUNNING;
+	note_thread(s, me);
 	if (!s->selftest && me > 0 && (kind == HR_ACC_READ || kind == HR_ACC_WRITE))
 		check_walker_access(s, kind, addr);
 }
@@ -383,18 +455,25 @@ static void trampoline(void)
 	struct hr_sched *s = hr_starting_sched;
 	int me = s->cur;
 
+	/* every thread starts from the explorer's stack (run_threads) */
+	asan_finish_switch(NULL, &s->main_stack, &s->main_stack_size);
+	note_thread(s, me);
 	body(s, me);
 	s->t[me].state = TS_DONE;
+	/* this stack is never resumed: its fake frames go (NULL) */
 	if (s->starting) {
+		asan_start_switch(NULL, s->main_stack, s->main_stack_size);
 		setcontext(&s->main);
 	}
 	int next = decide(s);
 
 	if (next < 0) {
+		asan_start_switch(NULL, s->main_stack, s->main_stack_size);
 		setcontext(&s->main);
 	}
 	s->cur = next;
 	s->m->oops_jmp = s->t[next].oops_jmp;
+	asan_start_switch(NULL, s->t[next].stack, HR_SCHED_STACK);
 	setcontext(&s->t[next].ctx);
 }
 
@@ -421,7 +500,7 @@ static int run_threads(struct hr_sched *s)
 	for (int i = 0; i < s->n; i++) {
 		s->cur = i;
 		s->m->oops_jmp = NULL;
-		swapcontext(&s->main, &s->t[i].ctx);
+		enter_thread(s, i);
 	}
 	s->starting = false;
 	int next = decide(s);
@@ -429,7 +508,7 @@ static int run_threads(struct hr_sched *s)
 	if (next >= 0) {
 		s->cur = next;
 		s->m->oops_jmp = s->t[next].oops_jmp;
-		swapcontext(&s->main, &s->t[next].ctx);
+		enter_thread(s, next);
 	}
 	/* back here when no thread can go on */
 	__atomic_fetch_sub(&hr_sched_active, 1, __ATOMIC_RELAXED);
@@ -483,6 +562,7 @@ int hr_explore_run(hr_machine *m, uint64_t start, uint64_t size, const hr_walker
 	s->size = size;
 	s->out = out;
 	s->last = -1;
+	s->trace_thread = -1;
 	s->hotplug_writer = -1;
 	s->ptl_owner = -1;
 	for (int i = 0; i < nr_walkers; i++)
@@ -526,6 +606,7 @@ int hr_sched_selftest(const uint8_t *kinds0, const uint64_t *objs0, size_t n0,
 	s->nr_plan = nr_plan;
 	s->out = out;
 	s->last = -1;
+	s->trace_thread = -1;
 	s->hotplug_writer = -1;
 	s->ptl_owner = -1;
 	hr_cur_machine = m;

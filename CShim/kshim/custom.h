@@ -125,9 +125,15 @@ static inline void hr_tlbi_vaae1is(u64 arg)
 		hr_rec_event(HR_EV_TLBI_WALK, 0, hr_tlbi_operand_va(arg), 0);
 }
 
-/* Physical memory: __va()/__pa() are constant offsets into the host reservation. */
+/*
+ * Physical memory: __va()/__pa() are constant offsets into the host reservation.
+ * __va() adds in integers: a walker that follows an entry cleared under it
+ * takes __va(0), below the reservation (the explorer stops it at its next
+ * access there, kernel/sched.c); as pointer arithmetic that address would
+ * wrap, which is undefined behaviour (UBSan's pointer-overflow).
+ */
 #define memstart_addr		(HR_M->phys_offset)
-#define __va(x)		((void *)(HR_M->host_base + ((phys_addr_t)(x) - HR_M->phys_offset)))
+#define __va(x)		((void *)((uintptr_t)HR_M->host_base + ((phys_addr_t)(x) - HR_M->phys_offset)))
 #define __pa(x)		((phys_addr_t)((const char *)(x) - HR_M->host_base) + HR_M->phys_offset)
 #define __pa_symbol(x)	__pa(x)
 

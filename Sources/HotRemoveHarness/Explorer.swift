@@ -111,10 +111,13 @@ public struct SchedEvent: Equatable, Sendable {
     }
 }
 
-/// What a walker saw go wrong.
+/// What a walker saw go wrong, or (kind `.ordering`, thread 0) a rule of the sequential checker
+/// that the removal's own ordered trace broke in this schedule.
 public struct WalkerFinding: Equatable, Sendable {
     public enum Kind: Int, Sendable {
         case freedTableRead = 1, notATable, outsideMemory, freedTableWrite, contHalf, oops, deadlock
+        /// not from the C: a finding of the ordering rules (OrderingRules.swift) on the removal's trace
+        case ordering = 100
         public var name: String {
             switch self {
             case .freedTableRead: return "walker.freed-table-read"
@@ -124,14 +127,31 @@ public struct WalkerFinding: Equatable, Sendable {
             case .contHalf: return "walker.cont-half-updated"
             case .oops: return "walker.oops"
             case .deadlock: return "explore.deadlock"
+            case .ordering: return "ordering"
             }
         }
     }
     public var kind: Kind
     public var thread: Int
+    /// the decision at which it happened; -1 for a rule judged on the removal's whole trace
     public var decision: Int
     public var whereAddress: UInt64
     public var detail: String
+    /// the sequential checker's rule (e.g. "inv.tlb-stale-leaf"), for kind `.ordering`
+    public var orderingRule: String?
+    public init(kind: Kind, thread: Int, decision: Int, whereAddress: UInt64, detail: String, orderingRule: String? = nil) {
+        self.kind = kind; self.thread = thread; self.decision = decision; self.whereAddress = whereAddress
+        self.detail = detail; self.orderingRule = orderingRule
+    }
+    /// what reports name it by: the walker finding's name, or the ordering rule
+    public var rule: String { orderingRule ?? kind.name }
+
+    /// A finding of the ordering rules, on thread 0 (the removal).
+    init(_ f: Finding) {
+        var detail = f.message
+        if !f.expected.isEmpty || !f.found.isEmpty { detail += " (expected \(f.expected), found \(f.found))" }
+        self.init(kind: .ordering, thread: 0, decision: -1, whereAddress: f.va ?? 0, detail: detail, orderingRule: f.rule)
+    }
 }
 
 /// One run of the threads under one schedule.
@@ -246,7 +266,7 @@ public struct Explorer {
             report.schedulesRun += 1
             report.decisions += ex.events.count
             if keys.insert(ex.interleavingKey).inserted { report.distinctInterleavings += 1 }
-            for f in ex.findings where findingKeys.insert("\(f.kind.name) \(f.thread)").inserted {
+            for f in ex.findings where findingKeys.insert("\(f.rule) \(f.thread)").inserted {
                 report.findings.append((f, ex.schedule, ex))
             }
             if options.stopAtFirstFinding && !report.findings.isEmpty { break }
@@ -354,12 +374,18 @@ public struct Explorer {
     /// still shows it, then without each earlier run in turn; fewest preemptions kept.
     public static func shrink(_ schedule: Schedule, kind: WalkerFinding.Kind, thread: Int, budget: Int = 40,
                               execute: (Schedule) throws -> Execution) rethrows -> Schedule {
+        try shrink(schedule, rule: kind.name, thread: thread, budget: budget, execute: execute)
+    }
+
+    /// Shrinks a schedule that shows the finding named `rule` (WalkerFinding.rule) on `thread`.
+    public static func shrink(_ schedule: Schedule, rule: String, thread: Int, budget: Int = 40,
+                              execute: (Schedule) throws -> Execution) rethrows -> Schedule {
         var best = schedule
         var tries = 0
         func shows(_ s: Schedule) throws -> Schedule? {
             tries += 1
             let ex = try execute(s)
-            return ex.findings.contains { $0.kind == kind && $0.thread == thread } ? ex.schedule : nil
+            return ex.findings.contains { $0.rule == rule && $0.thread == thread } ? ex.schedule : nil
         }
         for k in 0..<best.runs.count where tries < budget {
             let cut = Schedule(Array(best.runs.prefix(k)))
@@ -389,12 +415,20 @@ struct SplitMix {
 }
 
 /// Runs a scenario's last removal beside its walkers under a schedule, on a fresh machine
-/// each time (boot, neighbours and the steps before it run first, sequentially).
+/// each time (boot, neighbours and the steps before it run first, sequentially), and judges the
+/// removal's own ordered trace by the sequential checker's ordering rules (OrderingJudge).
 public struct ExploreTarget {
     public let scenario: Scenario
     public let revision: String
     public let stepIndex: Int
     public var threads: Int { scenario.walkers.count + 1 }
+    /// judge the removal's trace by the ordering rules in every schedule (off: walkers only)
+    public var judgeOrdering = true
+
+    /// The page tables when the threads start: the same in every schedule (the steps before run
+    /// alone), taken once.
+    private final class Start: @unchecked Sendable { var state: ObservedState? }
+    private let start = Start()
 
     public init(scenario: Scenario, revision: String) throws {
         guard !scenario.walkers.isEmpty else {
@@ -419,6 +453,7 @@ public struct ExploreTarget {
             do { try m.mapNeighbour(va: n.va, size: n.size) } catch { throw HarnessError("neighbours[\(i)]: \(error)") }
         }
         m.traceEnabled = false
+        defer { m.traceEnabled = false }
         for (i, s) in scenario.steps.enumerated() where i < stepIndex {
             if let n = s.failAllocation { m.failNthAllocation(n) }
             let r: StepResult
@@ -436,6 +471,15 @@ public struct ExploreTarget {
                            hotplug_lock: w.lock == .hotplug, map: w.ops.contains(.map), unmap: w.ops.contains(.unmap),
                            va: w.va, size: w.size)
         }
+        let before: ObservedState?
+        if judgeOrdering {
+            if start.state == nil { start.state = try m.snapshot() }
+            before = start.state
+            m.resetRecorders()
+            m.traceEnabled = true
+        } else {
+            before = nil
+        }
         var out = hr_explore_result()
         var err = [CChar](repeating: 0, count: 512)
         let runs = plan.cRuns
@@ -450,7 +494,14 @@ public struct ExploreTarget {
         case Int32(HR_E_INVALID): throw HarnessError("steps[\(stepIndex)]: " + withUnsafeBytes(of: &out.removal_err) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) })
         default: removal = .error(Int(out.removal_rc))
         }
-        return Execution(out, removal: removal, pageShift: scenario.geometry.pageShift)
+        var ex = Execution(out, removal: removal, pageShift: scenario.geometry.pageShift)
+        if let before {
+            let limits = m.traceTruncated ? ["the ordered trace was truncated (host memory)"] : []
+            for f in OrderingJudge.check(scenario, step: stepIndex, before: before, trace: m.trace, recorderLimits: limits) {
+                ex.findings.append(WalkerFinding(f))
+            }
+        }
+        return ex
     }
 }
 

@@ -247,6 +247,7 @@ public final class Machine {
             case HR_EV_ISB: k = .isb
             case HR_EV_REPEAT: k = .repeatPrevious
             case HR_EV_REPLACE: k = .replace
+            case HR_EV_THREAD: k = .thread
             default: preconditionFailure("trace event of unknown kind \(e.kind)")
             }
             out.append(ObservedEvent(kind: k, level: Int(e.level), count: UInt64(e.count), a: e.a, b: e.b, da: e.da, db: e.db))

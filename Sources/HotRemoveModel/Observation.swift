@@ -132,6 +132,9 @@ public struct ObservedEvent: Equatable, Sendable, Codable {
         case repeatPrevious
         /// a set over a valid entry with another value: a = entry pa, b = new value, db = old value
         case replace
+        /// explore only: the events after this one are thread a's (0: the step's own code, the removal;
+        /// k: walker k, running beside it); b = the scheduler's decisions so far.  A sequential trace has none.
+        case thread
     }
     public var kind: Kind
     /// table level for set/clear (as in ObservedCounters), order for free/alloc

@@ -102,12 +102,32 @@ public struct TraceText {
             let f = faults[Int(e.a)]
             return "#\(index) fault \(f.kind.rawValue) at \(Quantity.hex(f.location)): \(f.detail)"
         case .repeatPrevious: return "the \(e.level) event(s) above repeated \(e.count) more time(s)"
+        case .thread: return "#\(index) thread \(e.a)\(e.a == 0 ? " (the removal)" : "") from here (decision \(e.b))"
         case .replace:
             var x = e
             x.kind = .set
             return describe(x, index: index, tables: tables, warns: warns, faults: faults).replacingOccurrences(of: " set ", with: " rewrite ")
                 .replacingOccurrences(of: ")", with: ", was \(Quantity.hex(e.db)))")
         }
+    }
+}
+
+/// The ordering rules alone, for a step that ran beside other threads (`hotremove explore`): the
+/// model's comparison needs the step to run alone, the rules only its own ordered trace and the
+/// state it started from.
+public enum OrderingJudge {
+    /// The ordering rules over the events of thread 0 in `trace` (a trace of explore, with `.thread`
+    /// records), from the state `before`; `recorderLimits` as in StepObservation (an incomplete
+    /// record is a finding, never a pass).
+    public static func check(_ scenario: Scenario, step: Int, before: ObservedState, trace: [ObservedEvent],
+                             recorderLimits: [String] = []) -> [Finding] {
+        var out = FindingList()
+        for limit in recorderLimits {
+            out.add(Finding(step: step, classification: .contractMismatch, rule: "harness.incomplete-record",
+                            expected: "a whole record", found: limit, message: "the step cannot be judged: \(limit)"))
+        }
+        OrderingCheck(lay: Layout(scenario), step: step).check(trace: trace, before: before, &out)
+        return out.finish()
     }
 }
 
@@ -167,10 +187,20 @@ struct OrderingCheck {
 
     func check(_ obs: StepObservation, _ out: inout FindingList) {
         guard let trace = obs.trace else { return }
+        check(trace: trace, before: obs.before, &out)
+    }
+
+    /// The rules over `trace`, from the state `before`.  A trace recorded beside walkers (explore) says
+    /// whose events follow (`.thread`): only the step's own events (thread 0) are judged, as in a
+    /// sequential run; another thread's events only keep the judge's picture of the tables exact (a
+    /// table a walker installs, a leaf it maps or unmaps), and its TLBIs and barriers count for nothing
+    /// here: a dsb(ish) completes only the invalidations of the CPU that issues it, and the removal
+    /// may not rely on another CPU's invalidation.
+    func check(trace: [ObservedEvent], before: ObservedState, _ out: inout FindingList) {
         let text = TraceText(lay: lay)
         var tables: [UInt64: TableInfo] = [:]
         var observedTables: [UInt64: ObservedTable] = [:]
-        for t in obs.before.tables {
+        for t in before.tables {
             tables[t.pa] = TableInfo(level: t.level, vaStart: t.vaStart, entrySize: t.vaSpan / UInt64(g.entriesPerTable(t.level)), pa: t.pa)
             observedTables[t.pa] = t
         }
@@ -184,6 +214,10 @@ struct OrderingCheck {
         var lastClearedData: ClearedLeaf?
         /// pages mapped by non-linear leaves that are valid at the start of the step (built on first need)
         var liveData: [UInt64: (va: UInt64, size: UInt64)]?
+        /// non-linear leaves another thread (a walker) mapped or unmapped since, by backing page
+        var otherThreadLeaves: [UInt64: (va: UInt64, size: UInt64, live: Bool)] = [:]
+        /// the events that follow are the step's own (a trace without .thread records is all its own)
+        var own = true
         var lastInvalidation: (Int, ObservedEvent)?, lastCompletion: (Int, ObservedEvent)?
         var firstUncompleted: (Int, ObservedEvent)?
         let linear = lay.off(g.pageOffset) ..< lay.off(g.pageEnd)
@@ -201,7 +235,7 @@ struct OrderingCheck {
         var contPending: [UInt64: (size: UInt64, entries: IntervalSet)] = [:]
         /// ranges some entry of which was cleared in the step
         var contCleared: [UInt64: (size: UInt64, event: (Int, ObservedEvent))] = [:]
-        let contRuns = obs.before.runs.filter { $0.kind != .invalid && $0.attrs & Descriptor.cont != 0 }
+        let contRuns = before.runs.filter { $0.kind != .invalid && $0.attrs & Descriptor.cont != 0 }
             .map { (lay.off($0.va), lay.off($0.end), $0.entrySize) }.sorted { $0.0 < $1.0 }
         func live(_ r: Range<UInt64>, size: UInt64) -> Int64 {
             if let n = contLive[r.lowerBound] { return n }
@@ -262,12 +296,15 @@ struct OrderingCheck {
         func liveLeafMapping(_ pa: UInt64) -> UInt64? {
             if liveData == nil {
                 var d: [UInt64: (va: UInt64, size: UInt64)] = [:]
-                for r in obs.before.runs where r.kind != .invalid && !linear.contains(lay.off(r.va)) {
+                for r in before.runs where r.kind != .invalid && !linear.contains(lay.off(r.va)) {
                     for k in 0 ..< r.count { d[r.pa &+ k &* r.entrySize] = (r.va &+ k &* r.entrySize, r.entrySize) }
                 }
                 liveData = d
             }
             let page = alignDown(pa, g.pageSize)
+            if let x = entryHolding(page, in: otherThreadLeaves, size: \.size) {
+                return x.live ? x.va + (page - alignDown(page, x.size)) : nil
+            }
             return liveData.flatMap { entryHolding(page, in: $0, size: \.size) }.map { $0.va + (page - alignDown(page, $0.size)) }
         }
 
@@ -293,7 +330,43 @@ struct OrderingCheck {
             return cachedTable
         }
 
+        /// Another thread's write: what it changes in the tables (a table installed, a contiguous
+        /// range's valid entries, a non-linear leaf mapped or unmapped), nothing judged.
+        func otherThreadWrite(_ e: ObservedEvent) {
+            guard e.kind == .set || e.kind == .replace || e.kind == .clear,
+                  let t = tables[alignDown(e.a, g.pageSize)] else { return }
+            /// entry k of the record held `old` (or nothing) and holds `new` (or nothing) after it
+            func change(_ value: UInt64, k: UInt64, adds: Bool) {
+                guard value != 0, value & Descriptor.valid != 0 else { return }
+                let va = t.vaStart &+ ((e.a - t.pa) / 8 + k) &* t.entrySize
+                let out = (value & oaMask) &+ k &* t.entrySize
+                let kind = Descriptor.kind(value, lastLevel: t.level == .pte)
+                if adds, t.level != .pte, kind == .table {
+                    let child = g.tableLevels.first { $0 > t.level } ?? .pte
+                    tables[out] = TableInfo(level: child, vaStart: va, entrySize: t.entrySize / UInt64(g.entriesPerTable(child)), pa: out)
+                    cachedPage = .max
+                }
+                guard kind == .page || kind == .block else { return }
+                if value & Descriptor.cont != 0, let cs = contSize(t.entrySize) {
+                    let first = lay.off(va)
+                    contRanges(first ..< first + t.entrySize, cs) { r, _ in
+                        contLive[r.lowerBound] = live(r, size: t.entrySize) + (adds ? 1 : -1)
+                    }
+                }
+                if !linear.contains(lay.off(va)) { otherThreadLeaves[out] = (va, t.entrySize, adds) }
+            }
+            for k in 0 ..< max(e.count, 1) {
+                switch e.kind {
+                case .clear: change(e.b, k: k, adds: false)
+                case .replace: change(e.db, k: k, adds: false); change(e.b, k: k, adds: true)
+                default: change(e.b, k: k, adds: true)
+                }
+            }
+        }
+
         for (i, e) in ObservedEvent.Unrolled(trace) {
+            if e.kind == .thread { own = e.a == 0; continue }
+            guard own else { otherThreadWrite(e); continue }
             switch e.kind {
             case .set, .replace:
                 guard let t = table(at: e.a) else {

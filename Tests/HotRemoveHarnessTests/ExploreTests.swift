@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import HotRemoveHarness
 import HotRemoveModel
+import HotRemoveMutants
 
 /// The explorer itself, on hand-written two-thread programs run by the C scheduler with no machine.
 @Suite struct ExplorerCoreTests {
@@ -101,14 +102,28 @@ import HotRemoveModel
 
     /// With get_online_mems() around the walk, the removal (which holds mem_hotplug_lock for write)
     /// and the walk exclude each other: the walk comes wholly before or wholly after the removal,
-    /// 2 interleavings, and the search is complete with no finding.
+    /// 2 interleavings, and the search is complete with no walker finding.  The removal's own trace
+    /// breaks exactly the ordering rules the sequential checker finds on the same removal alone:
+    /// inv.tlb-cont-refill on every revision (the 64 blocks are 4 contiguous ranges of 16, cleared and
+    /// flushed one block at a time while their siblings are valid), nothing more, nothing less.
     @Test(arguments: ["v6", "final", "altmap"])
     func ptdumpWithTheHotplugLockIsClean(revision: String) throws {
         let t = try ExploreTarget(scenario: Self.linear(lock: .hotplug), revision: revision)
         let r = try Explorer.explore(options: .init(preemptionBound: 3, maxSchedules: 100), execute: t.execute)
         #expect(r.complete)
         #expect(r.distinctInterleavings == 2)
-        #expect(r.findings.isEmpty)
+        #expect(r.findings.filter { $0.finding.kind != .ordering }.isEmpty)
+        #expect(Set(r.findings.map(\.finding.rule)) == Self.sequentialOrderingRules(Self.linear(lock: .hotplug), revision))
+        #expect(Set(r.findings.map(\.finding.rule)) == ["inv.tlb-cont-refill"])
+    }
+
+    /// The ordering rules the sequential checker (`check`) breaks on the scenario's last removal.
+    static func sequentialOrderingRules(_ sc: Scenario, _ revision: String) -> Set<String> {
+        var alone = sc
+        alone.walkers = []
+        let ordering = Set(OrderingRule.allCases.map(\.rawValue))
+        let last = sc.steps.count - 1
+        return Set((try? Checker.check(alone, revision: revision))?.findings.filter { $0.step == last && ordering.contains($0.rule) }.map(\.rule) ?? ["check failed"])
     }
 
     /// 16K/47, the section at PHYS_OFFSET, whose memmap starts at VMEMMAP_START, removed while vmalloc
@@ -125,6 +140,9 @@ import HotRemoveModel
     /// Clean on V6, which frees no vmemmap table at all (its vmemmap_free() FIXME), and on final,
     /// whose free_empty_tables(start, end, VMEMMAP_START, VMEMMAP_END) keeps the shared PTE table:
     /// its span starts below the floor VMEMMAP_START.  The search within two preemptions is complete.
+    /// No finding includes the ordering rules on the removal's trace, though vmalloc allocates pages
+    /// and writes entries between the removal's steps in most schedules: its events keep the judge's
+    /// picture of the tables, and are not judged as the removal's.
     @Test(arguments: ["v6", "final"])
     func vmallocBesideAVmemmapRemovalIsClean(revision: String) throws {
         let t = try ExploreTarget(scenario: Self.vmemmapBesideVmalloc, revision: revision)
@@ -140,6 +158,77 @@ import HotRemoveModel
         let t = try ExploreTarget(scenario: Self.vmemmapBesideVmalloc, revision: "v7")
         let r = try Explorer.explore(options: .init(preemptionBound: 1, maxSchedules: 200, stopAtFirstFinding: true), execute: t.execute)
         #expect(!r.findings.isEmpty)
+    }
+
+    /// The sequential checker's ordering rules, re-judged on the removal's own trace in every schedule.
+    /// 4K/48 with rodata_full (the linear map at page granularity, no CONT), boot memory [1G, +128M),
+    /// one 128 MiB section at 8 GiB removed beside a ptdump that takes the hotplug lock.  Its linear
+    /// map is 32768 PTEs in 64 PTE tables of 2 MiB, under a PMD table of its own for [8G, 9G).
+    /// final clears each PTE and flushes it (flush_tlb_kernel_range), then frees each empty PTE table
+    /// (pmd_clear, __flush_tlb_kernel_pgtable(start): vaae1is of the table's first VA, dsb(ish)) and the
+    /// PMD table (pud_clear, vaae1is of 8G's VA).  The mutant mut_final_skip_tlbi drops the per-PTE flush,
+    /// so only the vaae1is of each table's first page reaches a leaf (vaae1is drops the leaf of its VA
+    /// too): per PTE table 511 of 512 cleared leaves are never invalidated, the first such range
+    /// [VA(8G) + 4K, VA(8G) + 2M) = [0xffff0001c0001000, 0xffff0001c0200000) (VA(8G) = PAGE_OFFSET +
+    /// 8G - PHYS_OFFSET 1G = 0xffff0001c0000000): inv.tlb-stale-leaf, in every schedule, so first in
+    /// the default one (no preemption).  With the lock the walk comes wholly before or after the
+    /// removal: 2 interleavings, and no walker finding.
+    static var pteLinearLocked: Scenario {
+        var sc = Scenario(name: "pte-linear-ptdump-hotplug", geometry: geometry("4K/48"), sectionSizeBits: 27,
+                          bootStart: G, bootSize: 128 * M, rodataFull: true,
+                          steps: [.init(op: .add, start: 8 * G, size: 128 * M), .init(op: .remove, start: 8 * G, size: 128 * M)])
+        sc.walkers = [.ptdump(lock: .hotplug)]
+        return sc
+    }
+
+    @Test func orderingRulesAreJudgedInEverySchedule() throws {
+        Mutants.register()
+        let mutant = try ExploreTarget(scenario: Self.pteLinearLocked, revision: "mut_final_skip_tlbi")
+        let r = try Explorer.explore(options: .init(preemptionBound: 2, maxSchedules: 50), execute: mutant.execute)
+        #expect(r.complete)
+        #expect(r.distinctInterleavings == 2)
+        #expect(r.findings.map(\.finding.rule) == ["inv.tlb-stale-leaf"])
+        let f = try #require(r.findings.first)
+        #expect(f.finding.kind == .ordering)
+        #expect(f.finding.thread == 0)
+        #expect(f.schedule.preemptions == 0)
+        #expect(f.finding.detail.hasPrefix("511 leaf entries of 4K for [0xffff0001c0001000, 0xffff0001c0200000) cleared and never invalidated"))
+        // every schedule shows it: the walk first, then the removal, too
+        let walkFirst = try mutant.execute(try Schedule.parse("1:1", threads: 2))
+        #expect(walkFirst.events.first?.thread == 1)
+        #expect(walkFirst.findings.map(\.rule) == Array(repeating: "inv.tlb-stale-leaf", count: 9))   // 8 listed + the summary of the rest
+        // the printed schedule replays it
+        let replay = try mutant.execute(try Schedule.parse(f.schedule.description, threads: 2))
+        #expect(replay.findings.contains { $0.rule == "inv.tlb-stale-leaf" && $0.detail == f.finding.detail })
+        // final as posted: nothing, in any schedule
+        let clean = try ExploreTarget(scenario: Self.pteLinearLocked, revision: "final")
+        let c = try Explorer.explore(options: .init(preemptionBound: 2, maxSchedules: 50), execute: clean.execute)
+        #expect(c.complete)
+        #expect(c.distinctInterleavings == 2)
+        #expect(c.findings.isEmpty)
+    }
+
+    /// The PMD table of the section's linear map (ExploreTests.linear: 64 PMD blocks in a table of its
+    /// own) freed by mut_final_free_before_walk_tlbi_pmd right after pud_clear(), before
+    /// __flush_tlb_kernel_pgtable(): inv.free-before-walk-tlbi, and nothing else (the vaae1is that comes
+    /// after the free still reaches the cleared PUD entry; every block was flushed).  Beside ptdump
+    /// without the lock, in the default schedule (removal first, then the walk: no walker finding).
+    @Test func anOrderingFindingBesideWalkerFindings() throws {
+        Mutants.register()
+        let t = try ExploreTarget(scenario: Self.linear(lock: .none), revision: "mut_final_free_before_walk_tlbi_pmd")
+        let ex = try t.execute(Schedule())
+        // final's own inv.tlb-cont-refill (above), and the mutant's rule
+        #expect(Set(ex.findings.filter { $0.kind == .ordering }.map(\.rule)) == ["inv.free-before-walk-tlbi", "inv.tlb-cont-refill"])
+        #expect(ex.findings.contains { $0.kind == .freedTableRead } == false)   // the default schedule: the walk after the removal
+        let locked = try ExploreTarget(scenario: Self.linear(lock: .hotplug), revision: "mut_final_free_before_walk_tlbi_pmd")
+        let r = try Explorer.explore(options: .init(preemptionBound: 1, maxSchedules: 20), execute: locked.execute)
+        #expect(Set(r.findings.map(\.finding.rule)) == ["inv.free-before-walk-tlbi", "inv.tlb-cont-refill"])
+        #expect(Set(r.findings.map(\.finding.rule))
+                == Self.sequentialOrderingRules(Self.linear(lock: .hotplug), "mut_final_free_before_walk_tlbi_pmd"))
+        // judging can be turned off (walkers only)
+        var quiet = locked
+        quiet.judgeOrdering = false
+        #expect(try quiet.execute(Schedule()).findings.isEmpty)
     }
 
     @Test func exploreCommandReportsAndReplays() throws {

@@ -113,6 +113,44 @@ import Testing
         #expect(rules([ishst, all, ish, isb, clearPTE]) == ["inv.tlb-order"])
     }
 
+    // explore: a trace of the removal (thread 0) with a walker's events between `.thread` records
+    func thread(_ t: UInt64) -> ObservedEvent { .init(kind: .thread, level: 0, count: 1, a: t, b: 0) }
+    func judged(_ trace: [ObservedEvent]) -> [String] {
+        OrderingJudge.check(sc, step: 0, before: before, trace: trace).map(\.rule)
+    }
+
+    @Test func onlyTheRemovalsOwnInvalidationsCount() {
+        // the removal's clean teardown with a walker's events between its steps: still clean
+        #expect(judged([thread(0), clearPTE, thread(1), ishst, tlbi(va + 8 * M), ish, thread(0)] + flushRange(va)
+                       + [free(dataPage, table: false)]) == [])
+        // a walker's vaale1is of the cleared page, completed by the walker's own dsb(ish): the removal issued
+        // none, so for the removal the leaf is still cached when it frees the page, and at its end
+        #expect(Set(judged([thread(0), clearPTE, thread(1)] + flushRange(va) + [thread(0), free(dataPage, table: false)]))
+                == ["inv.free-before-leaf-tlbi", "inv.tlb-stale-leaf"])
+        // the removal's TLBI completed only by a walker's dsb(ish): a DSB completes the issuing CPU's
+        // invalidations, so the free comes before completion
+        #expect(judged([thread(0), clearPTE, ishst, tlbi(va), thread(1), ish, thread(0), free(dataPage, table: false), ish])
+                == ["inv.free-before-leaf-tlbi"])
+        // nor are the walker's own clears judged: its cleared entry is its business (vunmap flushes later)
+        #expect(judged([thread(1), clearBlock, thread(0)]) == [])
+    }
+
+    /// A table a walker installs (vmalloc's __pte_alloc_kernel(): a PTE table under PMD entry 2, for
+    /// [va + 4M, va + 6M)) is known to the judge: the removal's clear of an entry in it is judged like any.
+    @Test func aTableAWalkerInstallsIsJudgedExactly() {
+        let newTable: UInt64 = 0x4030_0000, page: UInt64 = 0x5100_0000
+        let install = [thread(1), ObservedEvent(kind: .set, level: 2, count: 1, a: pmdTable + 16, b: newTable | 3),
+                       ObservedEvent(kind: .set, level: 3, count: 1, a: newTable, b: page | Descriptor.pageKernel)]
+        let clear = ObservedEvent(kind: .clear, level: 3, count: 1, a: newTable, b: page | Descriptor.pageKernel)
+        #expect(judged(install + [thread(0), clear]) == ["inv.tlb-stale-leaf"])
+        #expect(judged(install + [thread(0), clear] + flushRange(va + 4 * M)) == [])
+        // the walker's own writes are not judged: a descriptor written into a page the judge does not know
+        #expect(judged([thread(1), ObservedEvent(kind: .set, level: 3, count: 1, a: 0x4040_0000, b: page | Descriptor.pageKernel)]) == [])
+        // ... which the removal may not do
+        #expect(judged([thread(0), ObservedEvent(kind: .set, level: 3, count: 1, a: 0x4040_0000, b: page | Descriptor.pageKernel)])
+                == ["inv.write-outside-table"])
+    }
+
     @Test func clearedAndNeverInvalidated() {
         #expect(rules([clearPTE]) == ["inv.tlb-stale-leaf"])
         #expect(rules([clearPMDTable]) == ["inv.tlb-stale-walk"])

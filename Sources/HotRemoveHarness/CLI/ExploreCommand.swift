@@ -79,7 +79,7 @@ enum ExploreCommand {
                 report.distinctInterleavings = 1
                 report.decisions = ex.events.count
                 var kinds = Set<String>()
-                for f in ex.findings where kinds.insert("\(f.kind.name) \(f.thread)").inserted { report.findings.append((f, ex.schedule, ex)) }
+                for f in ex.findings where kinds.insert("\(f.rule) \(f.thread)").inserted { report.findings.append((f, ex.schedule, ex)) }
                 if !json { c.out("   executed: \(ex.schedule) (\(ex.events.count) decisions, \(ex.schedule.preemptions) preemption\(ex.schedule.preemptions == 1 ? "" : "s")); removal: \(CLI.result(ex.removal ?? .ok))\n") }
             } else if random {
                 mode = "random seed \(seed)"
@@ -94,10 +94,10 @@ enum ExploreCommand {
                     report.schedulesRun += 1
                     report.decisions += ex.events.count
                     if keys.insert(ex.interleavingKey).inserted { report.distinctInterleavings += 1 }
-                    for f in ex.findings where kinds.insert("\(f.kind.name) \(f.thread)").inserted {
-                        let s = try Explorer.shrink(ex.schedule, kind: f.kind, thread: f.thread, execute: execute)
+                    for f in ex.findings where kinds.insert("\(f.rule) \(f.thread)").inserted {
+                        let s = try Explorer.shrink(ex.schedule, rule: f.rule, thread: f.thread, execute: execute)
                         let shrunk = try execute(s)
-                        let g = shrunk.findings.first { $0.kind == f.kind && $0.thread == f.thread } ?? f
+                        let g = shrunk.findings.first { $0.rule == f.rule && $0.thread == f.thread } ?? f
                         report.findings.append((g, shrunk.schedule, shrunk))
                     }
                     if Date().timeIntervalSince(lastProgress) >= 1 {
@@ -122,7 +122,7 @@ enum ExploreCommand {
             var findings: [FindingJSON] = []
             for (f, s, ex) in report.findings {
                 let conflicting = describeConflict(f, ex, target)
-                findings.append(FindingJSON(rule: f.kind.name, thread: "\(f.thread) \(target.threadName(f.thread))", detail: f.detail,
+                findings.append(FindingJSON(rule: f.rule, thread: "\(f.thread) \(target.threadName(f.thread))", detail: f.detail,
                                             schedule: s.description, preemptions: s.preemptions, decision: f.decision,
                                             conflicting: conflicting))
             }
@@ -139,7 +139,7 @@ enum ExploreCommand {
             }
             if findings.isEmpty { c.out("   no findings\n") }
             for f in findings {
-                c.out("   [\(f.rule)] thread \(f.thread) at decision \(f.decision): \(f.detail)\n")
+                c.out("   [\(f.rule)] thread \(f.thread) \(f.decision < 0 ? "(its ordered trace)" : "at decision \(f.decision)"): \(f.detail)\n")
                 if let x = f.conflicting { c.out("     because: \(x)\n") }
                 c.out("     schedule (\(f.preemptions) preemption\(f.preemptions == 1 ? "" : "s")): \(f.schedule)\n")
                 c.out("     replay: hotremove explore \(a.positional[0]) --revision \(rev) --schedule \(f.schedule)\n")
@@ -162,7 +162,7 @@ enum ExploreCommand {
     /// The access of another thread that the finding's access conflicts with, latest first:
     /// e.g. "thread 0 (removal) freed pfn 0x... at decision 1040".
     static func describeConflict(_ f: WalkerFinding, _ ex: Execution, _ t: ExploreTarget) -> String? {
-        guard f.decision < ex.events.count else { return nil }
+        guard f.decision >= 0, f.decision < ex.events.count else { return nil }
         let e = ex.events[f.decision]
         for i in stride(from: f.decision - 1, through: 0, by: -1) where SchedEvent.conflict(ex.events[i], e) {
             let x = ex.events[i]

@@ -56,14 +56,14 @@ enum WalkerFuzzCommand {
                 for p in plans {
                     guard let ex = try? (p.runs.isEmpty ? first : target.execute(p)) else { continue }
                     summaries[r].schedules += 1
-                    for f in ex.findings where seenHere.insert(f.kind.name).inserted {
+                    for f in ex.findings where seenHere.insert(f.rule).inserted {
                         summaries[r].findings += 1
-                        let key = "\(rev) \(f.kind.name)"
+                        let key = "\(rev) \(f.rule)"
                         if var known = findings[key] { known.scenarios += 1; findings[key] = known; continue }
-                        let shrunk = (try? Explorer.shrink(ex.schedule, kind: f.kind, thread: f.thread, execute: target.execute)) ?? ex.schedule
+                        let shrunk = (try? Explorer.shrink(ex.schedule, rule: f.rule, thread: f.thread, execute: target.execute)) ?? ex.schedule
                         let path = URL(fileURLWithPath: out).appendingPathComponent("\(sc.name).json").path
                         try AtomicFile.write(sc.jsonData(), to: path)
-                        findings[key] = Finding(revision: rev, rule: f.kind.name, scenario: sc.name,
+                        findings[key] = Finding(revision: rev, rule: f.rule, scenario: sc.name,
                                                 thread: target.threadName(f.thread), schedule: shrunk.description,
                                                 replay: "hotremove explore \(path) --revision \(rev) --schedule \(shrunk)", scenarios: 1)
                         order.append(key)
