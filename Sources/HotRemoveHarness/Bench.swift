@@ -122,7 +122,9 @@ public enum Bench {
         }()
         for _ in 0..<reps {
             // machine A: the two passes, timed alone, and the sweeps over the same table pages
+            // (each machine in a scope of its own: one at a time, so the peak RSS is one machine's)
             if region != .device {
+              do {
                 let m = try Machine(revision: revision, scenario: sc)
                 let t0 = now()
                 guard m.add(start: start, size: size, kind: .ram) == .ok else { throw HarnessError("bench: add failed") }
@@ -143,6 +145,8 @@ public enum Bench {
                 free.append(ms(UInt64(f)))
                 tlbi = m.counters
                 tablesFreed = tlbi.tablesFreed.reduce(0, +)
+              }
+              do {
                 // machine A': the unmap pass again with the ordered trace recorded
                 let mt = try Machine(revision: revision, scenario: sc)
                 guard mt.add(start: start, size: size, kind: .ram) == .ok else { throw HarnessError("bench: add failed") }
@@ -151,6 +155,7 @@ public enum Bench {
                 let ut = hr_bench_pass(mt.handle, 0, lo, hi, freeMapped, floor, ceiling)
                 guard ut >= 0 else { throw HarnessError("bench: \(revision) has no pass API or oopsed") }
                 unmapTraced.append(ms(UInt64(ut)))
+              }
             }
             // machine C: the removal as a campaign checks it, every part timed together
             do {
