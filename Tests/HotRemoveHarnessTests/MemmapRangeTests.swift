@@ -136,7 +136,8 @@ import HotRemoveModel
 
     /// A middle section first (B, A, C) on altmap: B's memmap freed at once (1 fault); A opens the deferral,
     /// 3 -> 2, C only counts it down to 1: C's memmap, still mapped on A's pages, is on removed memory after
-    /// A goes (step 2), and A's and C's blocks stay mapped once all is gone (step 3).
+    /// A goes (step 2), and A's and C's blocks stay mapped once all is gone (step 3: two findings, the two
+    /// blocks are not adjacent, B's between them is gone).
     @Test func middleSectionFirstOnAltmap() throws {
         let r = try rangeRun("altmap", [Self.B, Self.A, Self.C])
         #expect(pmdClears(r, step: 1) == (65, 65))
@@ -150,7 +151,33 @@ import HotRemoveModel
         #expect(Checker.check(r).contractMismatches == 0)
         #expect(found["fault.free-reserved"] == [1])
         #expect(found["inv.memmap-on-removed-memory"] == [2])
-        #expect(found["inv.range-memmap-left-mapped"] == [3])
+        #expect(found["inv.range-memmap-left-mapped"] == [3, 3])
+    }
+
+    /// A deferral left open takes whatever lies below the next section removed: add the range, then plain
+    /// sections at 10G and 12G; remove C (its memmap freed at once: C's block, 1 fault), then A and B in one
+    /// step (A opens the deferral, 3 -> 2, B 2 -> 1: still open), then 12G: the stale head goes 1 -> 0 and
+    /// free_deferred_vmemmap_range() walks from 12G's memmap down to A's, (12G - 8G) / 128M + 1 = 33
+    /// vmemmap_free() calls.  Blocks still mapped there: 12G's and 10G's (page allocator: 2 order-9 frees),
+    /// B's and A's (PA 8G + 2M, 8G: PageVmemmap, 2 fault.free-reserved, B's first at pfn 0x200200): 4 PMD
+    /// clears plus the 64 of 12G's linear PTE tables; 12G's linear PMD table ([11G, 12G) offsets) goes too
+    /// (1 pud_clear).  10G is still present and its memmap is gone (inv.memmap-unmapped).
+    @Test func anOpenDeferralTakesThePresentMemmapBelow() throws {
+        let r = try run("altmap", "4K/48", section: 27, rodata: true,
+                        [.init(op: .add, start: 8 * G, size: 384 * M, memmap: .range),
+                         .init(op: .add, start: 10 * G, size: 128 * M),
+                         .init(op: .add, start: 12 * G, size: 128 * M),
+                         .init(op: .remove, start: Self.C, size: 128 * M),
+                         .init(op: .remove, start: 8 * G, size: 256 * M),
+                         .init(op: .remove, start: 12 * G, size: 128 * M)])
+        #expect(pmdClears(r, step: 5) == (68, 68))
+        #expect(r.steps[5].counters.clears[1] == 1)
+        #expect(r.steps[5].counters.dataFreedByOrder[9] == 2)
+        #expect(r.steps[5].faults.map(\.kind) == [.freeReserved, .freeReserved])
+        #expect(r.steps[5].faults.first?.location == 0x200200)
+        let found = rules(r)
+        #expect(Checker.check(r).contractMismatches == 0)
+        #expect(found["inv.memmap-unmapped"] == [5])
     }
 
     /// v6, final, v10, subpmd (v5.7's vmemmap_populate() ignores the altmap): the memmap comes from the page
