@@ -342,11 +342,15 @@ static int check_range(struct hr_machine *m, uint64_t start, uint64_t size, uint
 	return 0;
 }
 
-/* A free altmap slot for [start, +size): one a removed range at the same start left, or an unused one. */
+/*
+ * A free altmap slot for [start, +size): the one a removed range at the same start left (whatever it
+ * still counts: a new add has a new altmap, and one slot per start keeps hr_altmap_info() unambiguous),
+ * or an unused one.
+ */
 static int altmap_slot(struct hr_machine *m, uint64_t start)
 {
 	for (int i = 0; i < HR_MAX_ALTMAPS; i++)
-		if (m->altmaps[i].used && m->altmaps[i].start == start && !m->altmaps[i].altmap.alloc)
+		if (m->altmaps[i].used && m->altmaps[i].start == start)
 			return i;
 	for (int i = 0; i < HR_MAX_ALTMAPS; i++)
 		if (!m->altmaps[i].used)
@@ -551,12 +555,7 @@ int hr_add_memory(hr_machine *m, uint64_t start, uint64_t size, const hr_add_opt
 		 * gave.  The altmap lives on __add_pages()'s stack; the slot keeps its counters for
 		 * the checker (a re-add at the same start takes the same slot: a new altmap).
 		 */
-		for (int i = 0; i < HR_MAX_ALTMAPS && slot < 0; i++)
-			if (m->altmaps[i].used && m->altmaps[i].start == start)
-				slot = i;
-		for (int i = 0; i < HR_MAX_ALTMAPS && slot < 0; i++)
-			if (!m->altmaps[i].used)
-				slot = i;
+		slot = altmap_slot(m, start);
 		if (slot < 0) {
 			say(err, errlen, "altmap: more than %d altmaps", HR_MAX_ALTMAPS);
 			return HR_E_INVALID;
@@ -588,11 +587,7 @@ int hr_add_memory(hr_machine *m, uint64_t start, uint64_t size, const hr_add_opt
 			    (unsigned long long)nr);
 			return HR_E_INVALID;
 		}
-		for (int i = 0; i < HR_MAX_ALTMAPS; i++)
-			if (!m->altmaps[i].used) {
-				slot = i;
-				break;
-			}
+		slot = altmap_slot(m, start);
 		if (slot < 0) {
 			say(err, errlen, "altmap: more than %d altmaps", HR_MAX_ALTMAPS);
 			return HR_E_INVALID;

@@ -570,7 +570,9 @@ struct Hotplug {
         for piece in lay.sectionPieces(range) {
             let altmapIndex = altmapIndex(piece)
             m.state.mem.present.remove(piece)
-            m.state.mem.device.remove(piece)
+            // a device range's pages stay PageReserved until arch_remove_memory() returns (its memmap's
+            // struct pages go with it): the removal's own frees still find them reserved
+            defer { m.state.mem.device.remove(piece) }
             let sec = lay.section(containing: piece.lowerBound)
             if m.state.mem.early.overlaps(sec) && !m.state.mem.present.overlaps(sec) {
                 // the early section's sub-section map is empty: free_map_bootmem() of the whole section
