@@ -88,6 +88,11 @@ typedef struct hr_counters {
 	uint64_t warns, faults, bugs;
 	uint64_t faults_by_kind[8];		/* indexed by HR_FAULT_* */
 	uint64_t alloc_failures;
+	/* seed 004 ("memmap": "range"): mark_vmemmap_pages(): pages __SetPageVmemmap()ed and the head's
+	 * section count set; online: PageVmemmap pages handed to onlining (never, if the skip works) */
+	uint64_t vmemmap_pages_marked;
+	uint64_t vmemmap_head_sections;
+	uint64_t vmemmap_pages_onlined;
 } hr_counters;
 
 typedef struct hr_warn {	/* one WARN_ON() site and how often it fired */
@@ -131,6 +136,9 @@ typedef struct hr_add_options {
 	bool memmap_on_memory;		/* RAM: added memory block by memory block, each with MHP_MEMMAP_ON_MEMORY
 					 * (v5.14) when mhp_supports_memmap_on_memory() holds: its memmap from an
 					 * altmap at the block's start */
+	bool memmap_from_range;		/* RAM: seed 004's RFC (MHP_MEMMAP_FROM_RANGE): one altmap at the start of
+					 * the whole range holds every section's memmap; PageVmemmap marking,
+					 * vmemmap_free() deferred to the range's last section */
 } hr_add_options;
 
 typedef struct hr_instance hr_instance;

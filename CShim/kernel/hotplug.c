@@ -79,6 +79,140 @@ static bool map_empty(const uint64_t *map)
 	return true;
 }
 
+/*
+ * Seed 004, "[RFC PATCH v2 3/4] mm, memory_hotplug: allocate memmap from the added memory
+ * range for sparse-vmemmap" (Oscar Salvador, 2019-01-22): the generic parts, written for the
+ * shim after the posting's mm/sparse.c and include/linux/page-flags.h hunks (struct page is the
+ * shim's, see HR_PG_vmemmap; the statics are per machine).  The arm64 hunk of the posting
+ * (vmemmap_populate(): altmap_alloc_block_buf() when there is an altmap) is what v5.9 merged as
+ * seed 002: the revisions whose vmemmap_populate() takes the altmap are those that honour it.
+ */
+#define VMEMMAP_FLAGS	(HR_PG_reserved | HR_PG_vmemmap)
+
+static bool PageVmemmap(const struct page *page)
+{
+	return (page->flags & VMEMMAP_FLAGS) == VMEMMAP_FLAGS;
+}
+
+static int page_ref_dec_return(struct page *page)
+{
+	int16_t count = (int16_t)page->pad;
+
+	count--;
+	page->pad = (uint16_t)count;
+	return count;
+}
+
+/* mark_vmemmap_pages(): the constructor __add_pages() runs once its sections are added */
+void hr_mark_vmemmap_pages(struct vmem_altmap *self)
+{
+	struct hr_machine *m = hr_cur_machine;
+	unsigned long pfn = self->base_pfn + self->reserve;
+	unsigned long nr_pages = self->alloc;
+	unsigned long nr_sects = self->free / pages_per_section(m);
+	unsigned long i, head_pfn = pfn;
+
+	if (!nr_pages)
+		return;
+	/* All allocations for the memory hotplug are the same sized so align should be 0. */
+	if (self->align)
+		hr_rec_warn("mm/sparse.c", 0, "self->align");
+	for (i = 0; i < nr_pages; i++, pfn++) {
+		struct page *page = hr_pfn_to_page(m, pfn);
+
+		/* mm_zero_struct_page(); __SetPageVmemmap(); page->freelist = head; init_page_count() */
+		page->flags = VMEMMAP_FLAGS;
+		page->order = 0;
+		page->table_level = 0;
+		page->next = (uint32_t)(head_pfn - m->base_pfn);
+		page->prev = 0;
+		page->pad = 1;
+		hr_pfn_to_section(pfn)->vmemmap_marks = true;
+	}
+	/* set_page_count(head, (int)nr_sects); set_page_private(head, nr_pages) */
+	hr_pfn_to_page(m, head_pfn)->pad = (uint16_t)(int16_t)nr_sects;
+	hr_pfn_to_page(m, head_pfn)->prev = (uint32_t)nr_pages;
+	m->counters.vmemmap_pages_marked += nr_pages;
+	m->counters.vmemmap_head_sections += nr_sects;
+}
+
+/*
+ * check_nr_vmemmap_pages(): the vmemmap pages from pfn on, what online_pages_range() skips
+ * (vmemmap_get_head(page) and page_private(head)).
+ */
+unsigned long hr_check_nr_vmemmap_pages(const struct hr_machine *m, unsigned long pfn)
+{
+	const struct page *page = hr_pfn_to_page(m, pfn);
+
+	if (PageVmemmap(page)) {
+		unsigned long head = m->base_pfn + page->next;
+
+		return hr_pfn_to_page(m, head)->prev - (pfn - head);
+	}
+	return 0;
+}
+
+/*
+ * A memmap populated anew: memmap_init_zone() initialises every struct page of the section
+ * (mm_zero_struct_page(), init_page_count()), so no mark of an earlier memmap survives; only
+ * sections that held a mark are written.
+ */
+static void memmap_fresh(struct hr_machine *m, unsigned long pfn)
+{
+	unsigned long first = pfn & ~(pages_per_section(m) - 1);
+	struct mem_section *ms = hr_pfn_to_section(pfn);
+
+	if (!ms->vmemmap_marks)
+		return;
+	for (unsigned long p = first; p < first + pages_per_section(m); p++) {
+		struct page *page = hr_pfn_to_page(m, p);
+
+		if (page->flags & HR_PG_vmemmap)
+			page->flags &= ~VMEMMAP_FLAGS;
+		page->next = page->prev = 0;
+		page->pad = 1;
+	}
+	ms->vmemmap_marks = false;
+}
+
+/*
+ * free_deferred_vmemmap_range(): "we wait until we hit the last section, and then we free
+ * the hole range to vmemmap_free backwards", one section's memmap at a time, down to the
+ * head page's; with no altmap (the RFC's removal path hands none).
+ */
+static void free_deferred_vmemmap_range(struct hr_machine *m, unsigned long start, unsigned long end)
+{
+	unsigned long nr_pages = end - start;
+	unsigned long first_section = memmap_va(m, m->head_vmemmap_pfn);
+
+	while (start >= first_section) {
+		m->inst->vmemmap_free(start, end, NULL);
+		end = start;
+		start -= nr_pages;
+	}
+	m->head_vmemmap_pfn = 0;
+	m->in_vmemmap_range = false;
+}
+
+/* __kfree_section_memmap() as the RFC changes it: the memmap of the section at pfn */
+static void kfree_section_memmap(struct hr_machine *m, unsigned long pfn, unsigned long start,
+				 unsigned long end, struct vmem_altmap *altmap)
+{
+	if (PageVmemmap(hr_pfn_to_page(m, pfn)) && !m->in_vmemmap_range) {
+		m->in_vmemmap_range = true;
+		m->head_vmemmap_pfn = pfn;
+	}
+
+	if (m->in_vmemmap_range) {
+		/* vmemmap_dec_and_test(): page_ref_dec_and_test(head_vmemmap_page) */
+		if (page_ref_dec_return(hr_pfn_to_page(m, m->head_vmemmap_pfn)) == 0)
+			free_deferred_vmemmap_range(m, start, end);
+		return;
+	}
+
+	m->inst->vmemmap_free(start, end, altmap);
+}
+
 static void section_deactivate(unsigned long pfn, unsigned long nr_pages,
 			       struct vmem_altmap *altmap)
 {
@@ -110,8 +244,8 @@ static void section_deactivate(unsigned long pfn, unsigned long nr_pages,
 		m->inst->vmemmap_free(memmap_va(m, first),
 				      memmap_va(m, first + pages_per_section(m)), NULL);
 	} else {
-		/* depopulate_section_memmap() */
-		m->inst->vmemmap_free(memmap_va(m, pfn), memmap_va(m, pfn + nr_pages), altmap);
+		/* depopulate_section_memmap(), seed 004's __kfree_section_memmap() */
+		kfree_section_memmap(m, pfn, memmap_va(m, pfn), memmap_va(m, pfn + nr_pages), altmap);
 	}
 	if (map_empty(ms->subsection_map))
 		ms->section_mem_map = 0;
@@ -143,6 +277,7 @@ static int section_activate(int nid, unsigned long pfn, unsigned long nr_pages,
 	if (nr_pages < pages_per_section(m) && (ms->section_mem_map & SECTION_IS_EARLY))
 		return 0;
 
+	memmap_fresh(m, pfn);
 	/* __populate_section_memmap(): sub-section aligned */
 	end = (pfn + nr_pages + pages_per_subsection(m) - 1) & ~(pages_per_subsection(m) - 1);
 	start = pfn & ~(pages_per_subsection(m) - 1);
@@ -184,6 +319,9 @@ int hr___add_pages(int nid, unsigned long pfn, unsigned long nr_pages,
 		ms->section_mem_map |= SECTION_MARKED_PRESENT | SECTION_HAS_MEM_MAP;
 		pfn += cur;
 	}
+	/* seed 004: the constructor runs whether or not every section was added */
+	if (altmap && altmap == m->range_altmap)
+		hr_mark_vmemmap_pages(altmap);
 	return err;
 }
 

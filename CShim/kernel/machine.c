@@ -342,11 +342,15 @@ static int check_range(struct hr_machine *m, uint64_t start, uint64_t size, uint
 	return 0;
 }
 
-/* A free altmap slot for [start, +size): one a removed range at the same start left, or an unused one. */
+/*
+ * A free altmap slot for [start, +size): the one a removed range at the same start left (whatever it
+ * still counts: a new add has a new altmap, and one slot per start keeps hr_altmap_info() unambiguous),
+ * or an unused one.
+ */
 static int altmap_slot(struct hr_machine *m, uint64_t start)
 {
 	for (int i = 0; i < HR_MAX_ALTMAPS; i++)
-		if (m->altmaps[i].used && m->altmaps[i].start == start && !m->altmaps[i].altmap.alloc)
+		if (m->altmaps[i].used && m->altmaps[i].start == start)
 			return i;
 	for (int i = 0; i < HR_MAX_ALTMAPS; i++)
 		if (!m->altmaps[i].used)
@@ -367,6 +371,35 @@ static void altmap_init(struct hr_machine *m, int slot, uint64_t start, uint64_t
 	m->altmaps[slot].start = start;
 	m->altmaps[slot].size = size;
 	memcpy(&m->altmaps[slot].altmap, &init, sizeof(init));
+}
+
+/*
+ * Seed 004's online_pages_range() per memory block (a section): the PageVmemmap pages at its
+ * start (check_nr_vmemmap_pages()) are skipped, the rest is onlined.  The shim onlines no page
+ * into the allocator (it serves boot memory only): what is recorded is how many PageVmemmap
+ * pages the onlined part would hand to __free_pages_core() (0 when the skip is right).
+ */
+static void online_skipping_vmemmap(hr_machine *m, uint64_t start, uint64_t size)
+{
+	unsigned long pps = 1UL << (m->cfg.section_size_bits - m->geo.page_shift);
+	unsigned long pfn = start >> m->geo.page_shift, end = (start + size) >> m->geo.page_shift;
+	struct hr_machine *prev = hr_cur_machine;
+
+	hr_cur_machine = m;
+	for (; pfn < end; pfn += pps) {
+		unsigned long skip = hr_check_nr_vmemmap_pages(m, pfn);
+
+		if (skip > pps)
+			skip = pps;
+		for (unsigned long p = pfn + skip; p < pfn + pps; p++) {
+			if (hr_pfn_to_page(m, p)->flags & HR_PG_vmemmap)
+				m->counters.vmemmap_pages_onlined++;
+			else if (!hr_pfn_to_section(p)->vmemmap_marks)
+				break;	/* no mark in the rest of this section */
+		}
+		hr_online_range(m, pfn, pps);
+	}
+	hr_cur_machine = prev;
 }
 
 /* online_pages() of a range added (the generic code's, with this machine current) */
@@ -510,6 +543,36 @@ int hr_add_memory(hr_machine *m, uint64_t start, uint64_t size, const hr_add_opt
 			return add_memory_blocks(m, start, size, opt, err, errlen);
 		/* the drivers add without MHP_MEMMAP_ON_MEMORY when it is not supported */
 	}
+	if (opt->memmap_from_range) {
+		if (opt->kind != HR_MEM_RAM || opt->altmap || opt->memmap_on_memory) {
+			say(err, errlen, "add: the memmap from the range is for RAM without an altmap of its own");
+			return HR_E_INVALID;
+		}
+		/*
+		 * Seed 004: add_memory_resource() sets MHP_MEMMAP_FROM_RANGE; __add_pages()'s
+		 * init_altmap_memmap() fills its __memblk_altmap (base_pfn = the range's first pfn,
+		 * free = its pages) and hands it to every section, the constructor marks what it
+		 * gave.  The altmap lives on __add_pages()'s stack; the slot keeps its counters for
+		 * the checker (a re-add at the same start takes the same slot: a new altmap).
+		 */
+		slot = altmap_slot(m, start);
+		if (slot < 0) {
+			say(err, errlen, "altmap: more than %d altmaps", HR_MAX_ALTMAPS);
+			return HR_E_INVALID;
+		}
+		altmap_init(m, slot, start, size, 0, size >> m->geo.page_shift);
+		altmap = &m->altmaps[slot].altmap;
+		m->range_altmap = altmap;
+		rc = arch_add(m, start, size, opt->fail_add_pages, altmap, err, errlen);
+		m->range_altmap = NULL;
+		if (rc == 0) {
+			rs->r[rs->n++] = (struct hr_range){ start, size, HR_MEM_RAM, slot };
+			online_skipping_vmemmap(m, start, size);
+		} else if (rc != HR_E_OOPS) {
+			memset(&m->altmaps[slot], 0, sizeof(m->altmaps[slot]));
+		}
+		return rc;
+	}
 	if (opt->altmap) {
 		uint64_t nr = size >> m->geo.page_shift;
 		uint64_t freep = opt->altmap_free;	/* as given: 0 is an altmap with no room */
@@ -524,11 +587,7 @@ int hr_add_memory(hr_machine *m, uint64_t start, uint64_t size, const hr_add_opt
 			    (unsigned long long)nr);
 			return HR_E_INVALID;
 		}
-		for (int i = 0; i < HR_MAX_ALTMAPS; i++)
-			if (!m->altmaps[i].used) {
-				slot = i;
-				break;
-			}
+		slot = altmap_slot(m, start);
 		if (slot < 0) {
 			say(err, errlen, "altmap: more than %d altmaps", HR_MAX_ALTMAPS);
 			return HR_E_INVALID;

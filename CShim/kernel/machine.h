@@ -40,6 +40,15 @@ struct page {
 #define HR_PG_poisoned	(1u << 6)	/* freed table page, filled with HR_POISON */
 #define HR_PG_everalloc	(1u << 8)	/* was handed out at least once */
 #define HR_PG_seen	(1u << 9)	/* reached by the snapshot walk in progress */
+/*
+ * Seed 004 (RFC v2, 2019-01, "allocate memmap from the added memory range"): PageVmemmap() is
+ * PageReserved() with page->mapping == VMEMMAP_PAGE; the shim keeps the mapping part as this flag.
+ * On such a page the free-list fields hold what the RFC keeps in struct page: `next` is
+ * page->freelist (the head's pfn, as an offset from base_pfn: vmemmap_get_head()), `prev` is the
+ * head's page_private() (its vmemmap page count) and `pad` the page's _refcount (the head's: the
+ * sections of the range still to go).  The allocator never manages these pages.
+ */
+#define HR_PG_vmemmap	(1u << 10)
 
 #define HR_POISON 0x6b6b6b6b6b6b6b6bULL	/* POISON_FREE, like slab's */
 
@@ -49,6 +58,7 @@ struct mem_section {
 	unsigned long section_mem_map;
 	uint64_t subsection_map[HR_SUBSECTION_WORDS];
 	bool has_usage;
+	bool vmemmap_marks;	/* some struct page of this section is PageVmemmap (seed 004) */
 };
 #define SECTION_MARKED_PRESENT	(1UL<<0)
 #define SECTION_HAS_MEM_MAP	(1UL<<1)
@@ -142,6 +152,14 @@ struct hr_machine {
 	struct hr_altmap_slot altmaps[HR_MAX_ALTMAPS];
 	/* the s390-style vmemmap (vmemmap_subpmd.c): its unused_pmd_start, per machine */
 	unsigned long vmemmap_unused_pmd_start;
+	/*
+	 * Seed 004's memmap from the added range: the altmap __add_pages() of the add in progress
+	 * runs its init/constructor with (NULL otherwise), and mm/sparse.c's two statics of the
+	 * deferred vmemmap_free(), per machine: head_vmemmap_page (as a pfn) and in_vmemmap_range.
+	 */
+	struct vmem_altmap *range_altmap;
+	unsigned long head_vmemmap_pfn;
+	bool in_vmemmap_range;
 
 	/* recorders */
 	hr_counters counters;
@@ -185,6 +203,10 @@ static inline unsigned long hr_page_to_pfn(const struct hr_machine *m, const str
 {
 	return m->base_pfn + (unsigned long)(p - m->memmap);
 }
+
+/* seed 004's memmap from the added range (hotplug.c) */
+void hr_mark_vmemmap_pages(struct vmem_altmap *self);
+unsigned long hr_check_nr_vmemmap_pages(const struct hr_machine *m, unsigned long pfn);
 
 /* recorders (recorder.c) */
 void hr_rec_warn(const char *file, int line, const char *cond);

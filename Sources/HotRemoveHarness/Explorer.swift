@@ -458,7 +458,8 @@ public struct ExploreTarget {
             if let n = s.failAllocation { m.failNthAllocation(n) }
             let r: StepResult
             switch s.op {
-            case .add: r = m.add(start: s.start, size: s.size, kind: s.kind, altmap: s.altmap, failAddPages: s.failAddPages)
+            case .add: r = m.add(start: s.start, size: s.size, kind: s.kind, altmap: s.altmap, failAddPages: s.failAddPages,
+                                 memmapOnMemory: s.memmap == .memoryBlock, memmapFromRange: s.memmap == .range)
             case .remove: r = m.remove(start: s.start, size: s.size)
             case .offline: r = m.offline(start: s.start, size: s.size)
             }

@@ -71,7 +71,8 @@ public final class Machine {
     }
 
     public func add(start: UInt64, size: UInt64, kind: Scenario.MemoryKind = .ram,
-                    altmap: Scenario.Altmap? = nil, failAddPages: Bool = false, memmapOnMemory: Bool = false) -> StepResult {
+                    altmap: Scenario.Altmap? = nil, failAddPages: Bool = false, memmapOnMemory: Bool = false,
+                    memmapFromRange: Bool = false) -> StepResult {
         var opt = hr_add_options()
         opt.kind = kind == .device ? Int32(HR_MEM_DEVICE) : Int32(HR_MEM_RAM)
         opt.altmap = altmap != nil
@@ -82,6 +83,7 @@ public final class Machine {
         opt.altmap_free = altmap.map { $0.free ?? (pages > $0.reserve ? pages - $0.reserve : 0) } ?? 0
         opt.fail_add_pages = failAddPages
         opt.memmap_on_memory = memmapOnMemory
+        opt.memmap_from_range = memmapFromRange
         var err = [CChar](repeating: 0, count: 512)
         return result(hr_add_memory(handle, start, size, &opt, &err, err.count), err)
     }
@@ -157,6 +159,9 @@ public final class Machine {
         withUnsafeBytes(of: c.data_freed_by_order) { o.dataFreedByOrder = Array($0.bindMemory(to: UInt64.self)) }
         withUnsafeBytes(of: c.data_allocated_by_order) { o.dataAllocatedByOrder = Array($0.bindMemory(to: UInt64.self)) }
         o.altmapPagesFreed = c.altmap_pages_freed
+        o.vmemmapPagesMarked = c.vmemmap_pages_marked
+        o.vmemmapHeadSections = c.vmemmap_head_sections
+        o.vmemmapPagesOnlined = c.vmemmap_pages_onlined
         o.tlbiVA = c.tlbi_va
         o.tlbiAll = c.tlbi_all
         o.tlbiWalk = c.tlbi_walk

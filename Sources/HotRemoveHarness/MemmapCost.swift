@@ -9,7 +9,8 @@ public enum MemmapCost {
         public var geometry: String
         public var sectionSizeBits: Int
         public var structPageSize: Int
-        /// a revision, or "altmap+memory-block" (the memmap on memory, per memory block)
+        /// a revision, "altmap+memory-block" (the memmap on memory, per memory block) or "altmap+range" (seed
+        /// 004's RFC: one altmap for both sections, at the first one's start)
         public var variant: String
         /// backing pages the add took (page allocator or altmap), per section, in KiB
         public var memmapKiB: Double
@@ -27,18 +28,18 @@ public enum MemmapCost {
         public var findings: [String]
     }
 
-    public static let variants = ["final", "fix2025", "subpmd", "altmap+memory-block"]
+    public static let variants = ["final", "fix2025", "subpmd", "altmap+memory-block", "altmap+range"]
 
     /// The section sizes to measure on a granule: v5.12's (27, 29 on 64K) and v5.7's (30).
     public static func sectionBits(_ g: Geometry) -> [Int] { [g.pageShift == 16 ? 29 : 27, 30] }
 
     public static func row(geometry g: Geometry, sectionBits: Int, structPage: Int, variant: String) throws -> Row {
         let sec: UInt64 = 1 << UInt64(sectionBits)
-        let memoryBlock = variant == "altmap+memory-block"
-        let rev = memoryBlock ? "altmap" : variant
+        let memoryBlock = variant == "altmap+memory-block", range = variant == "altmap+range"
+        let rev = memoryBlock || range ? "altmap" : variant
         let start: UInt64 = 8 << 30
         let sc = Scenario(name: "memmap-cost", geometry: g, sectionSizeBits: sectionBits, structPageSize: structPage,
-                          steps: [.init(op: .add, start: start, size: 2 * sec, memmap: memoryBlock ? .memoryBlock : nil),
+                          steps: [.init(op: .add, start: start, size: 2 * sec, memmap: memoryBlock ? .memoryBlock : range ? .range : nil),
                                   .init(op: .remove, start: start, size: sec)])
         let r = try ScenarioRunner.run(sc, revision: rev, trace: true)
         let add = r.steps[0], remove = r.steps[1]
@@ -66,6 +67,35 @@ public enum MemmapCost {
                    vmemmapTablePages: Double(vmemmapTables(add.after) - vmemmapTables(add.before)) / 2,
                    teardownTLBIs: tlbis, teardownFlushAll: all, freedKiB: Double(freed) * pageKiB,
                    findings: Array(Set(findings)).sorted())
+    }
+
+    /// The table as an SVG image: two panels of log-scale bars, one group per geometry, section size and
+    /// struct page size, one bar per variant: the memmap per section (KiB) and the TLBIs tearing down the
+    /// first section's memmap.
+    public static func svg(_ rows: [Row]) -> String {
+        let variants = variants.filter { v in rows.contains { $0.variant == v } }
+        var groups: [String] = []
+        for r in rows {
+            let g = "\(r.geometry) \(1 << (r.sectionSizeBits - 20))M sp\(r.structPageSize)"
+            if groups.last != g { groups.append(g) }
+        }
+        func key(_ r: Row) -> String { "\(r.geometry) \(1 << (r.sectionSizeBits - 20))M sp\(r.structPageSize)" }
+        func series(_ value: (Row) -> Double) -> [SVGPlot.Series] {
+            variants.map { v in
+                .init(name: v, points: rows.filter { $0.variant == v }.compactMap { r in
+                    groups.firstIndex(of: key(r)).map { (Double($0), value(r)) }
+                })
+            }
+        }
+        let memory = SVGPlot.bars(title: "memmap per section (KiB; from the allocator or the altmap)", yLabel: "KiB",
+                                  groups: groups, series: series(\.memmapKiB))
+        let tlbis = SVGPlot.bars(title: "TLBIs tearing down the first section's memmap (vaale1is + vaae1is)",
+                                 yLabel: "TLBIs", groups: groups, series: series { Double($0.teardownTLBIs) })
+        // two documents as nested <svg> panels of one image
+        let second = tlbis.replacingOccurrences(of: "<svg xmlns=\"http://www.w3.org/2000/svg\"", with: "<svg y=\"460\"")
+        let first = memory.replacingOccurrences(of: "<svg xmlns=\"http://www.w3.org/2000/svg\"", with: "<svg y=\"0\"")
+        return "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"900\" height=\"920\" font-family=\"sans-serif\">\n"
+            + first + second + "</svg>\n"
     }
 
     public static func table(_ rows: [Row], markdown: Bool) -> String {

@@ -45,7 +45,7 @@ public enum ScenarioRunner {
             switch s.op {
             case .add:
                 result = m.add(start: s.start, size: s.size, kind: s.kind, altmap: s.altmap, failAddPages: s.failAddPages,
-                               memmapOnMemory: s.memmap == .memoryBlock)
+                               memmapOnMemory: s.memmap == .memoryBlock, memmapFromRange: s.memmap == .range)
             case .remove:
                 result = m.remove(start: s.start, size: s.size)
             case .offline:
@@ -59,8 +59,13 @@ public enum ScenarioRunner {
             do { after = try m.snapshot() } catch { throw HarnessError("steps[\(i)]: \(error)") }
             // device ranges' altmaps, and each memory block's of an add with its memmap on memory
             let block = scenario.sectionSize
-            let altmaps = scenario.steps[0...i].flatMap { s -> [ObservedAltmap] in
-                if s.altmap != nil { return m.altmap(at: s.start).map { [$0] } ?? [] }
+            let altmaps = scenario.steps[0...i].enumerated().flatMap { k, s -> [ObservedAltmap] in
+                // a range added again at the same start has the same slot: observed once, for its last add
+                if s.op == .add, s.memmap == .range,
+                   scenario.steps[(k + 1) ..< (i + 1)].contains(where: { $0.op == .add && $0.memmap == .range && $0.start == s.start }) {
+                    return []
+                }
+                if s.altmap != nil || (s.op == .add && s.memmap == .range) { return m.altmap(at: s.start).map { [$0] } ?? [] }
                 guard s.op == .add, s.memmap == .memoryBlock else { return [] }
                 return stride(from: s.start, to: s.start + s.size, by: Int(block)).compactMap { m.altmap(at: $0) }
             }

@@ -16,6 +16,9 @@ public struct StepEffects: Equatable, Sendable, Codable {
     public var allocationsByOrder = [UInt64](repeating: 0, count: 24)
     public var dataFreedByOrder = [UInt64](repeating: 0, count: 24)
     public var altmapPagesFreed: UInt64 = 0
+    public var vmemmapPagesMarked: UInt64 = 0
+    public var vmemmapHeadSections: UInt64 = 0
+    public var vmemmapPagesOnlined: UInt64 = 0
     public var tlbiVA: UInt64 = 0
     public var tlbiAll: UInt64 = 0
     public var tlbiWalk: UInt64 = 0
@@ -45,6 +48,9 @@ public struct StepEffects: Equatable, Sendable, Codable {
         "allocationsByOrder": ("allocations", "page allocations by order: one per table page (order 0) and one per vmemmap backing unit"),
         "dataFreedByOrder": ("data-freed", "free_pages() of non-table pages by order: one per vmemmap leaf cleared with allocator backing"),
         "altmapPagesFreed": ("altmap-freed", "vmem_altmap_free() pfns"),
+        "vmemmapPagesMarked": ("vmemmap-marked", "seed 004's mark_vmemmap_pages(): the pages the range's altmap gave the memmap (altmap->alloc), made PageVmemmap"),
+        "vmemmapHeadSections": ("vmemmap-head-sections", "seed 004's mark_vmemmap_pages(): the head page's _refcount, the sections of the range (altmap->free / PAGES_PER_SECTION)"),
+        "vmemmapPagesOnlined": ("vmemmap-onlined", "PageVmemmap pages onlining did not skip (seed 004's online_pages_range() skips check_nr_vmemmap_pages())"),
         "tlbiVA": ("tlbi-va", "vaale1is: flush_tlb_kernel_range() issues one per page, up to MAX_TLBI_OPS pages"),
         "tlbiAll": ("tlbi-all", "vmalle1is: flush_tlb_kernel_range() beyond MAX_TLBI_OPS pages (flush_tlb_all())"),
         "tlbiWalk": ("tlbi-walk", "vaae1is: one __flush_tlb_kernel_pgtable() per table page unhooked"),
@@ -206,6 +212,8 @@ public struct StepEffects: Equatable, Sendable, Codable {
         tablesAllocated = c.tablesAllocated; tablesFreed = c.tablesFreed
         allocationsByOrder = c.dataAllocatedByOrder; dataFreedByOrder = c.dataFreedByOrder
         altmapPagesFreed = c.altmapPagesFreed
+        vmemmapPagesMarked = c.vmemmapPagesMarked; vmemmapHeadSections = c.vmemmapHeadSections
+        vmemmapPagesOnlined = c.vmemmapPagesOnlined
         tlbiVA = c.tlbiVA; tlbiAll = c.tlbiAll; tlbiWalk = c.tlbiWalk
         dsbIshst = c.dsbIshst; dsbIsh = c.dsbIsh; isb = c.isb
     }
@@ -265,6 +273,9 @@ protocol StepCounters {
     var dataAllocatedByOrder: [UInt64] { get }
     var dataFreedByOrder: [UInt64] { get }
     var altmapPagesFreed: UInt64 { get }
+    var vmemmapPagesMarked: UInt64 { get }
+    var vmemmapHeadSections: UInt64 { get }
+    var vmemmapPagesOnlined: UInt64 { get }
     var tlbiVA: UInt64 { get }
     var tlbiAll: UInt64 { get }
     var tlbiWalk: UInt64 { get }

@@ -324,6 +324,8 @@ struct Hotplug {
         var budget = step.failAllocation.map { UInt64($0) }
         if step.memmap == .memoryBlock && step.kind == .ram && supportsMemmapOnMemory {
             addMemoryBlocks(step, &m, &budget)
+        } else if step.memmap == .range && step.kind == .ram {
+            addFromRange(step, &m, &budget)
         } else {
             addRange(step, &m, &budget)
         }
@@ -359,6 +361,82 @@ struct Hotplug {
             m.state.mem.memmapOnMemory.insert(block)
             done.append(block)
         }
+    }
+
+    /// Seed 004's RFC (MHP_MEMMAP_FROM_RANGE): one altmap over the whole range (base_pfn its first pfn, free
+    /// all its pages, reserve 0) for every section's memmap.  The revision takes the memmap from it exactly
+    /// when its vmemmap_populate() honours an altmap; whatever the altmap gave, from its first pfn on, becomes
+    /// PageVmemmap, the first page the head (_refcount: the range's sections, private: the page count), once
+    /// the sections are added, whether or not all of them were.  The altmap lives only for the add: a
+    /// removal hands vmemmap_free() none.  Onlining skips the PageVmemmap pages (no counter moves then).
+    private func addFromRange(_ step: Scenario.Step, _ m: inout StepModel, _ budget: inout UInt64?) {
+        var withAltmap = step
+        withAltmap.altmap = Scenario.Altmap(reserve: 0)
+        addRange(withAltmap, &m, &budget)
+        if m.outcome == .oops {
+            m.state.mem.altmaps.removeAll { $0.start == step.start }
+            return
+        }
+        if let a = m.state.mem.altmaps.lastIndex(where: { $0.start == step.start }), m.state.mem.altmaps[a].alloc > 0 {
+            let alt = m.state.mem.altmaps[a]
+            let head = alt.basePfn + alt.reserve
+            let pfns = head ..< head + alt.alloc
+            let sections = alt.free / (lay.sectionSize / g.pageSize)
+            m.state.mem.vmemmapPfns.insert(pfns)
+            for s in lay.sectionPieces(pfns.lowerBound << UInt64(g.pageShift) ..< pfns.upperBound << UInt64(g.pageShift)) {
+                m.state.mem.sectionsWithMarks.insert(lay.section(containing: s.lowerBound))
+            }
+            for k in m.state.mem.pageRefs.keys where pfns.contains(k) { m.state.mem.pageRefs[k] = nil }
+            m.state.mem.pageRefs[head] = Int64(sections)
+            m.state.mem.headPrivate[head] = alt.alloc
+            m.counters.vmemmapPagesMarked += alt.alloc
+            m.counters.vmemmapHeadSections += sections
+        }
+        guard m.outcome == .ok else {
+            m.state.mem.altmaps.removeAll { $0.start == step.start }
+            return
+        }
+        m.state.mem.rangeAdds.removeAll { $0.overlaps(step.start ..< step.start + step.size) }
+        m.state.mem.rangeAdds.append(step.start ..< step.start + step.size)
+    }
+
+    /// A section's memmap populated anew holds none of the marks an earlier memmap of it held (its struct
+    /// pages are initialised: not PageVmemmap, count 1).
+    private func memmapFresh(_ section: Range<UInt64>, _ mem: inout Memory) {
+        guard mem.sectionsWithMarks.overlaps(section) else { return }
+        let shift = UInt64(g.pageShift)
+        let pfns = section.lowerBound >> shift ..< section.upperBound >> shift
+        mem.vmemmapPfns.remove(pfns)
+        for k in mem.pageRefs.keys where pfns.contains(k) { mem.pageRefs[k] = nil }
+        mem.sectionsWithMarks.remove(section)
+    }
+
+    /// The memmap of a section being deactivated, as seed 004 frees it: a section whose first struct page is
+    /// PageVmemmap, while no deferral is open, opens one with that page as its head; while one is open every
+    /// section only counts the head's _refcount down, and the section that brings it to 0 frees, with no
+    /// altmap, its own memmap and then each section-sized memmap below it, down to the head's (one
+    /// vmemmap_free() each, last first).  Otherwise vmemmap_free() of this memmap, with the caller's altmap.
+    private func kfreeSectionMemmap(_ piece: Range<UInt64>, altmap: Int?, _ m: inout StepModel) {
+        let shift = UInt64(g.pageShift)
+        let pfn = piece.lowerBound >> shift
+        if m.state.mem.deferredHead == nil && m.state.mem.vmemmapPfns.contains(pfn) { m.state.mem.deferredHead = pfn }
+        guard let head = m.state.mem.deferredHead else {
+            tear(lay.memmap(piece), .vmemmap(altmap: altmap), &m)
+            return
+        }
+        let refs = m.state.mem.pageRef(head) - 1
+        m.state.mem.pageRefs[head] = refs
+        guard refs == 0 else { return }
+        let mm = lay.memmap(piece)
+        let n = UInt64(mm.count)
+        let first = lay.va(lay.memmap(head << shift))
+        var start = lay.va(mm.lowerBound), end = lay.va(mm.upperBound)
+        while start >= first {
+            tear(lay.off(start) ..< lay.off(end), .vmemmap(altmap: nil), &m)
+            end = start
+            start &-= n
+        }
+        m.state.mem.deferredHead = nil
     }
 
     /// arch_add_memory() of one range: the linear map, then __add_pages() section by section.
@@ -414,6 +492,7 @@ struct Hotplug {
             if step.kind == .device { m.state.mem.device.insert(piece) }
             // an early section's memmap already covers the whole section
             if UInt64(piece.count) < lay.sectionSize && m.state.mem.early.overlaps(lay.section(containing: piece.lowerBound)) { continue }
+            memmapFresh(lay.section(containing: piece.lowerBound), &m.state.mem)
             let mm = lay.memmap(piece)
             // fix2025: a memmap smaller than one section's is populated with base pages
             let basePages = contract.subsectionMemmapBasePages && UInt64(mm.count) < lay.sectionSize / g.pageSize * lay.structPageSize
@@ -454,7 +533,7 @@ struct Hotplug {
                 // sub-sections and hands exactly this piece's memmap to vmemmap_free()
                 m.state.mem.present.remove(piece)
                 m.state.mem.device.remove(piece)
-                tear(mm, .vmemmap(altmap: altmapIndex), &m)
+                kfreeSectionMemmap(piece, altmap: altmapIndex, &m)
                 return rolledBack(-12)
             }
             budget = budget.map { $0 - morder.total(g) }
@@ -491,15 +570,17 @@ struct Hotplug {
         for piece in lay.sectionPieces(range) {
             let altmapIndex = altmapIndex(piece)
             m.state.mem.present.remove(piece)
-            m.state.mem.device.remove(piece)
+            // a device range's pages stay PageReserved until arch_remove_memory() returns (its memmap's
+            // struct pages go with it): the removal's own frees still find them reserved
+            defer { m.state.mem.device.remove(piece) }
             let sec = lay.section(containing: piece.lowerBound)
             if m.state.mem.early.overlaps(sec) && !m.state.mem.present.overlaps(sec) {
                 // the early section's sub-section map is empty: free_map_bootmem() of the whole section
                 m.state.mem.early.remove(sec)
                 tear(lay.memmap(sec), .vmemmap(altmap: nil), &m)
             } else {
-                // depopulate_section_memmap(): exactly this piece
-                tear(lay.memmap(piece), .vmemmap(altmap: altmapIndex), &m)
+                // depopulate_section_memmap(): exactly this piece (seed 004: perhaps deferred)
+                kfreeSectionMemmap(piece, altmap: altmapIndex, &m)
             }
         }
         tear(lay.linear(range), .linear, &m)

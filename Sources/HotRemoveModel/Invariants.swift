@@ -143,7 +143,7 @@ struct InvariantCheck {
             switch kind {
             case .doubleFree: what = "a page was freed twice"
             case .poisonRead: what = "a freed table page was read (still reachable)"
-            case .freeReserved: what = "a PageReserved page (boot memory) was handed to free_pages()"
+            case .freeReserved: what = "a PageReserved page (boot memory, ZONE_DEVICE memory or a PageVmemmap page) was handed to free_pages()"
             case .freeNeverAllocated: what = "free_pages() of a page that was never allocated"
             case .freeWrongOrder: what = "free_pages() with the wrong order"
             case .freeOutsideMemory: what = "free_pages() outside memory"
@@ -171,6 +171,65 @@ struct InvariantCheck {
             let n = obs.after.unreachableTablePages - obs.before.unreachableTablePages
             out.add(violation("inv.no-leak", expected: "\(obs.before.unreachableTablePages)", found: "\(obs.after.unreachableTablePages)",
                               "\(n) page-table page(s) are no longer reachable from swapper_pg_dir yet were never freed (leak)"))
+        }
+    }
+
+    // 8. seed 004 ("memmap": "range"), judged whenever the scenario has added memory so: the memmap of present
+    //    memory stays mapped, and never on a removed part of a range that holds memmaps; the memmap of a range
+    //    wholly gone is not left mapped (its last section's removal frees every section's)
+    func memmapOfRanges(_ obs: StepObservation, _ mem: Memory, _ out: inout FindingList) {
+        guard !mem.rangeAdds.isEmpty || mem.deferredHead != nil || !mem.vmemmapPfns.isEmpty else { return }
+        let vmemmap = lay.off(lay.g.vmemmapStart) ..< lay.off(lay.g.vmemmapEnd)
+        var mapped = IntervalSet()
+        var leaves: [(Range<UInt64>, Range<UInt64>)] = []   // kernel offsets, physical backing
+        for r in obs.after.runs where r.kind != .invalid {
+            let a = lay.off(r.va), b = lay.off(r.end)
+            guard a < vmemmap.upperBound, vmemmap.lowerBound < b else { continue }
+            mapped.insert(a ..< b)
+            for k in 0 ..< r.count {
+                let e = a + k * r.entrySize, p = r.pa &+ k &* r.entrySize
+                leaves.append((e ..< e + r.entrySize, p ..< p + r.entrySize))
+            }
+        }
+        var needed = IntervalSet()
+        for r in mem.present.ranges { needed.insert(lay.memmap(r)) }
+        for r in needed.subtracting(mapped).ranges.prefix(4) {
+            out.add(violation("inv.memmap-unmapped", va: lay.va(r.lowerBound), expected: "mapped", found: "unmapped",
+                              "the struct pages of present memory at \(lay.describe(r)) are not mapped"))
+        }
+        var removed = IntervalSet()
+        for r in mem.rangeAdds { removed.insert(r) }
+        removed.subtract(mem.present)
+        // the struct pages of present memory whose backing is a removed part of a range
+        var onRemoved = IntervalSet(), firstGone: [UInt64: Range<UInt64>] = [:]
+        for (v, p) in leaves where needed.overlaps(v) && removed.overlaps(p) {
+            for u in needed.clipped(to: v).ranges {
+                let back = p.lowerBound + (u.lowerBound - v.lowerBound) ..< p.lowerBound + (u.upperBound - v.lowerBound)
+                guard let gone = removed.clipped(to: back).ranges.first else { continue }
+                onRemoved.insert(u)
+                firstGone[u.lowerBound] = gone
+            }
+        }
+        for u in onRemoved.ranges.prefix(4) {
+            let gone = firstGone[u.lowerBound].map { "[\(Quantity.hex($0.lowerBound)), \(Quantity.hex($0.upperBound)))" } ?? "removed memory"
+            out.add(violation("inv.memmap-on-removed-memory", va: lay.va(u.lowerBound), expected: "backed by present memory",
+                              found: "backed by \(gone)",
+                              "struct pages of present memory at \(lay.describe(u)) live in \(gone) and on, memory already removed"))
+        }
+        // a range with sections present may keep the memmap of those gone (the RFC defers its vmemmap_free())
+        var deferrable = IntervalSet()
+        for r in mem.rangeAdds where mem.present.overlaps(r) { deferrable.insert(lay.memmap(r)) }
+        var left = IntervalSet()
+        for (v, _) in leaves where !needed.overlaps(v) && !deferrable.contains(v.lowerBound) { left.insert(v) }
+        for v in left.ranges.prefix(4) {
+            if let r = mem.rangeAdds.first(where: { lay.memmap($0).overlaps(v) }) {
+                out.add(violation("inv.range-memmap-left-mapped", va: lay.va(v.lowerBound), expected: "unmapped",
+                                  found: "mapped",
+                                  "the range [\(Quantity.hex(r.lowerBound)), \(Quantity.hex(r.upperBound))) is gone, yet its memmap at \(lay.describe(v)) is still mapped"))
+            } else {
+                out.add(violation("inv.memmap-left-mapped", va: lay.va(v.lowerBound), expected: "unmapped", found: "mapped",
+                                  "the vmemmap at \(lay.describe(v)) holds struct pages of no present memory, yet is still mapped"))
+            }
         }
     }
 

@@ -63,6 +63,21 @@ struct Memory: Sendable, Equatable {
     /// Memory blocks (sections) added with their memmap on memory (Scenario.Memmap.memoryBlock, when supported).
     var memmapOnMemory = IntervalSet()
     var altmaps: [ModelAltmap] = []
+    /// Seed 004 ("memmap": "range"): the ranges added so, as added.
+    var rangeAdds: [Range<UInt64>] = []
+    /// The pfns whose struct page is PageVmemmap: the pages a range's altmap gave its memmap.
+    var vmemmapPfns = IntervalSet()
+    /// Sections (physical) holding such a struct page: a new memmap for one of them starts clean.
+    var sectionsWithMarks = IntervalSet()
+    /// page_count() of the struct pages the RFC writes otherwise than to 1: the head page of each range (its
+    /// sections), as the removals count it down.
+    var pageRefs: [UInt64: Int64] = [:]
+    /// page_private() of each head page: the range's vmemmap page count.
+    var headPrivate: [UInt64: UInt64] = [:]
+    /// mm/sparse.c's deferral of vmemmap_free() (head_vmemmap_page while in_vmemmap_range), as a pfn.
+    var deferredHead: UInt64?
+
+    func pageRef(_ pfn: UInt64) -> Int64 { pageRefs[pfn] ?? 1 }
 
     /// A removal or offline acts on what was added: device memory stays device memory.
     func kind(of step: Scenario.Step) -> Scenario.MemoryKind {

@@ -67,6 +67,11 @@ public struct ObservedCounters: Equatable, Sendable, Codable {
     public var dataFreedByOrder = [UInt64](repeating: 0, count: 24)
     public var dataAllocatedByOrder = [UInt64](repeating: 0, count: 24)
     public var altmapPagesFreed: UInt64 = 0
+    /// seed 004 ("memmap": "range"): pages mark_vmemmap_pages() made PageVmemmap, the section count it set in
+    /// the head page, and PageVmemmap pages that onlining did not skip
+    public var vmemmapPagesMarked: UInt64 = 0
+    public var vmemmapHeadSections: UInt64 = 0
+    public var vmemmapPagesOnlined: UInt64 = 0
     /// vaale1is: one per page flushed by flush_tlb_kernel_range()
     public var tlbiVA: UInt64 = 0
     /// vmalle1is: flush_tlb_all()

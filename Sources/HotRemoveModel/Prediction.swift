@@ -15,6 +15,10 @@ public struct PredictedCounters: Equatable, Sendable {
     /// every page allocation by order: table pages (order 0) and vmemmap backing
     public var dataAllocatedByOrder = [UInt64](repeating: 0, count: 24)
     public var altmapPagesFreed: UInt64 = 0
+    /// seed 004 ("memmap": "range"): see ObservedCounters
+    public var vmemmapPagesMarked: UInt64 = 0
+    public var vmemmapHeadSections: UInt64 = 0
+    public var vmemmapPagesOnlined: UInt64 = 0
     public var tlbiVA: UInt64 = 0
     public var tlbiAll: UInt64 = 0
     public var tlbiWalk: UInt64 = 0

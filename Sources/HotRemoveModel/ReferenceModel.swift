@@ -164,6 +164,7 @@ public final class ReferenceModel {
         inv.outsideUnchanged(before, after, ctx, &out)
         inv.noLiveTableFreed(obs.before, obs.after, LeafIndex(obs.before.runs, lay), ctx, &out)
         inv.altmapBalanced(obs, m.state.mem, &out)
+        inv.memmapOfRanges(obs, m.state.mem, &out)
     }
 
     private func isOops(_ r: StepResult) -> Bool { if case .oops = r { return true } else { return false } }

@@ -23,6 +23,11 @@ public struct Scenario: Equatable, Sendable {
         /// with MHP_MEMMAP_ON_MEMORY when mhp_supports_memmap_on_memory() holds: its memmap from an altmap at
         /// the block's start; removal refused at any other granularity than one memory block
         case memoryBlock = "memory-block"
+        /// seed 004, RFC v2 (2019-01) "allocate memmap from the added memory range for sparse-vmemmap": one
+        /// altmap at the start of the whole range holds every section's memmap, its pages marked PageVmemmap,
+        /// a head page counting the sections; vmemmap_free() deferred to the range's last section, then
+        /// done backwards; the removal hands no altmap
+        case range
     }
 
     public struct Step: Equatable, Sendable {
@@ -375,16 +380,23 @@ extension Scenario {
             var memmap: Memmap?
             if s.has("memmap") {
                 let v = try s.string("memmap")
-                if v == "range" {
-                    throw ScenarioError(s.path + ".memmap", "\"range\" (seed 004's RFC: the memmap at the start of the whole added range) is not implemented yet; \"memory-block\" is")
-                }
                 guard let mm = Memmap(rawValue: v) else {
-                    throw ScenarioError(s.path + ".memmap", "unknown memmap placement \"\(printable(v))\"; the one supported is \"memory-block\"")
+                    throw ScenarioError(s.path + ".memmap", "unknown memmap placement \"\(printable(v))\"; one of \"memory-block\", \"range\"")
                 }
                 guard op == .add, kind == .ram else {
                     throw ScenarioError(s.path + ".memmap", "the memmap on memory belongs to an add of RAM (this is a\(op == .add ? "n add of device memory" : " \(op.rawValue)"))")
                 }
-                memoryBlockAltmaps += size / sec
+                if mm == .range {
+                    // the RFC's add with a failure injected is not modelled (its constructor marks what the
+                    // altmap gave before the failure); the head page's _refcount holds the section count
+                    guard !failAddPages, failAlloc == nil else {
+                        throw ScenarioError(s.path + ".memmap", "\"range\" with \"fail\" or \"failAllocation\" is not supported")
+                    }
+                    guard size / sec <= 4096 else {
+                        throw ScenarioError(s.path + ".memmap", "\"range\" over \(size / sec) sections; at most 4096")
+                    }
+                }
+                memoryBlockAltmaps += mm == .range ? 1 : size / sec
                 guard memoryBlockAltmaps <= maxAltmaps else {
                     throw ScenarioError(s.path + ".memmap", "the scenario's adds with the memmap on memory take \(memoryBlockAltmaps) altmaps, one per memory block (section); at most \(maxAltmaps)")
                 }
@@ -392,7 +404,7 @@ extension Scenario {
             }
             // mhp_supports_memmap_on_memory(): a block's memmap spans whole PMDs (else an ordinary add)
             let blockMemmap = sec / geometry.pageSize * UInt64(structPage)
-            let memmapOnMemory = memmap != nil && blockMemmap % geometry.pmdSize == 0
+            let memmapOnMemory = memmap == .memoryBlock && blockMemmap % geometry.pmdSize == 0
             // an add that overlaps an earlier one is valid only if that one failed: it takes its place;
             // an add told to fail in __add_pages() adds nothing
             if op == .add {

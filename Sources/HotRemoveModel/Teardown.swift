@@ -217,6 +217,20 @@ struct Teardown {
         case .bootMemmap where contract.freesReservedPages:
             // V1/V2 free_pagetable(): __ClearPageReserved(), then free_reserved_page() of each page
             c.dataFreedByOrder[0] += n * pages
+        case .altmapMemmap where piece.pa != nil && (!st.mem.rangeAdds.isEmpty || !st.mem.vmemmapPfns.isEmpty):
+            // an altmap's pages given back with no altmap: ZONE_DEVICE pages and seed 004's PageVmemmap pages are
+            // PageReserved (WARN, the allocator refuses); a range's page whose struct page a new memmap has
+            // since initialised is not, and the allocator never managed it
+            for k in 0 ..< n {
+                let pa = piece.pa! + k * piece.size
+                let va = lay.va(piece.start + k * piece.size)
+                if st.mem.device.contains(pa) || st.mem.vmemmapPfns.contains(pa >> UInt64(g.pageShift)) {
+                    c.warn(contract.reservedWarn)
+                    c.fault(.freeReserved, at: StepEffects.faultSite(.freeReserved, backingOf: va))
+                } else {
+                    c.fault(.freeNeverAllocated, at: StepEffects.faultSite(.freeNeverAllocated, backingOf: va))
+                }
+            }
         case .bootMemmap, .altmapMemmap:
             // memblock pages and ZONE_DEVICE pages are PageReserved: WARN, and the allocator refuses
             c.warn(contract.reservedWarn, n)

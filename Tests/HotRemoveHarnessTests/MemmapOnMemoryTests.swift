@@ -115,7 +115,9 @@ import HotRemoveModel
 
     /// Bad input names the field and the reason.
     @Test(arguments: [
-        (#"{"op":"add","start":"8G","size":"128M","memmap":"range"}"#, "steps[0].memmap", "not implemented yet"),
+        (#"{"op":"add","start":"8G","size":"256M","memmap":"range","fail":"add_pages"}"#, "steps[0].memmap", "not supported"),
+        (#"{"op":"add","start":"8G","size":"256M","memmap":"range","failAllocation":2}"#, "steps[0].memmap", "not supported"),
+        (#"{"op":"add","start":"8G","size":"2M","kind":"device","memmap":"range"}"#, "steps[0].memmap", "belongs to an add of RAM"),
         (#"{"op":"add","start":"8G","size":"128M","memmap":"blocks"}"#, "steps[0].memmap", "unknown memmap placement \"blocks\""),
         (#"{"op":"add","start":"8G","size":"2M","kind":"device","memmap":"memory-block"}"#, "steps[0].memmap", "belongs to an add of RAM"),
         (#"{"op":"offline","start":"1G","size":"128M","memmap":"memory-block"}"#, "steps[0].memmap", "belongs to an add of RAM"),

@@ -5,7 +5,7 @@ import HotRemoveModel
 enum BenchCommand {
     static func run(_ args: [String], _ c: Console) throws -> Int32 {
         let a = try Arguments(args, valued: ["sizes", "geometries", "mapping", "region", "revisions", "reps", "out", "throughput", "timeout",
-                                             "campaign-count", "rss-count"],
+                                             "campaign-count", "rss-count", "svg"],
                               flags: ["quick", "json", "no-throughput", "memmap-costs", "markdown", "no-targets", "no-tib"])
         // --timeout S: each repetition of a point may take S seconds (default 120: a repetition adds the
         // memory four times and checks a removal of up to terabytes in full)
@@ -92,6 +92,12 @@ enum BenchCommand {
     /// `bench --memmap-costs`: the memmap cost table (MemmapCost) for each geometry (default one per granule),
     /// SECTION_SIZE_BITS (27 or 29, and 30), sizeof(struct page) 56/64/72 and variant.
     static func memmapCosts(_ a: Arguments, _ c: Console) throws -> Int32 {
+        // --svg FILE: the table as a plot too (checked before the measurement, which takes a while)
+        let svg = a.options["svg"]
+        if let path = svg {
+            guard !path.isEmpty else { throw CommandError(.usage, "--svg: an empty file name") }
+            try AtomicFile.checkWritable(path, what: "--svg")
+        }
         let geos = try (a.options["geometries"] ?? "4K/48,16K/48,64K/48").split(separator: ",").map { s -> Geometry in
             guard let g = Geometry(name: String(s)) else { throw CommandError(.usage, "--geometries \(s): unknown geometry") }
             return g
@@ -112,6 +118,10 @@ enum BenchCommand {
             }
         }
         c.out(a.flags.contains("json") ? JSONOutput.encode(rows) + "\n" : MemmapCost.table(rows, markdown: a.flags.contains("markdown")))
+        if let path = svg {
+            try AtomicFile.write(Data(MemmapCost.svg(rows).utf8), to: path)
+            c.err("bench: written \(path)\n")
+        }
         return 0
     }
 
