@@ -81,9 +81,7 @@ public enum BenchTargets {
     static func modelMs(size: UInt64) -> Double {
         let (sc, _) = Bench.scenario(Geometry(pageShift: 12, vaBits: 48), .noBlocks, .linear, size: size)
         let model = ReferenceModel(scenario: sc, revision: "final")
-        let add = model.prediction(step: 0)
-        _ = add
-        // the model moves on by its own prediction whatever it is shown
+        // the model moves on by its own prediction of the add, whatever it is shown
         let empty = ObservedState()
         _ = model.check(step: 0, StepObservation(index: 0, result: .ok, counters: ObservedCounters(), warns: [], faults: [],
                                                  trace: nil, before: empty, after: empty))
