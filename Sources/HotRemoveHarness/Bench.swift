@@ -120,14 +120,30 @@ public enum Bench {
                 return (s & ~(g.pageSize - 1), (e + g.pageSize - 1) & ~(g.pageSize - 1), g.vmemmapStart, g.vmemmapEnd, true)
             }
         }()
+        /// A machine with the point's range added (as RAM for the passes, as the scenario says otherwise).
+        func added(asScenario: Bool) throws -> Machine {
+            let m = try Machine(revision: revision, scenario: sc)
+            let ok = asScenario ? m.add(start: start, size: size, kind: sc.steps[0].kind, altmap: sc.steps[0].altmap)
+                                : m.add(start: start, size: size, kind: .ram)
+            guard ok == .ok else { throw HarnessError("bench: add failed") }
+            return m
+        }
+        /// The add as the model sees it (it moves on by its own prediction) and the removal's observation.
+        func observations(_ m: Machine, _ result: StepResult, before: ObservedState, after: ObservedState,
+                          trace: [ObservedEvent]?) -> (add: StepObservation, remove: StepObservation) {
+            (StepObservation(index: 0, result: .ok, counters: ObservedCounters(), warns: [], faults: [],
+                             trace: nil, before: before, after: before),
+             StepObservation(index: 1, result: result, counters: m.counters, warns: m.warns, faults: m.faults,
+                             trace: trace, before: before, after: after, recorderLimits: m.recorderLimits))
+        }
+        let contract = Registry.revision(named: revision)?.contract ?? revision
         for _ in 0..<reps {
             // machine A: the two passes, timed alone, and the sweeps over the same table pages
             // (each machine in a scope of its own: one at a time, so the peak RSS is one machine's)
             if region != .device {
               do {
-                let m = try Machine(revision: revision, scenario: sc)
                 let t0 = now()
-                guard m.add(start: start, size: size, kind: .ram) == .ok else { throw HarnessError("bench: add failed") }
+                let m = try added(asScenario: false)
                 add.append(ms(now() - t0))
                 let snap = try m.snapshot()
                 let leafRuns = snap.runs.filter { $0.va >= lo && $0.va < hi }
@@ -148,8 +164,7 @@ public enum Bench {
               }
               do {
                 // machine A': the unmap pass again with the ordered trace recorded
-                let mt = try Machine(revision: revision, scenario: sc)
-                guard mt.add(start: start, size: size, kind: .ram) == .ok else { throw HarnessError("bench: add failed") }
+                let mt = try added(asScenario: false)
                 mt.resetRecorders()
                 mt.traceEnabled = true
                 let ut = hr_bench_pass(mt.handle, 0, lo, hi, freeMapped, floor, ceiling)
@@ -159,35 +174,23 @@ public enum Bench {
             }
             // machine C: the removal as a campaign checks it, every part timed together
             do {
-                let m = try Machine(revision: revision, scenario: sc)
-                guard m.add(start: start, size: size, kind: sc.steps[0].kind, altmap: sc.steps[0].altmap) == .ok else {
-                    throw HarnessError("bench: add failed")
-                }
-                let contract = Registry.revision(named: revision)?.contract ?? revision
+                let m = try added(asScenario: true)
                 let refModel = ReferenceModel(scenario: sc, revision: contract)
                 m.resetRecorders()
                 m.traceEnabled = true
                 let t0 = now()
                 let before = try m.snapshot()
                 let result = m.remove(start: start, size: size)
-                let after = try m.snapshot()
-                let obsAdd = StepObservation(index: 0, result: .ok, counters: ObservedCounters(), warns: [], faults: [],
-                                             trace: nil, before: before, after: before)
-                let obs = StepObservation(index: 1, result: result, counters: m.counters, warns: m.warns, faults: m.faults,
-                                          trace: m.trace, before: before, after: after, recorderLimits: m.recorderLimits)
-                _ = refModel.check(step: 0, obsAdd)
-                _ = refModel.check(step: 1, obs)
+                let obs = observations(m, result, before: before, after: try m.snapshot(), trace: m.trace)
+                _ = refModel.check(step: 0, obs.add)
+                _ = refModel.check(step: 1, obs.remove)
                 checked.append(ms(now() - t0))
             }
             // machine B: the whole removal, then snapshot + model + compare
-            let m = try Machine(revision: revision, scenario: sc)
             let t0 = now()
-            guard m.add(start: start, size: size, kind: sc.steps[0].kind, altmap: sc.steps[0].altmap) == .ok else {
-                throw HarnessError("bench: add failed")
-            }
+            let m = try added(asScenario: true)
             if region == .device { add.append(ms(now() - t0)) }
             let before = try m.snapshot()
-            let contract = Registry.revision(named: revision)?.contract ?? revision
             let refModel = ReferenceModel(scenario: sc, revision: contract)
             m.resetRecorders()
             let t1 = now()
@@ -200,16 +203,12 @@ public enum Bench {
                 leaves = before.runs.filter { $0.va >= lo && $0.va < hi }.reduce(0) { $0 + $1.count }
             }
             let t3 = now()
-            let after = try m.snapshot()
-            let obsAdd = StepObservation(index: 0, result: .ok, counters: ObservedCounters(), warns: [], faults: [],
-                                         trace: nil, before: before, after: before)
-            let obs = StepObservation(index: 1, result: result, counters: m.counters, warns: m.warns, faults: m.faults,
-                                      trace: nil, before: before, after: after)
-            _ = refModel.check(step: 0, obsAdd)
+            let obs = observations(m, result, before: before, after: try m.snapshot(), trace: nil)
+            _ = refModel.check(step: 0, obs.add)
             let t4 = now()
             _ = refModel.prediction(step: 1)
             let t5 = now()
-            _ = refModel.check(step: 1, obs)
+            _ = refModel.check(step: 1, obs.remove)
             let t6 = now()
             model.append(ms(t5 - t4))
             check.append(ms((t4 - t3) + (t6 - t5)))

@@ -91,43 +91,37 @@ public enum BenchTargets {
     }
 
     /// A child process's wall time and peak RSS (MiB): this tool run with `args`, its output discarded.
+    /// The child writes its own VmHWM (CLI.reportPeakRSS): the rusage of a child also counts the
+    /// memory of this process, which a spawned child shares until its exec.
     static func child(_ args: [String]) throws -> (seconds: Double, peakMiB: Double, status: Int32) {
         guard let exe = Isolation.executable else { throw HarnessError("bench: the hotremove executable was not found") }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        let errFile = FileManager.default.temporaryDirectory.appendingPathComponent("hotremove-bench-stderr-\(getpid())").path
-        defer { try? FileManager.default.removeItem(atPath: errFile) }
-        posix_spawn_file_actions_addopen(&actions, 2, errFile, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        let argv: [UnsafeMutablePointer<CChar>?] = ([exe] + args).map { strdup($0) } + [nil]
-        defer { for p in argv { free(p) } }
-        // the child writes its own VmHWM (CLI.reportPeakRSS): wait4's ru_maxrss would include this
-        // process's memory, which a spawned child shares until its exec
-        let hwm = FileManager.default.temporaryDirectory.appendingPathComponent("hotremove-bench-vmhwm-\(getpid())").path
+        let tmp = FileManager.default.temporaryDirectory
+        let hwm = tmp.appendingPathComponent("hotremove-bench-vmhwm-\(getpid())").path
+        let errFile = tmp.appendingPathComponent("hotremove-bench-stderr-\(getpid())").path
         try? FileManager.default.removeItem(atPath: hwm)
-        defer { try? FileManager.default.removeItem(atPath: hwm) }
-        let vars: [String] = ProcessInfo.processInfo.environment.filter { $0.key != "HOTREMOVE_VMHWM_FILE" }.map { "\($0.key)=\($0.value)" }
-            + ["HOTREMOVE_VMHWM_FILE=\(hwm)"]
-        let env: [UnsafeMutablePointer<CChar>?] = vars.map { strdup($0) } + [nil]
-        defer { for p in env { free(p) } }
-        var pid: pid_t = 0
-        let t0 = Bench.now()
-        let rc = posix_spawn(&pid, exe, &actions, nil, argv, env)
-        guard rc == 0 else { throw HarnessError("bench: cannot start \(exe): \(String(cString: strerror(rc)))") }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 {
-            guard errno == EINTR else { throw HarnessError("bench: waitpid: \(String(cString: strerror(errno)))") }
+        defer { try? FileManager.default.removeItem(atPath: hwm); try? FileManager.default.removeItem(atPath: errFile) }
+        guard FileManager.default.createFile(atPath: errFile, contents: nil), let err = FileHandle(forWritingAtPath: errFile) else {
+            throw HarnessError("bench: cannot create \(errFile)")
         }
+        defer { try? err.close() }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: exe)
+        p.arguments = args
+        p.environment = ProcessInfo.processInfo.environment.merging(["HOTREMOVE_VMHWM_FILE": hwm]) { $1 }
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = err
+        let t0 = Bench.now()
+        do { try p.run() } catch { throw HarnessError("bench: cannot start \(exe): \(error)") }
+        p.waitUntilExit()
         let secs = Double(Bench.now() - t0) / 1e9
-        let code = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        let code = p.terminationReason == .exit ? p.terminationStatus : 128 + p.terminationStatus
         if code > 1 {
             let why = (try? String(contentsOfFile: errFile, encoding: .utf8))?.split(separator: "\n").last.map(String.init) ?? ""
             throw HarnessError("bench: `hotremove \(args.joined(separator: " "))` exited \(code): \(why)")
         }
         guard let text = try? String(contentsOfFile: hwm, encoding: .utf8),
               let kb = Double(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            throw HarnessError("bench: `hotremove \(args.joined(separator: " "))` did not report its peak RSS (exit status \(status))")
+            throw HarnessError("bench: `hotremove \(args.joined(separator: " "))` did not report its peak RSS (exit status \(code))")
         }
         return (secs, kb / 1024, code)
     }
