@@ -40,10 +40,13 @@ struct FindingList {
     private var perRule: [String: Int] = [:]
     private var suppressed: [String: (Finding, Int)] = [:]
     let cap: Int
+    /// findings added so far, kept or suppressed
+    private(set) var added = 0
 
     init(cap: Int = 8) { self.cap = cap }
 
     mutating func add(_ f: Finding) {
+        added += 1
         let n = perRule[f.rule, default: 0]
         perRule[f.rule] = n + 1
         if n < cap {

@@ -153,6 +153,15 @@ public struct ObservedEvent: Equatable, Sendable, Codable {
         self.kind = kind; self.level = level; self.count = count; self.a = a; self.b = b; self.da = da; self.db = db
     }
 
+    /// This record of a loop's body as repetition `k` of the loop has it (a and b moved on by k steps).
+    @inline(__always) public func repetition(_ k: UInt64) -> ObservedEvent {
+        var x = self
+        x.a = a &+ k &* da
+        x.b = b &+ k &* db
+        x.da = 0; x.db = 0
+        return x
+    }
+
     /// Calls `body` with every event of a folded trace in order, loops unrolled, numbered from 0;
     /// stops early when `body` returns false.  Memory stays that of the folded trace.
     public static func expand(_ trace: [ObservedEvent], _ body: (Int, ObservedEvent) -> Bool) {
@@ -179,12 +188,8 @@ public struct ObservedEvent: Equatable, Sendable, Codable {
                 guard period >= 1, r >= period else { r += 1; continue }
                 if rep == 0 { rep = 1; j = r - period } else if j == r { rep += 1; j = r - period }
                 guard rep <= Swift.max(e.count, 1) else { rep = 0; r += 1; continue }
-                var x = trace[j]
-                x.a = x.a &+ rep &* x.da
-                x.b = x.b &+ rep &* x.db
-                x.da = 0; x.db = 0
                 j += 1; i += 1
-                return (i - 1, x)
+                return (i - 1, trace[j - 1].repetition(rep))
             }
             return nil
         }

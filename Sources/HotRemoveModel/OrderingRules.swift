@@ -135,12 +135,14 @@ public enum OrderingJudge {
 struct OrderingCheck {
     let lay: Layout
     let step: Int
+    /// judge a folded loop through one repetition when the others are it moved along (off: every event, for tests)
+    var summarizeLoops = true
 
     private var g: Geometry { lay.g }
     private var oaMask: UInt64 { ((1 << 48) - 1) & ~(g.pageSize - 1) }
 
     /// A table page known to the judge: reachable at the start of the step, or installed during it.
-    private struct TableInfo { var level: Level; var vaStart: UInt64; var entrySize: UInt64; var pa: UInt64 }
+    struct TableInfo { var level: Level; var vaStart: UInt64; var entrySize: UInt64; var pa: UInt64 }
     /// Cleared entries, by entry (or span) size, in kernel offsets: not yet invalidated / invalidated, not complete.
     private struct Pending {
         /// one slot per entry size met (a handful: page, PMD, PUD, PGD entries); searched linearly
@@ -172,6 +174,8 @@ struct OrderingCheck {
             }
         }
         mutating func complete() { for k in invalidated.indices where !invalidated[k].isEmpty { invalidated[k].removeAll() } }
+        /// nothing cleared waits for an invalidation or its completion
+        var isQuiet: Bool { cleared.allSatisfy(\.isEmpty) && invalidated.allSatisfy(\.isEmpty) }
         /// Is any part of `r` (entries of `size`) still reachable through the TLB?
         func unsafe(_ r: Range<UInt64>, size: UInt64) -> (notInvalidated: Bool, notCompleted: Bool) {
             guard let k = sizes.firstIndex(of: size) else { return (false, false) }
@@ -185,9 +189,10 @@ struct OrderingCheck {
     /// A leaf cleared in this step that mapped data outside the linear map (vmemmap, vmalloc).
     private struct ClearedLeaf { var va: Range<UInt64>; var size: UInt64; var level: Level; var event: (Int, ObservedEvent) }
 
-    func check(_ obs: StepObservation, _ out: inout FindingList) {
-        guard let trace = obs.trace else { return }
-        check(trace: trace, before: obs.before, &out)
+    @discardableResult
+    func check(_ obs: StepObservation, _ out: inout FindingList) -> UInt64 {
+        guard let trace = obs.trace else { return 0 }
+        return check(trace: trace, before: obs.before, &out)
     }
 
     /// The rules over `trace`, from the state `before`.  A trace recorded beside walkers (explore) says
@@ -196,7 +201,9 @@ struct OrderingCheck {
     /// table a walker installs, a leaf it maps or unmaps), and its TLBIs and barriers count for nothing
     /// here: a dsb(ish) completes only the invalidations of the CPU that issues it, and the removal
     /// may not rely on another CPU's invalidation.
-    func check(trace: [ObservedEvent], before: ObservedState, _ out: inout FindingList) {
+    /// Returns how many loop repetitions were judged as another one moved along (OrderingLoops.swift).
+    @discardableResult
+    func check(trace: [ObservedEvent], before: ObservedState, _ out: inout FindingList) -> UInt64 {
         let text = TraceText(lay: lay)
         var tables: [UInt64: TableInfo] = [:]
         var observedTables: [UInt64: ObservedTable] = [:]
@@ -364,9 +371,10 @@ struct OrderingCheck {
             }
         }
 
-        for (i, e) in ObservedEvent.Unrolled(trace) {
-            if e.kind == .thread { own = e.a == 0; continue }
-            guard own else { otherThreadWrite(e); continue }
+        /// One event of the unrolled trace, number `i`.
+        func judge(_ i: Int, _ e: ObservedEvent) {
+            if e.kind == .thread { own = e.a == 0; return }
+            guard own else { otherThreadWrite(e); return }
             switch e.kind {
             case .set, .replace:
                 guard let t = table(at: e.a) else {
@@ -375,7 +383,7 @@ struct OrderingCheck {
                     finding(.writeOutsideTable, level: nil, va: nil,
                             expected: "a descriptor written into a live page-table page", found: describe((i, e)),
                             "a descriptor was written at pa \(Quantity.hex(e.a)), \(why)")
-                    continue
+                    return
                 }
                 let kind = Descriptor.kind(e.b, lastLevel: t.level == .pte)
                 if e.kind == .replace && e.db & Descriptor.valid != 0 && e.b & Descriptor.valid != 0 {
@@ -396,7 +404,7 @@ struct OrderingCheck {
                     }
                 }
                 // a table installed during the step (an add, or the add a failed add rolls back)
-                guard t.level != .pte, kind == .table else { continue }
+                guard t.level != .pte, kind == .table else { return }
                 let child = g.tableLevels.first { $0 > t.level } ?? .pte
                 for k in 0 ..< e.count {
                     let va = t.vaStart &+ ((e.a - t.pa) / 8 + k) &* t.entrySize
@@ -405,9 +413,9 @@ struct OrderingCheck {
                     cachedPage = .max
                 }
             case .clear:
-                guard e.b != 0, e.b & Descriptor.valid != 0, let t = table(at: e.a) else { continue }
+                guard e.b != 0, e.b & Descriptor.valid != 0, let t = table(at: e.a) else { return }
                 let first = lay.off(t.vaStart &+ (e.a - t.pa) / 8 &* t.entrySize)
-                guard first &+ e.count &* t.entrySize > first else { continue }
+                guard first &+ e.count &* t.entrySize > first else { return }
                 let span = first ..< first + e.count * t.entrySize
                 switch Descriptor.kind(e.b, lastLevel: t.level == .pte) {
                 case .table:
@@ -428,7 +436,7 @@ struct OrderingCheck {
                     } else {
                         leaf.clear(span, size: t.entrySize)
                     }
-                    guard !linear.overlaps(span) else { continue }
+                    guard !linear.overlaps(span) else { return }
                     for k in 0 ..< e.count {
                         let s = first + k * t.entrySize
                         let pa = (e.b & oaMask) &+ k &* t.entrySize
@@ -436,16 +444,16 @@ struct OrderingCheck {
                         lastClearedData = clearedData[pa]
                     }
                 default:
-                    continue
+                    return
                 }
             case .tlbiVA:
-                guard e.a >= pageOffset else { continue }
+                guard e.a >= pageOffset else { return }
                 let p = lay.off(e.a)
                 leaf.invalidate(p ..< p + max(e.count, 1) * g.pageSize)
                 invalidateCont(p ..< p + max(e.count, 1) * g.pageSize)
                 lastInvalidation = (i, e); firstUncompleted = firstUncompleted ?? (i, e)
             case .tlbiWalk:
-                guard e.a >= pageOffset else { continue }
+                guard e.a >= pageOffset else { return }
                 let p = lay.off(e.a)
                 leaf.invalidate(p ..< p + g.pageSize)
                 invalidateCont(p ..< p + g.pageSize)
@@ -460,9 +468,9 @@ struct OrderingCheck {
                 leaf.complete(); walk.complete()
                 lastCompletion = (i, e); firstUncompleted = nil
             case .altmapFree:
-                guard let c = lastClearedData else { continue }
+                guard let c = lastClearedData else { return }
                 let st = leaf.unsafe(c.va, size: c.size)
-                guard st.notInvalidated || st.notCompleted else { continue }
+                guard st.notInvalidated || st.notCompleted else { return }
                 finding(.freeBeforeLeafTLBI, level: c.level, va: lay.va(c.va.lowerBound),
                         expected: "clear, invalidation of \(lay.describe(c.va)), dsb(ish), then vmem_altmap_free()",
                         found: "\(describe(c.event)), then \(describe((i, e))); \(st.notInvalidated ? "no invalidation reached the leaf" : "its invalidation was not completed by a dsb(ish)") (\(since(c.event)))",
@@ -515,6 +523,50 @@ struct OrderingCheck {
             }
         }
 
+        // The trace in order, loops unrolled; a loop whose repetitions are one moved along is judged
+        // through one of them (OrderingLoops.swift).
+        var index = 0, r = 0, summarized: UInt64 = 0
+        while r < trace.count {
+            let e = trace[r]
+            r += 1
+            guard e.kind == .repeatPrevious else { judge(index, e); index += 1; continue }
+            let period = e.level
+            guard period >= 1, r - 1 >= period else { continue }
+            let body = trace[(r - 1 - period) ..< (r - 1)]
+            let reps = max(e.count, 1)
+            let shape = summarizeLoops && own && reps > 1
+                ? LoopShape(body, repetitions: reps, lay: lay, linear: linear, table: { tables[$0] }) : nil
+            var rep: UInt64 = 1
+            while rep <= reps {
+                let quiet = shape.map { !$0.touchesLeaf || (leaf.isQuiet && contPending.isEmpty) } ?? false
+                let findings = out.added
+                for x in body { judge(index, x.repetition(rep)); index += 1 }
+                if let shape, rep < reps, quiet, out.added == findings,
+                   !shape.touchesLeaf || (leaf.isQuiet && contPending.isEmpty) {
+                    // repetitions rep+1...reps: this one moved along (see OrderingLoops.swift)
+                    let first = index
+                    for pos in shape.invalidations {
+                        let t = body[body.startIndex + pos]
+                        let width = max(t.count, 1) * g.pageSize
+                        if t.da == width {
+                            let lo = lay.off(t.a &+ (rep + 1) &* t.da)
+                            leaf.everInvalidated.insert(lo ..< lo + (reps - rep) * width)
+                        } else {
+                            for k in (rep + 1) ... reps { let lo = lay.off(t.a &+ k &* t.da); leaf.everInvalidated.insert(lo ..< lo + width) }
+                        }
+                    }
+                    let lastRep = first + Int(reps - rep - 1) * period
+                    func event(_ pos: Int) -> (Int, ObservedEvent) { (lastRep + pos, body[body.startIndex + pos].repetition(reps)) }
+                    if let pos = shape.invalidations.last { lastInvalidation = event(pos) }
+                    if let pos = shape.lastCompletion { lastCompletion = event(pos); firstUncompleted = shape.openInvalidation.map(event) }
+                    index = lastRep + period
+                    summarized += reps - rep
+                    break
+                }
+                rep += 1
+            }
+        }
+
         // what is still cached when the step ends
         func stale(_ p: Pending, isTable: Bool) {
             for (size, s) in p.notInvalidated {
@@ -559,5 +611,6 @@ struct OrderingCheck {
             finding(.tlbiIncomplete, level: nil, va: nil, expected: "dsb(ish) after the last TLBI", found: "\(describe(i)) and none after",
                     "the step ends with an invalidation that no dsb(ish) completed: another CPU may still use the old entries")
         }
+        return summarized
     }
 }
