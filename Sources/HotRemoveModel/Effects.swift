@@ -227,6 +227,8 @@ public struct StepEffects: Equatable, Sendable, Codable {
 
     /// Every field that differs, found by comparing the encoded fields, so no field can be skipped.
     public static func differences(expected e: StepEffects, found f: StepEffects) -> [Difference] {
+        // equal fields render alike: only unequal effects are worth rendering (most steps conform)
+        guard e != f else { return [] }
         let a = e.fields(), b = f.fields()
         var out: [Difference] = []
         for key in Set(a.keys).union(b.keys).sorted() where a[key] != b[key] {

@@ -158,13 +158,22 @@ public final class ReferenceModel {
         let ctx = InvariantCheck.Context(torn: torn,
                                          needed: InvariantCheck.needed(m.state.mem, lay, neighbours: scenario.neighbours),
                                          nothingAdded: step.op != .add)
-        let before = LeafIndex(obs.before.runs, lay, withPA: true)
-        let after = LeafIndex(obs.after.runs, lay, withPA: true)
-        inv.removedRangeUnmapped(LeafIndex(obs.after.runs, lay), ctx, &out)
-        inv.outsideUnchanged(before, after, ctx, &out)
-        inv.noLiveTableFreed(obs.before, obs.after, LeafIndex(obs.before.runs, lay), ctx, &out)
+        let before = leafIndexes(obs.before.runs), after = leafIndexes(obs.after.runs)
+        inv.removedRangeUnmapped(after.plain, ctx, &out)
+        inv.outsideUnchanged(before.withPA, after.withPA, ctx, &out)
+        inv.noLiveTableFreed(obs.before, obs.after, before.plain, ctx, &out)
         inv.altmapBalanced(obs, m.state.mem, &out)
         inv.memmapOfRanges(obs, m.state.mem, &out)
+    }
+
+    /// The leaves of an observed state grouped with and without their output addresses; the last
+    /// ones are kept, as a step's state after is the next one's before.
+    private var lastLeafIndexes: (runs: [ObservedRun], withPA: LeafIndex, plain: LeafIndex)?
+    private func leafIndexes(_ runs: [ObservedRun]) -> (withPA: LeafIndex, plain: LeafIndex) {
+        if let c = lastLeafIndexes, c.runs == runs { return (c.withPA, c.plain) }
+        let x = (withPA: LeafIndex(runs, lay, withPA: true), plain: LeafIndex(runs, lay))
+        lastLeafIndexes = (runs, x.withPA, x.plain)
+        return x
     }
 
     private func isOops(_ r: StepResult) -> Bool { if case .oops = r { return true } else { return false } }
