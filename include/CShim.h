@@ -186,8 +186,8 @@ uint64_t hr_debug_read_entry(hr_machine *m, uint64_t pa);
 void hr_counters_get(const hr_machine *m, hr_counters *out);
 void hr_counters_reset(hr_machine *m);
 void hr_trace_enable(hr_machine *m, bool on);
-size_t hr_trace_length(const hr_machine *m);
-const hr_event *hr_trace_events(const hr_machine *m);
+size_t hr_trace_length(hr_machine *m);
+const hr_event *hr_trace_events(hr_machine *m);
 bool hr_trace_truncated(const hr_machine *m);
 void hr_trace_clear(hr_machine *m);
 size_t hr_warn_count(const hr_machine *m);	/* WARN sites (each with its count) */

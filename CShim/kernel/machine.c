@@ -873,12 +873,26 @@ void hr_counters_reset(hr_machine *m)
 	m->nr_warn_sites = 0;
 	m->warn_sites_overflow = false;
 }
-void hr_trace_enable(hr_machine *m, bool on) { m->trace_on = on; }
-size_t hr_trace_length(const hr_machine *m) { return m->trace_len; }
-const hr_event *hr_trace_events(const hr_machine *m) { return m->trace; }
+/* a repetition kept as a count (recorder.c) is written out before the trace is read or turned off */
+void hr_trace_enable(hr_machine *m, bool on)
+{
+	hr_rec_materialize(m);
+	m->trace_on = on;
+}
+size_t hr_trace_length(hr_machine *m)
+{
+	hr_rec_materialize(m);
+	return m->trace_len;
+}
+const hr_event *hr_trace_events(hr_machine *m)
+{
+	hr_rec_materialize(m);
+	return m->trace;
+}
 bool hr_trace_truncated(const hr_machine *m) { return m->trace_truncated; }
 void hr_trace_clear(hr_machine *m)
 {
+	m->trace_lazy = false;
 	m->trace_len = 0;
 	m->trace_truncated = false;
 	m->trace_loop = 0;

@@ -172,6 +172,14 @@ struct hr_machine {
 	bool trace_truncated;
 	size_t trace_loop;		/* 1 + index of the open HR_EV_REPEAT record, or 0 */
 	size_t trace_plain_from;	/* records from here on may form a new loop */
+	/*
+	 * An open loop whose repetition in progress is kept as a count, not as records
+	 * (recorder.c, "Repetitions kept as a count"): trace_lazy_pos records of it have
+	 * come, each exactly as the body has it; trace_expect is the next one.
+	 */
+	bool trace_lazy;
+	size_t trace_lazy_pos;
+	hr_event trace_expect;
 	hr_warn warns[HR_MAX_RECORDED];	/* WARN sites, each with its count */
 	size_t nr_warn_sites;
 	bool warn_sites_overflow;
@@ -211,7 +219,53 @@ unsigned long hr_check_nr_vmemmap_pages(const struct hr_machine *m, unsigned lon
 /* recorders (recorder.c) */
 void hr_rec_warn(const char *file, int line, const char *cond);
 void hr_rec_fault(int kind, uint64_t pfn_or_addr, const char *detail);
-void hr_rec_event(int kind, int level, uint64_t a, uint64_t b);
+void hr_rec_event_general(int kind, int level, uint64_t a, uint64_t b);
+void hr_rec_materialize(struct hr_machine *m);
+
+/*
+ * The record that an open loop kept as a count expects next has come: count it, and
+ * expect the one after (recorder.c, "Repetitions kept as a count").
+ */
+static inline __attribute__((always_inline)) void hr_rec_lazy_advance(struct hr_machine *m)
+{
+	hr_event *t = m->trace;
+	size_t r = m->trace_loop - 1, period = t[r].level, pos = m->trace_lazy_pos;
+	const hr_event *x;
+	uint64_t k;
+
+	if (pos == period) {	/* it began the next repetition */
+		t[r].count++;
+		pos = 0;
+	}
+	m->trace_lazy_pos = ++pos;
+	k = (uint64_t)t[r].count + 1;
+	if (pos == period) {
+		if (t[r].count == UINT32_MAX) {	/* no more repetitions fit: the general path closes the loop */
+			m->trace_expect.kind = 0xff;
+			return;
+		}
+		pos = 0;
+		k++;
+	}
+	x = &t[r - period + pos];
+	m->trace_expect.kind = x->kind;
+	m->trace_expect.level = x->level;
+	m->trace_expect.a = x->a + k * x->da;
+	m->trace_expect.b = x->b + k * x->db;
+}
+
+/* A record: the next one of an open loop's repetition is counted here, anything else goes the general way. */
+static inline __attribute__((always_inline)) void hr_rec_event(int kind, int level, uint64_t a, uint64_t b)
+{
+	struct hr_machine *m = hr_cur_machine;
+
+	if (m->trace_lazy && m->trace_expect.a == a && m->trace_expect.b == b &&
+	    m->trace_expect.kind == kind && m->trace_expect.level == level) {
+		hr_rec_lazy_advance(m);
+		return;
+	}
+	hr_rec_event_general(kind, level, a, b);
+}
 void hr_rec_replace(int level, uint64_t entry_pa, uint64_t newval, uint64_t oldval);
 _Noreturn void hr_oops(const char *file, int line, const char *what);
 void hr_poison_read(const volatile void *p);
@@ -223,7 +277,19 @@ static inline uint64_t hr_tlbi_operand_va(uint64_t operand)
 
 	return (va & (1ull << 55)) ? va | 0xff00000000000000ull : va;
 }
-void hr_rec_tlbi_va_trace(uint64_t operand);
+void hr_rec_tlbi_va_general(uint64_t va);
+static inline __attribute__((always_inline)) void hr_rec_tlbi_va_trace(uint64_t operand)
+{
+	struct hr_machine *m = hr_cur_machine;
+	uint64_t va = hr_tlbi_operand_va(operand);
+
+	if (m->trace_lazy && m->trace_expect.a == va && m->trace_expect.b == 0 &&
+	    m->trace_expect.kind == HR_EV_TLBI_VA && m->trace_expect.level == 0) {
+		hr_rec_lazy_advance(m);
+		return;
+	}
+	hr_rec_tlbi_va_general(va);
+}
 
 /*
  * Scheduling points (sched.c).  Every access of the simulated kernel to shared

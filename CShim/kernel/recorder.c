@@ -114,14 +114,106 @@ static hr_event *push(struct hr_machine *m)
 	return &m->trace[m->trace_len++];
 }
 
-void hr_rec_event(int kind, int level, uint64_t a, uint64_t b)
+/*
+ * Repetitions kept as a count.  Inside an open loop, fold() keeps the repetition in
+ * progress as records after the HR_EV_REPEAT one, compares each with the body when the
+ * next arrives (until then it can still grow by coalescing), and counts the repetition
+ * when the one after begins.  For a loop whose body records are single events (count 1)
+ * and no two consecutive (the last and the first included) of the same kind and level,
+ * none of that needs the records: a record equal to the one the body says comes next
+ * cannot coalesce with the one before it, and fold() would keep the loop going.  So the
+ * repetition in progress is kept as a count (trace_lazy_pos) and the next record is
+ * compared with what is expected (hr_rec_event() in machine.h), with no call.  Anything
+ * else first writes the counted records back, exactly as fold() would have them
+ * (hr_rec_materialize()), and takes the general path, which then decides as before.
+ * The array is never short of room for them: a loop is kept as a count only when a whole
+ * repetition and one more record fit, so no push() is skipped that would have grown it.
+ */
+void hr_rec_materialize(struct hr_machine *m)
+{
+	hr_event *t = m->trace;
+	size_t r, period, pos = m->trace_lazy_pos;
+	uint64_t k;
+
+	if (!m->trace_lazy)
+		return;
+	r = m->trace_loop - 1;
+	period = t[r].level;
+	k = (uint64_t)t[r].count + 1;
+	for (size_t j = 0; j < pos; j++) {
+		const hr_event *x = &t[r - period + j];
+
+		t[r + 1 + j] = (hr_event){ .kind = x->kind, .level = x->level, .count = 1,
+					   .a = x->a + k * x->da, .b = x->b + k * x->db };
+	}
+	m->trace_len = r + 1 + pos;
+	m->trace_lazy = false;
+}
+
+/* After the general path: keep the open loop as a count when its body allows (see above). */
+static void lazy_enter(struct hr_machine *m)
+{
+	hr_event *t = m->trace;
+	size_t r, period, n = m->trace_len, pos;
+	uint64_t k;
+
+	if (!m->trace_loop || m->trace_lazy || m->trace_truncated)
+		return;
+	r = m->trace_loop - 1;
+	period = t[r].level;
+	pos = n - (r + 1);
+	if (pos < 1 || pos > period || m->trace_cap < r + period + 2)
+		return;
+	for (size_t j = 0; j < period; j++) {
+		const hr_event *x = &t[r - period + j], *y = &t[r - period + (j + 1) % period];
+
+		if (x->count != 1 || x->kind == HR_EV_REPLACE || (x->kind == y->kind && x->level == y->level))
+			return;
+	}
+	k = (uint64_t)t[r].count + 1;
+	for (size_t j = 0; j < pos; j++) {
+		const hr_event *x = &t[r - period + j], *y = &t[r + 1 + j];
+
+		if (y->kind != x->kind || y->level != x->level || y->count != 1 || y->da || y->db ||
+		    y->a != x->a + k * x->da || y->b != x->b + k * x->db)
+			return;
+	}
+	m->trace_len = r + 1;
+	m->trace_lazy = true;
+	m->trace_lazy_pos = pos;
+	/* what comes next: hr_rec_lazy_advance() with the count one back */
+	if (pos == period) {
+		if (t[r].count == UINT32_MAX) {
+			m->trace_expect.kind = 0xff;
+			return;
+		}
+		pos = 0;
+		k++;
+	}
+	m->trace_expect.kind = t[r - period + pos].kind;
+	m->trace_expect.level = t[r - period + pos].level;
+	m->trace_expect.a = t[r - period + pos].a + k * t[r - period + pos].da;
+	m->trace_expect.b = t[r - period + pos].b + k * t[r - period + pos].db;
+}
+
+static void rec_event(struct hr_machine *m, int kind, int level, uint64_t a, uint64_t b);
+
+void hr_rec_event_general(int kind, int level, uint64_t a, uint64_t b)
 {
 	struct hr_machine *m = hr_cur_machine;
-	hr_event *last = m->trace_len ? &m->trace[m->trace_len - 1] : NULL;
-	hr_event *e;
 
 	if (!m->trace_on)
 		return;
+	hr_rec_materialize(m);
+	rec_event(m, kind, level, a, b);
+	lazy_enter(m);
+}
+
+static void rec_event(struct hr_machine *m, int kind, int level, uint64_t a, uint64_t b)
+{
+	hr_event *last = m->trace_len ? &m->trace[m->trace_len - 1] : NULL;
+	hr_event *e;
+
 	if (last && last->kind == kind && last->level == level) {
 		switch (kind) {
 		case HR_EV_SET:
@@ -165,22 +257,24 @@ void hr_rec_event(int kind, int level, uint64_t a, uint64_t b)
 void hr_rec_replace(int level, uint64_t entry_pa, uint64_t newval, uint64_t oldval)
 {
 	struct hr_machine *m = hr_cur_machine;
-	hr_event *e = push(m);
+	hr_event *e;
 
+	hr_rec_materialize(m);
+	e = push(m);
 	if (e) {
 		*e = (hr_event){ .kind = HR_EV_REPLACE, .level = (uint8_t)level, .count = 1,
 				 .a = entry_pa, .b = newval, .db = oldval };
 		fold(m);
 	}
+	lazy_enter(m);
 }
 
-void hr_rec_tlbi_va_trace(uint64_t operand)
+void hr_rec_tlbi_va_general(uint64_t va)
 {
 	struct hr_machine *m = hr_cur_machine;
-	uint64_t va;
 	hr_event *last, *e;
 
-	va = hr_tlbi_operand_va(operand);
+	hr_rec_materialize(m);
 	last = m->trace_len ? &m->trace[m->trace_len - 1] : NULL;
 	if (last && last->kind == HR_EV_TLBI_VA &&
 	    va == last->a + ((uint64_t)last->count << m->geo.page_shift)) {
@@ -192,6 +286,7 @@ void hr_rec_tlbi_va_trace(uint64_t operand)
 		*e = (hr_event){ .kind = HR_EV_TLBI_VA, .count = 1, .a = va };
 		fold(m);
 	}
+	lazy_enter(m);
 }
 
 /* WARNs are kept by site (file, line, condition) with a count, so that no

@@ -26,7 +26,7 @@
 #endif
 
 /* Counted always; traced (with the old value of a cleared entry) on request. */
-static inline void hr_rec_desc_write(int level, const void *entry, u64 newval)
+static inline __attribute__((always_inline)) void hr_rec_desc_write(int level, const void *entry, u64 newval)
 {
 	struct hr_machine *m = HR_M;
 
