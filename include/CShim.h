@@ -188,6 +188,9 @@ void hr_counters_reset(hr_machine *m);
 void hr_trace_enable(hr_machine *m, bool on);
 size_t hr_trace_length(hr_machine *m);
 const hr_event *hr_trace_events(hr_machine *m);
+/* Process-wide, for tests: false makes the recorders keep every loop's repetition in progress
+ * as records (the general path) instead of as a count; the traces are the same either way. */
+void hr_trace_count_repetitions(bool on);
 bool hr_trace_truncated(const hr_machine *m);
 void hr_trace_clear(hr_machine *m);
 size_t hr_warn_count(const hr_machine *m);	/* WARN sites (each with its count) */

@@ -150,6 +150,11 @@ void hr_rec_materialize(struct hr_machine *m)
 	m->trace_lazy = false;
 }
 
+/* off: every record goes the general way (tests compare the two ways' traces) */
+static bool count_repetitions = true;
+
+void hr_trace_count_repetitions(bool on) { __atomic_store_n(&count_repetitions, on, __ATOMIC_RELAXED); }
+
 /* After the general path: keep the open loop as a count when its body allows (see above). */
 static void lazy_enter(struct hr_machine *m)
 {
@@ -157,7 +162,8 @@ static void lazy_enter(struct hr_machine *m)
 	size_t r, period, n = m->trace_len, pos;
 	uint64_t k;
 
-	if (!m->trace_loop || m->trace_lazy || m->trace_truncated)
+	if (!m->trace_loop || m->trace_lazy || m->trace_truncated ||
+	    !__atomic_load_n(&count_repetitions, __ATOMIC_RELAXED))
 		return;
 	r = m->trace_loop - 1;
 	period = t[r].level;

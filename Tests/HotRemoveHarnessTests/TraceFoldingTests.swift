@@ -1,3 +1,4 @@
+import CShim
 import Testing
 import HotRemoveHarness
 import HotRemoveModel
@@ -52,5 +53,29 @@ import HotRemoveModel
                 #expect(lastClear != nil)
             }
         }
+    }
+
+    /// The recorders keep an open loop's repetition in progress as a count when its body allows
+    /// (recorder.c, "Repetitions kept as a count"); the traces must be the very records the general
+    /// path writes: every curated scenario above and generated ones, on v6, final and altmap, both ways.
+    @Test func repetitionsKeptAsACountGiveTheSameTrace() throws {
+        var scenarios = TraceFoldingTests.cases.map(\.0).compactMap { n in CuratedScenarios.all.first { $0.name == n } }
+        scenarios += (0 ..< 8).map { ScenarioGenerator.generate(seed: 2027, index: $0) }
+        func traces(counting: Bool) throws -> [[ObservedEvent]] {
+            hr_trace_count_repetitions(counting)
+            defer { hr_trace_count_repetitions(true) }
+            return try scenarios.flatMap { sc in
+                try ["v6", "final", "altmap"].flatMap { rev in
+                    try ScenarioRunner.run(sc, revision: rev, rejectInvalid: false).steps.map { $0.trace ?? [] }
+                }
+            }
+        }
+        let general = try traces(counting: false), counted = try traces(counting: true)
+        #expect(general.count == counted.count)
+        for (i, (a, b)) in zip(general, counted).enumerated() where a != b {
+            Issue.record("trace \(i) differs: \(a.count) records the general way, \(b.count) counted")
+        }
+        // loops were there to count: some trace folds a per-entry loop
+        #expect(counted.contains { $0.contains { $0.kind == .repeatPrevious && $0.count > 100 } })
     }
 }
