@@ -24,8 +24,8 @@ public struct StepEffects: Equatable, Sendable, Codable {
     public var tlbiWalk: UInt64 = 0
     /// where the vaale1is go (each reaches PAGE_SIZE from its operand address) and the vaae1is operand
     /// addresses; "not traced" when the step ran without a trace
-    public var tlbiVAAddresses = "none"
-    public var tlbiWalkAddresses = "none"
+    public var tlbiVAAddresses = TLBIAddresses.addresses(StridedRangeSet())
+    public var tlbiWalkAddresses = TLBIAddresses.addresses(StridedRangeSet())
     public var dsbIshst: UInt64 = 0
     public var dsbIsh: UInt64 = 0
     public var isb: UInt64 = 0
@@ -37,6 +37,32 @@ public struct StepEffects: Equatable, Sendable, Codable {
     public var faultSites: [String: UInt64] = [:]
 
     public init() {}
+
+    /// A TLBI address field: the address set, or a text standing for it ("not traced"; a field decoded
+    /// from JSON holds the text it was written as).  Two sets compare as sets, exactly and without being
+    /// rendered; the text (StepEffects.render) is made only for what is shown.
+    public enum TLBIAddresses: Equatable, Sendable, Codable {
+        case addresses(StridedRangeSet)
+        case text(String)
+
+        public var rendered: String {
+            switch self {
+            case .addresses(let s): return StepEffects.render(s)
+            case .text(let t): return t
+            }
+        }
+
+        public static func == (a: TLBIAddresses, b: TLBIAddresses) -> Bool {
+            if case .addresses(let x) = a, case .addresses(let y) = b { return x == y }
+            return a.rendered == b.rendered
+        }
+
+        public init(from decoder: Decoder) throws { self = .text(try decoder.singleValueContainer().decode(String.self)) }
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.singleValueContainer()
+            try c.encode(rendered)
+        }
+    }
 
     /// Each field's rule name (findings are "<revision>.<rule>") and what it means in kernel terms.
     public static let fieldRules: [String: (rule: String, meaning: String)] = [
@@ -65,7 +91,7 @@ public struct StepEffects: Equatable, Sendable, Codable {
     ]
 
     /// Written in both places a step's effects come from, so the two renderings cannot drift.
-    static let notTraced = "not traced"
+    static let notTraced = TLBIAddresses.text("not traced")
 
     /// A WARN_ON() by where it is in the kernel and its condition.
     static func warnSite(file: String, _ condition: String) -> String { "\(file): \(condition)" }
@@ -142,15 +168,15 @@ public struct StepEffects: Equatable, Sendable, Codable {
         for (k, n) in o.counters.faultsByKind { faults[k.rawValue] = n }
         faultSites = StepEffects.faultSites(o, g)
         if let trace = o.trace {
-            var va = IntervalSet(), walk = IntervalSet()
-            // a loop's TLBIs at once: repetition k of a body event reaches [a + k*da, a + k*da + len); when
-            // da <= len the repetitions 1...n touch each other and make one range
-            func add(_ e: ObservedEvent, repetitions n: UInt64, to set: inout IntervalSet) {
+            var va = StridedRangeSet(), walk = StridedRangeSet()
+            // a loop's TLBIs at once: repetition k of a body event reaches [a + k*da, a + k*da + len), k = 1...n,
+            // one progression (one range when da <= len: the repetitions touch each other)
+            func add(_ e: ObservedEvent, repetitions n: UInt64, to set: inout StridedRangeSet) {
                 let len = e.kind == .tlbiVA ? max(e.count, 1) * pageSize : 4096
-                if n == 0 { set.append(e.a ..< e.a + len); return }
+                if n == 0 { set.insert(e.a ..< e.a + len); return }
                 let (span, wraps) = n.multipliedReportingOverflow(by: e.da)
-                if e.da <= len && e.da > 0 && !wraps && e.a <= UInt64.max - span - len {
-                    set.insert(e.a + e.da ..< e.a + span + len)
+                if !wraps && span <= UInt64.max - len && e.a <= UInt64.max - len - span {
+                    set.insert(RangeProgression(start: e.a + e.da, width: len, stride: e.da, count: n))
                     return
                 }
                 for k in 1 ... n { let a = e.a &+ k &* e.da; set.insert(a ..< a + len) }
@@ -170,7 +196,7 @@ public struct StepEffects: Equatable, Sendable, Codable {
                 default: break
                 }
             }
-            tlbiVAAddresses = StepEffects.render(va); tlbiWalkAddresses = StepEffects.render(walk)
+            tlbiVAAddresses = .addresses(va); tlbiWalkAddresses = .addresses(walk)
         } else {
             tlbiVAAddresses = StepEffects.notTraced; tlbiWalkAddresses = StepEffects.notTraced
         }
@@ -190,19 +216,20 @@ public struct StepEffects: Equatable, Sendable, Codable {
         for (c, n) in p.counters.warns { warns[StepEffects.warnSite(file: "arch/arm64/mm/mmu.c", c), default: 0] += n }
         for (k, n) in p.counters.faults { faults[k.rawValue] = n }
         faultSites = p.counters.faultSites
-        tlbiVAAddresses = StepEffects.render(p.counters.tlbiVAPages)
-        tlbiWalkAddresses = StepEffects.render(p.counters.tlbiWalkAddresses)
+        tlbiVAAddresses = .addresses(p.counters.tlbiVAPages)
+        tlbiWalkAddresses = .addresses(p.counters.tlbiWalkAddresses)
     }
 
     /// An address set as text: every range when there are few, else a summary whose checksum
     /// covers every bound, so two sets render alike only when they are equal.
-    static func render(_ s: IntervalSet) -> String {
+    static func render(_ s: StridedRangeSet) -> String {
         guard !s.isEmpty else { return "none" }
         func r(_ x: Range<UInt64>) -> String { "[\(Quantity.hex(x.lowerBound)), \(Quantity.hex(x.upperBound)))" }
-        if s.ranges.count <= 6 { return s.ranges.map(r).joined(separator: " ") }
+        let ranges = s.ranges
+        if ranges.count <= 6 { return ranges.map(r).joined(separator: " ") }
         var h: UInt64 = 0xcbf29ce484222325   // FNV-1a over the bounds
-        for x in s.ranges { for v in [x.lowerBound, x.upperBound] { h = (h ^ v) &* 0x100000001b3 } }
-        return "\(s.ranges.count) ranges, \(Quantity.hex(s.measure)) bytes: \(r(s.ranges[0])) \(r(s.ranges[1])) .. \(r(s.ranges[s.ranges.count - 1])) (checksum \(String(h, radix: 16)))"
+        for x in ranges { for v in [x.lowerBound, x.upperBound] { h = (h ^ v) &* 0x100000001b3 } }
+        return "\(ranges.count) ranges, \(Quantity.hex(s.measure)) bytes: \(r(ranges[0])) \(r(ranges[1])) .. \(r(ranges[ranges.count - 1])) (checksum \(String(h, radix: 16)))"
     }
 
     /// The counters both sides keep under the same names.
@@ -225,16 +252,22 @@ public struct StepEffects: Equatable, Sendable, Codable {
         public var found: String
     }
 
-    /// Every field that differs, found by comparing the encoded fields, so no field can be skipped.
+    /// Every field that differs, found by walking the stored fields, so no field can be skipped: an address
+    /// set is compared as a set (rendered only when it differs), every other field by its rendering.
     public static func differences(expected e: StepEffects, found f: StepEffects) -> [Difference] {
-        // equal fields render alike: only unequal effects are worth rendering (most steps conform)
+        // equal effects have no difference: only unequal ones are walked and rendered (most steps conform)
         guard e != f else { return [] }
-        let a = e.fields(), b = f.fields()
         var out: [Difference] = []
-        for key in Set(a.keys).union(b.keys).sorted() where a[key] != b[key] {
-            out.append(Difference(field: key, expected: a[key] ?? "-", found: b[key] ?? "-"))
+        for (x, y) in zip(Mirror(reflecting: e).children, Mirror(reflecting: f).children) {
+            guard let name = x.label else { continue }
+            if let p = x.value as? TLBIAddresses, let q = y.value as? TLBIAddresses {
+                if p != q { out.append(Difference(field: name, expected: p.rendered, found: q.rendered)) }
+                continue
+            }
+            let expected = render(x.value, name), found = render(y.value, name)
+            if expected != found { out.append(Difference(field: name, expected: expected, found: found)) }
         }
-        return out
+        return out.sorted { $0.field < $1.field }
     }
 
     /// The fields as readable strings, keyed by name (arrays by level or order, zeros left out).
@@ -252,6 +285,7 @@ public struct StepEffects: Equatable, Sendable, Codable {
     private static func render(_ v: Any, _ name: String) -> String {
         switch v {
         case let s as String: return s
+        case let a as TLBIAddresses: return a.rendered
         case let n as UInt64: return "\(n)"
         case let a as [UInt64]:
             let parts = a.enumerated().filter { $0.element != 0 }.map { i, n in

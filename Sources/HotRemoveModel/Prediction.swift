@@ -23,9 +23,9 @@ public struct PredictedCounters: Equatable, Sendable {
     public var tlbiAll: UInt64 = 0
     public var tlbiWalk: UInt64 = 0
     /// the VAs the vaale1is reach, each one PAGE_SIZE from its 4K-aligned operand address
-    public var tlbiVAPages = IntervalSet()
-    /// the operand addresses of the vaae1is (4K-aligned, one 4K unit each)
-    public var tlbiWalkAddresses = IntervalSet()
+    public var tlbiVAPages = StridedRangeSet()
+    /// the operand addresses of the vaae1is (4K-aligned, one 4K unit each): a level's tables are one progression
+    public var tlbiWalkAddresses = StridedRangeSet()
     /// barriers as v5.7's helpers issue them (see Barriers in Hotplug.swift)
     public var dsbIshst: UInt64 = 0, dsbIsh: UInt64 = 0, isb: UInt64 = 0
     /// WARN conditions expected, with how often each fires

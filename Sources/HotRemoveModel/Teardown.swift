@@ -63,19 +63,38 @@ struct Teardown {
         let x = flushCost(a, b)
         c.tlbiVA += x.va * times; c.tlbiAll += x.all * times
         guard x.va > 0 else { return }
+        let width = x.va * g.pageSize
+        if (b - a) % 4096 == 0 {
+            // the operands of the repetitions are the first's moved by (b - a): one progression
+            let first = lay.va(alignDown(a, 4096))
+            c.tlbiVAPages.insert(RangeProgression(start: first, width: width, stride: b - a, count: times))
+            return
+        }
         for k in 0 ..< times {
             let first = lay.va(alignDown(a + k * (b - a), 4096))
-            c.tlbiVAPages.append(first ..< first + x.va * g.pageSize)
+            c.tlbiVAPages.insert(first ..< first + width)
         }
     }
 
-    /// __flush_tlb_kernel_pgtable(addr) of a kernel offset: one vaae1is.
-    /// (The address goes into `addresses`, in increasing order: the caller merges them into the
-    /// counters once, so that a level's tables do not each insert into the middle of the set.)
-    func flushWalk(_ a: UInt64, _ c: inout PredictedCounters, into addresses: inout IntervalSet) {
-        c.tlbiWalk += 1
-        let va = alignDown(lay.va(a), 4096)
-        addresses.append(va ..< va + 4096)
+    /// __flush_tlb_kernel_pgtable(addr) of each table page in `tables` (kernel offsets, whole spans of
+    /// `span`): one vaae1is each, whose operand is the first address the free walk of `walkStart...`
+    /// visits in the table's span.  (The addresses go into `addresses`, in increasing order: the caller
+    /// merges a level's into the counters at once.)
+    func flushWalks(_ tables: Range<UInt64>, span: UInt64, walkStart: UInt64, _ c: inout PredictedCounters,
+                    into addresses: inout StridedRangeSet) {
+        let count = UInt64(tables.count) / span
+        guard count > 0 else { return }
+        c.tlbiWalk += count
+        // tables whose span starts before the walk's start: the walk enters them at walkStart
+        let entered = tables.lowerBound < walkStart ? min(count, ceilDiv(walkStart - tables.lowerBound, span)) : 0
+        if entered > 0 {
+            let va = alignDown(lay.va(walkStart), 4096)
+            addresses.insert(va ..< va + 4096)
+        }
+        // the others at their span's start, one table span apart (a span is a multiple of 4K)
+        guard entered < count else { return }
+        let first = alignDown(lay.va(tables.lowerBound + entered * span), 4096)
+        addresses.insert(RangeProgression(start: first, width: 4096, stride: span, count: count - entered))
     }
 
     /// `inUse`: the memmap (kernel offsets) of the sections still present, for a contract whose
@@ -174,9 +193,9 @@ struct Teardown {
             let boundary = alignDown(r.lowerBound, g.pmdSize) + g.pmdSize
             let firstEntryEnd = shift == 0 ? piece.start : min(max(piece.start, boundary), piece.end)
             if firstEntryEnd > piece.start {
-                c.tlbiVAPages.append(lay.va(piece.start + shift) ..< lay.va(firstEntryEnd + shift))
+                c.tlbiVAPages.insert(lay.va(piece.start + shift) ..< lay.va(firstEntryEnd + shift))
             }
-            c.tlbiVAPages.append(lay.va(firstEntryEnd) ..< lay.va(piece.end))
+            c.tlbiVAPages.insert(lay.va(firstEntryEnd) ..< lay.va(piece.end))
             return
         }
         // `addr` is the walk's address: the start of the range in the first entry the walk meets, then aligned
@@ -301,11 +320,8 @@ struct Teardown {
             c.clears[g.parentTable(of: l).rawValue] += n
             if contract.tableFreeTLBI && walkTLBI {
                 // each table's __flush_tlb_kernel_pgtable(start): the first address its free walk visits
-                var walks = IntervalSet()
-                for t in freed.ranges {
-                    var a = t.lowerBound
-                    while a < t.upperBound { flushWalk(max(a, r.lowerBound), &c, into: &walks); a += span }
-                }
+                var walks = StridedRangeSet()
+                for t in freed.ranges { flushWalks(t, span: span, walkStart: r.lowerBound, &c, into: &walks) }
                 c.tlbiWalkAddresses.formUnion(walks)
                 c.tlbFlushCalls(n)
             }

@@ -61,8 +61,8 @@ import Testing
                              ObservedEvent(kind: .tlbiAll, level: 0, count: 1, a: 0, b: 0),
                              ObservedEvent(kind: .tlbiWalk, level: 0, count: 1, a: 0xffff_0000_4020_0000, b: 0)])
         let e = StepEffects(o, geometry: Geometry(name: "4K/48")!)
-        #expect(e.tlbiVAAddresses == "[0xffff000040000000, 0xffff000040003000)")
-        #expect(e.tlbiWalkAddresses == "[0xffff000040200000, 0xffff000040201000)")
+        #expect(e.tlbiVAAddresses.rendered == "[0xffff000040000000, 0xffff000040003000)")
+        #expect(e.tlbiWalkAddresses.rendered == "[0xffff000040200000, 0xffff000040201000)")
         // one page further is a different set, so a difference in that field alone
         let moved = StepEffects(observation([ObservedEvent(kind: .tlbiVA, level: 0, count: 3, a: 0xffff_0000_4000_1000, b: 0),
                                              ObservedEvent(kind: .tlbiAll, level: 0, count: 1, a: 0, b: 0),
@@ -72,7 +72,7 @@ import Testing
         // without a trace the addresses are marked, not left empty
         var untraced = o
         untraced.trace = nil
-        #expect(StepEffects(untraced, geometry: Geometry(name: "4K/48")!).tlbiVAAddresses == "not traced")
+        #expect(StepEffects(untraced, geometry: Geometry(name: "4K/48")!).tlbiVAAddresses.rendered == "not traced")
     }
 
     @Test func faultsAreNamedByWhatTheyHit() {

@@ -43,4 +43,26 @@ import Testing
         #expect(p.counters.tablesAllocated[Level.pmd.rawValue] == 1024 + 17)
         #expect(p.counters.tablesAllocated[Level.pud.rawValue] == 3)
     }
+
+    @Test func oneTiBWithoutBlocksRemovedGivesOneProgressionOfWalkTLBIs() {
+        let sc = scenario("4K/48", rodata: true, [.init(op: .add, start: T, size: T), .init(op: .remove, start: T, size: T)])
+        let m = ReferenceModel(scenario: sc, revision: "final")
+        _ = m.check(step: 0, perfectObservation(m, step: 0, before: m.bootSnapshot))
+        let p = m.prediction(step: 1)
+        // freed: the 524288 PTE and 1024 PMD tables of the linear range, its 3 PUD tables, the memmap's 17 PMD tables
+        #expect(p.counters.tablesFreed == [0, 3, 1024 + 17, 524_288])
+        #expect(p.counters.tlbiWalk == 524_288 + 1024 + 17 + 3)
+        // the linear range is offsets [1023G, 2047G): VA 0xffff000000000000 + 0xffc0000000.  Each PTE table's
+        // operand is its span's start, one every 2 MiB; each PMD table's (every 1 GiB) and each PUD table's
+        // (the walk enters [512G, 1T) at 1023G, then 1T and 1.5T) is a PTE table's too: one progression
+        //
+        // the memmap, [0xfffffe03fee00000, 0xfffffe07fee00000), goes section by section (16 MiB each, the k-th
+        // from 0xfffffe03fee00000 + k * 16M); its PMD table of GiB 15 + j is freed by the pass of the section
+        // that empties it, at that section's start: j = 0 by section 1 (0x..03ffe00000), j = 1 by section 65
+        // (0x..043fe00000), ... 1 GiB apart up to j = 15; j = 16 by the last section, 1023 (0x..07fde00000)
+        let linear = RangeProgression(start: 0xffff_00ff_c000_0000, width: 0x1000, stride: 0x20_0000, count: 524_288)
+        let memmap = [RangeProgression(start: 0xffff_fe03_ffe0_0000, width: 0x1000, stride: 1 << 30, count: 16),
+                      RangeProgression(start: 0xffff_fe07_fde0_0000, width: 0x1000, stride: 0, count: 1)]
+        #expect(p.counters.tlbiWalkAddresses.progressions == [linear] + memmap)
+    }
 }
