@@ -35,6 +35,46 @@ struct LeafIndex: Sendable {
         }
     }
 
+    /// The observed runs' leaves inside `window` (kernel offsets, each range aligned to every leaf's size,
+    /// so that no leaf is cut).
+    init(_ runs: [ObservedRun], _ lay: Layout, withPA: Bool = false, within window: IntervalSet) {
+        let w = window.ranges
+        for r in runs where r.va >= lay.g.pageOffset {
+            let start = lay.off(r.va), end = start + r.count * r.entrySize
+            // the first window range ending after the run's start
+            var lo = 0, hi = w.count
+            while lo < hi { let mid = (lo + hi) / 2; if w[mid].upperBound <= start { lo = mid + 1 } else { hi = mid } }
+            while lo < w.count && w[lo].lowerBound < end {
+                let key = LeafKey(level: r.level, size: r.entrySize, kind: r.kind, attrs: r.attrs,
+                                  delta: withPA ? r.pa &- r.va : 0)
+                groups[key, default: IntervalSet()].insert(max(start, w[lo].lowerBound) ..< min(end, w[lo].upperBound))
+                lo += 1
+            }
+        }
+    }
+
+    /// Where the leaves of two observed states differ (kernel offsets), rounded out to the largest leaf
+    /// either has: outside it both hold the very same leaves.  Runs are compared whole, so a run split
+    /// differently but mapping the same leaves only makes the region larger.
+    static func changedRegion(_ a: [ObservedRun], _ b: [ObservedRun], _ lay: Layout) -> IntervalSet {
+        var changed = IntervalSet()
+        var largest: UInt64 = 1
+        func mark(_ r: ObservedRun) {
+            largest = max(largest, r.entrySize)
+            guard r.va >= lay.g.pageOffset else { return }
+            changed.insert(lay.off(r.va) ..< lay.off(r.end))
+        }
+        var i = 0, j = 0
+        while i < a.count && j < b.count {
+            if a[i] == b[j] { largest = max(largest, a[i].entrySize); i += 1; j += 1; continue }
+            if a[i].va <= b[j].va { mark(a[i]); i += 1 }
+            else { mark(b[j]); j += 1 }
+        }
+        while i < a.count { mark(a[i]); i += 1 }
+        while j < b.count { mark(b[j]); j += 1 }
+        return changed.roundedOut(to: largest)
+    }
+
     init(_ map: LeafMap) {
         for r in map.runs {
             let key = LeafKey(level: r.level, size: r.size, kind: r.kind, attrs: r.attrs)

@@ -38,4 +38,33 @@ import HotRemoveMutants
         #expect(steps > 100)
         #expect(summarized > 10_000)
     }
+
+    /// The model compares a step's leaves before and after only where they differ
+    /// (LeafIndex.changedRegion); the findings must be those of the comparison everywhere.
+    @Test func leavesComparedWhereChangedAsEverywhere() throws {
+        Mutants.register()
+        var runs: [(Scenario, String)] = []
+        for i in 0 ..< 16 {
+            let sc = ScenarioGenerator.generate(seed: 2028, index: i)
+            guard sc.steps.filter({ $0.op == .add }).reduce(0, { $0 + $1.size }) <= 1 << 30 else { continue }
+            for rev in ["v3", "v6", "final", "altmap", "fix2026", "subpmd"] { runs.append((sc, rev)) }
+        }
+        for m in Mutants.all where m.killable {
+            for s in m.killScenarios { runs.append((try #require(MutationTests.scenarios[s]), m.name)) }
+        }
+        var findings = 0
+        for (sc, rev) in runs {
+            let run = try ScenarioRunner.run(sc, revision: rev, rejectInvalid: false)
+            let contract = Registry.revision(named: rev)?.contract ?? rev
+            let windowed = ReferenceModel(scenario: sc, revision: contract), whole = ReferenceModel(scenario: sc, revision: contract)
+            whole.compareWhereChanged = false
+            for obs in run.steps {
+                let a = windowed.check(step: obs.index, obs), b = whole.check(step: obs.index, obs)
+                #expect(a == b, "\(sc.name) on \(rev), step \(obs.index)")
+                findings += a.filter { $0.rule == "inv.outside-unchanged" }.count
+            }
+        }
+        // some run lost or gained leaves outside its torn-down range (the mutants that leave or clear too much)
+        #expect(findings > 0)
+    }
 }
