@@ -117,8 +117,8 @@ public final class Machine {
         let rc = hr_snapshot_take(handle, &s)
         defer { hr_snapshot_free(&s) }
         guard rc == 0 else { throw HarnessError("snapshot of the page tables failed (\(rc)): out of host memory") }
-        func level(_ raw: UInt8, _ what: String) throws -> Level {
-            guard let l = Level(rawValue: Int(raw)) else { throw HarnessError("snapshot: \(what) at an unknown level \(raw)") }
+        func level(_ raw: UInt8, _ what: @autoclosure () -> String) throws -> Level {
+            guard let l = Level(rawValue: Int(raw)) else { throw HarnessError("snapshot: \(what()) at an unknown level \(raw)") }
             return l
         }
         var runs: [ObservedRun] = []

@@ -80,22 +80,25 @@ public enum ScenarioRunner {
     }
 
     /// The kernel code alone: the same steps with the always-on counters only, no trace, no
-    /// snapshot, no model (what `bench` quotes the checked campaign against).  Returns the steps run.
-    public static func runBare(_ scenario: Scenario, revision: String) throws -> Int {
+    /// snapshot, no model (what `bench` quotes the checked campaign against).  Returns the steps run;
+    /// `counters`, when given, sees each step's counters (tests compare them with a checked run's).
+    public static func runBare(_ scenario: Scenario, revision: String,
+                               counters: ((Int, ObservedCounters) -> Void)? = nil) throws -> Int {
         let m = try Machine(revision: revision, scenario: scenario)
         for n in scenario.neighbours { try m.mapNeighbour(va: n.va, size: n.size) }
         m.traceEnabled = false
-        for s in scenario.steps {
+        for (i, s) in scenario.steps.enumerated() {
             m.resetRecorders()
             if let n = s.failAllocation { m.failNthAllocation(n) }
             switch s.op {
             case .add:
                 _ = m.add(start: s.start, size: s.size, kind: s.kind, altmap: s.altmap, failAddPages: s.failAddPages,
-                          memmapOnMemory: s.memmap == .memoryBlock)
+                          memmapOnMemory: s.memmap == .memoryBlock, memmapFromRange: s.memmap == .range)
             case .remove: _ = m.remove(start: s.start, size: s.size)
             case .offline: _ = m.offline(start: s.start, size: s.size)
             }
             m.failNthAllocation(0)
+            counters?(i, m.counters)
         }
         return scenario.steps.count
     }

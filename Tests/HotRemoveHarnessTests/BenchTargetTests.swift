@@ -31,4 +31,19 @@ import HotRemoveModel
         #expect(try ScenarioRunner.runBare(s, revision: "final") == s.steps.count)
         #expect(try Checker.check(s, revision: "final").stepsChecked == s.steps.count)
     }
+
+    @Test func theBareRunDoesWhatTheCheckedRunDoes() throws {
+        // the same kernel calls, so the same counters step by step: generated scenarios, and the
+        // memmap-from-range one (scenarios/memmap-range.json), whose add the bare run once left out
+        var scenarios = (0 ..< 6).map { ScenarioGenerator.generate(seed: 99, index: $0) }
+        scenarios.append(try Scenario.parse(data: Data(contentsOf: URL(fileURLWithPath: packageRoot + "/scenarios/memmap-range.json"))))
+        for sc in scenarios {
+            for rev in ["v6", "final", "altmap", "fix2026"] {
+                let checked = try ScenarioRunner.run(sc, revision: rev, trace: false, rejectInvalid: false)
+                var bare: [ObservedCounters] = []
+                _ = try ScenarioRunner.runBare(sc, revision: rev) { _, c in bare.append(c) }
+                #expect(bare == checked.steps.map(\.counters), "\(sc.name) on \(rev)")
+            }
+        }
+    }
 }
