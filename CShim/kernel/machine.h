@@ -223,23 +223,17 @@ void hr_rec_event_general(int kind, int level, uint64_t a, uint64_t b);
 void hr_rec_materialize(struct hr_machine *m);
 
 /*
- * The record that an open loop kept as a count expects next has come: count it, and
- * expect the one after (recorder.c, "Repetitions kept as a count").
+ * What an open loop kept as a count expects next, from the records counted so far
+ * (trace_lazy_pos of the repetition in progress): the body's next record moved to its
+ * repetition (recorder.c, "Repetitions kept as a count").
  */
-static inline __attribute__((always_inline)) void hr_rec_lazy_advance(struct hr_machine *m)
+static inline __attribute__((always_inline)) void hr_rec_lazy_expect(struct hr_machine *m)
 {
-	hr_event *t = m->trace;
+	const hr_event *t = m->trace, *x;
 	size_t r = m->trace_loop - 1, period = t[r].level, pos = m->trace_lazy_pos;
-	const hr_event *x;
-	uint64_t k;
+	uint64_t k = (uint64_t)t[r].count + 1;
 
-	if (pos == period) {	/* it began the next repetition */
-		t[r].count++;
-		pos = 0;
-	}
-	m->trace_lazy_pos = ++pos;
-	k = (uint64_t)t[r].count + 1;
-	if (pos == period) {
+	if (pos == period) {	/* the next record begins the repetition after */
 		if (t[r].count == UINT32_MAX) {	/* no more repetitions fit: the general path closes the loop */
 			m->trace_expect.kind = 0xff;
 			return;
@@ -252,6 +246,20 @@ static inline __attribute__((always_inline)) void hr_rec_lazy_advance(struct hr_
 	m->trace_expect.level = x->level;
 	m->trace_expect.a = x->a + k * x->da;
 	m->trace_expect.b = x->b + k * x->db;
+}
+
+/* The record expected has come: count it, and expect the one after. */
+static inline __attribute__((always_inline)) void hr_rec_lazy_advance(struct hr_machine *m)
+{
+	hr_event *t = m->trace;
+	size_t r = m->trace_loop - 1;
+
+	if (m->trace_lazy_pos == t[r].level) {	/* it began the next repetition */
+		t[r].count++;
+		m->trace_lazy_pos = 0;
+	}
+	m->trace_lazy_pos++;
+	hr_rec_lazy_expect(m);
 }
 
 /* A record: the next one of an open loop's repetition is counted here, anything else goes the general way. */

@@ -187,19 +187,7 @@ static void lazy_enter(struct hr_machine *m)
 	m->trace_len = r + 1;
 	m->trace_lazy = true;
 	m->trace_lazy_pos = pos;
-	/* what comes next: hr_rec_lazy_advance() with the count one back */
-	if (pos == period) {
-		if (t[r].count == UINT32_MAX) {
-			m->trace_expect.kind = 0xff;
-			return;
-		}
-		pos = 0;
-		k++;
-	}
-	m->trace_expect.kind = t[r - period + pos].kind;
-	m->trace_expect.level = t[r - period + pos].level;
-	m->trace_expect.a = t[r - period + pos].a + k * t[r - period + pos].da;
-	m->trace_expect.b = t[r - period + pos].b + k * t[r - period + pos].db;
+	hr_rec_lazy_expect(m);
 }
 
 static void rec_event(struct hr_machine *m, int kind, int level, uint64_t a, uint64_t b);

@@ -536,13 +536,14 @@ struct OrderingCheck {
             let reps = max(e.count, 1)
             let shape = summarizeLoops && own && reps > 1
                 ? LoopShape(body, repetitions: reps, lay: lay, linear: linear, table: { tables[$0] }) : nil
+            /// nothing the body's leaf bookkeeping touches is pending
+            func quiet(_ s: LoopShape) -> Bool { !s.touchesLeaf || (leaf.isQuiet && contPending.isEmpty) }
             var rep: UInt64 = 1
             while rep <= reps {
-                let quiet = shape.map { !$0.touchesLeaf || (leaf.isQuiet && contPending.isEmpty) } ?? false
+                let quietBefore = shape.map(quiet) ?? false
                 let findings = out.added
                 for x in body { judge(index, x.repetition(rep)); index += 1 }
-                if let shape, rep < reps, quiet, out.added == findings,
-                   !shape.touchesLeaf || (leaf.isQuiet && contPending.isEmpty) {
+                if let shape, rep < reps, quietBefore, quiet(shape), out.added == findings {
                     // repetitions rep+1...reps: this one moved along (see OrderingLoops.swift)
                     let first = index
                     for pos in shape.invalidations {

@@ -8,18 +8,25 @@ import HotRemoveMutants
 /// must report the same findings, event numbers and wording included: generated scenarios on every
 /// revision of the history, and every mutant the checker must kill on its kill scenarios.
 @Suite struct OrderingLoopDifferentialTests {
-    @Test func summarizedLoopsAreJudgedAsUnrolledOnes() throws {
+    /// Generated scenarios 0..<`count` of `seed` adding at most `maxAdded`, on each of `revisions`, and
+    /// every killable mutant on its kill scenarios.
+    static func runs(seed: UInt64, count: Int, maxAdded: UInt64, revisions: [String]) throws -> [(Scenario, String)] {
         Mutants.register()
         var runs: [(Scenario, String)] = []
-        for i in 0 ..< 12 {
-            let sc = ScenarioGenerator.generate(seed: 2027, index: i)
-            // small ones: the unrolled judge of a debug build is slow on GiB of PTEs
-            guard sc.steps.filter({ $0.op == .add }).reduce(0, { $0 + $1.size }) <= 512 << 20 else { continue }
-            for rev in Registry.revisions.map(\.name) { runs.append((sc, rev)) }
+        for i in 0 ..< count {
+            let sc = ScenarioGenerator.generate(seed: seed, index: i)
+            guard sc.steps.filter({ $0.op == .add }).reduce(0, { $0 + $1.size }) <= maxAdded else { continue }
+            for rev in revisions { runs.append((sc, rev)) }
         }
         for m in Mutants.all where m.killable {
             for s in m.killScenarios { runs.append((try #require(MutationTests.scenarios[s]), m.name)) }
         }
+        return runs
+    }
+
+    @Test func summarizedLoopsAreJudgedAsUnrolledOnes() throws {
+        // small scenarios: the unrolled judge of a debug build is slow on GiB of PTEs
+        let runs = try Self.runs(seed: 2027, count: 12, maxAdded: 512 << 20, revisions: Registry.revisions.map(\.name))
         var summarized: UInt64 = 0, steps = 0
         for (sc, rev) in runs {
             let run = try ScenarioRunner.run(sc, revision: rev, rejectInvalid: false)
@@ -42,16 +49,7 @@ import HotRemoveMutants
     /// The model compares a step's leaves before and after only where they differ
     /// (LeafIndex.changedRegion); the findings must be those of the comparison everywhere.
     @Test func leavesComparedWhereChangedAsEverywhere() throws {
-        Mutants.register()
-        var runs: [(Scenario, String)] = []
-        for i in 0 ..< 16 {
-            let sc = ScenarioGenerator.generate(seed: 2028, index: i)
-            guard sc.steps.filter({ $0.op == .add }).reduce(0, { $0 + $1.size }) <= 1 << 30 else { continue }
-            for rev in ["v3", "v6", "final", "altmap", "fix2026", "subpmd"] { runs.append((sc, rev)) }
-        }
-        for m in Mutants.all where m.killable {
-            for s in m.killScenarios { runs.append((try #require(MutationTests.scenarios[s]), m.name)) }
-        }
+        let runs = try Self.runs(seed: 2028, count: 16, maxAdded: 1 << 30, revisions: ["v3", "v6", "final", "altmap", "fix2026", "subpmd"])
         var findings = 0
         for (sc, rev) in runs {
             let run = try ScenarioRunner.run(sc, revision: rev, rejectInvalid: false)
