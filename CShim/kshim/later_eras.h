@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Kernel API that later fixes (2025, 2026; taken in their 6.1.y stable
- * form) call and that the v5.7 shim does not otherwise provide.  Additive:
+ * Kernel API that later fixes (2025 in its 6.1.y stable form, 2026 as merged
+ * in mainline) call and that the v5.7 shim does not otherwise provide.  Additive:
  * kernel names, the conventions of the rest of the shim.
  */
 #ifndef HR_KSHIM_LATER_ERAS_H
@@ -54,6 +54,13 @@ static inline bool hr_mem_range(u64 i, phys_addr_t *start, phys_addr_t *end)
 #define pudp_get(pudp)			READ_ONCE(*(pudp))
 #define pmdp_get(pmdp)			READ_ONCE(*(pmdp))
 #define __ptep_get(ptep)		READ_ONCE(*(ptep))
+/*
+ * arch/arm64/include/asm/pgtable.h (6.9+, where the arm64-private pte helpers
+ * took their __ names): __pte_clear() is __set_pte(ptep, __pte(0)), the entry
+ * written with no barrier since 0 is not a valid entry; v5.7's pte_clear()
+ * (set_pte() of 0, recorded) does the same.
+ */
+#define __pte_clear(mm, addr, ptep)	pte_clear(mm, addr, ptep)
 
 /* arch/arm64/include/asm/pgtable.h (6.x), on the v5.7 primitives */
 #define pmd_cont(pmd)			pte_cont(pmd_pte(pmd))
