@@ -3,10 +3,12 @@
  * Revision: fix2026
  * Title: fix2025 + "arm64/mm: Enable batched TLB flush in unmap_hotplug_range()"
  *   + "arm64/mm: Reject memory removal that splits a kernel leaf mapping"
- * Posted: 2026-02-03, Anshuman Khandual, [PATCH V2 1/2] and [PATCH V2 2/2]
- *   (Fixes: bbd6ec605c0f "arm64/mm: Enable memory hot remove", Cc stable;
- *   suggested and reviewed by Ryan Roberts); merged as 48478b9f7913 and
- *   95a58852b0e5.  Search index ids 62350266003 and 61997165413.
+ * Posted: 2026, Anshuman Khandual (Fixes: bbd6ec605c0f "arm64/mm: Enable
+ *   memory hot remove"; suggested and reviewed by Ryan Roberts, reviewed by
+ *   David Hildenbrand): V1 <20260202042617.504183-1-anshuman.khandual@arm.com>,
+ *   V2 <20260203130348.612150-1-anshuman.khandual@arm.com>, the last posting
+ *   of 2026-03-09 (its 2/2 <20260309025725.455004-3-anshuman.khandual@arm.com>)
+ *   merged as 95a58852b0e5 (reject split) and 48478b9f7913 (batched flush).
  * Gist: batched: the linear map (!free_mapped) is no longer flushed entry by
  *   entry; unmap_hotplug_range() flushes [start, end) once at the end, after
  *   every entry, CONT blocks included, is cleared (speculative refills of a
@@ -17,17 +19,53 @@
  *   also returns NOTIFY_BAD when a block's linear-map or vmemmap edges fall
  *   inside a leaf entry (block, CONT range), because arm64 cannot split a
  *   live kernel leaf without BBML2_NOABORT.
- * Forms taken: the batched TLB flush as posted for 6.1.y ("[PATCH 6.1
- *   337/522]", id 60486858117: pte_clear() for mainline's __pte_clear(),
- *   short comments), applied to the altmap routines (patch(1) applies it
- *   with no fuzz).  The reject split has no 6.1 backport: its merged form
- *   (IS_ALIGNED(), pfn_to_page(pfn + nr_pages)), with the 6.1+ notifier it
- *   modifies (MEM_OFFLINE, validate_bootmem_online(), early_initcall), from a
- *   2026 mainline mmu.c (id 67625607872; that copy's Chinese annotation
- *   comments, not kernel text, left out).  Not taken: the later revert of
- *   the vmemmap block flush to one page (6.1 review thread, id 60246314866),
- *   6.1's arch_add_memory() changes; arch_add_memory/arch_remove_memory and
- *   the free pass are the altmap (v5.9) revision's.
+ * Bodies: each a token run of its source (tools/history/fingerprints.tsv);
+ *   the newer API they call is the shim's (kshim/later_eras.h), no body is
+ *   edited.
+ *   - unmap_hotplug_pte_range, unmap_hotplug_pmd_range,
+ *     unmap_hotplug_pud_range, unmap_hotplug_range: 48478b9f7913 as merged
+ *     (the commit as Linus's tree has it, quoted whole in
+ *     <2026042727-detonate-paging-829b@gregkh>); the lines outside its hunks
+ *     (pte = __ptep_get(ptep), mainline's since 6.9) from the 2026 mainline
+ *     mmu.c.  Its 6.1.y backport ("[PATCH 6.1 337/522]",
+ *     <20260616145141.584613180@linuxfoundation.org>) is the same text with
+ *     pte_clear() for __pte_clear() and 6.1's READ_ONCE(*ptep).  Changed
+ *     afterwards in mainline: the follow-up below (the PMD and PUD block
+ *     flushes), and pmd_sect()/pud_sect() became pmd_leaf()/pud_leaf() (the
+ *     commit that did it is not among the sources read).
+ *   - addr_splits_kernel_leaf, can_unmap_without_split,
+ *     prevent_memory_remove_notifier, prevent_memory_remove_nb,
+ *     prevent_memory_remove_init and its early_initcall: 95a58852b0e5 as
+ *     merged, read from the 2026 mainline mmu.c (the commit's own text is
+ *     not among the sources); validate_bootmem_online(), which it leaves
+ *     alone, from the same tree.  The merged form differs from V2:
+ *     IS_ALIGNED() for ALIGN_DOWN(x, a) == x, the per-level comments folded
+ *     into one, BUILD_BUG_ON(!IS_ENABLED(CONFIG_SPARSEMEM_VMEMMAP)) and
+ *     pfn_to_page(pfn + nr_pages) for start + nr_pages * sizeof(struct page).
+ *     Changed afterwards: nothing the 2026 tree shows.
+ *   - free_hotplug_page_range, free_hotplug_pgtable_page,
+ *     pgtable_range_aligned, unmap_hotplug_p4d_range,
+ *     free_empty_{pte,pmd,pud,p4d}_table, free_empty_tables, vmemmap_free,
+ *     __remove_pgd_mapping, arch_add_memory, arch_remove_memory: untouched
+ *     by both commits; the altmap (v5.9) revision's, as fix2025 runs them.
+ *     Mainline had moved on in these before 2026 (not taken: the shim is
+ *     v5.7's): __free_pages() and pagetable_dtor() in the free helpers,
+ *     __ptep_get() in free_empty_pte_table(), no pmd_sect() in
+ *     free_empty_pmd_table()'s WARN_ON(), pgtable_l4_enabled()/P4D_MASK and
+ *     a freeing free_empty_p4d_table() (run-time levels), arch_add_memory()'s
+ *     error path and max_pfn, arch_remove_memory()'s pgmap.
+ * After the merge: Ben Hutchings's review of the 6.1 backport (2026-06-21,
+ *   <b0d5836032ce3135bfc473f6bff791306d086925.camel@decadent.org.uk>) saw
+ *   that flush_tlb_kernel_range(addr, addr + PMD_SIZE) invalidates a vmemmap
+ *   block at page stride (PTRS_PER_PTE vaale1is: v5.7..6.12 take the range
+ *   loop for exactly MAX_TLBI_OPS pages; 6.13+, a923705c69f7, without
+ *   FEAT_TLBIRANGE, a full flush) where one overlapping TLBI suffices; Will
+ *   Deacon <ajqXWqiAol6Shdd6@willie-the-truck> and Ryan Roberts
+ *   <d2a633c8-496e-48e1-bfa0-a0fc75bd0a08@arm.com> agreed, and a follow-up
+ *   restored flush_tlb_kernel_range(addr, addr + PAGE_SIZE) for PMD and PUD
+ *   blocks, as the 2026 mainline mmu.c has it.  Not taken here (a later
+ *   revision's); CShim/mmu/README.md gives its exact change, and
+ *   `hotremove diff` its cost (invalidations per removed vmemmap block).
  * Pass API: altmap (how benchmarks call the two passes)
  * Add side: fix2025
  * Functions: free_hotplug_page_range, free_hotplug_pgtable_page,
@@ -83,12 +121,12 @@ static void unmap_hotplug_pte_range(pmd_t *pmdp, unsigned long addr,
 
 	do {
 		ptep = pte_offset_kernel(pmdp, addr);
-		pte = READ_ONCE(*ptep);
+		pte = __ptep_get(ptep);
 		if (pte_none(pte))
 			continue;
 
 		WARN_ON(!pte_present(pte));
-		pte_clear(&init_mm, addr, ptep);
+		__pte_clear(&init_mm, addr, ptep);
 		if (free_mapped) {
 			/* CONT blocks are not supported in the vmemmap */
 			WARN_ON(pte_cont(pte));

@@ -62,7 +62,7 @@ public enum Registry {
                      provenance: "2025-03 (d4234d131b0a, Cc stable v5.4+), 6.1.y form; a sub-section's memmap is mapped with base pages",
                      inDefaultRuns: false),
         RevisionInfo(name: "fix2026", title: "fix2025 + arm64/mm: Enable batched TLB flush in unmap_hotplug_range() + Reject memory removal that splits a kernel leaf mapping",
-                     provenance: "2026 (48478b9f7913 in its 6.1.y form, 95a58852b0e5 as merged); linear map flushed once per range, removals splitting a leaf refused",
+                     provenance: "2026 (48478b9f7913 and 95a58852b0e5 as merged); linear map flushed once per range, a vmemmap block over its whole size, removals splitting a leaf refused",
                      inDefaultRuns: false),
         // Issue 15: arm64's vmemmap teardown rewritten the way the s390 series (seed 003) does it; new code
         // of this project, run only when named.
