@@ -41,6 +41,9 @@ public enum Bench {
         public var leafEntries: UInt64
         public var nsPerLeaf: Double
         public var tlbiPerGiB: [String: Double]
+        /// region vmemmap: invalidations per PMD block the unmap pass cleared (VmemmapBlockFlushes, mean; nil
+        /// elsewhere or when the pass cleared no block)
+        public var tlbiPerVmemmapBlock: Double?
         public var tablesFreed: UInt64
         public var removeMs: Stat
         /// the model's prediction of the removal alone
@@ -107,6 +110,7 @@ public enum Bench {
         var add: [Double] = [], unmap: [Double] = [], free: [Double] = [], rd: [Double] = [], rmw: [Double] = []
         var remove: [Double] = [], model: [Double] = [], check: [Double] = [], unmapTraced: [Double] = [], checked: [Double] = []
         var leaves: UInt64 = 0, tlbi = ObservedCounters(), tablesFreed: UInt64 = 0
+        var perBlock: Double?
         let (sc, start) = scenario(g, mapping, region, size: size)
         let (lo, hi, floor, ceiling, freeMapped): (UInt64, UInt64, UInt64, UInt64, Bool) = {
             let firstPfn = (start - sc.physOffset) >> UInt64(g.pageShift)
@@ -165,11 +169,19 @@ public enum Bench {
               do {
                 // machine A': the unmap pass again with the ordered trace recorded
                 let mt = try added(asScenario: false)
+                // the tables before the pass, to place the vmemmap blocks it clears (outside the timing)
+                let before = region == .vmemmap ? try mt.snapshot() : ObservedState()
                 mt.resetRecorders()
                 mt.traceEnabled = true
                 let ut = hr_bench_pass(mt.handle, 0, lo, hi, freeMapped, floor, ceiling)
                 guard ut >= 0 else { throw HarnessError("bench: \(revision) has no pass API or oopsed") }
                 unmapTraced.append(ms(UInt64(ut)))
+                if region == .vmemmap,
+                   let f = VmemmapBlockFlushes.measure(StepObservation(index: 1, result: .ok, counters: mt.counters, warns: [],
+                                                                       faults: [], trace: mt.trace, before: before, after: before),
+                                                       geometry: g), !f.blocks.isEmpty {
+                    perBlock = Double(f.blocks.reduce(0) { $0 + $1.invalidations }) / Double(f.blocks.count)
+                }
               }
             }
             // machine C: the removal as a campaign checks it, every part timed together
@@ -223,6 +235,7 @@ public enum Bench {
                      leafEntries: leaves, nsPerLeaf: leaves > 0 ? medU * 1e6 / Double(leaves) : 0,
                      tlbiPerGiB: ["vaale1is": Double(tlbi.tlbiVA) / gib, "vmalle1is": Double(tlbi.tlbiAll) / gib,
                                   "vaae1is": Double(tlbi.tlbiWalk) / gib],
+                     tlbiPerVmemmapBlock: perBlock,
                      tablesFreed: tablesFreed, removeMs: Stat(remove), modelMs: Stat(model), checkMs: Stat(check),
                      checkVsRemove: Stat(remove).median > 0 ? Stat(check).median / Stat(remove).median : 0,
                      unmapTracedMs: Stat(unmapTraced),

@@ -128,7 +128,7 @@ enum BenchCommand {
     static func table(_ r: Bench.Report) -> String {
         func f(_ v: Double, _ d: Int = 2) -> String { String(format: "%.\(d)f", v) }
         func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : String(repeating: " ", count: n - s.count) + s }
-        var s = "geometry mapping   region  rev     size     add ms   unmap ms  free ms  rmw ms  read ms  unmap/rmw free/read ns/leaf  remove ms check ms chk/rm model ms  vaale1is/G vmalle1is/G vaae1is/G tables  rss MiB\n"
+        var s = "geometry mapping   region  rev     size     add ms   unmap ms  free ms  rmw ms  read ms  unmap/rmw free/read ns/leaf  remove ms check ms chk/rm model ms  vaale1is/G vmalle1is/G vaae1is/G tables  rss MiB  TLBI/vmemmap-blk\n"
         for p in r.points {
             s += p.geometry.padding(toLength: 9, withPad: " ", startingAt: 0) + p.mapping.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)
             s += p.region.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0) + p.revision.padding(toLength: 7, withPad: " ", startingAt: 0)
@@ -136,7 +136,8 @@ enum BenchCommand {
             s += pad(f(p.rmwSweepMs.median), 8) + pad(f(p.readSweepMs.median), 9) + pad(f(p.unmapVsRmw), 10) + pad(f(p.freeVsRead), 10)
             s += pad(f(p.nsPerLeaf), 8) + pad(f(p.removeMs.median), 11) + pad(f(p.checkMs.median), 9) + pad(f(p.checkVsRemove), 7)
             s += pad(f(p.modelMs.median, 3), 9) + pad(f(p.tlbiPerGiB["vaale1is"] ?? 0, 1), 12) + pad(f(p.tlbiPerGiB["vmalle1is"] ?? 0, 1), 12)
-            s += pad(f(p.tlbiPerGiB["vaae1is"] ?? 0, 1), 10) + pad("\(p.tablesFreed)", 7) + pad(f(p.peakRssMiB, 0), 9) + "\n"
+            s += pad(f(p.tlbiPerGiB["vaae1is"] ?? 0, 1), 10) + pad("\(p.tablesFreed)", 7) + pad(f(p.peakRssMiB, 0), 9)
+            s += pad(p.tlbiPerVmemmapBlock.map { f($0, 1) } ?? "-", 18) + "\n"
         }
         s += "(times: median of the repetitions; min-max in the JSON)\n"
         if let t = r.throughput {

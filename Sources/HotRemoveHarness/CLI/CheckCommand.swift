@@ -124,6 +124,8 @@ enum CheckCommand {
                         .map { "o\($0.offset):\($0.element)" }.joined(separator: " ").nonEmpty },
                     row("altmap returned") { "\($0.counters.altmapPagesFreed)" },
                     row("TLBI va/all/walk") { "\($0.counters.tlbiVA)/\($0.counters.tlbiAll)/\($0.counters.tlbiWalk)" },
+                    // what 48478b9f7913's PMD_SIZE flush of a vmemmap block costs (VmemmapBlockFlushes)
+                    row("TLBI/vmemmap block") { VmemmapBlockFlushes.measure($0, geometry: sc.geometry)?.summary ?? "not traced" },
                     row("WARNs") { "\($0.counters.warns)" },
                     row("faults") { "\($0.counters.faults)" },
                     row("leaked tables") { "\($0.after.unreachableTablePages)" },
