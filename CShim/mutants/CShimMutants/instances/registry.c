@@ -144,6 +144,36 @@ extern const struct hr_instance hr_mut_altmap_no_altmap_free_64k42_instance;
 extern const struct hr_instance hr_mut_fix2026_cont_flush_per_entry_4k48_instance;
 extern const struct hr_instance hr_mut_fix2026_cont_flush_per_entry_16k47_instance;
 extern const struct hr_instance hr_mut_fix2026_cont_flush_per_entry_64k42_instance;
+extern const struct hr_instance hr_mut_generic_activate_failure_keeps_memmap_4k48_instance;
+extern const struct hr_instance hr_mut_generic_activate_failure_keeps_memmap_16k47_instance;
+extern const struct hr_instance hr_mut_generic_activate_failure_keeps_memmap_64k42_instance;
+extern const struct hr_instance hr_mut_generic_activate_ignores_present_4k48_instance;
+extern const struct hr_instance hr_mut_generic_activate_ignores_present_16k47_instance;
+extern const struct hr_instance hr_mut_generic_activate_ignores_present_64k42_instance;
+extern const struct hr_instance hr_mut_generic_add_pages_altmap_bound_4k48_instance;
+extern const struct hr_instance hr_mut_generic_add_pages_altmap_bound_16k47_instance;
+extern const struct hr_instance hr_mut_generic_add_pages_altmap_bound_64k42_instance;
+extern const struct hr_instance hr_mut_generic_altmap_free_keeps_alloc_4k48_instance;
+extern const struct hr_instance hr_mut_generic_altmap_free_keeps_alloc_16k47_instance;
+extern const struct hr_instance hr_mut_generic_altmap_free_keeps_alloc_64k42_instance;
+extern const struct hr_instance hr_mut_generic_deferral_closes_early_4k48_instance;
+extern const struct hr_instance hr_mut_generic_deferral_closes_early_16k47_instance;
+extern const struct hr_instance hr_mut_generic_deferral_closes_early_64k42_instance;
+extern const struct hr_instance hr_mut_generic_deferred_free_stops_early_4k48_instance;
+extern const struct hr_instance hr_mut_generic_deferred_free_stops_early_16k47_instance;
+extern const struct hr_instance hr_mut_generic_deferred_free_stops_early_64k42_instance;
+extern const struct hr_instance hr_mut_generic_depopulate_drops_altmap_4k48_instance;
+extern const struct hr_instance hr_mut_generic_depopulate_drops_altmap_16k47_instance;
+extern const struct hr_instance hr_mut_generic_depopulate_drops_altmap_64k42_instance;
+extern const struct hr_instance hr_mut_generic_head_counts_memmap_pages_4k48_instance;
+extern const struct hr_instance hr_mut_generic_head_counts_memmap_pages_16k47_instance;
+extern const struct hr_instance hr_mut_generic_head_counts_memmap_pages_64k42_instance;
+extern const struct hr_instance hr_mut_generic_memmap_fresh_keeps_vmemmap_4k48_instance;
+extern const struct hr_instance hr_mut_generic_memmap_fresh_keeps_vmemmap_16k47_instance;
+extern const struct hr_instance hr_mut_generic_memmap_fresh_keeps_vmemmap_64k42_instance;
+extern const struct hr_instance hr_mut_generic_memmap_on_memory_rounded_up_4k48_instance;
+extern const struct hr_instance hr_mut_generic_memmap_on_memory_rounded_up_16k47_instance;
+extern const struct hr_instance hr_mut_generic_memmap_on_memory_rounded_up_64k42_instance;
 
 const struct hr_instance *const hr_mutant_instances[] = {
 	&hr_mut_final_abort_4k48_instance,
@@ -287,6 +317,36 @@ const struct hr_instance *const hr_mutant_instances[] = {
 	&hr_mut_fix2026_cont_flush_per_entry_4k48_instance,
 	&hr_mut_fix2026_cont_flush_per_entry_16k47_instance,
 	&hr_mut_fix2026_cont_flush_per_entry_64k42_instance,
+	&hr_mut_generic_activate_failure_keeps_memmap_4k48_instance,
+	&hr_mut_generic_activate_failure_keeps_memmap_16k47_instance,
+	&hr_mut_generic_activate_failure_keeps_memmap_64k42_instance,
+	&hr_mut_generic_activate_ignores_present_4k48_instance,
+	&hr_mut_generic_activate_ignores_present_16k47_instance,
+	&hr_mut_generic_activate_ignores_present_64k42_instance,
+	&hr_mut_generic_add_pages_altmap_bound_4k48_instance,
+	&hr_mut_generic_add_pages_altmap_bound_16k47_instance,
+	&hr_mut_generic_add_pages_altmap_bound_64k42_instance,
+	&hr_mut_generic_altmap_free_keeps_alloc_4k48_instance,
+	&hr_mut_generic_altmap_free_keeps_alloc_16k47_instance,
+	&hr_mut_generic_altmap_free_keeps_alloc_64k42_instance,
+	&hr_mut_generic_deferral_closes_early_4k48_instance,
+	&hr_mut_generic_deferral_closes_early_16k47_instance,
+	&hr_mut_generic_deferral_closes_early_64k42_instance,
+	&hr_mut_generic_deferred_free_stops_early_4k48_instance,
+	&hr_mut_generic_deferred_free_stops_early_16k47_instance,
+	&hr_mut_generic_deferred_free_stops_early_64k42_instance,
+	&hr_mut_generic_depopulate_drops_altmap_4k48_instance,
+	&hr_mut_generic_depopulate_drops_altmap_16k47_instance,
+	&hr_mut_generic_depopulate_drops_altmap_64k42_instance,
+	&hr_mut_generic_head_counts_memmap_pages_4k48_instance,
+	&hr_mut_generic_head_counts_memmap_pages_16k47_instance,
+	&hr_mut_generic_head_counts_memmap_pages_64k42_instance,
+	&hr_mut_generic_memmap_fresh_keeps_vmemmap_4k48_instance,
+	&hr_mut_generic_memmap_fresh_keeps_vmemmap_16k47_instance,
+	&hr_mut_generic_memmap_fresh_keeps_vmemmap_64k42_instance,
+	&hr_mut_generic_memmap_on_memory_rounded_up_4k48_instance,
+	&hr_mut_generic_memmap_on_memory_rounded_up_16k47_instance,
+	&hr_mut_generic_memmap_on_memory_rounded_up_64k42_instance,
 };
 const int hr_nr_mutant_instances = sizeof(hr_mutant_instances) / sizeof(hr_mutant_instances[0]);
 
@@ -339,5 +399,15 @@ const hr_mutant_info hr_mutant_manifest[] = {
 	{ "mut_altmap_free_before_walk_tlbi_pte", "altmap", "inv.free-before-walk-tlbi", "altmap-16k", "free before walk TLBI", "a vmemmap PTE table page is freed after pmd_clear() but before __flush_tlb_kernel_pgtable()", "CShim/mutants/altmap/free_before_walk_tlbi_pte.patch" },
 	{ "mut_altmap_no_altmap_free", "altmap", "altmap.altmap-freed", "altmap-4k", "no backing free", "altmap-backed vmemmap is never returned: vmem_altmap_free() dropped", "CShim/mutants/altmap/no_altmap_free.patch" },
 	{ "mut_fix2026_cont_flush_per_entry", "fix2026", "inv.tlb-cont-refill", "cont-pte-16k", "CONT entry invalidated before its siblings are cleared", "fix2026 flushing each linear-map PTE as it clears it, without the batched flush: a contiguous range invalidated entry by entry", "CShim/mutants/fix2026/cont_flush_per_entry.patch" },
+	{ "mut_generic_activate_failure_keeps_memmap", "final", "final.after-leaves", "memmap-enomem-16k", "failed add not undone", "section_activate() returns -ENOMEM without section_deactivate(): the part of the memmap populated stays mapped and its sub-sections present", "CShim/mutants/generic/activate_failure_keeps_memmap.patch" },
+	{ "mut_generic_activate_ignores_present", "final", "final.result", "readd-leftover", "present sub-sections not seen", "section_activate() does not check the sub-section map: an add over sub-sections a failed add left present is not refused with -EEXIST", "CShim/mutants/generic/activate_ignores_present.patch" },
+	{ "mut_generic_add_pages_altmap_bound", "altmap", "altmap.result", "altmap-add-16k", "altmap bound off by one", "__add_pages() refuses an altmap whose reserve + free is exactly the range (>= instead of >)", "CShim/mutants/generic/add_pages_altmap_bound.patch" },
+	{ "mut_generic_altmap_free_keeps_alloc", "altmap", "altmap.altmap-counters", "altmap-4k", "altmap not returned", "vmem_altmap_free() does not decrement altmap->alloc: the pfns a removal returns stay counted", "CShim/mutants/generic/altmap_free_keeps_alloc.patch" },
+	{ "mut_generic_deferral_closes_early", "altmap", "altmap.after-leaves", "range-in-order", "deferral closed early", "__kfree_section_memmap() tests the head _refcount for 1 after the decrement (== 1, not 0): the deferral closes one section early and frees memmap still in use", "CShim/mutants/generic/deferral_closes_early.patch" },
+	{ "mut_generic_deferred_free_stops_early", "altmap", "altmap.after-leaves", "range-whole", "deferred free short", "free_deferred_vmemmap_range() stops one section early (start > first_section): the head section memmap stays mapped", "CShim/mutants/generic/deferred_free_stops_early.patch" },
+	{ "mut_generic_depopulate_drops_altmap", "altmap", "altmap.altmap-freed", "altmap-16k", "altmap dropped", "depopulate_section_memmap() hands vmemmap_free() no altmap: a device memmap taken from its altmap goes to the page allocator", "CShim/mutants/generic/depopulate_drops_altmap.patch" },
+	{ "mut_generic_head_counts_memmap_pages", "altmap", "altmap.vmemmap-head-sections", "range-whole", "wrong head count", "mark_vmemmap_pages() counts the sections of the memmap pages (alloc), not of the range (free), into the head _refcount", "CShim/mutants/generic/head_counts_memmap_pages.patch" },
+	{ "mut_generic_memmap_fresh_keeps_vmemmap", "altmap", "altmap.altmap-freed", "range-then-device", "stale PageVmemmap", "memmap_fresh() forgets to clear PageVmemmap: a memmap populated anew keeps the marks of a range removed before", "CShim/mutants/generic/memmap_fresh_keeps_vmemmap.patch" },
+	{ "mut_generic_memmap_on_memory_rounded_up", "altmap", "altmap.allocations", "memory-block-16k", "wrong memmap-on-memory test", "mhp_supports_memmap_on_memory() rounds the memmap size up to a PMD before testing its alignment: supported where its memmap spans part of a PMD", "CShim/mutants/generic/memmap_on_memory_rounded_up.patch" },
 };
 const int hr_nr_mutants = sizeof(hr_mutant_manifest) / sizeof(hr_mutant_manifest[0]);
