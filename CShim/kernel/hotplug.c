@@ -15,10 +15,18 @@
  *    section_deactivate() -> vmemmap_free() of the memmap range removed
  *    (the whole section's memmap for an early section, free_map_bootmem()).
  *
+ *  vmem_altmap_free() (mm/memremap.c), mhp_supports_memmap_on_memory()
+ *    (v5.14 mm/memory_hotplug.c) and seed 004's memmap from the added range.
+ *
  * Left out, because the arch routines never see them: zones, onlining into
  * the buddy allocator (the allocator serves boot memory only), page
  * migration, memory block devices, resources.  The usage maps are kept in
  * struct mem_section, not kmalloc()ed.
+ *
+ * This file is the whole generic layer: the machine reaches it through
+ * hr_generic_layer (below), the arch routines by name.  Its mutants
+ * (CShim/mutants/generic) are patched copies of it; every function that is
+ * not static is named in CShim/mutants/generic_names.h.
  */
 #include <stdio.h>
 #include <string.h>
@@ -342,6 +350,33 @@ void hr___remove_pages(unsigned long pfn, unsigned long nr_pages, struct vmem_al
 	}
 }
 
+/* v5.7 mm/memremap.c */
+void hr_vmem_altmap_free(struct vmem_altmap *altmap, unsigned long nr_pfns)
+{
+	altmap->alloc -= nr_pfns;
+	hr_cur_machine->counters.altmap_pages_freed += nr_pfns;
+	if (hr_cur_machine->trace_on)
+		hr_rec_event(HR_EV_ALTMAP_FREE, 0, nr_pfns, 0);
+}
+
+/*
+ * mm/memory_hotplug.c (v5.14) mhp_supports_memmap_on_memory(size) for one memory block
+ * (memory_block_size_bytes() is MIN_MEMORY_BLOCK_SIZE, one section, on arm64): the memmap
+ * (vmemmap_size) spans complete PMDs and the rest whole pageblocks (pageblock_order is
+ * HUGETLB_PAGE_ORDER, a PMD, on arm64: the same condition once the section is PMD aligned).
+ */
+bool hr_mhp_supports_memmap_on_memory(const struct hr_machine *m)
+{
+	uint64_t pmd_size = 1ull << (m->geo.page_shift * 2 - 3);
+	uint64_t pageblock_size = pmd_size;
+	uint64_t size = 1ull << m->cfg.section_size_bits;
+	uint64_t nr_vmemmap_pages = size >> m->geo.page_shift;
+	uint64_t vmemmap_size = nr_vmemmap_pages * m->cfg.struct_page_size;
+	uint64_t remaining_size = size - vmemmap_size;
+
+	return vmemmap_size % pmd_size == 0 && remaining_size % pageblock_size == 0;
+}
+
 /* offline_pages(): one memory block (section) at a time */
 int hr_offline_range(struct hr_machine *m, unsigned long pfn, unsigned long nr_pages)
 {
@@ -400,3 +435,11 @@ void hr_online_range(struct hr_machine *m, unsigned long pfn, unsigned long nr_p
 	for (unsigned long p = pfn; p < pfn + nr_pages; p += pages_per_section(m))
 		hr_pfn_to_section(p)->section_mem_map |= SECTION_IS_ONLINE;
 }
+
+const struct hr_generic_ops hr_generic_layer = {
+	.sparse_init = hr_sparse_init,
+	.offline_range = hr_offline_range,
+	.online_range = hr_online_range,
+	.check_nr_vmemmap_pages = hr_check_nr_vmemmap_pages,
+	.mhp_supports_memmap_on_memory = hr_mhp_supports_memmap_on_memory,
+};

@@ -9,6 +9,22 @@
 
 #include "kernel/machine.h"
 
+/*
+ * The generic memory-hotplug layer (kernel/hotplug.c: mm/sparse.c, mm/memory_hotplug.c,
+ * mm/memremap.c, seed 004) as the machine calls it.  Every instance names the layer it runs
+ * with: a shipped one hotplug.c's hr_generic_layer; a test-only mutant of the generic layer
+ * (CShim/mutants/generic) a patched copy of hotplug.c compiled under other names, which its
+ * arch routines reach by name too (see CShim/mutants/generic_names.h).
+ */
+struct hr_generic_ops {
+	int (*sparse_init)(struct hr_machine *m);
+	int (*offline_range)(struct hr_machine *m, unsigned long pfn, unsigned long nr_pages);
+	void (*online_range)(struct hr_machine *m, unsigned long pfn, unsigned long nr_pages);
+	unsigned long (*check_nr_vmemmap_pages)(const struct hr_machine *m, unsigned long pfn);
+	bool (*mhp_supports_memmap_on_memory)(const struct hr_machine *m);
+};
+extern const struct hr_generic_ops hr_generic_layer;
+
 struct hr_instance {
 	const char *revision;
 	const char *geometry;
@@ -28,6 +44,7 @@ struct hr_instance {
 	void (*walker_ptdump)(bool hotplug_lock);
 	int (*walker_vmalloc)(unsigned long start, unsigned long end, bool map, bool unmap);
 	int (**initcall_unused)(void);		/* slot of the revision's device_initcall (NULL inside if none) */
+	const struct hr_generic_ops *generic;	/* the generic hotplug layer this instance runs with */
 };
 
 extern const struct hr_instance *const hr_instances[];

@@ -17,10 +17,6 @@
 _Thread_local struct hr_machine *hr_cur_machine __attribute__((tls_model("initial-exec")));
 struct zone hr_the_zone;
 
-int hr_sparse_init(struct hr_machine *m);
-int hr_offline_range(struct hr_machine *m, unsigned long pfn, unsigned long nr_pages);
-void hr_online_range(struct hr_machine *m, unsigned long pfn, unsigned long nr_pages);
-
 #define HR_MAX_RANGES 256
 /* memmap_on_memory: one memory block added with MHP_MEMMAP_ON_MEMORY (its altmap in altmap_slot) */
 struct hr_range { uint64_t start, size; int kind; int altmap_slot; bool memmap_on_memory; };
@@ -260,7 +256,7 @@ hr_machine *hr_machine_create(const hr_instance *inst, const hr_machine_config *
 		m->init_mm.pgd = m->swapper_pg_dir;
 	}
 	inst->boot_map(cfg->boot_start, cfg->boot_size);
-	if (hr_sparse_init(m))
+	if (inst->generic->sparse_init(m))
 		hr_oops(__FILE__, __LINE__, "boot memory too small for its memmap");
 	m->slab_available = true;
 	hr_allocator_init(m);
@@ -387,7 +383,7 @@ static void online_skipping_vmemmap(hr_machine *m, uint64_t start, uint64_t size
 
 	hr_cur_machine = m;
 	for (; pfn < end; pfn += pps) {
-		unsigned long skip = hr_check_nr_vmemmap_pages(m, pfn);
+		unsigned long skip = m->inst->generic->check_nr_vmemmap_pages(m, pfn);
 
 		if (skip > pps)
 			skip = pps;
@@ -397,7 +393,7 @@ static void online_skipping_vmemmap(hr_machine *m, uint64_t start, uint64_t size
 			else if (!hr_pfn_to_section(p)->vmemmap_marks)
 				break;	/* no mark in the rest of this section */
 		}
-		hr_online_range(m, pfn, pps);
+		m->inst->generic->online_range(m, pfn, pps);
 	}
 	hr_cur_machine = prev;
 }
@@ -408,7 +404,7 @@ static void online(hr_machine *m, uint64_t start, uint64_t size)
 	struct hr_machine *prev = hr_cur_machine;
 
 	hr_cur_machine = m;
-	hr_online_range(m, start >> m->geo.page_shift, size >> m->geo.page_shift);
+	m->inst->generic->online_range(m, start >> m->geo.page_shift, size >> m->geo.page_shift);
 	hr_cur_machine = prev;
 }
 
@@ -432,21 +428,6 @@ static int arch_add(hr_machine *m, uint64_t start, uint64_t size, bool fail_add_
 		say(err, errlen, "arch_add_memory() returned %d", rc);
 	HR_LEAVE(m);
 	return rc;
-}
-
-/*
- * mm/memory_hotplug.c (v5.14) mhp_supports_memmap_on_memory(size) for one memory block
- * (memory_block_size_bytes() is MIN_MEMORY_BLOCK_SIZE, one section, on arm64): the memmap
- * (vmemmap_size) spans complete PMDs and the rest whole pageblocks (pageblock_order is
- * HUGETLB_PAGE_ORDER, a PMD, on arm64: the same condition once the section is PMD aligned).
- */
-static bool mhp_supports_memmap_on_memory(const struct hr_machine *m)
-{
-	uint64_t block = 1ull << m->cfg.section_size_bits;
-	uint64_t vmemmap_size = (block >> m->geo.page_shift) * m->cfg.struct_page_size;
-	uint64_t pmd_size = 1ull << (m->geo.page_shift * 2 - 3);
-
-	return vmemmap_size % pmd_size == 0 && (block - vmemmap_size) % pmd_size == 0;
 }
 
 /*
@@ -539,7 +520,7 @@ int hr_add_memory(hr_machine *m, uint64_t start, uint64_t size, const hr_add_opt
 			say(err, errlen, "add: memmap on memory is for RAM without an altmap of its own");
 			return HR_E_INVALID;
 		}
-		if (mhp_supports_memmap_on_memory(m))
+		if (m->inst->generic->mhp_supports_memmap_on_memory(m))
 			return add_memory_blocks(m, start, size, opt, err, errlen);
 		/* the drivers add without MHP_MEMMAP_ON_MEMORY when it is not supported */
 	}
@@ -643,7 +624,7 @@ int hr_offline_memory(hr_machine *m, uint64_t start, uint64_t size, char *err, s
 			HR_LEAVE(m);
 			return HR_E_OOPS;
 		}
-		rc = hr_offline_range(m, start >> m->geo.page_shift, size >> m->geo.page_shift);
+		rc = m->inst->generic->offline_range(m, start >> m->geo.page_shift, size >> m->geo.page_shift);
 		if (rc == HR_E_REFUSED)
 			say(err, errlen, "a memory notifier refused to offline [0x%llx, +0x%llx)",
 			    (unsigned long long)start, (unsigned long long)size);
@@ -708,7 +689,7 @@ int hr_remove_memory(hr_machine *m, uint64_t start, uint64_t size, char *err, si
 			return HR_E_OOPS;
 		}
 		if (!device) {
-			rc = hr_offline_range(m, start >> m->geo.page_shift, size >> m->geo.page_shift);
+			rc = m->inst->generic->offline_range(m, start >> m->geo.page_shift, size >> m->geo.page_shift);
 			if (rc) {
 				say(err, errlen, "a memory notifier refused to offline [0x%llx, +0x%llx)",
 				    (unsigned long long)start, (unsigned long long)size);

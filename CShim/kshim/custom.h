@@ -161,14 +161,9 @@ extern struct zone hr_the_zone;
 #define memblock_phys_alloc(size, align)	hr_memblock_phys_alloc(size)
 #define panic(fmt, ...)		hr_oops(__FILE__, __LINE__, fmt)
 
-/* mm/memremap.c */
-static inline void vmem_altmap_free(struct vmem_altmap *altmap, unsigned long nr_pfns)
-{
-	altmap->alloc -= nr_pfns;
-	HR_M->counters.altmap_pages_freed += nr_pfns;
-	if (HR_M->trace_on)
-		hr_rec_event(HR_EV_ALTMAP_FREE, 0, nr_pfns, 0);
-}
+/* mm/memremap.c: vmem_altmap_free() is the generic layer's (kernel/hotplug.c) */
+void hr_vmem_altmap_free(struct vmem_altmap *altmap, unsigned long nr_pfns);
+#define vmem_altmap_free(altmap, nr_pfns)	hr_vmem_altmap_free((altmap), (nr_pfns))
 static inline unsigned long vmem_altmap_offset(struct vmem_altmap *altmap)
 {
 	/* number of pfns from base where pfn_to_page() is valid */

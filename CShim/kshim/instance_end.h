@@ -169,4 +169,5 @@ const struct hr_instance HR_SYM(instance) = {
 	.free_pass = hr_glue_free_pass,
 	.walker_ptdump = hr_walker_ptdump,
 	.walker_vmalloc = hr_walker_vmalloc,
+	.generic = &hr_generic_layer,
 };

@@ -1,9 +1,11 @@
-// The generic memory-hotplug flow around the arch routines, as v5.7's
-// mm/memory_hotplug.c and mm/sparse.c run it: boot, add (arch_add_memory ->
-// __add_pages -> section_activate), remove (offline notifier ->
-// __remove_pages -> section_deactivate -> vmemmap_free, then
-// __remove_pgd_mapping) and offline.  The revision only decides what each
-// teardown does (Teardown) and whether boot memory may go offline.
+// The generic memory-hotplug flow around the arch routines: boot, add
+// (arch_add_memory -> __add_pages -> section_activate), remove (offline
+// notifier -> __remove_pages -> section_deactivate -> vmemmap_free, then
+// __remove_pgd_mapping) and offline, step by step.  What the generic layer
+// guarantees at each of them (sub-sections present, memmap populated and
+// freed, altmaps, seed 004's deferral, memmap on memory) is stated in Sparse;
+// the revision only decides what each teardown does (Teardown) and whether
+// boot memory may go offline.
 
 struct StepModel {
     var outcome: StepPrediction.Outcome
@@ -66,6 +68,8 @@ struct Hotplug {
         self.contract = contract
         teardown = Teardown(lay: lay, contract: contract)
     }
+
+    var sparse: Sparse { Sparse(lay: lay) }
 
     var g: Geometry { lay.g }
     var blocks: Bool { !scenario.noBlockMappings }
@@ -322,7 +326,7 @@ struct Hotplug {
     private func add(_ step: Scenario.Step, _ st0: ModelState) -> StepModel {
         var m = StepModel(outcome: .ok, state: st0)
         var budget = step.failAllocation.map { UInt64($0) }
-        if step.memmap == .memoryBlock && step.kind == .ram && supportsMemmapOnMemory {
+        if step.memmap == .memoryBlock && step.kind == .ram && sparse.memmapOnMemorySupported {
             addMemoryBlocks(step, &m, &budget)
         } else if step.memmap == .range && step.kind == .ram {
             addFromRange(step, &m, &budget)
@@ -332,22 +336,19 @@ struct Hotplug {
         return m
     }
 
-    /// mhp_supports_memmap_on_memory() (v5.14) for one memory block (one section on arm64): the memmap spans
-    /// complete PMDs and the rest whole pageblocks (a PMD on arm64).
-    var supportsMemmapOnMemory: Bool {
-        let vmemmapSize = lay.sectionSize / g.pageSize * lay.structPageSize
-        return vmemmapSize % g.pmdSize == 0 && (lay.sectionSize - vmemmapSize) % g.pmdSize == 0
-    }
-
-    /// A driver adding memory block by memory block with MHP_MEMMAP_ON_MEMORY: each block an add_memory() whose
-    /// altmap (base_pfn = the block's first pfn, free = its pages) holds the block's memmap.  A block that
-    /// fails ends the step and the blocks added before it are removed again, each with its altmap (they were
-    /// not online yet); an oops ends the step where it happens.
+    /// A driver adding memory with MHP_MEMMAP_ON_MEMORY when Sparse.memmapOnMemorySupported holds: the range is
+    /// the sequence of its memory blocks (Sparse.memoryBlocks), each an arch_add_memory() with an altmap of its
+    /// own (Sparse.blockAltmap) that holds the block's memmap.  What the add leaves: every block present, with
+    /// its altmap, if all succeed; else none of the blocks before the one that failed (they were not online
+    /// yet and go again, first to last, each with its altmap), and the failed block as its own add left it.
+    /// An oops ends the step where it happens.
     private func addMemoryBlocks(_ step: Scenario.Step, _ m: inout StepModel, _ budget: inout UInt64?) {
         var done: [Range<UInt64>] = []
-        for block in lay.sectionPieces(step.start ..< step.start + step.size) {
+        for block in sparse.memoryBlocks(step.start ..< step.start + step.size) {
+            let alt = sparse.blockAltmap(block)
             let blockStep = Scenario.Step(op: .add, start: block.lowerBound, size: UInt64(block.count), kind: .ram,
-                                          altmap: Scenario.Altmap(reserve: 0), failAddPages: step.failAddPages)
+                                          altmap: Scenario.Altmap(reserve: alt.reserve, free: alt.free),
+                                          failAddPages: step.failAddPages)
             addRange(blockStep, &m, &budget)
             if m.outcome == .oops { return }
             if m.outcome != .ok {
@@ -378,17 +379,14 @@ struct Hotplug {
             return
         }
         if let a = m.state.mem.altmaps.lastIndex(where: { $0.start == step.start }), m.state.mem.altmaps[a].alloc > 0 {
+            // mark_vmemmap_pages(): the altmap's pfns PageVmemmap, each counted 1 but the head, which counts the
+            // range's sections and holds the page count
             let alt = m.state.mem.altmaps[a]
-            let head = alt.basePfn + alt.reserve
-            let pfns = head ..< head + alt.alloc
-            let sections = alt.free / (lay.sectionSize / g.pageSize)
+            let pfns = Sparse.vmemmapPfns(alt), sections = sparse.headSections(alt)
             m.state.mem.vmemmapPfns.insert(pfns)
-            for s in lay.sectionPieces(pfns.lowerBound << UInt64(g.pageShift) ..< pfns.upperBound << UInt64(g.pageShift)) {
-                m.state.mem.sectionsWithMarks.insert(lay.section(containing: s.lowerBound))
-            }
-            for k in m.state.mem.pageRefs.keys where pfns.contains(k) { m.state.mem.pageRefs[k] = nil }
-            m.state.mem.pageRefs[head] = Int64(sections)
-            m.state.mem.headPrivate[head] = alt.alloc
+            m.state.mem.pageRefs = m.state.mem.pageRefs.filter { !pfns.contains($0.key) }
+            m.state.mem.pageRefs[pfns.lowerBound] = Int64(sections)
+            m.state.mem.headPrivate[pfns.lowerBound] = alt.alloc
             m.counters.vmemmapPagesMarked += alt.alloc
             m.counters.vmemmapHeadSections += sections
         }
@@ -400,25 +398,21 @@ struct Hotplug {
         m.state.mem.rangeAdds.append(step.start ..< step.start + step.size)
     }
 
-    /// A section's memmap populated anew holds none of the marks an earlier memmap of it held (its struct
-    /// pages are initialised: not PageVmemmap, count 1).
-    private func memmapFresh(_ section: Range<UInt64>, _ mem: inout Memory) {
-        guard mem.sectionsWithMarks.overlaps(section) else { return }
-        let shift = UInt64(g.pageShift)
-        let pfns = section.lowerBound >> shift ..< section.upperBound >> shift
+    /// The struct pages a memmap populated anew initialises (Sparse.initialisedPfns) hold none of the marks
+    /// an earlier memmap held: not PageVmemmap, count 1.
+    private func memmapFresh(_ piece: Range<UInt64>, _ mem: inout Memory) {
+        let pfns = sparse.initialisedPfns(piece)
         mem.vmemmapPfns.remove(pfns)
-        for k in mem.pageRefs.keys where pfns.contains(k) { mem.pageRefs[k] = nil }
-        mem.sectionsWithMarks.remove(section)
+        mem.pageRefs = mem.pageRefs.filter { !pfns.contains($0.key) }
     }
 
-    /// The memmap of a section being deactivated, as seed 004 frees it: a section whose first struct page is
-    /// PageVmemmap, while no deferral is open, opens one with that page as its head; while one is open every
-    /// section only counts the head's _refcount down, and the section that brings it to 0 frees, with no
-    /// altmap, its own memmap and then each section-sized memmap below it, down to the head's (one
-    /// vmemmap_free() each, last first).  Otherwise vmemmap_free() of this memmap, with the caller's altmap.
-    private func kfreeSectionMemmap(_ piece: Range<UInt64>, altmap: Int?, _ m: inout StepModel) {
-        let shift = UInt64(g.pageShift)
-        let pfn = piece.lowerBound >> shift
+    /// depopulate_section_memmap() of one piece, under seed 004's deferral: a piece whose first struct page
+    /// is PageVmemmap opens a deferral when none is open, its head that page; while one is open every piece
+    /// removed only counts the head's _refcount down, and the one that brings it to 0 closes it with the
+    /// vmemmap_free() calls of Sparse.deferredFrees (no altmap).  Otherwise vmemmap_free() of this piece's
+    /// memmap, with the caller's altmap.
+    private func depopulate(_ piece: Range<UInt64>, altmap: Int?, _ m: inout StepModel) {
+        let pfn = piece.lowerBound >> UInt64(g.pageShift)
         if m.state.mem.deferredHead == nil && m.state.mem.vmemmapPfns.contains(pfn) { m.state.mem.deferredHead = pfn }
         guard let head = m.state.mem.deferredHead else {
             tear(lay.memmap(piece), .vmemmap(altmap: altmap), &m)
@@ -427,16 +421,21 @@ struct Hotplug {
         let refs = m.state.mem.pageRef(head) - 1
         m.state.mem.pageRefs[head] = refs
         guard refs == 0 else { return }
-        let mm = lay.memmap(piece)
-        let n = UInt64(mm.count)
-        let first = lay.va(lay.memmap(head << shift))
-        var start = lay.va(mm.lowerBound), end = lay.va(mm.upperBound)
-        while start >= first {
-            tear(lay.off(start) ..< lay.off(end), .vmemmap(altmap: nil), &m)
-            end = start
-            start &-= n
-        }
+        for window in sparse.deferredFrees(closing: piece, headPfn: head) { tear(window, .vmemmap(altmap: nil), &m) }
         m.state.mem.deferredHead = nil
+    }
+
+    /// section_deactivate() of one piece: its sub-sections are no longer present, and its memmap goes as
+    /// Sparse.depopulation says (an early section's whole boot memmap once it is empty, else the piece's).
+    private func deactivate(_ piece: Range<UInt64>, altmap: Int?, _ m: inout StepModel) {
+        m.state.mem.present.subtract(Sparse.subsections(piece))
+        switch sparse.depopulation(piece, presentAfter: m.state.mem.present, early: m.state.mem.early) {
+        case .bootMemmap(let memmap):
+            m.state.mem.early.remove(lay.section(containing: piece.lowerBound))
+            tear(memmap, .vmemmap(altmap: nil), &m)
+        case .pieceMemmap:
+            depopulate(piece, altmap: altmap, &m)
+        }
     }
 
     /// arch_add_memory() of one range: the linear map, then __add_pages() section by section.
@@ -485,15 +484,12 @@ struct Hotplug {
             altmapIndex = m.state.mem.altmaps.count - 1
         }
         let fromAltmap = contract.altmapBacking && altmapIndex != nil
-        for piece in lay.sectionPieces(range) {
-            // section_activate(): sub-sections a failed add left present make this one -EEXIST
-            if m.state.mem.present.overlaps(piece) { return rolledBack(-17) }
-            m.state.mem.present.insert(piece)
+        for piece in sparse.pieces(range) {
+            if Sparse.activationRefused(piece, present: m.state.mem.present) { return rolledBack(-17) }
+            m.state.mem.present.formUnion(Sparse.subsections(piece))
             if step.kind == .device { m.state.mem.device.insert(piece) }
-            // an early section's memmap already covers the whole section
-            if UInt64(piece.count) < lay.sectionSize && m.state.mem.early.overlaps(lay.section(containing: piece.lowerBound)) { continue }
-            memmapFresh(lay.section(containing: piece.lowerBound), &m.state.mem)
-            let mm = lay.memmap(piece)
+            guard let mm = sparse.populated(piece, early: m.state.mem.early) else { continue }
+            memmapFresh(piece, &m.state.mem)
             // fix2025: a memmap smaller than one section's is populated with base pages
             let basePages = contract.subsectionMemmapBasePages && UInt64(mm.count) < lay.sectionSize / g.pageSize * lay.structPageSize
             let mplan = AddSide.memmap(mm, lay, m.state.pt, backing: fromAltmap ? .altmapMemmap(step.start) : .allocatedMemmap,
@@ -529,11 +525,10 @@ struct Hotplug {
             }
             if let p = failure {
                 installPartial(morder, p, &m.state, altmap: fromAltmap ? altmapIndex : nil, .other, &m.counters)
-                // section_activate(): population failed, section_deactivate() clears the
-                // sub-sections and hands exactly this piece's memmap to vmemmap_free()
-                m.state.mem.present.remove(piece)
+                // section_activate(): population failed, section_deactivate() undoes the piece (its pages were
+                // never made PageReserved: memmap_init_zone_device() runs after a successful add only)
                 m.state.mem.device.remove(piece)
-                kfreeSectionMemmap(piece, altmap: altmapIndex, &m)
+                deactivate(piece, altmap: altmapIndex, &m)
                 return rolledBack(-12)
             }
             budget = budget.map { $0 - morder.total(g) }
@@ -567,21 +562,11 @@ struct Hotplug {
 
     /// arch_remove_memory(): __remove_pages() section by section (vmemmap_free()), then the linear map.
     private func removePieces(_ range: Range<UInt64>, altmapIndex: (Range<UInt64>) -> Int?, _ m: inout StepModel) {
-        for piece in lay.sectionPieces(range) {
-            let altmapIndex = altmapIndex(piece)
-            m.state.mem.present.remove(piece)
+        for piece in sparse.pieces(range) {
             // a device range's pages stay PageReserved until arch_remove_memory() returns (its memmap's
             // struct pages go with it): the removal's own frees still find them reserved
             defer { m.state.mem.device.remove(piece) }
-            let sec = lay.section(containing: piece.lowerBound)
-            if m.state.mem.early.overlaps(sec) && !m.state.mem.present.overlaps(sec) {
-                // the early section's sub-section map is empty: free_map_bootmem() of the whole section
-                m.state.mem.early.remove(sec)
-                tear(lay.memmap(sec), .vmemmap(altmap: nil), &m)
-            } else {
-                // depopulate_section_memmap(): exactly this piece (seed 004: perhaps deferred)
-                kfreeSectionMemmap(piece, altmap: altmapIndex, &m)
-            }
+            deactivate(piece, altmap: altmapIndex(piece), &m)
         }
         tear(lay.linear(range), .linear, &m)
     }

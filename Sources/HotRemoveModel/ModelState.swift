@@ -67,8 +67,6 @@ struct Memory: Sendable, Equatable {
     var rangeAdds: [Range<UInt64>] = []
     /// The pfns whose struct page is PageVmemmap: the pages a range's altmap gave its memmap.
     var vmemmapPfns = IntervalSet()
-    /// Sections (physical) holding such a struct page: a new memmap for one of them starts clean.
-    var sectionsWithMarks = IntervalSet()
     /// page_count() of the struct pages the RFC writes otherwise than to 1: the head page of each range (its
     /// sections), as the removals count it down.
     var pageRefs: [UInt64: Int64] = [:]

@@ -4,7 +4,8 @@ import HotRemoveHarness
 import HotRemoveModel
 import HotRemoveMutants
 
-/// Mutation test of the oracle.  Each mutant (CShim/mutants/<base>/<name>.patch, built into the
+/// Mutation test of the oracle.  Each mutant (CShim/mutants/<base>/<name>.patch, or a mutant of the generic
+/// hotplug layer, CShim/mutants/generic/<name>.patch run with its Base: revision; built into the
 /// test-only target CShimMutants) must be killed by the finding its manifest names: on one of its kill
 /// scenarios the checker reports, on the mutant, a finding with that rule (prefix) that the base
 /// revision does not produce on the same scenario.  The base revisions are free of contract mismatches
@@ -59,7 +60,7 @@ import HotRemoveMutants
                      steps: [.init(op: .add, start: 8 * G, size: 2 * M, kind: .device),
                              .init(op: .remove, start: 8 * G, size: 2 * M)]),
         ]
-        return Dictionary(uniqueKeysWithValues: list.map { ($0.name, $0) })
+        return Dictionary(uniqueKeysWithValues: (list + genericKillScenarios).map { ($0.name, $0) })
     }()
 
     static let killable = Mutants.all.filter(\.killable)

@@ -144,6 +144,36 @@ extern const struct hr_instance hr_mut_altmap_no_altmap_free_64k42_instance;
 extern const struct hr_instance hr_mut_fix2026_cont_flush_per_entry_4k48_instance;
 extern const struct hr_instance hr_mut_fix2026_cont_flush_per_entry_16k47_instance;
 extern const struct hr_instance hr_mut_fix2026_cont_flush_per_entry_64k42_instance;
+extern const struct hr_instance hr_mut_generic_activate_failure_keeps_memmap_4k48_instance;
+extern const struct hr_instance hr_mut_generic_activate_failure_keeps_memmap_16k47_instance;
+extern const struct hr_instance hr_mut_generic_activate_failure_keeps_memmap_64k42_instance;
+extern const struct hr_instance hr_mut_generic_activate_ignores_present_4k48_instance;
+extern const struct hr_instance hr_mut_generic_activate_ignores_present_16k47_instance;
+extern const struct hr_instance hr_mut_generic_activate_ignores_present_64k42_instance;
+extern const struct hr_instance hr_mut_generic_add_pages_altmap_bound_4k48_instance;
+extern const struct hr_instance hr_mut_generic_add_pages_altmap_bound_16k47_instance;
+extern const struct hr_instance hr_mut_generic_add_pages_altmap_bound_64k42_instance;
+extern const struct hr_instance hr_mut_generic_altmap_free_keeps_alloc_4k48_instance;
+extern const struct hr_instance hr_mut_generic_altmap_free_keeps_alloc_16k47_instance;
+extern const struct hr_instance hr_mut_generic_altmap_free_keeps_alloc_64k42_instance;
+extern const struct hr_instance hr_mut_generic_deferral_closes_early_4k48_instance;
+extern const struct hr_instance hr_mut_generic_deferral_closes_early_16k47_instance;
+extern const struct hr_instance hr_mut_generic_deferral_closes_early_64k42_instance;
+extern const struct hr_instance hr_mut_generic_deferred_free_stops_early_4k48_instance;
+extern const struct hr_instance hr_mut_generic_deferred_free_stops_early_16k47_instance;
+extern const struct hr_instance hr_mut_generic_deferred_free_stops_early_64k42_instance;
+extern const struct hr_instance hr_mut_generic_depopulate_drops_altmap_4k48_instance;
+extern const struct hr_instance hr_mut_generic_depopulate_drops_altmap_16k47_instance;
+extern const struct hr_instance hr_mut_generic_depopulate_drops_altmap_64k42_instance;
+extern const struct hr_instance hr_mut_generic_head_counts_memmap_pages_4k48_instance;
+extern const struct hr_instance hr_mut_generic_head_counts_memmap_pages_16k47_instance;
+extern const struct hr_instance hr_mut_generic_head_counts_memmap_pages_64k42_instance;
+extern const struct hr_instance hr_mut_generic_memmap_fresh_keeps_vmemmap_4k48_instance;
+extern const struct hr_instance hr_mut_generic_memmap_fresh_keeps_vmemmap_16k47_instance;
+extern const struct hr_instance hr_mut_generic_memmap_fresh_keeps_vmemmap_64k42_instance;
+extern const struct hr_instance hr_mut_generic_memmap_on_memory_rounded_up_4k48_instance;
+extern const struct hr_instance hr_mut_generic_memmap_on_memory_rounded_up_16k47_instance;
+extern const struct hr_instance hr_mut_generic_memmap_on_memory_rounded_up_64k42_instance;
 
 const struct hr_instance *const hr_mutant_instances[] = {
 	&hr_mut_final_abort_4k48_instance,
@@ -287,57 +317,97 @@ const struct hr_instance *const hr_mutant_instances[] = {
 	&hr_mut_fix2026_cont_flush_per_entry_4k48_instance,
 	&hr_mut_fix2026_cont_flush_per_entry_16k47_instance,
 	&hr_mut_fix2026_cont_flush_per_entry_64k42_instance,
+	&hr_mut_generic_activate_failure_keeps_memmap_4k48_instance,
+	&hr_mut_generic_activate_failure_keeps_memmap_16k47_instance,
+	&hr_mut_generic_activate_failure_keeps_memmap_64k42_instance,
+	&hr_mut_generic_activate_ignores_present_4k48_instance,
+	&hr_mut_generic_activate_ignores_present_16k47_instance,
+	&hr_mut_generic_activate_ignores_present_64k42_instance,
+	&hr_mut_generic_add_pages_altmap_bound_4k48_instance,
+	&hr_mut_generic_add_pages_altmap_bound_16k47_instance,
+	&hr_mut_generic_add_pages_altmap_bound_64k42_instance,
+	&hr_mut_generic_altmap_free_keeps_alloc_4k48_instance,
+	&hr_mut_generic_altmap_free_keeps_alloc_16k47_instance,
+	&hr_mut_generic_altmap_free_keeps_alloc_64k42_instance,
+	&hr_mut_generic_deferral_closes_early_4k48_instance,
+	&hr_mut_generic_deferral_closes_early_16k47_instance,
+	&hr_mut_generic_deferral_closes_early_64k42_instance,
+	&hr_mut_generic_deferred_free_stops_early_4k48_instance,
+	&hr_mut_generic_deferred_free_stops_early_16k47_instance,
+	&hr_mut_generic_deferred_free_stops_early_64k42_instance,
+	&hr_mut_generic_depopulate_drops_altmap_4k48_instance,
+	&hr_mut_generic_depopulate_drops_altmap_16k47_instance,
+	&hr_mut_generic_depopulate_drops_altmap_64k42_instance,
+	&hr_mut_generic_head_counts_memmap_pages_4k48_instance,
+	&hr_mut_generic_head_counts_memmap_pages_16k47_instance,
+	&hr_mut_generic_head_counts_memmap_pages_64k42_instance,
+	&hr_mut_generic_memmap_fresh_keeps_vmemmap_4k48_instance,
+	&hr_mut_generic_memmap_fresh_keeps_vmemmap_16k47_instance,
+	&hr_mut_generic_memmap_fresh_keeps_vmemmap_64k42_instance,
+	&hr_mut_generic_memmap_on_memory_rounded_up_4k48_instance,
+	&hr_mut_generic_memmap_on_memory_rounded_up_16k47_instance,
+	&hr_mut_generic_memmap_on_memory_rounded_up_64k42_instance,
 };
 const int hr_nr_mutant_instances = sizeof(hr_mutant_instances) / sizeof(hr_mutant_instances[0]);
 
-/* revision, base, rule, kill scenarios, class, description */
+/* revision, base, rule, kill scenarios, class, description, patch */
 const hr_mutant_info hr_mutant_manifest[] = {
-	{ "mut_final_abort", "final", "crash", "-", "crash isolation", "calls abort() in the unmap pass (a SIGABRT for the crash isolation)" },
-	{ "mut_final_bug_on", "final", "fault.BUG", "pte-linear", "BUG_ON", "BUG_ON(1) in the free pass (an oops)" },
-	{ "mut_final_crash", "final", "crash", "-", "crash isolation", "dereferences NULL in the unmap pass (a SIGSEGV for the crash isolation)" },
-	{ "mut_final_double_free", "final", "fault.double-free", "pte-linear", "double free", "a PTE table page is freed twice" },
-	{ "mut_final_floor_unmasked", "final", "final.tables-freed", "vmemmap-floor", "floor unmasked", "pgtable_range_aligned() compares the floor with the unaligned start" },
-	{ "mut_final_free_before_clear", "final", "inv.freed-while-reachable", "pte-linear", "free before clear", "a PTE table page is freed before its PMD entry is cleared" },
-	{ "mut_final_free_before_leaf_tlbi_pmd", "final", "inv.free-before-leaf-tlbi", "vmemmap-far", "free before leaf TLBI", "a vmemmap PMD block's backing is freed after pmd_clear() but before its TLBI" },
-	{ "mut_final_free_before_leaf_tlbi_pte", "final", "inv.free-before-leaf-tlbi", "vmemmap-16k", "free before leaf TLBI", "a vmemmap backing page is freed after pte_clear() but before the flush_tlb_kernel_range() of its PTE" },
-	{ "mut_final_free_before_walk_tlbi_pmd", "final", "inv.free-before-walk-tlbi", "vmemmap-far", "free before walk TLBI", "a PMD table page is freed after pud_clear() but before __flush_tlb_kernel_pgtable()" },
-	{ "mut_final_free_before_walk_tlbi_pte", "final", "inv.free-before-walk-tlbi", "pte-linear", "free before walk TLBI", "a PTE table page is freed after pmd_clear() but before __flush_tlb_kernel_pgtable()" },
-	{ "mut_final_free_before_walk_tlbi_pud", "final", "inv.free-before-walk-tlbi", "pud-table-far", "free before walk TLBI", "a PUD table page is freed after p4d_clear() but before __flush_tlb_kernel_pgtable() (4 levels)" },
-	{ "mut_final_free_nonempty", "final", "inv.live-table-freed", "shared-pte-table", "free nonempty", "a PTE table is freed without checking that it is empty" },
-	{ "mut_final_hang", "final", "hang", "-", "crash isolation", "loops forever in the unmap pass (a hang for the time limit)" },
-	{ "mut_final_leaf_left_mapped", "final", "fault.free-never-allocated", "pmd-blocks", "leaf left mapped", "a PMD block is left mapped by the unmap pass (pmd_clear() dropped); the free pass then takes it for a table and frees the memory it maps" },
-	{ "mut_final_leaf_tlbi_for_pmd_table", "final", "inv.tlb-stale-walk", "vmemmap-far", "leaf TLBI for a table", "an unhooked PMD table gets a leaf TLBI of one page (flush_tlb_kernel_range) instead of __flush_tlb_kernel_pgtable()" },
-	{ "mut_final_leaf_tlbi_for_pte_table", "final", "inv.tlb-stale-walk", "pte-linear", "leaf TLBI for a table", "an unhooked PTE table gets a leaf TLBI of one page (flush_tlb_kernel_range) instead of __flush_tlb_kernel_pgtable()" },
-	{ "mut_final_leaf_tlbi_no_dsb", "final", "inv.tlbi-incomplete", "shared-pte-table", "TLBI not completed", "the TLBI after pte_clear() is open-coded without its dsb(ish): nothing completes it" },
-	{ "mut_final_no_backing_free", "final", "final.data-freed", "vmemmap-16k", "no backing free", "vmemmap backing of base pages is never freed" },
-	{ "mut_final_no_walk_tlbi", "final", "inv.tlb-stale-walk", "vmemmap-far", "no walk TLBI", "no walk-cache TLBI after unhooking a PMD table" },
-	{ "mut_final_pmd_block_tlbi_wrong_va", "final", "inv.free-before-leaf-tlbi", "pmd-blocks", "TLBI of the wrong VA", "the TLBI after clearing a PMD block invalidates a VA of the next block (addr + PMD_SIZE), so a vmemmap block is freed uninvalidated" },
-	{ "mut_final_pmd_table_wrong_mask", "final", "final.tables-freed", "vmemmap-floor", "wrong mask", "the PMD-table floor/ceiling check uses PMD_MASK, so a PMD table reaching below the floor looks aligned" },
-	{ "mut_final_pte_left_mapped", "final", "inv.removed-range-unmapped", "pte-linear", "leaf left mapped", "a PTE is left mapped by the unmap pass (pte_clear() dropped)" },
-	{ "mut_final_pte_loop_off_by_one", "final", "inv.cont-range-split", "shared-pte-table", "leaf left mapped", "the PTE unmap loop stops one page short of the end (addr < end - PAGE_SIZE), leaving a contiguous range cleared in part" },
-	{ "mut_final_pte_tlbi_wrong_va", "final", "inv.tlb-order", "pte-linear", "TLBI of the wrong VA", "the TLBI after pte_clear() invalidates the next page (addr + PAGE_SIZE), so each PTE is invalidated only before it is cleared" },
-	{ "mut_final_pud_block_tlbi_before_clear", "final", "inv.tlb-order", "vmemmap-far", "TLBI before clear", "the TLBI of a linear-map PUD block comes before pud_clear()" },
-	{ "mut_final_rewrite_without_break", "final", "inv.break-before-make", "pte-linear", "live entry rewritten without a break", "the PTE unmap loop first points the live PTE at the next page, then clears it" },
-	{ "mut_final_skip_tlbi", "final", "inv.tlb-stale-leaf", "pte-linear", "skip TLBI", "the pte unmap loop never flushes: a cleared PTE is never invalidated" },
-	{ "mut_final_table_leaked", "final", "inv.no-leak", "pte-linear", "table leaked", "an empty PTE table is unhooked but never freed" },
-	{ "mut_final_tlbi_before_clear", "final", "inv.tlb-order", "pte-linear", "TLBI before clear", "the TLBI of a PTE comes before the PTE is cleared" },
-	{ "mut_final_walk_tlbi_no_dsb", "final", "inv.free-before-walk-tlbi", "pte-linear", "TLBI not completed", "the walk-cache TLBI after pmd_clear() is open-coded without its dsb(ish), so the PTE table is freed before the invalidation completes" },
-	{ "mut_final_walk_tlbi_wrong_va", "final", "inv.tlb-order", "pte-linear", "TLBI of the wrong VA", "the walk-cache TLBI after unhooking a PTE table invalidates its end (the next table, before that one is unhooked), not its start" },
-	{ "mut_final_wrong_free_order", "final", "fault.free-wrong-order", "vmemmap-16k", "wrong free order", "vmemmap backing and tables are freed with the wrong order" },
-	{ "mut_v6_free_before_leaf_tlbi_pmd", "v6", "inv.free-before-leaf-tlbi", "vmemmap-far", "free before leaf TLBI", "a vmemmap PMD block's backing is freed after pmd_clear() but before its TLBI" },
-	{ "mut_v6_free_before_leaf_tlbi_pte", "v6", "inv.free-before-leaf-tlbi", "vmemmap-16k", "free before leaf TLBI", "a vmemmap backing page is freed after pte_clear() but before the flush_tlb_kernel_range() of its PTE" },
-	{ "mut_v6_free_before_walk_tlbi_pmd", "v6", "inv.free-before-walk-tlbi", "pte-linear", "free before walk TLBI", "free_pmd_table() frees the PMD table page after pud_clear() but before __flush_tlb_kernel_pgtable()" },
-	{ "mut_v6_free_before_walk_tlbi_pte", "v6", "inv.free-before-walk-tlbi", "pte-linear", "free before walk TLBI", "free_pte_table() frees the PTE table page after pmd_clear() but before __flush_tlb_kernel_pgtable()" },
-	{ "mut_v6_free_before_walk_tlbi_pud", "v6", "inv.free-before-walk-tlbi", "pud-table-far", "free before walk TLBI", "free_pud_table() frees the PUD table page after pgd_clear() but before __flush_tlb_kernel_pgtable() (4 levels)" },
-	{ "mut_v6_leaf_tlbi_for_pte_table", "v6", "inv.tlb-stale-walk", "pte-linear", "leaf TLBI for a table", "free_pte_table() gives the unhooked table a leaf TLBI of one page instead of __flush_tlb_kernel_pgtable()" },
-	{ "mut_v6_pmd_block_tlbi_wrong_va", "v6", "inv.free-before-leaf-tlbi", "pmd-blocks", "TLBI of the wrong VA", "the TLBI after clearing a PMD block covers the next block's range, not its own, so a vmemmap block is freed uninvalidated" },
-	{ "mut_v6_vmemmap_tables_freed", "v6", "v6.tables-freed", "vmemmap-16k", "vmemmap tables freed", "vmemmap_free() calls remove_pagetable(start, end, true), as its FIXME suggests: vmemmap tables are freed, against V6's contract" },
-	{ "mut_altmap_altmap_dropped", "altmap", "fault.free-reserved", "altmap-16k", "altmap dropped", "vmemmap_free() does not pass its altmap on, so altmap-backed vmemmap goes to free_pages()" },
-	{ "mut_altmap_altmap_wrong_count", "altmap", "altmap.altmap-freed", "altmap-16k", "altmap wrong count", "vmem_altmap_free() is given one page fewer than the leaf maps" },
-	{ "mut_altmap_free_before_leaf_tlbi_pmd", "altmap", "inv.free-before-leaf-tlbi", "altmap-4k", "free before leaf TLBI", "an altmap-backed vmemmap PMD block is returned to the altmap after pmd_clear() but before its TLBI" },
-	{ "mut_altmap_free_before_leaf_tlbi_pte", "altmap", "inv.free-before-leaf-tlbi", "altmap-16k", "free before leaf TLBI", "an altmap-backed vmemmap page is returned to the altmap after pte_clear() but before the TLBI of its PTE" },
-	{ "mut_altmap_free_before_walk_tlbi_pte", "altmap", "inv.free-before-walk-tlbi", "altmap-16k", "free before walk TLBI", "a vmemmap PTE table page is freed after pmd_clear() but before __flush_tlb_kernel_pgtable()" },
-	{ "mut_altmap_no_altmap_free", "altmap", "altmap.altmap-freed", "altmap-4k", "no backing free", "altmap-backed vmemmap is never returned: vmem_altmap_free() dropped" },
-	{ "mut_fix2026_cont_flush_per_entry", "fix2026", "inv.tlb-cont-refill", "cont-pte-16k", "CONT entry invalidated before its siblings are cleared", "fix2026 flushing each linear-map PTE as it clears it, without the batched flush: a contiguous range invalidated entry by entry" },
+	{ "mut_final_abort", "final", "crash", "-", "crash isolation", "calls abort() in the unmap pass (a SIGABRT for the crash isolation)", "CShim/mutants/final/abort.patch" },
+	{ "mut_final_bug_on", "final", "fault.BUG", "pte-linear", "BUG_ON", "BUG_ON(1) in the free pass (an oops)", "CShim/mutants/final/bug_on.patch" },
+	{ "mut_final_crash", "final", "crash", "-", "crash isolation", "dereferences NULL in the unmap pass (a SIGSEGV for the crash isolation)", "CShim/mutants/final/crash.patch" },
+	{ "mut_final_double_free", "final", "fault.double-free", "pte-linear", "double free", "a PTE table page is freed twice", "CShim/mutants/final/double_free.patch" },
+	{ "mut_final_floor_unmasked", "final", "final.tables-freed", "vmemmap-floor", "floor unmasked", "pgtable_range_aligned() compares the floor with the unaligned start", "CShim/mutants/final/floor_unmasked.patch" },
+	{ "mut_final_free_before_clear", "final", "inv.freed-while-reachable", "pte-linear", "free before clear", "a PTE table page is freed before its PMD entry is cleared", "CShim/mutants/final/free_before_clear.patch" },
+	{ "mut_final_free_before_leaf_tlbi_pmd", "final", "inv.free-before-leaf-tlbi", "vmemmap-far", "free before leaf TLBI", "a vmemmap PMD block's backing is freed after pmd_clear() but before its TLBI", "CShim/mutants/final/free_before_leaf_tlbi_pmd.patch" },
+	{ "mut_final_free_before_leaf_tlbi_pte", "final", "inv.free-before-leaf-tlbi", "vmemmap-16k", "free before leaf TLBI", "a vmemmap backing page is freed after pte_clear() but before the flush_tlb_kernel_range() of its PTE", "CShim/mutants/final/free_before_leaf_tlbi_pte.patch" },
+	{ "mut_final_free_before_walk_tlbi_pmd", "final", "inv.free-before-walk-tlbi", "vmemmap-far", "free before walk TLBI", "a PMD table page is freed after pud_clear() but before __flush_tlb_kernel_pgtable()", "CShim/mutants/final/free_before_walk_tlbi_pmd.patch" },
+	{ "mut_final_free_before_walk_tlbi_pte", "final", "inv.free-before-walk-tlbi", "pte-linear", "free before walk TLBI", "a PTE table page is freed after pmd_clear() but before __flush_tlb_kernel_pgtable()", "CShim/mutants/final/free_before_walk_tlbi_pte.patch" },
+	{ "mut_final_free_before_walk_tlbi_pud", "final", "inv.free-before-walk-tlbi", "pud-table-far", "free before walk TLBI", "a PUD table page is freed after p4d_clear() but before __flush_tlb_kernel_pgtable() (4 levels)", "CShim/mutants/final/free_before_walk_tlbi_pud.patch" },
+	{ "mut_final_free_nonempty", "final", "inv.live-table-freed", "shared-pte-table", "free nonempty", "a PTE table is freed without checking that it is empty", "CShim/mutants/final/free_nonempty.patch" },
+	{ "mut_final_hang", "final", "hang", "-", "crash isolation", "loops forever in the unmap pass (a hang for the time limit)", "CShim/mutants/final/hang.patch" },
+	{ "mut_final_leaf_left_mapped", "final", "fault.free-never-allocated", "pmd-blocks", "leaf left mapped", "a PMD block is left mapped by the unmap pass (pmd_clear() dropped); the free pass then takes it for a table and frees the memory it maps", "CShim/mutants/final/leaf_left_mapped.patch" },
+	{ "mut_final_leaf_tlbi_for_pmd_table", "final", "inv.tlb-stale-walk", "vmemmap-far", "leaf TLBI for a table", "an unhooked PMD table gets a leaf TLBI of one page (flush_tlb_kernel_range) instead of __flush_tlb_kernel_pgtable()", "CShim/mutants/final/leaf_tlbi_for_pmd_table.patch" },
+	{ "mut_final_leaf_tlbi_for_pte_table", "final", "inv.tlb-stale-walk", "pte-linear", "leaf TLBI for a table", "an unhooked PTE table gets a leaf TLBI of one page (flush_tlb_kernel_range) instead of __flush_tlb_kernel_pgtable()", "CShim/mutants/final/leaf_tlbi_for_pte_table.patch" },
+	{ "mut_final_leaf_tlbi_no_dsb", "final", "inv.tlbi-incomplete", "shared-pte-table", "TLBI not completed", "the TLBI after pte_clear() is open-coded without its dsb(ish): nothing completes it", "CShim/mutants/final/leaf_tlbi_no_dsb.patch" },
+	{ "mut_final_no_backing_free", "final", "final.data-freed", "vmemmap-16k", "no backing free", "vmemmap backing of base pages is never freed", "CShim/mutants/final/no_backing_free.patch" },
+	{ "mut_final_no_walk_tlbi", "final", "inv.tlb-stale-walk", "vmemmap-far", "no walk TLBI", "no walk-cache TLBI after unhooking a PMD table", "CShim/mutants/final/no_walk_tlbi.patch" },
+	{ "mut_final_pmd_block_tlbi_wrong_va", "final", "inv.free-before-leaf-tlbi", "pmd-blocks", "TLBI of the wrong VA", "the TLBI after clearing a PMD block invalidates a VA of the next block (addr + PMD_SIZE), so a vmemmap block is freed uninvalidated", "CShim/mutants/final/pmd_block_tlbi_wrong_va.patch" },
+	{ "mut_final_pmd_table_wrong_mask", "final", "final.tables-freed", "vmemmap-floor", "wrong mask", "the PMD-table floor/ceiling check uses PMD_MASK, so a PMD table reaching below the floor looks aligned", "CShim/mutants/final/pmd_table_wrong_mask.patch" },
+	{ "mut_final_pte_left_mapped", "final", "inv.removed-range-unmapped", "pte-linear", "leaf left mapped", "a PTE is left mapped by the unmap pass (pte_clear() dropped)", "CShim/mutants/final/pte_left_mapped.patch" },
+	{ "mut_final_pte_loop_off_by_one", "final", "inv.cont-range-split", "shared-pte-table", "leaf left mapped", "the PTE unmap loop stops one page short of the end (addr < end - PAGE_SIZE), leaving a contiguous range cleared in part", "CShim/mutants/final/pte_loop_off_by_one.patch" },
+	{ "mut_final_pte_tlbi_wrong_va", "final", "inv.tlb-order", "pte-linear", "TLBI of the wrong VA", "the TLBI after pte_clear() invalidates the next page (addr + PAGE_SIZE), so each PTE is invalidated only before it is cleared", "CShim/mutants/final/pte_tlbi_wrong_va.patch" },
+	{ "mut_final_pud_block_tlbi_before_clear", "final", "inv.tlb-order", "vmemmap-far", "TLBI before clear", "the TLBI of a linear-map PUD block comes before pud_clear()", "CShim/mutants/final/pud_block_tlbi_before_clear.patch" },
+	{ "mut_final_rewrite_without_break", "final", "inv.break-before-make", "pte-linear", "live entry rewritten without a break", "the PTE unmap loop first points the live PTE at the next page, then clears it", "CShim/mutants/final/rewrite_without_break.patch" },
+	{ "mut_final_skip_tlbi", "final", "inv.tlb-stale-leaf", "pte-linear", "skip TLBI", "the pte unmap loop never flushes: a cleared PTE is never invalidated", "CShim/mutants/final/skip_tlbi.patch" },
+	{ "mut_final_table_leaked", "final", "inv.no-leak", "pte-linear", "table leaked", "an empty PTE table is unhooked but never freed", "CShim/mutants/final/table_leaked.patch" },
+	{ "mut_final_tlbi_before_clear", "final", "inv.tlb-order", "pte-linear", "TLBI before clear", "the TLBI of a PTE comes before the PTE is cleared", "CShim/mutants/final/tlbi_before_clear.patch" },
+	{ "mut_final_walk_tlbi_no_dsb", "final", "inv.free-before-walk-tlbi", "pte-linear", "TLBI not completed", "the walk-cache TLBI after pmd_clear() is open-coded without its dsb(ish), so the PTE table is freed before the invalidation completes", "CShim/mutants/final/walk_tlbi_no_dsb.patch" },
+	{ "mut_final_walk_tlbi_wrong_va", "final", "inv.tlb-order", "pte-linear", "TLBI of the wrong VA", "the walk-cache TLBI after unhooking a PTE table invalidates its end (the next table, before that one is unhooked), not its start", "CShim/mutants/final/walk_tlbi_wrong_va.patch" },
+	{ "mut_final_wrong_free_order", "final", "fault.free-wrong-order", "vmemmap-16k", "wrong free order", "vmemmap backing and tables are freed with the wrong order", "CShim/mutants/final/wrong_free_order.patch" },
+	{ "mut_v6_free_before_leaf_tlbi_pmd", "v6", "inv.free-before-leaf-tlbi", "vmemmap-far", "free before leaf TLBI", "a vmemmap PMD block's backing is freed after pmd_clear() but before its TLBI", "CShim/mutants/v6/free_before_leaf_tlbi_pmd.patch" },
+	{ "mut_v6_free_before_leaf_tlbi_pte", "v6", "inv.free-before-leaf-tlbi", "vmemmap-16k", "free before leaf TLBI", "a vmemmap backing page is freed after pte_clear() but before the flush_tlb_kernel_range() of its PTE", "CShim/mutants/v6/free_before_leaf_tlbi_pte.patch" },
+	{ "mut_v6_free_before_walk_tlbi_pmd", "v6", "inv.free-before-walk-tlbi", "pte-linear", "free before walk TLBI", "free_pmd_table() frees the PMD table page after pud_clear() but before __flush_tlb_kernel_pgtable()", "CShim/mutants/v6/free_before_walk_tlbi_pmd.patch" },
+	{ "mut_v6_free_before_walk_tlbi_pte", "v6", "inv.free-before-walk-tlbi", "pte-linear", "free before walk TLBI", "free_pte_table() frees the PTE table page after pmd_clear() but before __flush_tlb_kernel_pgtable()", "CShim/mutants/v6/free_before_walk_tlbi_pte.patch" },
+	{ "mut_v6_free_before_walk_tlbi_pud", "v6", "inv.free-before-walk-tlbi", "pud-table-far", "free before walk TLBI", "free_pud_table() frees the PUD table page after pgd_clear() but before __flush_tlb_kernel_pgtable() (4 levels)", "CShim/mutants/v6/free_before_walk_tlbi_pud.patch" },
+	{ "mut_v6_leaf_tlbi_for_pte_table", "v6", "inv.tlb-stale-walk", "pte-linear", "leaf TLBI for a table", "free_pte_table() gives the unhooked table a leaf TLBI of one page instead of __flush_tlb_kernel_pgtable()", "CShim/mutants/v6/leaf_tlbi_for_pte_table.patch" },
+	{ "mut_v6_pmd_block_tlbi_wrong_va", "v6", "inv.free-before-leaf-tlbi", "pmd-blocks", "TLBI of the wrong VA", "the TLBI after clearing a PMD block covers the next block's range, not its own, so a vmemmap block is freed uninvalidated", "CShim/mutants/v6/pmd_block_tlbi_wrong_va.patch" },
+	{ "mut_v6_vmemmap_tables_freed", "v6", "v6.tables-freed", "vmemmap-16k", "vmemmap tables freed", "vmemmap_free() calls remove_pagetable(start, end, true), as its FIXME suggests: vmemmap tables are freed, against V6's contract", "CShim/mutants/v6/vmemmap_tables_freed.patch" },
+	{ "mut_altmap_altmap_dropped", "altmap", "fault.free-reserved", "altmap-16k", "altmap dropped", "vmemmap_free() does not pass its altmap on, so altmap-backed vmemmap goes to free_pages()", "CShim/mutants/altmap/altmap_dropped.patch" },
+	{ "mut_altmap_altmap_wrong_count", "altmap", "altmap.altmap-freed", "altmap-16k", "altmap wrong count", "vmem_altmap_free() is given one page fewer than the leaf maps", "CShim/mutants/altmap/altmap_wrong_count.patch" },
+	{ "mut_altmap_free_before_leaf_tlbi_pmd", "altmap", "inv.free-before-leaf-tlbi", "altmap-4k", "free before leaf TLBI", "an altmap-backed vmemmap PMD block is returned to the altmap after pmd_clear() but before its TLBI", "CShim/mutants/altmap/free_before_leaf_tlbi_pmd.patch" },
+	{ "mut_altmap_free_before_leaf_tlbi_pte", "altmap", "inv.free-before-leaf-tlbi", "altmap-16k", "free before leaf TLBI", "an altmap-backed vmemmap page is returned to the altmap after pte_clear() but before the TLBI of its PTE", "CShim/mutants/altmap/free_before_leaf_tlbi_pte.patch" },
+	{ "mut_altmap_free_before_walk_tlbi_pte", "altmap", "inv.free-before-walk-tlbi", "altmap-16k", "free before walk TLBI", "a vmemmap PTE table page is freed after pmd_clear() but before __flush_tlb_kernel_pgtable()", "CShim/mutants/altmap/free_before_walk_tlbi_pte.patch" },
+	{ "mut_altmap_no_altmap_free", "altmap", "altmap.altmap-freed", "altmap-4k", "no backing free", "altmap-backed vmemmap is never returned: vmem_altmap_free() dropped", "CShim/mutants/altmap/no_altmap_free.patch" },
+	{ "mut_fix2026_cont_flush_per_entry", "fix2026", "inv.tlb-cont-refill", "cont-pte-16k", "CONT entry invalidated before its siblings are cleared", "fix2026 flushing each linear-map PTE as it clears it, without the batched flush: a contiguous range invalidated entry by entry", "CShim/mutants/fix2026/cont_flush_per_entry.patch" },
+	{ "mut_generic_activate_failure_keeps_memmap", "final", "final.after-leaves", "memmap-enomem-16k", "failed add not undone", "section_activate() returns -ENOMEM without section_deactivate(): the part of the memmap populated stays mapped and its sub-sections present", "CShim/mutants/generic/activate_failure_keeps_memmap.patch" },
+	{ "mut_generic_activate_ignores_present", "final", "final.result", "readd-leftover", "present sub-sections not seen", "section_activate() does not check the sub-section map: an add over sub-sections a failed add left present is not refused with -EEXIST", "CShim/mutants/generic/activate_ignores_present.patch" },
+	{ "mut_generic_add_pages_altmap_bound", "altmap", "altmap.result", "altmap-add-16k", "altmap bound off by one", "__add_pages() refuses an altmap whose reserve + free is exactly the range (>= instead of >)", "CShim/mutants/generic/add_pages_altmap_bound.patch" },
+	{ "mut_generic_altmap_free_keeps_alloc", "altmap", "altmap.altmap-counters", "altmap-4k", "altmap not returned", "vmem_altmap_free() does not decrement altmap->alloc: the pfns a removal returns stay counted", "CShim/mutants/generic/altmap_free_keeps_alloc.patch" },
+	{ "mut_generic_deferral_closes_early", "altmap", "altmap.after-leaves", "range-in-order", "deferral closed early", "__kfree_section_memmap() tests the head _refcount for 1 after the decrement (== 1, not 0): the deferral closes one section early and frees memmap still in use", "CShim/mutants/generic/deferral_closes_early.patch" },
+	{ "mut_generic_deferred_free_stops_early", "altmap", "altmap.after-leaves", "range-whole", "deferred free short", "free_deferred_vmemmap_range() stops one section early (start > first_section): the head section memmap stays mapped", "CShim/mutants/generic/deferred_free_stops_early.patch" },
+	{ "mut_generic_depopulate_drops_altmap", "altmap", "altmap.altmap-freed", "altmap-16k", "altmap dropped", "depopulate_section_memmap() hands vmemmap_free() no altmap: a device memmap taken from its altmap goes to the page allocator", "CShim/mutants/generic/depopulate_drops_altmap.patch" },
+	{ "mut_generic_head_counts_memmap_pages", "altmap", "altmap.vmemmap-head-sections", "range-whole", "wrong head count", "mark_vmemmap_pages() counts the sections of the memmap pages (alloc), not of the range (free), into the head _refcount", "CShim/mutants/generic/head_counts_memmap_pages.patch" },
+	{ "mut_generic_memmap_fresh_keeps_vmemmap", "altmap", "altmap.altmap-freed", "range-then-device", "stale PageVmemmap", "memmap_fresh() forgets to clear PageVmemmap: a memmap populated anew keeps the marks of a range removed before", "CShim/mutants/generic/memmap_fresh_keeps_vmemmap.patch" },
+	{ "mut_generic_memmap_on_memory_rounded_up", "altmap", "altmap.allocations", "memory-block-16k", "wrong memmap-on-memory test", "mhp_supports_memmap_on_memory() rounds the memmap size up to a PMD before testing its alignment: supported where its memmap spans part of a PMD", "CShim/mutants/generic/memmap_on_memory_rounded_up.patch" },
 };
 const int hr_nr_mutants = sizeof(hr_mutant_manifest) / sizeof(hr_mutant_manifest[0]);
