@@ -54,12 +54,13 @@ do {									\
 } while (0)
 
 /* include/asm-generic/bug.h */
-#define WARN_ON(condition) ({						\
+#define hr_warn_on(condition, text) ({				\
 	int __ret_warn_on = !!(condition);				\
 	if (unlikely(__ret_warn_on))					\
-		hr_rec_warn(__FILE__, __LINE__, #condition);		\
+		hr_rec_warn(__FILE__, __LINE__, text);			\
 	unlikely(__ret_warn_on);					\
 })
+#define WARN_ON(condition) hr_warn_on(condition, #condition)
 #define WARN(condition, format...) WARN_ON(condition)
 #define BUG() hr_oops(__FILE__, __LINE__, "BUG()")
 #define BUG_ON(condition) do {						\

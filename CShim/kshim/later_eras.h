@@ -11,8 +11,9 @@
  * ARM64_SWAPPER_USES_SECTION_MAPS (4K pages: PMD blocks in the vmemmap). */
 #define ARM64_KERNEL_USES_PMD_MAPS	ARM64_SWAPPER_USES_SECTION_MAPS
 
-/* include/asm-generic/bug.h: recorded every time (a WARN in a run is a finding either way) */
-#define WARN_ON_ONCE(condition)		WARN_ON(condition)
+/* include/asm-generic/bug.h: recorded every time (a WARN in a run is a finding either way); its
+ * condition is recorded as written, not macro-expanded */
+#define WARN_ON_ONCE(condition)		hr_warn_on(condition, #condition)
 
 /* include/linux/kconfig.h IS_ENABLED(), without the =m case (no modules here) */
 #define __ARG_PLACEHOLDER_1 0,
@@ -28,6 +29,8 @@
 
 /* include/linux/align.h, pfn.h, mmzone.h */
 #define IS_ALIGNED(x, a)		(((x) & ((typeof(x))(a) - 1)) == 0)
+/* include/linux/mm.h */
+#define PAGE_ALIGNED(addr)		IS_ALIGNED((unsigned long)(addr), PAGE_SIZE)
 #define PFN_PHYS(x)			((phys_addr_t)(x) << PAGE_SHIFT)
 #define PHYS_PFN(x)			((unsigned long)((x) >> PAGE_SHIFT))
 #define PA_SECTION_SHIFT		(SECTION_SIZE_BITS)

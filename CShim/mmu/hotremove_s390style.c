@@ -10,17 +10,22 @@
  *   each page (data or table) is freed, then the entry pointing at it is
  *   cleared, and the cover letter's "AFAIKS, as there are no valid accesses,
  *   doing a single range flush at the end is sufficient": one
- *   flush_tlb_kernel_range(start, end) after the walk.  Written to show what
+ *   flush after the walk.  Written to show what
  *   that order means on arm64, where a page must not be reachable through
  *   the TLB (leaf or walk cache) when it is freed; subpmd
  *   (hotremove_subpmd.c) is the same walk in arm64's order.  The linear map's
  *   teardown, arch_add_memory(), arch_remove_memory() and the boot-memory
  *   notifier are final's (hotremove_final.c, included).
- *   Not taken from s390: modify_pagetable()'s WARN_ON_ONCE(!PAGE_ALIGNED(start
- *   | end)) refusal (the memmap of a 2 MiB sub-section is 7 KiB on 16K and
- *   1.75 KiB on 64K; the walks step from start as final's do), and
- *   vmem_free_pages()'s silent return on PageReserved (final's
- *   free_hotplug_page_range() is used: WARN, then free_pages()).
+ *   The single flush at the end is s390's flush_tlb_kernel_range(), which on
+ *   s390 is __tlb_flush_kernel(): a full flush that ignores the range
+ *   (arch/s390/include/asm/tlbflush.h); arm64's counterpart is
+ *   flush_tlb_all() (vmalle1is), which also reaches the walk caches, not
+ *   arm64's per-page flush_tlb_kernel_range().  modify_pagetable()'s
+ *   WARN_ON_ONCE(!PAGE_ALIGNED(start | end)) refusal is kept (a 2 MiB
+ *   sub-section's memmap is 8 KiB on 16K and 2 KiB on 64K: s390 leaves it
+ *   mapped, with a WARN).  Not taken: vmem_free_pages()'s silent return on
+ *   PageReserved (final's free_hotplug_page_range() is used: WARN, then
+ *   free_pages()).
  * Pass API: final (how benchmarks call the two passes: final's, linear map)
  * Add side: subpmd
  * Functions: vmemmap_remove_pte_table, vmemmap_try_free_pte_table,
@@ -220,14 +225,19 @@ static void vmemmap_remove_p4d_table(pgd_t *pgdp, unsigned long addr,
 }
 
 /*
- * Follows s390's modify_pagetable(start, end, false, false): one walk, then
- * "if (!add) flush_tlb_kernel_range(start, end);" -- the single range flush
- * at the end, after every free.
+ * Follows s390's modify_pagetable(start, end, false, false): a range that is
+ * not page aligned is refused with a WARN, as s390 refuses it (-EINVAL,
+ * which vmemmap_free() ignores); otherwise one walk, then "if (!add)
+ * flush_tlb_kernel_range(start, end);", which on s390 flushes the whole TLB:
+ * flush_tlb_all() here, after every free.
  */
 static void vmemmap_remove_range(unsigned long start, unsigned long end)
 {
 	unsigned long addr = start, next;
 	pgd_t *pgdp, pgd;
+
+	if (WARN_ON_ONCE(!PAGE_ALIGNED(start | end)))
+		return;
 
 	do {
 		next = pgd_addr_end(addr, end);
@@ -240,7 +250,7 @@ static void vmemmap_remove_range(unsigned long start, unsigned long end)
 		vmemmap_remove_p4d_table(pgdp, addr, next);
 	} while (addr = next, addr < end);
 
-	flush_tlb_kernel_range(start, end);
+	flush_tlb_all();
 }
 #endif
 

@@ -86,7 +86,9 @@ public struct RevisionContract: Sendable, Equatable {
     public var vmemmapKeepsUsedBlocks: Bool = false
     /// s390style: the cover letter of seed 003, "AFAIKS, as there are no valid accesses, doing a single range
     /// flush at the end is sufficient": vmemmap_free() issues no TLBI while it walks (none per leaf, none per
-    /// freed table) and one flush_tlb_kernel_range(start, end) of the whole range after the walk
+    /// freed table) and one flush after the walk, which on s390 (flush_tlb_kernel_range() is
+    /// __tlb_flush_kernel()) is a full flush: flush_tlb_all() on arm64.  As s390's modify_pagetable(), it
+    /// refuses a range that is not page aligned: WARN_ON_ONCE(!PAGE_ALIGNED(start | end)), nothing torn down.
     public var vmemmapFlushOnceAtEnd: Bool = false
 
     public static let v6 = RevisionContract(
@@ -220,7 +222,7 @@ public struct RevisionContract: Sendable, Equatable {
         case .none: parts.append("blocks get no TLBI")
         }
         if vmemmapFlushOnceAtEnd {
-            parts.append("the vmemmap gets no TLBI while walked and one flush_tlb_kernel_range(start, end) per vmemmap_free() after it")
+            parts.append("the vmemmap gets no TLBI while walked and one flush_tlb_all() per vmemmap_free() after it (an unaligned range: a WARN and nothing torn down)")
         }
         return "\(name): " + parts.joined(separator: "; ")
     }

@@ -106,6 +106,11 @@ struct Teardown {
         if contract.warnsOutsideRegion && (lay.va(r.lowerBound) < bounds.floor || lay.va(r.upperBound) > bounds.ceiling) {
             c.warn(target == .linear ? "(start < PAGE_OFFSET) || (end > PAGE_END)" : "(start < VMEMMAP_START) || (end > VMEMMAP_END)")
         }
+        // s390's modify_pagetable(): WARN_ON_ONCE(!PAGE_ALIGNED(start | end)) and -EINVAL, nothing torn down
+        if contract.vmemmapFlushOnceAtEnd && target != .linear && (lay.va(r.lowerBound) | lay.va(r.upperBound)) % g.pageSize != 0 {
+            c.warn("!PAGE_ALIGNED(start | end)")
+            return
+        }
         unmap(r, target, &st, &c, keepingBlocksOf: target != .linear && contract.vmemmapKeepsUsedBlocks ? inUse : nil)
         switch target {
         case .linear:
@@ -162,7 +167,11 @@ struct Teardown {
             }
             if case .vmemmap(let altmap) = target { freeBacking(piece, altmap: altmap, &st, &c) }
         }
-        if onceAfterWalk {
+        if contract.vmemmapFlushOnceAtEnd && target != .linear {
+            // s390style: s390's flush_tlb_kernel_range() is a full flush whatever the range: flush_tlb_all()
+            c.tlbFlushCalls(1)
+            c.tlbiAll += 1
+        } else if onceAfterWalk {
             // V1/V2: remove_pagetable() ends with flush_tlb_kernel_range(start, end), mapped or not; fix2026's
             // unmap_hotplug_range() likewise when !free_mapped
             c.tlbFlushCalls(1)
