@@ -123,6 +123,8 @@ enum {	/* harness status codes (operations also return negative kernel errnos) *
 	HR_E_INVALID = 1000,	/* bad request: message in the error buffer */
 	HR_E_OOPS = 1001,	/* BUG()/poison read ended the operation */
 	HR_E_REFUSED = 1002,	/* a memory notifier said NOTIFY_BAD */
+	HR_E_BLOCKED = 1003,	/* not run: a task that oopsed holds a hotplug lock the operation
+				 * takes first; the error buffer names the lock */
 };
 
 enum { HR_MEM_RAM = 0, HR_MEM_DEVICE = 1 };

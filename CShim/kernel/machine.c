@@ -339,6 +339,29 @@ static int check_range(struct hr_machine *m, uint64_t start, uint64_t size, uint
 }
 
 /*
+ * The locks an operation takes, in order: `locks` is HR_HOTPLUG_LOCK_DEVICE | HR_HOTPLUG_LOCK_MEM
+ * for add_memory(), remove_memory() and offlining, HR_HOTPLUG_LOCK_MEM for device memory.  A lock
+ * the dead task holds blocks it (HR_E_BLOCKED, the lock named in err); else 0.
+ */
+static int blocked(struct hr_machine *m, unsigned locks, char *err, size_t errlen)
+{
+	unsigned held = m->dead_task_locks & locks;
+
+	if (!held)
+		return 0;
+	say(err, errlen, "%s", held & HR_HOTPLUG_LOCK_DEVICE ? "device_hotplug_lock" : "mem_hotplug_lock");
+	return HR_E_BLOCKED;
+}
+
+/* the operation oopsed: its task died holding `locks` */
+static int died(struct hr_machine *m, unsigned locks, int rc)
+{
+	if (rc == HR_E_OOPS)
+		m->dead_task_locks |= locks;
+	return rc;
+}
+
+/*
  * A free altmap slot for [start, +size): the one a removed range at the same start left (whatever it
  * still counts: a new add has a new altmap, and one slot per start keeps hr_altmap_info() unambiguous),
  * or an unused one.
@@ -489,13 +512,16 @@ static int add_memory_blocks(hr_machine *m, uint64_t start, uint64_t size, const
 	return 0;
 }
 
+static int add_memory(hr_machine *m, uint64_t start, uint64_t size, const hr_add_options *opt,
+		      char *err, size_t errlen);
+
 int hr_add_memory(hr_machine *m, uint64_t start, uint64_t size, const hr_add_options *opt,
 		  char *err, size_t errlen)
 {
 	uint64_t align = opt->kind == HR_MEM_DEVICE ? (1ull << 21) : (1ull << m->cfg.section_size_bits);
-	struct hr_ranges *rs = ranges(m);
-	struct vmem_altmap *altmap = NULL;
-	int slot = -1, rc;
+	unsigned locks = opt->kind == HR_MEM_DEVICE ? HR_HOTPLUG_LOCK_MEM
+		: HR_HOTPLUG_LOCK_DEVICE | HR_HOTPLUG_LOCK_MEM;
+	int rc;
 
 	rc = check_range(m, start, size, align,
 			 opt->kind == HR_MEM_DEVICE ? "device memory add" : "memory add", err, errlen);
@@ -511,6 +537,20 @@ int hr_add_memory(hr_machine *m, uint64_t start, uint64_t size, const hr_add_opt
 		    (unsigned long long)start, (unsigned long long)size);
 		return HR_E_INVALID;
 	}
+	rc = blocked(m, locks, err, errlen);
+	if (rc)
+		return rc;
+	return died(m, locks, add_memory(m, start, size, opt, err, errlen));
+}
+
+/* add_memory() or memremap_pages() of a valid range, on a machine that is not wedged */
+static int add_memory(hr_machine *m, uint64_t start, uint64_t size, const hr_add_options *opt,
+		      char *err, size_t errlen)
+{
+	struct hr_ranges *rs = ranges(m);
+	struct vmem_altmap *altmap = NULL;
+	int slot = -1, rc;
+
 	if (rs->n >= HR_MAX_RANGES) {
 		say(err, errlen, "add: more than %d ranges present", HR_MAX_RANGES);
 		return HR_E_INVALID;
@@ -549,7 +589,7 @@ int hr_add_memory(hr_machine *m, uint64_t start, uint64_t size, const hr_add_opt
 		if (rc == 0) {
 			rs->r[rs->n++] = (struct hr_range){ start, size, HR_MEM_RAM, slot };
 			online_skipping_vmemmap(m, start, size);
-		} else if (rc != HR_E_OOPS) {
+		} else {	/* gone with __add_pages()'s stack, an oops's too */
 			memset(&m->altmaps[slot], 0, sizeof(m->altmaps[slot]));
 		}
 		return rc;
@@ -617,12 +657,15 @@ int hr_offline_memory(hr_machine *m, uint64_t start, uint64_t size, char *err, s
 		    (unsigned long long)start, (unsigned long long)size);
 		return HR_E_INVALID;
 	}
+	rc = blocked(m, HR_HOTPLUG_LOCK_DEVICE | HR_HOTPLUG_LOCK_MEM, err, errlen);
+	if (rc)
+		return rc;
 	{
 		HR_ENTER(m);
 		if (setjmp(hr_jb)) {
 			say(err, errlen, "oops: %s", m->oops_msg);
 			HR_LEAVE(m);
-			return HR_E_OOPS;
+			return died(m, HR_HOTPLUG_LOCK_DEVICE | HR_HOTPLUG_LOCK_MEM, HR_E_OOPS);
 		}
 		rc = m->inst->generic->offline_range(m, start >> m->geo.page_shift, size >> m->geo.page_shift);
 		if (rc == HR_E_REFUSED)
@@ -639,25 +682,13 @@ int hr_remove_memory(hr_machine *m, uint64_t start, uint64_t size, char *err, si
 	int idx = find_range(m, start, size);
 	bool device = idx >= 0 && rs->r[idx].kind == HR_MEM_DEVICE;
 	struct vmem_altmap *altmap = NULL;
+	unsigned locks;
 	int rc;
 
 	/* what was never added (e.g. after a failed add) is said so before any alignment rule */
 	rc = check_range(m, start, size, 1ull << 21, "remove", err, errlen);
 	if (rc)
 		return rc;
-	/*
-	 * try_remove_memory() (v5.14): memory blocks added with their memmap on memory
-	 * (nr_vmemmap_pages) go one memory block at a time: "Refuse to remove %#llx - %#llx,
-	 * wrong granularity", -EINVAL, nothing done.
-	 */
-	for (int i = 0; i < rs->n; i++) {
-		if (rs->r[i].memmap_on_memory && start < rs->r[i].start + rs->r[i].size &&
-		    rs->r[i].start < start + size && size != (1ull << m->cfg.section_size_bits)) {
-			say(err, errlen, "remove [0x%llx, +0x%llx): memory with its memmap on memory goes one memory block at a time",
-			    (unsigned long long)start, (unsigned long long)size);
-			return -22;	/* -EINVAL */
-		}
-	}
 	if (idx < 0 && !in_boot(m, start, size)) {
 		say(err, errlen, "remove [0x%llx, +0x%llx): not inside boot memory or one added range",
 		    (unsigned long long)start, (unsigned long long)size);
@@ -678,6 +709,23 @@ int hr_remove_memory(hr_machine *m, uint64_t start, uint64_t size, char *err, si
 		    (unsigned long long)rs->r[idx].start, (unsigned long long)rs->r[idx].size);
 		return HR_E_INVALID;
 	}
+	locks = device ? HR_HOTPLUG_LOCK_MEM : HR_HOTPLUG_LOCK_DEVICE | HR_HOTPLUG_LOCK_MEM;
+	rc = blocked(m, locks, err, errlen);
+	if (rc)
+		return rc;
+	/*
+	 * try_remove_memory() (v5.14), under lock_device_hotplug(): memory blocks added with their
+	 * memmap on memory (nr_vmemmap_pages) go one memory block at a time: "Refuse to remove
+	 * %#llx - %#llx, wrong granularity", -EINVAL, nothing done.
+	 */
+	for (int i = 0; i < rs->n; i++) {
+		if (rs->r[i].memmap_on_memory && start < rs->r[i].start + rs->r[i].size &&
+		    rs->r[i].start < start + size && size != (1ull << m->cfg.section_size_bits)) {
+			say(err, errlen, "remove [0x%llx, +0x%llx): memory with its memmap on memory goes one memory block at a time",
+			    (unsigned long long)start, (unsigned long long)size);
+			return -22;	/* -EINVAL */
+		}
+	}
 	/* device memory's altmap; a memory block's with its memmap on memory (mhp_altmap.alloc = nr_vmemmap_pages) */
 	if (idx >= 0 && (device || rs->r[idx].memmap_on_memory) && rs->r[idx].altmap_slot >= 0)
 		altmap = &m->altmaps[rs->r[idx].altmap_slot].altmap;
@@ -686,7 +734,7 @@ int hr_remove_memory(hr_machine *m, uint64_t start, uint64_t size, char *err, si
 		if (setjmp(hr_jb)) {
 			say(err, errlen, "oops: %s", m->oops_msg);
 			HR_LEAVE(m);
-			return HR_E_OOPS;
+			return died(m, locks, HR_E_OOPS);
 		}
 		if (!device) {
 			rc = m->inst->generic->offline_range(m, start >> m->geo.page_shift, size >> m->geo.page_shift);

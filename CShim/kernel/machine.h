@@ -190,8 +190,20 @@ struct hr_machine {
 	/* BUG() and poison reads end the operation, like an oops ends the task */
 	jmp_buf *oops_jmp;
 	char oops_msg[256];
+	/* the hotplug locks a task that oopsed still holds (HR_HOTPLUG_LOCK_*): it died with them */
+	unsigned dead_task_locks;
 
 };
+
+/*
+ * mm/memory_hotplug.c: add_memory() and remove_memory() take lock_device_hotplug() and then, in
+ * add_memory_resource()/try_remove_memory(), mem_hotplug_begin(); offlining takes the same two;
+ * memremap_pages()/memunmap_pages() (device memory) take mem_hotplug_begin() only.  An oops in
+ * the arch code kills the task holding them, and every later hotplug operation waits on the
+ * first of its locks that the dead task holds, forever.
+ */
+#define HR_HOTPLUG_LOCK_DEVICE	(1u << 0)	/* device_hotplug_lock */
+#define HR_HOTPLUG_LOCK_MEM	(1u << 1)	/* mem_hotplug_lock */
 
 /* initial-exec: one fs-relative load, not a __tls_get_addr() call, in -fPIC code */
 extern _Thread_local struct hr_machine *hr_cur_machine __attribute__((tls_model("initial-exec")));

@@ -35,6 +35,8 @@ public struct CampaignReport: Codable, Sendable {
         public var revision: String
         public var scenarios: Int
         public var stepsChecked: Int
+        /// steps not run: an earlier step oopsed holding the hotplug locks (nil: none)
+        public var stepsBlocked: Int?
         public var contractMismatches: Int
         public var invariantViolations: Int
         public var faults: Int
@@ -210,6 +212,7 @@ public enum Campaign {
                 guard let c = r.perRevision[k] else { continue }
                 sums[k].scenarios += 1
                 sums[k].stepsChecked += c.stepsChecked
+                if let b = c.stepsBlocked { sums[k].stepsBlocked = (sums[k].stepsBlocked ?? 0) + b }
                 sums[k].contractMismatches += c.contractMismatches
                 sums[k].invariantViolations += c.invariantViolations
                 sums[k].faults += c.faults

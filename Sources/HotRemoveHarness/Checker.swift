@@ -6,6 +6,8 @@ public struct CheckResult: Sendable, Codable {
     public var revision: String
     public var geometry: String
     public var stepsChecked: Int
+    /// steps not run because an earlier step oopsed holding the hotplug locks (nil: none)
+    public var stepsBlocked: Int?
     public var findings: [Finding]
     /// set when the revision's code crashed or hung (crash isolation)
     public var crash: String?
@@ -32,8 +34,10 @@ public enum Checker {
         for obs in run.steps {
             findings += model.check(step: obs.index, obs)
         }
+        let blocked = run.steps.filter { if case .blocked = $0.result { true } else { false } }.count
         return CheckResult(scenario: run.scenario.name, revision: run.revision, geometry: run.scenario.geometry.name,
-                           stepsChecked: run.steps.count, findings: findings, crash: nil)
+                           stepsChecked: run.steps.count - blocked, stepsBlocked: blocked > 0 ? blocked : nil,
+                           findings: findings, crash: nil)
     }
 }
 

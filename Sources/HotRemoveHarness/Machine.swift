@@ -66,6 +66,7 @@ public final class Machine {
         case Int32(HR_E_REFUSED): return .refused
         case Int32(HR_E_OOPS): return .oops(String(cString: hr_last_oops(handle)))
         case Int32(HR_E_INVALID): return .invalid(cString(err))
+        case Int32(HR_E_BLOCKED): return .blocked(cString(err))
         default: return .error(Int(rc))
         }
     }

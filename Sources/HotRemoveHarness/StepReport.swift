@@ -36,6 +36,7 @@ public struct StepReport: Codable, Sendable {
         case .refused: result = "refused"; detail = "a memory notifier returned NOTIFY_BAD"
         case .oops(let m): result = "oops"; detail = m
         case .invalid(let m): result = "invalid"; detail = m
+        case .blocked(let lock): result = "not run"; detail = StepReport.blockedDetail(lock)
         }
         refusedByNotifier = o.result == .refused
         func levels(_ a: [UInt64]) -> [String: UInt64] {
@@ -74,6 +75,11 @@ public struct StepReport: Codable, Sendable {
         tablePagesAfter = Dictionary(grouping: o.after.tables, by: \.level).reduce(into: [:]) { $0[$1.key.description] = $1.value.count }
         leakedTablePages = o.after.unreachableTablePages
         altmaps = o.altmaps.map { "altmap@\(Quantity.hex($0.start)): alloc \($0.alloc), align \($0.align), free \($0.free)" }
+    }
+
+    /// Why a step of a wedged machine did not run, in kernel terms.
+    public static func blockedDetail(_ lock: String) -> String {
+        "blocked on \(lock), which the task that oopsed in an earlier step died holding (a BUG() kills the task with its locks held)"
     }
 
     public var text: String {

@@ -18,6 +18,7 @@ struct ContractCheck {
     static func sameKind(_ p: StepPrediction.Outcome, _ r: StepResult) -> Bool {
         switch (p, r) {
         case (.ok, .ok), (.refused, .refused), (.oops, .oops), (.invalid, .invalid), (.error, .error): return true
+        case (.blocked(let lock), .blocked(let held)): return lock.rawValue == held
         default: return false
         }
     }

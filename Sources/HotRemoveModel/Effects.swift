@@ -162,6 +162,7 @@ public struct StepEffects: Equatable, Sendable, Codable {
         case .refused: result = "refused (NOTIFY_BAD)"
         case .oops: result = "oops"
         case .invalid(let why): result = "invalid: \(why)"
+        case .blocked(let lock): result = "blocked on \(lock)"
         }
         self.init(result: result, o.counters)
         for w in o.warns { warns[StepEffects.warnSite(file: StepEffects.kernelFile(of: w.file), w.condition), default: 0] += w.count }
@@ -210,6 +211,7 @@ public struct StepEffects: Equatable, Sendable, Codable {
         case .refused: result = "refused (NOTIFY_BAD)"
         case .oops: result = "oops"
         case .invalid(let why): result = "invalid: \(why)"
+        case .blocked(let lock): result = "blocked on \(lock.rawValue)"
         }
         self.init(result: result, p.counters)
         // every WARN_ON() the model predicts is in the revision's arch/arm64/mm/mmu.c

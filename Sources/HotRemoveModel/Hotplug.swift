@@ -205,6 +205,14 @@ struct Hotplug {
 
     func apply(_ step: Scenario.Step, to st: ModelState) -> StepModel {
         if let why = invalidity(step, st) { return StepModel(outcome: .invalid(why), state: st) }
+        let kind = st.mem.kind(of: step)
+        if let lock = st.blockingLock(kind) { return StepModel(outcome: .blocked(lock), state: st) }
+        var m = applyUnblocked(step, to: st)
+        if m.outcome == .oops { m.state.taskDied(kind) }
+        return m
+    }
+
+    private func applyUnblocked(_ step: Scenario.Step, to st: ModelState) -> StepModel {
         switch step.op {
         case .add:
             var m = add(step, st)

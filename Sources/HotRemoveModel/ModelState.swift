@@ -88,4 +88,6 @@ struct Memory: Sendable, Equatable {
 struct ModelState: Sendable, Equatable {
     var pt = PageTables()
     var mem = Memory()
+    /// The hotplug locks a task that oopsed died holding (HotplugLocks.swift).
+    var locksHeldByDeadTask: Set<HotplugLock> = []
 }

@@ -206,6 +206,9 @@ public enum StepResult: Equatable, Sendable, Codable {
     case oops(String)
     /// the harness rejected the step as invalid input
     case invalid(String)
+    /// not run: a task that oopsed in an earlier step still holds the hotplug lock named here
+    /// (HotplugLock's raw value), which this step takes first; the machine is wedged
+    case blocked(String)
 }
 
 /// An altmap's counters after a step (device memory added with an altmap).

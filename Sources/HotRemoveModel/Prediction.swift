@@ -115,6 +115,8 @@ public struct StepPrediction: Sendable {
         case oops
         /// the model considers the step's input invalid (the harness should reject it)
         case invalid(String)
+        /// not run: a task that oopsed in an earlier step holds this lock, which the step takes first
+        case blocked(HotplugLock)
 
         public var description: String {
             switch self {
@@ -123,6 +125,7 @@ public struct StepPrediction: Sendable {
             case .refused: return "refused (NOTIFY_BAD)"
             case .oops: return "oops (BUG)"
             case .invalid(let why): return "invalid: \(why)"
+            case .blocked(let lock): return "not run: blocked on \(lock.rawValue)"
             }
         }
     }

@@ -95,6 +95,11 @@ public final class ReferenceModel {
             return out.finish()
         }
         if !hasContract { m = follow(obs.result, step, m) }
+        // a wedged machine: the step did not run, on either side; nothing to judge
+        if case .blocked(let lock) = m.outcome, case .blocked(let held) = obs.result, lock.rawValue == held {
+            state = m.state
+            return out.finish()
+        }
         for f in m.codeFindings {
             out.add(Finding(step: index, classification: .invariantViolation, rule: f.rule, expected: f.expected, found: f.found,
                             message: f.message))
@@ -132,9 +137,12 @@ public final class ReferenceModel {
             return Hotplug(scenario, .v6).apply(step, to: state)
         case (.ok, .refused):
             return StepModel(outcome: .refused, state: state)
-        case (.ok, .oops) where step.op == .add:
-            // an add that oopsed (V1 over the blocks its rollback left, say) added no memory
-            return StepModel(outcome: .oops, state: state)
+        case (.ok, .oops), (.refused, .oops), (.error, .oops):
+            // a step that oopsed (V1's add over the blocks its rollback left, say) is followed as adding or
+            // removing nothing; its task died with the hotplug locks
+            var st = state
+            st.taskDied(st.mem.kind(of: step))
+            return StepModel(outcome: .oops, state: st)
         case (.ok, .error(let e)) where step.op == .add:
             return StepModel(outcome: .error(e), state: state)
         default:

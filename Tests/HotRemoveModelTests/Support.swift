@@ -74,6 +74,7 @@ func result(_ o: StepPrediction.Outcome) -> StepResult {
     case .refused: return .refused
     case .oops: return .oops("BUG")
     case .invalid(let why): return .invalid(why)
+    case .blocked(let lock): return .blocked(lock.rawValue)
     }
 }
 

@@ -41,9 +41,10 @@ enum CheckCommand {
             r.contractMismatches > 0 || (failOnFindings && !baseline.new(in: r).isEmpty)
         }
         if a.flags.contains("json") {
-            struct J: Codable { let scenario, revision, geometry: String; let steps: Int; let findings: [Finding]; let unchecked: [String]; let newFindings: Int }
+            struct J: Codable { let scenario, revision, geometry: String; let steps: Int; let stepsBlocked: Int?; let findings: [Finding]; let unchecked: [String]; let newFindings: Int }
             c.out(JSONOutput.encode(results.map { J(scenario: $0.scenario, revision: $0.revision, geometry: $0.geometry,
-                                                   steps: $0.stepsChecked, findings: $0.findings, unchecked: $0.unchecked,
+                                                   steps: $0.stepsChecked, stepsBlocked: $0.stepsBlocked,
+                                                   findings: $0.findings, unchecked: $0.unchecked,
                                                    newFindings: baseline.new(in: $0).count) }) + "\n")
         }
         if a.flags.contains("ktap") { c.out(KTAP.render(results, fails: fails, baseline: baseline)) }
@@ -63,6 +64,7 @@ enum CheckCommand {
         let verdict = r.contractMismatches > 0 ? "CONTRACT MISMATCH"
             : r.findings.isEmpty ? "conforms, no findings" : "conforms; findings"
         var s = "\(r.scenario) on \(r.revision) (\(r.geometry)): \(verdict) — \(r.stepsChecked) steps, "
+        if let b = r.stepsBlocked { s += "\(b) not run (blocked: an earlier step oopsed holding the hotplug locks), " }
         s += "\(r.contractMismatches) contract mismatches, \(r.invariantViolations) invariant violations, \(r.faults) faults"
         if !baseline.isEmpty { s += ", \(baseline.new(in: r).count) not in the baseline" }
         s += "\n"

@@ -264,6 +264,7 @@ public enum CLI {
         case .refused: return "refused by a memory notifier"
         case .oops(let m): return "oops: \(m)"
         case .invalid(let m): return "invalid: \(m)"
+        case .blocked(let lock): return "not run: \(StepReport.blockedDetail(lock))"
         }
     }
 

@@ -41,6 +41,7 @@ enum MainJob {
             guard let r else { sums[k].harnessErrors += 1; continue }
             sums[k].scenarios += 1
             sums[k].stepsChecked += r.stepsChecked
+            if let b = r.stepsBlocked { sums[k].stepsBlocked = (sums[k].stepsBlocked ?? 0) + b }
             sums[k].contractMismatches += r.contractMismatches
             sums[k].invariantViolations += r.invariantViolations
             sums[k].faults += r.faults
@@ -57,6 +58,7 @@ enum MainJob {
         for (k, s) in report.revisions.enumerated() {
             sums[k].scenarios += s.scenarios
             sums[k].stepsChecked += s.stepsChecked
+            if let b = s.stepsBlocked { sums[k].stepsBlocked = (sums[k].stepsBlocked ?? 0) + b }
             sums[k].contractMismatches += s.contractMismatches
             sums[k].invariantViolations += s.invariantViolations
             sums[k].faults += s.faults
@@ -78,6 +80,10 @@ enum MainJob {
             s += v.revision.padding(toLength: 9, withPad: " ", startingAt: 0) + pad("\(v.scenarios)", 11) + pad("\(v.stepsChecked)", 10)
             s += pad("\(v.contractMismatches)", 21) + pad("\(v.invariantViolations)", 22) + pad("\(v.faults)", 9)
             s += pad("\(v.crashes)", 9) + pad("\(v.harnessErrors)", 8) + "\n"
+        }
+        let blocked = r.revisions.compactMap { v in v.stepsBlocked.map { "\(v.revision) \($0)" } }
+        if !blocked.isEmpty {
+            s += "steps not run (blocked: an earlier step oopsed holding the hotplug locks): \(blocked.joined(separator: ", "))\n"
         }
         if !r.findings.isEmpty {
             s += "findings (one line per revision and rule; scenarios affected; example):\n"
