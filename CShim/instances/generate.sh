@@ -18,9 +18,13 @@ for src in "$mmu"/hotremove_*.c; do
 	passapi=$(sed -n 's/^ \* Pass API: \([a-z0-9]*\).*/\1/p' "$src" | head -n 1)
 	# "Era API: v5.1": arch_add_memory(nid, start, size, altmap, want_memblock)
 	eraapi=$(sed -n 's/^ \* Era API: \(v5\.1\).*/\1/p' "$src" | head -n 1)
+	# "Config: no MEMORY_HOTREMOVE": a kernel built without it (v5.6 arm64 could not select it)
+	nohotremove=$(sed -n 's/^ \* Config: no \(MEMORY_HOTREMOVE\).*/\1/p' "$src" | head -n 1)
 	eradef=""
 	if [ "$eraapi" = "v5.1" ]; then eradef="
 #define HR_ERA_API_V5_1 1"; fi
+	if [ -n "$nohotremove" ]; then eradef="$eradef
+#define HR_NO_MEMORY_HOTREMOVE 1"; fi
 	case "$passapi" in
 	v6) passnum=1 ;; final) passnum=2 ;; altmap) passnum=3 ;; *) passnum=0 ;;
 	esac

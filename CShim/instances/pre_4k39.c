@@ -6,6 +6,7 @@
 #define HR_REVISION_NAME "pre"
 #define HR_GEOMETRY_NAME "4K/39"
 #define HR_PASS_API 0
+#define HR_NO_MEMORY_HOTREMOVE 1
 #include "kshim/instance_begin.h"
 #include "mmu/mmu_create.c"
 #include "mmu/vmemmap_v5.7.c"

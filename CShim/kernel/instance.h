@@ -44,6 +44,9 @@ struct hr_instance {
 	void (*walker_ptdump)(bool hotplug_lock);
 	int (*walker_vmalloc)(unsigned long start, unsigned long end, bool map, bool unmap);
 	int (**initcall_unused)(void);		/* slot of the revision's device_initcall (NULL inside if none) */
+	/* CONFIG_MEMORY_HOTREMOVE: false for a kernel before arm64 had hot remove (v5.6), whose
+	 * remove_memory() and offline_pages() are the stubs of include/linux/memory_hotplug.h */
+	bool memory_hotremove;
 	const struct hr_generic_ops *generic;	/* the generic hotplug layer this instance runs with */
 };
 

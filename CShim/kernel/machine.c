@@ -537,6 +537,11 @@ int hr_add_memory(hr_machine *m, uint64_t start, uint64_t size, const hr_add_opt
 		    (unsigned long long)start, (unsigned long long)size);
 		return HR_E_INVALID;
 	}
+	if (opt->kind == HR_MEM_DEVICE && !m->inst->memory_hotremove) {
+		say(err, errlen, "device memory add: %s has no ZONE_DEVICE (it depends on MEMORY_HOTREMOVE)",
+		    m->inst->revision);
+		return HR_E_INVALID;
+	}
 	rc = blocked(m, locks, err, errlen);
 	if (rc)
 		return rc;
@@ -660,6 +665,10 @@ int hr_offline_memory(hr_machine *m, uint64_t start, uint64_t size, char *err, s
 	rc = blocked(m, HR_HOTPLUG_LOCK_DEVICE | HR_HOTPLUG_LOCK_MEM, err, errlen);
 	if (rc)
 		return rc;
+	if (!m->inst->memory_hotremove) {	/* include/linux/memory_hotplug.h's stub */
+		say(err, errlen, "offline_pages(): -EINVAL, %s has no MEMORY_HOTREMOVE", m->inst->revision);
+		return -22;	/* -EINVAL */
+	}
 	{
 		HR_ENTER(m);
 		if (setjmp(hr_jb)) {
@@ -708,6 +717,11 @@ int hr_remove_memory(hr_machine *m, uint64_t start, uint64_t size, char *err, si
 		    (unsigned long long)start, (unsigned long long)size,
 		    (unsigned long long)rs->r[idx].start, (unsigned long long)rs->r[idx].size);
 		return HR_E_INVALID;
+	}
+	/* include/linux/memory_hotplug.h's stub, which takes no lock */
+	if (!m->inst->memory_hotremove) {
+		say(err, errlen, "remove_memory(): -EBUSY, %s has no MEMORY_HOTREMOVE", m->inst->revision);
+		return -16;	/* -EBUSY */
 	}
 	locks = device ? HR_HOTPLUG_LOCK_MEM : HR_HOTPLUG_LOCK_DEVICE | HR_HOTPLUG_LOCK_MEM;
 	rc = blocked(m, locks, err, errlen);

@@ -169,5 +169,10 @@ const struct hr_instance HR_SYM(instance) = {
 	.free_pass = hr_glue_free_pass,
 	.walker_ptdump = hr_walker_ptdump,
 	.walker_vmalloc = hr_walker_vmalloc,
+#ifdef HR_NO_MEMORY_HOTREMOVE
+	.memory_hotremove = false,
+#else
+	.memory_hotremove = true,
+#endif
 	.generic = &hr_generic_layer,
 };

@@ -5,6 +5,12 @@
  * Source: the lines the V14 posting removes from arch/arm64/mm/mmu.c
  *   (arch_add_memory() without the failure path, arch_remove_memory() with
  *   its FIXME, an empty vmemmap_free()): the baseline the revisions fix.
+ * Config: no MEMORY_HOTREMOVE (arm64 could not select ARCH_ENABLE_MEMORY_HOTREMOVE
+ *   before the V14 posting): remove_memory() is the stub that returns -EBUSY and
+ *   offline_pages() the one that returns -EINVAL (include/linux/memory_hotplug.h,
+ *   v5.6), and there is no ZONE_DEVICE (it depends on MEMORY_HOTREMOVE).  The
+ *   arch_remove_memory() below is reached only from add_memory_resource()'s
+ *   error path.
  * Pass API: none
  * Add side: v5.7
  * Functions: vmemmap_free, arch_add_memory, arch_remove_memory.

@@ -206,7 +206,16 @@ struct Hotplug {
     func apply(_ step: Scenario.Step, to st: ModelState) -> StepModel {
         if let why = invalidity(step, st) { return StepModel(outcome: .invalid(why), state: st) }
         let kind = st.mem.kind(of: step)
+        if !contract.memoryHotremove {
+            // include/linux/memory_hotplug.h without CONFIG_MEMORY_HOTREMOVE: remove_memory() is -EBUSY before any
+            // lock; there is no ZONE_DEVICE to add to
+            if step.op == .add && kind == .device {
+                return StepModel(outcome: .invalid("\(contract.name) has no ZONE_DEVICE (it depends on MEMORY_HOTREMOVE)"), state: st)
+            }
+            if step.op == .remove { return StepModel(outcome: .error(-16), state: st) }
+        }
         if let lock = st.blockingLock(kind) { return StepModel(outcome: .blocked(lock), state: st) }
+        if step.op == .offline && !contract.memoryHotremove { return StepModel(outcome: .error(-22), state: st) }
         var m = applyUnblocked(step, to: st)
         if m.outcome == .oops { m.state.taskDied(kind) }
         return m
@@ -318,6 +327,8 @@ struct Hotplug {
     }
 
     private func tear(_ r: Range<UInt64>, _ t: TeardownTarget, _ m: inout StepModel) {
+        // pre: vmemmap_free() is empty, and nothing else tears down (a failed add keeps its linear map)
+        if contract.removesNothing { return }
         // the struct pages of the sections still present: a sub-PMD-tracking vmemmap_free() keeps their blocks
         var inUse = IntervalSet()
         if t != .linear && contract.vmemmapKeepsUsedBlocks {
@@ -474,9 +485,9 @@ struct Hotplug {
         budget = budget.map { $0 - order.total(g) }
         install(plan, &m.state, reserved: false, altmap: nil, .pgdPgtableAlloc, &m.counters)
 
-        // __add_pages() failed: arch_add_memory() removes the linear mapping it made
+        // __add_pages() failed: arch_add_memory() removes the linear mapping it made (not before V14)
         func rolledBack(_ errno: Int) {
-            tear(lin, .linear, &m)
+            if !contract.removesNothing { tear(lin, .linear, &m) }
             m.outcome = .error(errno)
         }
         if step.failAddPages { return rolledBack(-22) }

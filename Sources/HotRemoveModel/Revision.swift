@@ -90,6 +90,14 @@ public struct RevisionContract: Sendable, Equatable {
     /// __tlb_flush_kernel()) is a full flush: flush_tlb_all() on arm64.  As s390's modify_pagetable(), it
     /// refuses a range that is not page aligned: WARN_ON_ONCE(!PAGE_ALIGNED(start | end)), nothing torn down.
     public var vmemmapFlushOnceAtEnd: Bool = false
+    /// CONFIG_MEMORY_HOTREMOVE.  pre (v5.6): arm64 could not select ARCH_ENABLE_MEMORY_HOTREMOVE, so
+    /// remove_memory() is include/linux/memory_hotplug.h's stub (-EBUSY, no lock taken), offline_pages() the
+    /// one that returns -EINVAL (after the hotplug locks of the sysfs offline), and there is no ZONE_DEVICE
+    /// (it depends on MEMORY_HOTREMOVE): a removal changes nothing, a device add cannot be asked for.
+    public var memoryHotremove: Bool = true
+    /// pre (v5.6): arch_add_memory() returns __add_pages()'s error as it is, its linear map left in place (V14
+    /// added the __remove_pgd_mapping() of the failure path), and vmemmap_free() is empty
+    public var removesNothing: Bool = false
 
     public static let v6 = RevisionContract(
         name: "v6", blockFlush: .walkedRange, vmemmapFreesTables: false, floorCeiling: false,
@@ -189,6 +197,12 @@ public struct RevisionContract: Sendable, Equatable {
         reservedWarn: "PageReserved(page)", subsectionMemmapBasePages: true, pmdBlockFallsBackToBasePages: true,
         linearFlushBatched: true, rejectsLeafSplit: true)
 
+    /// pre: v5.6, the baseline the postings fix: hot-add with v5.7's add side, no hot remove at all.
+    public static let pre = RevisionContract(
+        name: "pre", blockFlush: .none, vmemmapFreesTables: false, floorCeiling: false,
+        bootMemoryNotifier: false, altmapBacking: false, warnsOutsideRegion: false,
+        reservedWarn: "", memoryHotremove: false, removesNothing: true)
+
     /// subpmd: final, whose vmemmap_free() keeps a PMD block while a present section's struct pages lie in it
     /// (the sub-PMD tracking of seed 003), every entry cleared, invalidated, then freed, as in final.
     public static let subpmd = RevisionContract(
@@ -243,6 +257,7 @@ public struct RevisionContract: Sendable, Equatable {
         case "altmap", "v5.9": return .altmap
         case "fix2025": return .fix2025
         case "fix2026": return .fix2026
+        case "pre", "v5.6": return .pre
         case "subpmd": return .subpmd
         case "s390style": return .s390style
         default: return nil
