@@ -96,6 +96,46 @@ import Testing
         let p = m.prediction(step: 1)
         #expect(p.outcome == .ok)
         let f = m.check(step: 1, perfectObservation(m, step: 1, before: try #require(m.prediction(step: 0).after as ModelSnapshot?)))
-        #expect(f.contains { $0.rule == "inv.split-check-wrong-range" })
+        #expect(f.contains { $0.rule == "inv.split-check-lost-start-edge" })
+    }
+
+    // In fix2026's own era (4K/48, 128 MiB sections, 64-byte struct page), rodata=off: a 1 GiB add at 4G is one
+    // PUD block of the linear map, [0xffff0000c0000000, 0xffff000100000000) (PAGE_OFFSET + pa - 1G).
+
+    @Test func fix2026LosesTheStartEdgeAndClearsAPUDBlockInUse() throws {
+        // Removing the last section [5G - 128M, 5G): its linear start 0xffff0000f8000000 lies inside the PUD
+        // block, so the commit's purpose is NOTIFY_BAD.  With pfn == end_pfn the check tests [5G, 5G + 128M):
+        // 5G is PUD aligned and nothing maps 5G + 128M or that range's memmap: allowed.  arch_remove_memory()
+        // then clears the whole PUD block: the other 896 MiB lose their linear map.
+        let add = Scenario.Step(op: .add, start: 4 * G, size: G)
+        let rm = Scenario.Step(op: .remove, start: 5 * G - 128 * M, size: 128 * M)
+        let m = ReferenceModel(scenario: scenario("4K/48", boot: 128 * M, section: 27, [add, rm]), revision: "fix2026")
+        _ = m.check(step: 0, perfectObservation(m, step: 0, before: m.bootSnapshot))
+        let before = m.prediction(step: 0).after
+        #expect(run(before, at: 0xffff_0000_c000_0000)?.entrySize == G)
+        let p = m.prediction(step: 1)
+        #expect(p.outcome == .ok)
+        #expect(run(p.after, at: 0xffff_0000_c000_0000) == nil)
+        let f = m.check(step: 1, perfectObservation(m, step: 1, before: before))
+        let lost = try #require(f.first { $0.rule == "inv.split-check-lost-start-edge" })
+        #expect(lost.message.contains("the linear map's start 0xffff0000f8000000"))
+        #expect(!f.contains { $0.rule == "inv.split-check-spurious-edge" })
+    }
+
+    @Test func fix2026RefusesASafeRemovalForASpuriousEdge() {
+        // [0xf8000000, 4G) is its own 128 MiB add (PMD blocks, CONT ranges of 32 MiB: its edges split nothing).
+        // Removing it, the check tests [4G, 4G + 128M): the linear end 0xffff0000c8000000 lies inside the PUD
+        // block of the 1 GiB add: NOTIFY_BAD, the removal is refused although it splits nothing.
+        let below = Scenario.Step(op: .add, start: 0xf800_0000, size: 128 * M)
+        let add = Scenario.Step(op: .add, start: 4 * G, size: G)
+        let rm = Scenario.Step(op: .remove, start: 0xf800_0000, size: 128 * M)
+        let m = ReferenceModel(scenario: scenario("4K/48", boot: 128 * M, section: 27, [below, add, rm]), revision: "fix2026")
+        _ = m.check(step: 0, perfectObservation(m, step: 0, before: m.bootSnapshot))
+        _ = m.check(step: 1, perfectObservation(m, step: 1, before: m.prediction(step: 0).after))
+        let before = m.prediction(step: 1).after
+        let p = m.prediction(step: 2)
+        #expect(p.outcome == .refused)
+        let f = m.check(step: 2, perfectObservation(m, step: 2, before: before))
+        #expect(f.contains { $0.rule == "inv.split-check-spurious-edge" && $0.message.contains("the linear map's end 0xffff0000c8000000") })
     }
 }
