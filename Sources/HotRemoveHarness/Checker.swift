@@ -8,6 +8,8 @@ public struct CheckResult: Sendable, Codable {
     public var stepsChecked: Int
     /// steps not run because an earlier step oopsed holding the hotplug locks (nil: none)
     public var stepsBlocked: Int?
+    /// the scenario's era fields outside the revision's own kernel (nil: none): its findings are what-ifs
+    public var whatIf: [String]?
     public var findings: [Finding]
     /// set when the revision's code crashed or hung (crash isolation)
     public var crash: String?
@@ -35,9 +37,10 @@ public enum Checker {
             findings += model.check(step: obs.index, obs)
         }
         let blocked = run.steps.filter { if case .blocked = $0.result { true } else { false } }.count
+        let whatIf = RevisionContract.era(of: contract).whatIf(run.scenario)
         return CheckResult(scenario: run.scenario.name, revision: run.revision, geometry: run.scenario.geometry.name,
                            stepsChecked: run.steps.count - blocked, stepsBlocked: blocked > 0 ? blocked : nil,
-                           findings: findings, crash: nil)
+                           whatIf: whatIf.isEmpty ? nil : whatIf, findings: findings, crash: nil)
     }
 }
 

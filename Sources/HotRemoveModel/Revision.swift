@@ -98,6 +98,8 @@ public struct RevisionContract: Sendable, Equatable {
     /// pre (v5.6): arch_add_memory() returns __add_pages()'s error as it is, its linear map left in place (V14
     /// added the __remove_pgd_mapping() of the failure path), and vmemmap_free() is empty
     public var removesNothing: Bool = false
+    /// the kernel the revision was posted against or merged into (its era facts; KernelEra.swift)
+    public var era = KernelEra.release("v5.7")
 
     public static let v6 = RevisionContract(
         name: "v6", blockFlush: .walkedRange, vmemmapFreesTables: false, floorCeiling: false,
@@ -241,23 +243,37 @@ public struct RevisionContract: Sendable, Equatable {
         return "\(name): " + parts.joined(separator: "; ")
     }
 
+    /// The kernel revision `name` was written for; V1 (no contract) was posted against v5.1.
+    public static func era(of name: String) -> KernelEra {
+        named(name)?.era ?? .release(name.lowercased() == "v1" ? "v5.1" : "v5.7")
+    }
+
+    /// The revision with the kernel it was written for.
+    private func on(_ release: String) -> RevisionContract {
+        var c = self
+        c.era = KernelEra.release(release)
+        return c
+    }
+
     public static func named(_ name: String) -> RevisionContract? {
+        // each posting's base: V1..V3 v5.1 (their "Era API"), V4/V5 v5.2-rc, V6 v5.2-rc, V7..V10 v5.3/v5.4-rc,
+        // V12 v5.5-rc; fix2025 in its 6.1.y form; fix2026 as merged (the v7.1 merge window)
         switch name.lowercased() {
-        case "v2": return .v2
-        case "v3": return .v3
-        case "v4": return .v4
-        case "v5": return .v5
-        case "v6": return .v6
-        case "v7": return .v7
-        case "v8": return .v8
-        case "v9": return .v9
-        case "v10": return .v10
-        case "v12", "v13": return .v12
+        case "v2": return RevisionContract.v2.on("v5.1")
+        case "v3": return RevisionContract.v3.on("v5.1")
+        case "v4": return RevisionContract.v4.on("v5.2")
+        case "v5": return RevisionContract.v5.on("v5.2")
+        case "v6": return RevisionContract.v6.on("v5.2")
+        case "v7": return RevisionContract.v7.on("v5.3")
+        case "v8": return RevisionContract.v8.on("v5.4")
+        case "v9": return RevisionContract.v9.on("v5.4")
+        case "v10": return RevisionContract.v10.on("v5.4")
+        case "v12", "v13": return RevisionContract.v12.on("v5.5")
         case "final", "v14", "v5.7": return .final
-        case "altmap", "v5.9": return .altmap
-        case "fix2025": return .fix2025
-        case "fix2026": return .fix2026
-        case "pre", "v5.6": return .pre
+        case "altmap", "v5.9": return RevisionContract.altmap.on("v5.9")
+        case "fix2025": return RevisionContract.fix2025.on("v6.1")
+        case "fix2026": return RevisionContract.fix2026.on("v7.1")
+        case "pre", "v5.6": return RevisionContract.pre.on("v5.6")
         case "subpmd": return .subpmd
         case "s390style": return .s390style
         default: return nil
