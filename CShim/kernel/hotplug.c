@@ -161,18 +161,19 @@ unsigned long hr_check_nr_vmemmap_pages(const struct hr_machine *m, unsigned lon
 }
 
 /*
- * A memmap populated anew: memmap_init_zone() initialises every struct page of the section
- * (mm_zero_struct_page(), init_page_count()), so no mark of an earlier memmap survives; only
- * sections that held a mark are written.
+ * The struct pages of [pfn, +nr_pages) initialised: memmap_init_zone() when RAM goes online,
+ * memmap_init_zone_device() for ZONE_DEVICE (mm_zero_struct_page(), init_page_count()), so no
+ * mark of an earlier memmap survives on them.  Only the pfns added are initialised: the other
+ * struct pages of a memmap that stayed mapped keep what they held (a deferral's head among
+ * them).  Only sections that held a mark are written.
  */
-static void memmap_fresh(struct hr_machine *m, unsigned long pfn)
+static void memmap_fresh(struct hr_machine *m, unsigned long pfn, unsigned long nr_pages)
 {
-	unsigned long first = pfn & ~(pages_per_section(m) - 1);
 	struct mem_section *ms = hr_pfn_to_section(pfn);
 
 	if (!ms->vmemmap_marks)
 		return;
-	for (unsigned long p = first; p < first + pages_per_section(m); p++) {
+	for (unsigned long p = pfn; p < pfn + nr_pages; p++) {
 		struct page *page = hr_pfn_to_page(m, p);
 
 		if (page->flags & HR_PG_vmemmap)
@@ -180,7 +181,9 @@ static void memmap_fresh(struct hr_machine *m, unsigned long pfn)
 		page->next = page->prev = 0;
 		page->pad = 1;
 	}
-	ms->vmemmap_marks = false;
+	/* the section keeps its mark unless the whole of it was initialised */
+	if (nr_pages >= pages_per_section(m))
+		ms->vmemmap_marks = false;
 }
 
 /*
@@ -285,7 +288,7 @@ static int section_activate(int nid, unsigned long pfn, unsigned long nr_pages,
 	if (nr_pages < pages_per_section(m) && (ms->section_mem_map & SECTION_IS_EARLY))
 		return 0;
 
-	memmap_fresh(m, pfn);
+	memmap_fresh(m, pfn, nr_pages);
 	/* __populate_section_memmap(): sub-section aligned */
 	end = (pfn + nr_pages + pages_per_subsection(m) - 1) & ~(pages_per_subsection(m) - 1);
 	start = pfn & ~(pages_per_subsection(m) - 1);

@@ -105,14 +105,11 @@ struct Sparse {
     }
 
     /// The pfns whose struct pages an add initialises when it populates the memmap of `piece` (neither
-    /// PageVmemmap nor counted otherwise than 1 afterwards).  Stated, as the shim has it, for the whole section
-    /// the piece is in.  mm/ initialises only the pfns of the range added (memmap_init_zone() when RAM goes
-    /// online, memmap_init_zone_device() for ZONE_DEVICE, without an altmap's reserve), and leaves the other
-    /// struct pages of a memmap that stayed mapped as they were: the two differ only for a device piece added
-    /// into the head section of a range whose deferral is still open (reported; see README, "Memmap on memory").
+    /// PageVmemmap nor counted otherwise than 1 afterwards): mm/ initialises only the pfns of the range added
+    /// (memmap_init_zone() when RAM goes online, memmap_init_zone_device() for ZONE_DEVICE), and leaves the
+    /// other struct pages of a memmap that stayed mapped as they were: a deferral's head page among them.
     func initialisedPfns(_ piece: Range<UInt64>) -> Range<UInt64> {
-        let s = lay.section(containing: piece.lowerBound)
-        return s.lowerBound >> pageShift ..< s.upperBound >> pageShift
+        piece.lowerBound >> pageShift ..< piece.upperBound >> pageShift
     }
 
     // MARK: memmap on memory (v5.14)

@@ -214,4 +214,30 @@ import HotRemoveModel
             #expect(found[rule] == nil, "\(rule)")
         }
     }
+    /// Device memory added into A's section while the deferral A opened is still open: memmap_init_zone_device()
+    /// initialises the device's own struct pages only, so the head page (A's first pfn, 0x200000) keeps its
+    /// count: 3 sections, 2 after A went.  B's removal counts it to 1 and frees nothing; C's brings it to 0 and
+    /// closes the deferral.  (A harness that took the whole section's struct pages as initialised would reset the
+    /// head to 1 and close the deferral at B.)  The device range [8G + 64M, +2M) has its own memmap in A's block.
+    @Test func aDeviceAddKeepsTheDeferralsHeadCount() throws {
+        let r = try run("altmap", "4K/48", section: 27, rodata: true, [
+            .init(op: .add, start: 8 * G, size: 384 * M, memmap: .range),
+            .init(op: .remove, start: Self.A, size: 128 * M),
+            .init(op: .add, start: 8 * G + 64 * M, size: 2 * M, kind: .device),
+            .init(op: .remove, start: Self.B, size: 128 * M),
+            .init(op: .remove, start: Self.C, size: 128 * M),
+        ])
+        #expect(r.steps.allSatisfy { $0.result == .ok })
+        // A's memmap block: VMEMMAP_START + 112 MiB (above); C's: + 116 MiB
+        let vmemmapStart: UInt64 = 0xffff_fdff_ffe0_0000
+        let aMemmap = vmemmapStart + 112 * M, cMemmap = vmemmapStart + 116 * M
+        func mapped(_ va: UInt64, after step: Int) -> Bool {
+            r.steps[step].after.runs.contains { $0.kind != .invalid && $0.va <= va && va < $0.va + $0.entrySize * $0.count }
+        }
+        #expect(mapped(aMemmap, after: 3))     // B's removal frees nothing: the head still counts 1
+        #expect(mapped(cMemmap, after: 3))
+        #expect(!mapped(cMemmap, after: 4))    // C's closes the deferral: C's memmap down to A's goes
+        #expect(!mapped(aMemmap, after: 4))
+        #expect(Checker.check(r).contractMismatches == 0)
+    }
 }
