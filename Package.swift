@@ -45,8 +45,9 @@ let package = Package(
         ),
         // Pure-Swift reference model: never imports CShim.
         .target(name: "HotRemoveModel", path: "Sources/HotRemoveModel"),
+        // Catalogue/findings.json (every rule and finding class, with where upstream stands) is compiled in
         .target(name: "HotRemoveHarness", dependencies: ["CShim", "HotRemoveModel"],
-                path: "Sources/HotRemoveHarness"),
+                path: "Sources/HotRemoveHarness", resources: [.embedInCode("Catalogue/findings.json")]),
         .executableTarget(name: "hotremove", dependencies: ["HotRemoveHarness"],
                           path: "Sources/hotremove"),
         // Test-only: the mutants' manifest and registration, and the hotremove CLI with the mutants

@@ -47,7 +47,13 @@ public struct CampaignReport: Codable, Sendable {
         public var revision: String
         public var classification: String
         public var rule: String
+        /// the catalogue's class of these findings (FindingCatalogue), nil when none fits
+        public var findingClass: String?
+        /// where upstream stands on them, as the catalogue says
+        public var status: String
         public var scenarios: Int
+        /// of those, the scenarios whose era fields lie outside the revision's kernel (nil: none)
+        public var whatIfScenarios: Int?
         public var firstScenario: String
         public var example: String
         public var reproducer: String?
@@ -182,9 +188,9 @@ public enum Campaign {
     /// What the finished scenarios add up to, whatever order they finish in: sums, and per
     /// (revision, class, rule) the number of scenarios and the first (lowest-index) example.
     struct Accumulator: Sendable {
-        struct Key: Hashable, Sendable { let rev: String; let cls: String; let rule: String }
+        struct Key: Hashable, Sendable { let rev: String; let cls: String; let rule: String; let findingClass: String }
         var sums: [CampaignReport.RevisionSummary]
-        var groups: [Key: (count: Int, first: Int, example: String)] = [:]
+        var groups: [Key: (count: Int, first: Int, example: String, whatIf: Int, status: String)] = [:]
         var completed = 0
         /// (scenario, revision slot, text): the lowest-index few kept
         var errors: [(Int, Int, String)] = []
@@ -218,13 +224,17 @@ public enum Campaign {
                 sums[k].faults += c.faults
                 if c.crash != nil { sums[k].crashes += 1 }
                 var seen = Set<Key>()
+                let geometry = Geometry(name: c.geometry), whatIf = c.whatIf == nil ? 0 : 1
                 for f in c.findings {
-                    let key = Key(rev: rev, cls: f.classification.rawValue, rule: f.rule)
+                    let cat = FindingCatalogue.shared
+                    let key = Key(rev: rev, cls: f.classification.rawValue, rule: f.rule,
+                                  findingClass: cat.classOf(f, revision: rev, geometry: geometry)?.id ?? "")
                     guard seen.insert(key).inserted else { continue }
                     if let g = groups[key] {
-                        groups[key] = i < g.first ? (g.count + 1, i, f.line) : (g.count + 1, g.first, g.example)
+                        groups[key] = i < g.first ? (g.count + 1, i, f.line, g.whatIf + whatIf, g.status)
+                            : (g.count + 1, g.first, g.example, g.whatIf + whatIf, g.status)
                     } else {
-                        groups[key] = (1, i, f.line)
+                        groups[key] = (1, i, f.line, whatIf, cat.statusText(f, revision: rev, geometry: geometry))
                     }
                 }
             }
@@ -280,14 +290,17 @@ public enum Campaign {
     static func report(_ o: CampaignOptions, _ acc: Accumulator, quick: Bool = false) -> CampaignReport {
         let sums = acc.sums, groups = acc.groups, completed = acc.completed
         let errors = acc.errors.sorted { ($0.0, $0.1) < ($1.0, $1.1) }.prefix(20).map(\.2)
-        let order = groups.keys.sorted { ($0.rev, $0.cls, $0.rule) < ($1.rev, $1.cls, $1.rule) }
+        let order = groups.keys.sorted { ($0.rev, $0.cls, $0.rule, $0.findingClass) < ($1.rev, $1.cls, $1.rule, $1.findingClass) }
+        var names = Set<String>()
         var findings: [CampaignReport.FindingGroup] = []
         var writeErrors: [String] = []
         for key in order {
             let g = groups[key]!
             var path: String?
             if let dir = o.outDir {
-                let name = reproducerName(revision: key.rev, classification: key.cls, rule: key.rule, seed: o.seed, index: g.first)
+                var name = reproducerName(revision: key.rev, classification: key.cls, rule: key.rule, seed: o.seed, index: g.first)
+                // two classes of one rule first seen in one scenario: the second is named by its class
+                if !names.insert(name).inserted { name = name.replacingOccurrences(of: ".json", with: "--\(key.findingClass).json") }
                 let p = URL(fileURLWithPath: dir).appendingPathComponent(name).path
                 var opts = o
                 if quick { opts.shrink = false }
@@ -299,7 +312,9 @@ public enum Campaign {
                     writeErrors.append("reproducer \(p): \(error)")
                 }
             }
-            findings.append(.init(revision: key.rev, classification: key.cls, rule: key.rule, scenarios: g.count,
+            findings.append(.init(revision: key.rev, classification: key.cls, rule: key.rule,
+                                  findingClass: key.findingClass.isEmpty ? nil : key.findingClass, status: g.status,
+                                  scenarios: g.count, whatIfScenarios: g.whatIf > 0 ? g.whatIf : nil,
                                   firstScenario: "fuzz-\(o.seed)-\(g.first)", example: g.example, reproducer: path))
         }
         return CampaignReport(seed: o.seed, count: o.count, completed: completed, interrupted: completed < o.count,

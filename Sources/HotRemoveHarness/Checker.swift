@@ -44,6 +44,14 @@ public enum Checker {
     }
 }
 
+extension CheckResult {
+    /// Each finding's status in the catalogue (FindingCatalogue), in the order of `findings`.
+    public var statuses: [String] {
+        let g = Geometry(name: geometry)
+        return findings.map { FindingCatalogue.shared.statusText($0, revision: revision, geometry: g) }
+    }
+}
+
 extension Finding {
     /// One line in kernel terms.
     public var line: String {

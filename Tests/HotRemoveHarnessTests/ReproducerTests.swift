@@ -31,5 +31,10 @@ import HotRemoveModel
         let r = try Checker.check(sc, revision: revision)
         #expect(r.contractMismatches == 0, "\(file): \(r.findings.filter { $0.classification == .contractMismatch }.map(\.line))")
         #expect(r.findings.contains { $0.rule == rule }, "\(file): no \(rule) among \(Set(r.findings.map(\.rule)).sorted())")
+        // the finding it is kept for has the status the catalogue gives it, and the catalogue lists the file
+        let g = Geometry(name: r.geometry)
+        let classes = r.findings.filter { $0.rule == rule }.compactMap { FindingCatalogue.shared.classOf($0, revision: revision, geometry: g) }
+        #expect(!classes.isEmpty, "\(file): \(rule) on \(revision) is not catalogued")
+        #expect(classes.contains { ($0.reproducers ?? []).contains(file) }, "\(file): no class of \(rule) lists it")
     }
 }

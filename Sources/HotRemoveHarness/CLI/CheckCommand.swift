@@ -41,10 +41,10 @@ enum CheckCommand {
             r.contractMismatches > 0 || (failOnFindings && !baseline.new(in: r).isEmpty)
         }
         if a.flags.contains("json") {
-            struct J: Codable { let scenario, revision, geometry: String; let steps: Int; let stepsBlocked: Int?; let whatIf: [String]?; let findings: [Finding]; let unchecked: [String]; let newFindings: Int }
+            struct J: Codable { let scenario, revision, geometry: String; let steps: Int; let stepsBlocked: Int?; let whatIf: [String]?; let findings: [Finding]; let statuses: [String]; let unchecked: [String]; let newFindings: Int }
             c.out(JSONOutput.encode(results.map { J(scenario: $0.scenario, revision: $0.revision, geometry: $0.geometry,
                                                    steps: $0.stepsChecked, stepsBlocked: $0.stepsBlocked, whatIf: $0.whatIf,
-                                                   findings: $0.findings, unchecked: $0.unchecked,
+                                                   findings: $0.findings, statuses: $0.statuses, unchecked: $0.unchecked,
                                                    newFindings: baseline.new(in: $0).count) }) + "\n")
         }
         if a.flags.contains("ktap") { c.out(KTAP.render(results, fails: fails, baseline: baseline)) }
@@ -70,7 +70,8 @@ enum CheckCommand {
         s += "\n"
         if let w = r.whatIf { s += "  what-if: \(w.joined(separator: "; ")): the revision's kernel never ran with this\n" }
         for u in r.unchecked { s += "  not checked: \(u)\n" }
-        for f in r.findings.prefix(40) { s += "  \(f.line)\n" }
+        let statuses = r.statuses
+        for (f, status) in zip(r.findings, statuses).prefix(40) { s += "  \(f.line)\n      status: \(status)\n" }
         if r.findings.count > 40 { s += "  ... \(r.findings.count - 40) more\n" }
         return s
     }

@@ -29,6 +29,7 @@ public enum CLI {
       bench [--quick] [--sizes ...] ...  teardown cost as memory grows (see README)
       explore SCENARIO.json        the last removal beside the scenario's walkers, every interleaving that matters
            [--revision R]... [--preemptions K] [--schedules N] [--seed S] [--schedule STRING] [--json]
+      findings [--markdown|--json] every rule and finding class, with where upstream stands
       COMMAND --help               this text
 
     --revision takes a name or a comma-separated list and may be repeated; --timeout T: seconds
@@ -81,6 +82,7 @@ public enum CLI {
             case "scenarios": return try scenarios(rest, console)
             case "bench": return try BenchCommand.run(rest, console)
             case "explore": return try ExploreCommand.run(rest, console)
+            case "findings": return try FindingsCommand.run(rest, console)
             case "__worker": return try WorkerCommand.run(rest, console)
             case "__shrink": return try ShrinkCommand.run(rest, console)
             default:

@@ -21,6 +21,8 @@ enum HistoryCommand {
         /// scenarios the harness could not run on this revision, with why (the first few)
         var notRun: Int
         var errors: [String]
+        /// rule -> where upstream stands on the findings of that cell (FindingCatalogue)
+        var statuses: [String: [String]] = [:]
     }
     struct Table: Codable {
         var scenarios: Int
@@ -97,8 +99,13 @@ enum HistoryCommand {
                 case .result(let r)?:
                     row.scenarios += 1
                     if r.contractMismatches > 0 { row.contractMismatches += 1 }
-                    for rule in Set(r.findings.filter { $0.classification != .contractMismatch }.map(\.rule)) {
+                    let findings = r.findings.filter { $0.classification != .contractMismatch }
+                    for rule in Set(findings.map(\.rule)) {
                         row.cells[rule, default: 0] += 1
+                    }
+                    for (f, status) in zip(r.findings, r.statuses) where f.classification != .contractMismatch
+                        && !(row.statuses[f.rule] ?? []).contains(status) {
+                        row.statuses[f.rule, default: []].append(status)
                     }
                 case .crash(let why)?:
                     row.scenarios += 1
@@ -142,6 +149,18 @@ enum HistoryCommand {
             for b in body { s += line(b) }
         }
         s += "\n\(t.scenarios) scenarios per revision; cells: scenarios with at least one finding of the column's rule.\n"
+        // where upstream stands, per status: the rule and the revisions whose cells it explains
+        var byStatus: [String: [String: [String]]] = [:]
+        for r in t.rows { for (rule, sts) in r.statuses { for st in sts { byStatus[st, default: [:]][rule, default: []].append(r.revision) } } }
+        if !byStatus.isEmpty {
+            s += "\nwhere upstream stands (findings/README.md has each class):\n"
+            for st in byStatus.keys.sorted() {
+                s += "  \(st):\n"
+                for (rule, revs) in byStatus[st]!.sorted(by: { $0.key < $1.key }) {
+                    s += "    \(rule): \(revs.joined(separator: " "))\n"
+                }
+            }
+        }
         for r in t.rows where !r.errors.isEmpty {
             s += "\(r.revision): \(r.errors.joined(separator: "; "))\n"
         }

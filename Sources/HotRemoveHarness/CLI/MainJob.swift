@@ -72,6 +72,18 @@ enum MainJob {
                                       extra: curatedFindings.prefix(20).map { "  curated: \($0)\n" })
     }
 
+    /// The finding groups under the catalogue's status headings, known and fixed first, open last, then
+    /// what the catalogue has no class for.
+    static func byStatus(_ groups: [CampaignReport.FindingGroup]) -> [(String, [CampaignReport.FindingGroup])] {
+        let cat = FindingCatalogue.shared
+        func kind(_ g: CampaignReport.FindingGroup) -> FindingCatalogue.Status.Kind? {
+            g.findingClass.flatMap { id in cat.classes.first { $0.id == id }?.status.kind }
+        }
+        var out = FindingCatalogue.Status.Kind.allCases.map { k in (k.heading, groups.filter { kind($0) == k }) }
+        out.append(("not catalogued (contract mismatches, mutants, new findings)", groups.filter { kind($0) == nil }))
+        return out.filter { !$0.1.isEmpty }
+    }
+
     static func summary(_ r: CampaignReport, title: String) -> String {
         func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : String(repeating: " ", count: n - s.count) + s }
         var s = "\(title)\n"
@@ -86,11 +98,16 @@ enum MainJob {
             s += "steps not run (blocked: an earlier step oopsed holding the hotplug locks): \(blocked.joined(separator: ", "))\n"
         }
         if !r.findings.isEmpty {
-            s += "findings (one line per revision and rule; scenarios affected; example):\n"
-            for f in r.findings {
-                s += "  \(f.revision) \(f.classification) \(f.rule): \(f.scenarios) scenarios, first \(f.firstScenario)\n"
-                s += "      \(f.example)\n"
-                if let p = f.reproducer { s += "      reproducer: \(p)\n" }
+            s += "findings by where upstream stands (revision, rule: scenarios affected; example):\n"
+            for (heading, groups) in byStatus(r.findings) {
+                s += "\(heading):\n"
+                for f in groups {
+                    let whatIf = f.whatIfScenarios.map { " (\($0) of them what-ifs)" } ?? ""
+                    s += "  \(f.revision) \(f.classification) \(f.rule): \(f.scenarios) scenarios\(whatIf), first \(f.firstScenario)\n"
+                    s += "      status: \(f.status)\n"
+                    s += "      \(f.example)\n"
+                    if let p = f.reproducer { s += "      reproducer: \(p)\n" }
+                }
             }
         }
         for e in r.errors { s += "  harness error: \(e)\n" }
