@@ -527,6 +527,15 @@ int hr_add_memory(hr_machine *m, uint64_t start, uint64_t size, const hr_add_opt
 			 opt->kind == HR_MEM_DEVICE ? "device memory add" : "memory add", err, errlen);
 	if (rc)
 		return rc;
+	if (opt->kind == HR_MEM_DEVICE && !m->inst->memory_hotremove) {
+		say(err, errlen, "device memory add: %s has no ZONE_DEVICE (it depends on MEMORY_HOTREMOVE)",
+		    m->inst->revision);
+		return HR_E_INVALID;
+	}
+	/* a wedged machine blocks the request before anything depends on what is present */
+	rc = blocked(m, locks, err, errlen);
+	if (rc)
+		return rc;
 	/*
 	 * Overlap with memory the user added (or boot memory) is a bad request.  What
 	 * a failed add left behind (populated sections) is not: the kernel's own
@@ -537,14 +546,6 @@ int hr_add_memory(hr_machine *m, uint64_t start, uint64_t size, const hr_add_opt
 		    (unsigned long long)start, (unsigned long long)size);
 		return HR_E_INVALID;
 	}
-	if (opt->kind == HR_MEM_DEVICE && !m->inst->memory_hotremove) {
-		say(err, errlen, "device memory add: %s has no ZONE_DEVICE (it depends on MEMORY_HOTREMOVE)",
-		    m->inst->revision);
-		return HR_E_INVALID;
-	}
-	rc = blocked(m, locks, err, errlen);
-	if (rc)
-		return rc;
 	return died(m, locks, add_memory(m, start, size, opt, err, errlen));
 }
 
@@ -657,14 +658,14 @@ int hr_offline_memory(hr_machine *m, uint64_t start, uint64_t size, char *err, s
 
 	if (rc)
 		return rc;
+	rc = blocked(m, HR_HOTPLUG_LOCK_DEVICE | HR_HOTPLUG_LOCK_MEM, err, errlen);
+	if (rc)
+		return rc;
 	if (!range_present(m, start, size, false)) {
 		say(err, errlen, "offline [0x%llx, +0x%llx): not all of it is present",
 		    (unsigned long long)start, (unsigned long long)size);
 		return HR_E_INVALID;
 	}
-	rc = blocked(m, HR_HOTPLUG_LOCK_DEVICE | HR_HOTPLUG_LOCK_MEM, err, errlen);
-	if (rc)
-		return rc;
 	if (!m->inst->memory_hotremove) {	/* include/linux/memory_hotplug.h's stub */
 		say(err, errlen, "offline_pages(): -EINVAL, %s has no MEMORY_HOTREMOVE", m->inst->revision);
 		return -22;	/* -EINVAL */
@@ -694,10 +695,23 @@ int hr_remove_memory(hr_machine *m, uint64_t start, uint64_t size, char *err, si
 	unsigned locks;
 	int rc;
 
-	/* what was never added (e.g. after a failed add) is said so before any alignment rule */
+	/*
+	 * What any caller can ask (the range itself) first; a kernel without hot remove answers at
+	 * once; a wedged machine blocks the request before anything depends on what is present.
+	 */
 	rc = check_range(m, start, size, 1ull << 21, "remove", err, errlen);
 	if (rc)
 		return rc;
+	/* include/linux/memory_hotplug.h's stub, which takes no lock */
+	if (!m->inst->memory_hotremove) {
+		say(err, errlen, "remove_memory(): -EBUSY, %s has no MEMORY_HOTREMOVE", m->inst->revision);
+		return -16;	/* -EBUSY */
+	}
+	locks = device ? HR_HOTPLUG_LOCK_MEM : HR_HOTPLUG_LOCK_DEVICE | HR_HOTPLUG_LOCK_MEM;
+	rc = blocked(m, locks, err, errlen);
+	if (rc)
+		return rc;
+	/* what was never added (e.g. after a failed add) is said so before any alignment rule */
 	if (idx < 0 && !in_boot(m, start, size)) {
 		say(err, errlen, "remove [0x%llx, +0x%llx): not inside boot memory or one added range",
 		    (unsigned long long)start, (unsigned long long)size);
@@ -718,15 +732,6 @@ int hr_remove_memory(hr_machine *m, uint64_t start, uint64_t size, char *err, si
 		    (unsigned long long)rs->r[idx].start, (unsigned long long)rs->r[idx].size);
 		return HR_E_INVALID;
 	}
-	/* include/linux/memory_hotplug.h's stub, which takes no lock */
-	if (!m->inst->memory_hotremove) {
-		say(err, errlen, "remove_memory(): -EBUSY, %s has no MEMORY_HOTREMOVE", m->inst->revision);
-		return -16;	/* -EBUSY */
-	}
-	locks = device ? HR_HOTPLUG_LOCK_MEM : HR_HOTPLUG_LOCK_DEVICE | HR_HOTPLUG_LOCK_MEM;
-	rc = blocked(m, locks, err, errlen);
-	if (rc)
-		return rc;
 	/*
 	 * try_remove_memory() (v5.14), under lock_device_hotplug(): memory blocks added with their
 	 * memmap on memory (nr_vmemmap_pages) go one memory block at a time: "Refuse to remove

@@ -183,28 +183,42 @@ struct Hotplug {
 
     // MARK: steps
 
-    /// Why the model considers a step's input invalid, if it does.
-    func invalidity(_ step: Scenario.Step, _ st: ModelState) -> String? {
+    /// Why the model considers a step's input invalid, whatever the machine holds: a range outside the simulated
+    /// physical memory or not in the units its operation takes (an add's kind; 2 MiB sub-sections for a removal,
+    /// which may be of device memory; sections for an offline).
+    func invalidity(_ step: Scenario.Step) -> String? {
         let r = step.start ..< step.start &+ step.size
         guard step.size > 0, step.start >= scenario.physOffset, r.upperBound <= scenario.physOffset + scenario.physSize else {
             return "range is outside the simulated physical memory"
         }
-        let kind = st.mem.kind(of: step)
-        let gran = kind == .ram ? lay.sectionSize : subsectionSize
+        let gran = step.op == .add ? (step.kind == .ram ? lay.sectionSize : subsectionSize)
+            : step.op == .remove ? subsectionSize : lay.sectionSize
         guard step.start % gran == 0, step.size % gran == 0 else {
-            return "\(kind.rawValue) memory is hot-plugged in \(Quantity.human(gran)) units"
+            return "\(step.op == .add ? step.kind.rawValue : "ram") memory is hot-plugged in \(Quantity.human(gran)) units"
         }
+        return nil
+    }
+
+    /// Why the model considers a step invalid given what is present: an add over memory added, a removal or an
+    /// offline of memory not all added, RAM removed in less than sections.
+    func invalidity(_ step: Scenario.Step, _ st: ModelState) -> String? {
+        let r = step.start ..< step.start &+ step.size
         switch step.op {
         case .add:
             if st.mem.added.overlaps(r) { return "range overlaps memory already added" }
         case .remove, .offline:
             if st.mem.added.clipped(to: r).measure != step.size { return "range was not all added" }
+            if st.mem.kind(of: step) == .ram && (step.start % lay.sectionSize != 0 || step.size % lay.sectionSize != 0) {
+                return "ram memory is hot-plugged in \(Quantity.human(lay.sectionSize)) units"
+            }
         }
         return nil
     }
 
+    /// What any caller can ask is checked first; a kernel without hot remove answers at once; a wedged machine
+    /// blocks the request before anything that depends on what is present (the machine orders them alike).
     func apply(_ step: Scenario.Step, to st: ModelState) -> StepModel {
-        if let why = invalidity(step, st) { return StepModel(outcome: .invalid(why), state: st) }
+        if let why = invalidity(step) { return StepModel(outcome: .invalid(why), state: st) }
         let kind = st.mem.kind(of: step)
         if !contract.memoryHotremove {
             // include/linux/memory_hotplug.h without CONFIG_MEMORY_HOTREMOVE: remove_memory() is -EBUSY before any
@@ -215,6 +229,7 @@ struct Hotplug {
             if step.op == .remove { return StepModel(outcome: .error(-16), state: st) }
         }
         if let lock = st.blockingLock(kind) { return StepModel(outcome: .blocked(lock), state: st) }
+        if let why = invalidity(step, st) { return StepModel(outcome: .invalid(why), state: st) }
         if step.op == .offline && !contract.memoryHotremove { return StepModel(outcome: .error(-22), state: st) }
         var m = applyUnblocked(step, to: st)
         if m.outcome == .oops { m.state.taskDied(kind) }

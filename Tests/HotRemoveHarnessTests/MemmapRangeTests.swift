@@ -214,6 +214,7 @@ import HotRemoveModel
             #expect(found[rule] == nil, "\(rule)")
         }
     }
+
     /// Device memory added into A's section while the deferral A opened is still open: memmap_init_zone_device()
     /// initialises the device's own struct pages only, so the head page (A's first pfn, 0x200000) keeps its
     /// count: 3 sections, 2 after A went.  B's removal counts it to 1 and frees nothing; C's brings it to 0 and

@@ -40,6 +40,20 @@ import HotRemoveModel
         #expect(r.findings.contains { $0.rule == "fault.BUG" })
     }
 
+    @Test func aRequestThatDependsOnWhatIsPresentIsBlockedToo() throws {
+        // the add of [16G, +1G) never ran, so removing it is not bad input: remove_memory() would sleep on
+        // device_hotplug_lock before it looked at anything; an add over the oopsed one's range the same
+        let steps = [
+            oopsingAdd,
+            Scenario.Step(op: .add, start: 16 * G, size: G),
+            Scenario.Step(op: .remove, start: 16 * G, size: G),
+            Scenario.Step(op: .add, start: 8 * G, size: G),
+        ]
+        let run = try run("final", "4K/48", rodata: true, steps)   // rejectInvalid: an invalid step would throw
+        #expect(run.steps[1...].map(\.result) == Array(repeating: .blocked("device_hotplug_lock"), count: 3))
+        #expect(Checker.check(run).contractMismatches == 0)
+    }
+
     @Test func aDeviceAddThatOopsedHoldsOnlyMemHotplugLock() throws {
         // memremap_pages() of [32G, +2M): its linear map's first allocation is the PMD table, which fails; a RAM
         // add takes device_hotplug_lock (free) and then waits on mem_hotplug_lock
