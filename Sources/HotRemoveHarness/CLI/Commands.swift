@@ -29,6 +29,8 @@ public enum CLI {
       bench [--quick] [--sizes ...] ...  teardown cost as memory grows (see README)
       explore SCENARIO.json        the last removal beside the scenario's walkers, every interleaving that matters
            [--revision R]... [--preemptions K] [--schedules N] [--seed S] [--schedule STRING] [--json]
+      oracle SCENARIO...           the scenario on a real arm64 kernel under QEMU, compared with the harness
+           [--kernel 6.1|6.12] [--revision R] [--era E] [--json] [--plan]
       COMMAND --help               this text
 
     --revision takes a name or a comma-separated list and may be repeated; --timeout T: seconds
@@ -81,6 +83,7 @@ public enum CLI {
             case "scenarios": return try scenarios(rest, console)
             case "bench": return try BenchCommand.run(rest, console)
             case "explore": return try ExploreCommand.run(rest, console)
+            case "oracle": return try OracleCommand.run(rest, console)
             case "__worker": return try WorkerCommand.run(rest, console)
             case "__shrink": return try ShrinkCommand.run(rest, console)
             default:
