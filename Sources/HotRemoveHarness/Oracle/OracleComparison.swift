@@ -40,8 +40,8 @@ enum OracleComparison {
 
     /// Leaves: a sweep over both sides' runs; each maximal stretch with the same kind of difference
     /// is one finding.
-    static func compareLeaves(step: Int, kernel: OracleView, harness: OracleView, comparable: (OracleView.Region, UInt64) -> Bool)
-        -> [OracleFinding] {
+    static func compareLeaves(step: Int, kernel: OracleView, harness: OracleView, known: [KnownEraDifference] = [],
+                              comparable: (OracleView.Region, UInt64) -> Bool) -> [OracleFinding] {
         var out: [OracleFinding] = []
         for region in OracleView.Region.allCases {
             let k = kernel.runs.filter { $0.region == region }, h = harness.runs.filter { $0.region == region }
@@ -49,10 +49,10 @@ enum OracleComparison {
             for r in k + h { cuts.insert(r.offset); cuts.insert(r.end) }
             let points = cuts.sorted()
             var ki = 0, hi = 0
-            var open: (rule: String, start: UInt64, end: UInt64, k: OracleView.Run?, h: OracleView.Run?, why: String)?
+            var open: (rule: String, start: UInt64, end: UInt64, k: OracleView.Run?, h: OracleView.Run?, why: String, era: Bool)?
             func flush() {
                 guard let o = open else { return }
-                let cls: OracleFinding.Class = comparableRule(o.rule, o.k, o.h, region, comparable) ? .mismatch : .eraDifference
+                let cls: OracleFinding.Class = !o.era && comparableRule(o.rule, o.k, o.h, region, comparable) ? .mismatch : .eraDifference
                 out.append(OracleFinding(step: step, classification: cls, rule: o.rule, region: region, offset: o.start,
                                          kernel: describe(o.k), harness: describe(o.h),
                                          message: "[+\(Quantity.hex(o.start)), +\(Quantity.hex(o.end))) \(o.why)"))
@@ -63,12 +63,12 @@ enum OracleComparison {
                 while hi < h.count && h[hi].end <= a { hi += 1 }
                 let kr = ki < k.count && k[ki].offset <= a ? k[ki] : nil
                 let hr = hi < h.count && h[hi].offset <= a ? h[hi] : nil
-                let d = difference(kr, hr, at: a)
+                let d = difference(kr, hr, at: a, region: region, known: known)
                 if let d, let o = open, o.rule == d.rule, o.end == a {
                     open!.end = b
                 } else {
                     flush()
-                    if let d { open = (d.rule, a, b, kr, hr, d.why) }
+                    if let d { open = (d.rule, a, b, kr, hr, d.why, d.era) }
                 }
             }
             flush()
@@ -83,27 +83,35 @@ enum OracleComparison {
         return comparable(region, size)
     }
 
-    /// The first property in which two leaves covering offset `a` differ.
-    static func difference(_ k: OracleView.Run?, _ h: OracleView.Run?, at a: UInt64) -> (rule: String, why: String)? {
+    /// The first property in which two leaves covering offset `a` differ; `era` when every
+    /// differing attribute is a known difference between the kernel and the harness's era.
+    static func difference(_ k: OracleView.Run?, _ h: OracleView.Run?, at a: UInt64, region: OracleView.Region,
+                           known: [KnownEraDifference]) -> (rule: String, why: String, era: Bool)? {
         switch (k, h) {
         case (nil, nil): return nil
-        case (_?, nil): return ("oracle.leaf-absent", "the kernel maps it, the harness does not")
-        case (nil, _?): return ("oracle.leaf-extra", "the harness maps it, the kernel does not")
+        case (_?, nil): return ("oracle.leaf-absent", "the kernel maps it, the harness does not", false)
+        case (nil, _?): return ("oracle.leaf-extra", "the harness maps it, the kernel does not", false)
         case let (k?, h?):
             if k.kind != h.kind || k.size != h.size || k.level != h.level {
-                return ("oracle.leaf-size", "mapped with different entries")
+                return ("oracle.leaf-size", "mapped with different entries", false)
             }
             // entries must start at the same offsets to be the same entries
             if (a &- k.offset) % k.size != (a &- h.offset) % h.size {
-                return ("oracle.leaf-size", "entries at different offsets")
-            }
-            if k.attributes.cont != h.attributes.cont {
-                return ("oracle.leaf-cont", "the Contiguous bit differs")
+                return ("oracle.leaf-size", "entries at different offsets", false)
             }
             let d = k.attributes.differences(from: h.attributes)
-            if !d.isEmpty { return ("oracle.leaf-attrs", "attributes differ: " + d.joined(separator: ", ")) }
+            if !d.isEmpty {
+                let explained = d.map { f in known.first { $0.explains(field: f.field, region: region, kernel: k.attributes, harness: h.attributes) } }
+                if explained.allSatisfy({ $0 != nil }) {
+                    let rules = Set(explained.map { $0!.rule }).sorted()
+                    return (rules.joined(separator: ","), explained.map { $0!.explanation }.joined(separator: "; "), true)
+                }
+                let open = zip(d, explained).filter { $0.1 == nil }.map(\.0)
+                let rule = open.contains { $0.field == "Contiguous" } ? "oracle.leaf-cont" : "oracle.leaf-attrs"
+                return (rule, "attributes differ: " + open.map(\.text).joined(separator: ", "), false)
+            }
             if let ko = k.output, let ho = h.output, ko &+ (a &- k.offset) != ho &+ (a &- h.offset) {
-                return ("oracle.leaf-output", "output addresses differ")
+                return ("oracle.leaf-output", "output addresses differ", false)
             }
             return nil
         }
@@ -121,6 +129,8 @@ enum OracleComparison {
                 guard k != h else { continue }
                 let name = "\(levelName(level)) tables"
                 if !comparable(region, span) {
+                    // other spans hold the entries: only a different count says something
+                    guard k.count != h.count else { continue }
                     out.append(OracleFinding(step: step, classification: .eraDifference, rule: "era.table-span", region: region, offset: nil,
                                              kernel: "\(k.count)", harness: "\(h.count)",
                                              message: "\(name) meeting the hot-plugged ranges: the region's base is aligned differently to \(Quantity.human(span)) in the two eras, so other spans hold the entries"))

@@ -28,18 +28,24 @@ struct OracleKernel: Sendable {
         /// the VA of memstart's struct page in the vmemmap
         var vmemmapVAOfMemstart: UInt64
         var structPageSize: UInt64 = 64
-        /// rodata= value that turns rodata_full off (6.1: "on"; from 6.9 "on" means full, "noalias" is off)
-        var rodataOff: String
+        /// kernel arguments under which can_set_direct_map() is false, so that arch_add_memory()
+        /// maps with blocks and contiguous ranges (a scenario's `rodataFull: false`).  rodata=on:
+        /// arch_parse_debug_rodata() takes "full", "on" (rodata_full off) and "off" in both kernels
+        /// (later kernels renamed them "on" and "noalias").  6.12 also needs KFENCE initialised
+        /// early: can_set_direct_map() is true while arm64_kfence_can_set_direct_map() is, i.e.
+        /// while !kfence_early_init, which its CONFIG_KFENCE_SAMPLE_INTERVAL=0 leaves so; a non-zero
+        /// kfence.sample_interval gives KFENCE an early pool mapped page by page on its own.
+        var blockMappingArguments: String
     }
 
     var layout: Layout {
         switch name {
         case "6.12":
             return Layout(linearVAOfMemstart: 0xffff_0000_0000_0000, vmemmapVAOfMemstart: 0xffff_fdff_c000_0000,
-                          rodataOff: "noalias")
+                          blockMappingArguments: "rodata=on kfence.sample_interval=1000")
         default:
             return Layout(linearVAOfMemstart: 0xffff_0000_0000_0000, vmemmapVAOfMemstart: 0xffff_fc00_0000_0000,
-                          rodataOff: "on")
+                          blockMappingArguments: "rodata=on")
         }
     }
 

@@ -32,13 +32,13 @@ final class OracleMachine {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         directory = dir
         let mib: UInt64 = 1 << 20
-        let rodata = plan.rodataFull ? "full" : kernel.layout.rodataOff
+        let mapping = plan.rodataFull ? "rodata=full" : kernel.layout.blockMappingArguments
         let args = [
             "-nodefaults", "-no-reboot", "-display", "none",
             "-M", "virt", "-cpu", "max,lpa2=off", "-smp", "1", "-accel", "tcg",
             "-m", "\(plan.bootSize / mib)M,slots=1,maxmem=\(plan.maxMemory / mib)M",
             "-kernel", kernel.image, "-initrd", kernel.initrd,
-            "-append", "console=ttyAMA0 panic=-1 nokaslr rodata=\(rodata) loglevel=4",
+            "-append", "console=ttyAMA0 panic=-1 nokaslr \(mapping) loglevel=4",
             "-object", "memory-backend-ram,id=vmem0,size=\(plan.regionSize / mib)M",
             "-device", "virtio-mem-pci,id=vm0,memdev=vmem0,requested-size=0,romfile=",
             "-device", "virtio-serial-pci,romfile=",
@@ -106,17 +106,22 @@ final class OracleMachine {
         try qmp.set(Self.device, "requested-size", requestedSize)
         let want = blockNumbers(range)
         let deadline = Date().addingTimeInterval(timeout)
+        var polls = 0
         while true {
+            // QMP first: asking the guest costs more than asking QEMU
             let size = try qmp.get(Self.device, "size")
-            let (_, blocks) = try channel.memoryBlocks()
-            let present = Set(blocks.map(\.number))
-            if size == requestedSize && want.isSubset(of: present) { break }
-            // more than 1 GiB offline and virtio-mem waits for it to be onlined
-            if blocks.contains(where: { !$0.online && want.contains($0.number) }) { try channel.run("online-all") }
+            if size == requestedSize {
+                let present = Set(try channel.memoryBlocks().blocks.map(\.number))
+                if want.isSubset(of: present) { break }
+            } else if polls % 20 == 19 {
+                // with more than 1 GiB offline, virtio-mem waits for memory to be onlined
+                try channel.run("online-all")
+            }
             if Date() > deadline {
                 throw Failure(description: "plug of [\(Quantity.hex(range.lowerBound)), \(Quantity.hex(range.upperBound))) did not complete in \(Int(timeout)) s (size \(Quantity.human(size)) of \(Quantity.human(requestedSize)))")
             }
-            usleep(50_000)
+            polls += 1
+            usleep(20_000)
         }
         record("plug", since: start)
         let onl = Date()
@@ -146,12 +151,11 @@ final class OracleMachine {
         let deadline = Date().addingTimeInterval(timeout)
         while true {
             let size = try qmp.get(Self.device, "size")
-            let iomem = try channel.run("iomem")
-            if size == requestedSize && !OracleMachine.iomemListsRAM(iomem, overlapping: range) { break }
+            if try size == requestedSize && !OracleMachine.iomemListsRAM(channel.run("iomem"), overlapping: range) { break }
             if Date() > deadline {
                 throw Failure(description: "unplug of [\(Quantity.hex(range.lowerBound)), \(Quantity.hex(range.upperBound))) did not complete in \(Int(timeout)) s")
             }
-            usleep(50_000)
+            usleep(20_000)
         }
         record("unplug", since: start)
     }

@@ -20,22 +20,44 @@ enum OracleReport {
     static func text(_ r: OracleResult) -> String {
         let verdict = r.mismatches == 0 ? "agrees" : "DIFFERS (\(r.mismatches) findings)"
         var s = "\(r.scenario.name): kernel \(r.kernel.name) (\(r.kernel.package), \(r.kernel.release)) vs harness \(r.revision) in era \(r.era.name): \(verdict)\n"
-        s += "  placement: scenario + \(Quantity.hex(r.plan.delta)) = guest physical; virtio-mem region \(Quantity.hex(r.plan.regionBase)) +\(Quantity.human(r.plan.regionSize)); rodata=\(r.plan.rodataFull ? "full" : r.kernel.layout.rodataOff); harness calls per 128M block: \(r.plan.calls.count)\n"
+        s += "  placement: scenario + \(Quantity.hex(r.plan.delta)) = guest physical; virtio-mem region \(Quantity.hex(r.plan.regionBase)) +\(Quantity.human(r.plan.regionSize)); \(r.plan.rodataFull ? "rodata=full" : r.kernel.layout.blockMappingArguments); harness calls per 128M block: \(r.plan.calls.count)\n"
         s += String(format: "  cost: boot %.1f s, boot tables read %.2f s; TTBR1_EL1 %@, MAIR_EL1 %@\n", r.bootSeconds, r.bootReadSeconds,
                     Quantity.hex(r.ttbr1), Quantity.hex(r.mair))
         for n in r.eraNotes { s += "  \(n)\n" }
-        s += "  step  action   guest range                      kernel leaves          tables kernel | harness                        request  read\n"
+        let phases = r.timings.keys.sorted().map { k -> String in
+            let v = r.timings[k]!
+            return String(format: "%@ %.2f s", k, v.reduce(0, +) / Double(v.count)) + (v.count > 1 ? " (mean of \(v.count))" : "")
+        }
+        s += "  cost per phase: \(phases.joined(separator: ", "))\n"
+        func pad(_ t: String, _ n: Int) -> String { t.count >= n ? t : t + String(repeating: " ", count: n - t.count) }
+        s += "  " + pad("step", 6) + pad("action", 9) + pad("guest range", 26) + pad("kernel leaves", 22)
+            + pad("table pages kernel | harness", 56) + "request   read\n"
         for st in r.steps {
             let range = "[\(Quantity.hex(st.guestRange.lowerBound)), +\(Quantity.human(UInt64(st.guestRange.count))))"
-            let mark = st.findings.contains { $0.classification == .mismatch } ? " *" : ""
-            s += String(format: "  %4d  %-7@  %-31@  %6llu in %5d runs   %@ | %@   %5.2f s %5.2f s%@\n", st.index, st.action.rawValue, range,
-                        st.kernelEntries, st.kernelRuns, tables(st.kernelTables), tables(st.harnessTables),
-                        st.requestSeconds, st.readSeconds, mark)
+            let mark = st.findings.contains { $0.classification == .mismatch } ? "  *" : ""
+            s += "  " + pad("\(st.index)", 6) + pad(st.action.rawValue, 9) + pad(range, 26)
+                + pad("\(st.kernelEntries) in \(st.kernelRuns) runs", 22)
+                + pad("\(tables(st.kernelTables)) | \(tables(st.harnessTables))", 56)
+                + String(format: "%6.2f s %6.2f s", st.requestSeconds, st.readSeconds) + mark + "\n"
         }
-        let all = r.findings
-        if all.isEmpty { s += "  no differences\n" }
-        for f in all.prefix(60) { s += "  \(f)\n" }
-        if all.count > 60 { s += "  ... \(all.count - 60) more\n" }
+        let mismatches = r.findings.filter { $0.classification == .mismatch }
+        if mismatches.isEmpty { s += "  no differences but the era's\n" }
+        for f in mismatches.prefix(60) { s += "  \(f)\n" }
+        if mismatches.count > 60 { s += "  ... \(mismatches.count - 60) more\n" }
+        // era differences once per rule and place, with the steps they were seen at
+        var seen: [String: (first: OracleFinding, steps: [Int])] = [:]
+        var order: [String] = []
+        for f in r.findings where f.classification == .eraDifference {
+            // one line per rule and region (a table-span line per level)
+            let key = "\(f.rule) \(f.region?.rawValue ?? "")" + (f.rule == "era.table-span" ? f.message : "")
+            if seen[key] == nil { order.append(key); seen[key] = (f, []) }
+            seen[key]!.steps.append(f.step)
+        }
+        for k in order {
+            let (f, steps) = seen[k]!
+            let at = steps.map { $0 < 0 ? "boot" : "\($0)" }.joined(separator: ",")
+            s += "  [era-difference at \(at)] \(f.rule)\(f.region.map { " @ \($0.rawValue)" } ?? ""): \(f.message) (kernel: \(f.kernel); harness: \(f.harness))\n"
+        }
         return s
     }
 

@@ -102,6 +102,7 @@ enum OracleRun {
             let k = frame.base[region]!, h = harness.frame.base[region]!
             return k % size == h % size
         }
+        let known = matching ? [] : KnownEraDifference.between(kernel: kernel.name, era: era.name)
         var notes: [String] = []
         for r in OracleView.Region.allCases where frame.base[r] != harness.frame.base[r] {
             notes.append("era.layout: the \(r.rawValue == "linear" ? "linear map" : "vmemmap") of memstart_addr is at \(Quantity.hex(frame.base[r]!)) in \(kernel.name), at \(Quantity.hex(harness.frame.base[r]!)) in the harness's \(era.name) layout: leaves and tables are compared by their offset from it")
@@ -114,7 +115,7 @@ enum OracleRun {
         }
 
         let bootView = view(bootRead.walk)
-        var bootFindings = OracleComparison.compareLeaves(step: -1, kernel: bootView, harness: harness.boot, comparable: comparable)
+        var bootFindings = OracleComparison.compareLeaves(step: -1, kernel: bootView, harness: harness.boot, known: known, comparable: comparable)
         bootFindings += OracleComparison.compareTables(step: -1, kernel: bootView, harness: harness.boot, comparable: comparable)
 
         var steps: [OracleResult.Step] = []
@@ -139,7 +140,7 @@ enum OracleRun {
                 f.append(OracleFinding(step: p.index, classification: .mismatch, rule: "oracle.step-result", region: nil, offset: nil,
                                        kernel: "ok", harness: h.result, message: "the kernel did the \(p.action.rawValue), the harness's call failed"))
             }
-            f += OracleComparison.compareLeaves(step: p.index, kernel: v, harness: h.view, comparable: comparable)
+            f += OracleComparison.compareLeaves(step: p.index, kernel: v, harness: h.view, known: known, comparable: comparable)
             f += OracleComparison.compareTables(step: p.index, kernel: v, harness: h.view, comparable: comparable)
             f += OracleComparison.compareTableCounts(step: p.index, kernel: kt, harness: h.tableChanges, comparable: comparable)
             steps.append(OracleResult.Step(index: p.index, action: p.action, guestRange: range, harnessResult: h.result,

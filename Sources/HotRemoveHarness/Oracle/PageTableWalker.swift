@@ -175,20 +175,21 @@ struct LeafAttributes: Equatable, Codable, Sendable, CustomStringConvertible {
         return p.filter { !$0.isEmpty }.joined(separator: " ")
     }
 
-    /// Fields that differ between two leaves' attributes, named.
-    func differences(from o: LeafAttributes) -> [String] {
-        var d: [String] = []
-        if memoryType != o.memoryType { d.append("memory type \(memoryType) vs \(o.memoryType)") }
-        if ap != o.ap { d.append("AP \(ap) vs \(o.ap)") }
-        if sh != o.sh { d.append("SH \(sh) vs \(o.sh)") }
-        if af != o.af { d.append("AF \(af ? 1 : 0) vs \(o.af ? 1 : 0)") }
-        if nG != o.nG { d.append("nG \(nG ? 1 : 0) vs \(o.nG ? 1 : 0)") }
-        if dbm != o.dbm { d.append("DBM \(dbm ? 1 : 0) vs \(o.dbm ? 1 : 0)") }
-        if cont != o.cont { d.append("Contiguous \(cont ? 1 : 0) vs \(o.cont ? 1 : 0)") }
-        if pxn != o.pxn { d.append("PXN \(pxn ? 1 : 0) vs \(o.pxn ? 1 : 0)") }
-        if uxn != o.uxn { d.append("UXN \(uxn ? 1 : 0) vs \(o.uxn ? 1 : 0)") }
-        if gp != o.gp { d.append("GP \(gp ? 1 : 0) vs \(o.gp ? 1 : 0)") }
-        if software != o.software { d.append("software bits \(software) vs \(o.software)") }
+    /// Fields that differ between two leaves' attributes: (field name, "kernel vs harness" text).
+    func differences(from o: LeafAttributes) -> [(field: String, text: String)] {
+        func b(_ v: Bool) -> String { v ? "1" : "0" }
+        var d: [(String, String)] = []
+        if memoryType != o.memoryType { d.append(("memory-type", "memory type \(memoryType) vs \(o.memoryType)")) }
+        if ap != o.ap { d.append(("AP", "AP \(ap) vs \(o.ap)")) }
+        if sh != o.sh { d.append(("SH", "SH \(sh) vs \(o.sh)")) }
+        if af != o.af { d.append(("AF", "AF \(b(af)) vs \(b(o.af))")) }
+        if nG != o.nG { d.append(("nG", "nG \(b(nG)) vs \(b(o.nG))")) }
+        if dbm != o.dbm { d.append(("DBM", "DBM \(b(dbm)) vs \(b(o.dbm))")) }
+        if cont != o.cont { d.append(("Contiguous", "Contiguous \(b(cont)) vs \(b(o.cont))")) }
+        if pxn != o.pxn { d.append(("PXN", "PXN \(b(pxn)) vs \(b(o.pxn))")) }
+        if uxn != o.uxn { d.append(("UXN", "UXN \(b(uxn)) vs \(b(o.uxn))")) }
+        if gp != o.gp { d.append(("GP", "GP \(b(gp)) vs \(b(o.gp))")) }
+        if software != o.software { d.append(("software", "software bits [58:55] \(software) vs \(o.software)")) }
         return d
     }
 }
