@@ -38,7 +38,8 @@ public enum CLI {
 
     Exit codes: 0 ok, 1 contract mismatch, 2 usage, 3 bad input, 4 I/O (a file or standard
     output could not be read or written), 5 internal, 6 interrupted (SIGINT/SIGTERM; what
-    finished is reported), 7 the revision under test crashed or hung in a single run.
+    finished is reported), 7 the revision under test crashed or hung in a single run, 8 (oracle)
+    QEMU or the oracle kernel is not installed.
     """
 
     /// seconds one revision may take on one scenario, in every command that runs revisions

@@ -12,6 +12,7 @@ final class OracleMachine {
     let plan: VirtioMemPlan
     let directory: String
     private let process: Process
+    private let lifeline: Pipe
     private let qmp: QMPClient
     let channel: GuestChannel
     /// the register numbers of TTBR1_EL1 and MAIR_EL1 in the stub's target description
@@ -48,10 +49,17 @@ final class OracleMachine {
             "-gdb", "unix:\(dir)/gdb,server=on,wait=off",
             "-serial", "file:\(dir)/serial.log",
         ]
+        // QEMU runs under a shell that kills it when the pipe from this process closes: at
+        // shutdown, and when this process dies without one (a crash must not leave a guest
+        // behind).  The shell never waits for QEMU: a test runner may start it with SIGCHLD
+        // blocked, and `wait` would then never return.  (An asynchronous list's standard input
+        // is /dev/null unless redirected: QEMU gets it explicitly, cat the pipe.)
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: qemu)
-        p.arguments = args
-        p.standardInput = FileHandle.nullDevice
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", "\"$0\" \"$@\" </dev/null & q=$!; cat >/dev/null; kill $q 2>/dev/null", qemu] + args
+        let lifeline = Pipe()
+        p.standardInput = lifeline
+        self.lifeline = lifeline
         let errLog = FileManager.default.createFile(atPath: dir + "/qemu.log", contents: nil)
             ? FileHandle(forWritingAtPath: dir + "/qemu.log") : nil
         p.standardOutput = errLog ?? FileHandle.nullDevice
@@ -67,7 +75,7 @@ final class OracleMachine {
         } catch {
             let log = (try? String(contentsOfFile: dir + "/qemu.log", encoding: .utf8)) ?? ""
             let serial = (try? String(contentsOfFile: dir + "/serial.log", encoding: .utf8)) ?? ""
-            p.terminate()
+            try? lifeline.fileHandleForWriting.close()
             p.waitUntilExit()
             throw Failure(description: "QEMU with \(kernel.name): \(error)\n\(log.suffix(800))\n\(serial.suffix(1500))")
         }
@@ -84,13 +92,10 @@ final class OracleMachine {
     func shutdown() {
         guard !down else { return }
         down = true
-        if process.isRunning {
-            qmp.quit()
-            let deadline = Date().addingTimeInterval(5)
-            while process.isRunning && Date() < deadline { usleep(20_000) }
-            if process.isRunning { process.terminate() }
-            process.waitUntilExit()
-        }
+        qmp.quit()
+        // closing the lifeline ends the shell, and QEMU with it if `quit` did not
+        try? lifeline.fileHandleForWriting.close()
+        process.waitUntilExit()
         try? FileManager.default.removeItem(atPath: directory)
     }
 
