@@ -5,11 +5,13 @@ import HotRemoveModel
 /// on a revision, in an era, and reads back each step's leaves and table pages as an `OracleView`.
 ///
 /// The era is a parameter: `HarnessEra.v5_7` is the environment the harness has today (v5.7's
-/// layout and MAIR).  An era of the kernel's own (6.1) is one more value with its layout; when
-/// the era's name is the kernel's, absolute VAs are the same on both sides and every table span
-/// compares.
+/// layout and MAIR).  An era of the kernel's own (6.1) is one more value with its layout and
+/// `kernel: "6.1"`; then absolute VAs are the same on both sides and every table span compares.
 struct HarnessEra: Sendable {
     var name: String
+    /// the oracle kernel this era is the environment of ("6.1" for a "v6.1" era), nil for none:
+    /// with it, absolute VAs and every table span are compared and no difference is excused
+    var kernel: String?
     /// MAIR_EL1 as the era's kernel programs it (memory type of each AttrIndx)
     var mair: UInt64
     /// the VA of memstart_addr in the linear map, and of its struct page in the vmemmap
@@ -21,7 +23,7 @@ struct HarnessEra: Sendable {
     /// v5.7: PAGE_OFFSET and VMEMMAP_START of the geometry (Geometry.swift), and v5.7's
     /// MAIR_EL1_SET (arch/arm64/mm/proc.S): Device-nGnRnE 0x00, Device-nGnRE 0x04, Device-GRE 0x0c,
     /// Normal-NC 0x44, Normal 0xff, Normal-WT 0xbb at MT_* = 0..5 (arch/arm64/include/asm/memory.h).
-    static let v5_7 = HarnessEra(name: "v5.7", mair: 0x0000_bbff_440c_0400,
+    static let v5_7 = HarnessEra(name: "v5.7", kernel: nil, mair: 0x0000_bbff_440c_0400,
                                  linearBase: { $0.geometry.pageOffset }, vmemmapBase: { $0.geometry.vmemmapStart },
                                  apply: { _ in })
 

@@ -96,7 +96,7 @@ enum OracleRun {
                        tables: w.tables.map { OracleView.Table(level: $0.level, pa: $0.pa, spanStart: $0.spanStart, span: $0.span) },
                        frame: frame)
         }
-        let matching = era.name == kernel.name
+        let matching = era.kernel == kernel.name
         let comparable: (OracleView.Region, UInt64) -> Bool = { region, size in
             if matching { return true }
             let k = frame.base[region]!, h = harness.frame.base[region]!
