@@ -30,6 +30,8 @@ public enum CLI {
       explore SCENARIO.json        the last removal beside the scenario's walkers, every interleaving that matters
            [--revision R]... [--preemptions K] [--schedules N] [--seed S] [--schedule STRING] [--json]
       findings [--markdown|--json] every rule and finding class, with where upstream stands
+      oracle SCENARIO...           the scenario on a real arm64 kernel under QEMU, compared with the harness
+           [--kernel 6.1|6.12] [--revision R] [--era E] [--json] [--plan]
       COMMAND --help               this text
 
     --revision takes a name or a comma-separated list and may be repeated; --timeout T: seconds
@@ -37,7 +39,8 @@ public enum CLI {
 
     Exit codes: 0 ok, 1 contract mismatch, 2 usage, 3 bad input, 4 I/O (a file or standard
     output could not be read or written), 5 internal, 6 interrupted (SIGINT/SIGTERM; what
-    finished is reported), 7 the revision under test crashed or hung in a single run.
+    finished is reported), 7 the revision under test crashed or hung in a single run, 8 (oracle)
+    QEMU or the oracle kernel is not installed.
     """
 
     /// seconds one revision may take on one scenario, in every command that runs revisions
@@ -83,6 +86,7 @@ public enum CLI {
             case "bench": return try BenchCommand.run(rest, console)
             case "explore": return try ExploreCommand.run(rest, console)
             case "findings": return try FindingsCommand.run(rest, console)
+            case "oracle": return try OracleCommand.run(rest, console)
             case "__worker": return try WorkerCommand.run(rest, console)
             case "__shrink": return try ShrinkCommand.run(rest, console)
             default:
