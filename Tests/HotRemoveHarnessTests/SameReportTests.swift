@@ -8,6 +8,9 @@ import Testing
 /// the `check --json` report of them on v3, v6, final and altmap, written by commit a9eabe7, the last
 /// one before it; one wording changed since, on purpose (the memmap work: "a PageReserved page (boot
 /// memory, ZONE_DEVICE memory or a PageVmemmap page)" for "(boot memory)"), and is changed in the file.
+/// Rewritten once since, on purpose, when a step after an oops became "not run" (the machine is wedged: the
+/// later steps of fuzz-2027-15 and -17 and their findings went, nothing else changed) and each result gained
+/// the catalogue's statuses and the era fields outside the revision's kernel.
 /// It is not an oracle of correctness (the model is): it pins the report so that a faster path that
 /// judges differently shows up as a difference here.  When the model changes on purpose, rewrite
 /// it with the command in the README's Performance section.
