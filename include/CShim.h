@@ -38,6 +38,7 @@ typedef struct hr_machine_config {
 	uint32_t section_size_bits;	/* SECTION_SIZE_BITS: 30 at v5.7 */
 	uint32_t struct_page_size;	/* sizeof(struct page): 64 on a usual arm64 build */
 	bool rodata_full, debug_pagealloc;
+	bool init_on_alloc;		/* CONFIG_INIT_ON_ALLOC_DEFAULT_ON: every page allocation is zeroed */
 } hr_machine_config;
 
 enum {	/* event kinds (trace) */
@@ -183,6 +184,7 @@ bool hr_section_info(const hr_machine *m, uint64_t pfn, unsigned long *flags,
 void hr_debug_free_pfn(hr_machine *m, uint64_t pfn, unsigned order);
 uint64_t hr_debug_alloc(hr_machine *m, unsigned order, bool zero, bool as_table, int level);
 uint64_t hr_debug_read_entry(hr_machine *m, uint64_t pa);
+void hr_debug_write_entry(hr_machine *m, uint64_t pa, uint64_t value);
 
 /* recorders */
 void hr_counters_get(const hr_machine *m, hr_counters *out);

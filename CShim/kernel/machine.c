@@ -130,6 +130,7 @@ void hr_machine_destroy(hr_machine *m)
 	free(m->sections);
 	free(m->trace);
 	free(m->cfg_ranges);
+	hr_saved_tables_free(m);
 	free(m);
 }
 
@@ -910,6 +911,11 @@ uint64_t hr_debug_read_entry(hr_machine *m, uint64_t pa)
 	m->oops_jmp = NULL;
 	hr_cur_machine = prev;
 	return v;
+}
+
+void hr_debug_write_entry(hr_machine *m, uint64_t pa, uint64_t value)
+{
+	*(volatile uint64_t *)(m->host_base + (pa - m->phys_offset)) = value;
 }
 
 /* ---- recorders ---- */

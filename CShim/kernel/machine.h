@@ -20,6 +20,7 @@
 
 struct hr_instance;
 struct vmem_altmap;
+struct hr_saved_page;
 
 /* Host-side bookkeeping for one simulated page frame (see kshim/custom.h). */
 struct page {
@@ -49,6 +50,12 @@ struct page {
  * sections of the range still to go).  The allocator never manages these pages.
  */
 #define HR_PG_vmemmap	(1u << 10)
+/*
+ * The page's memory may hold something other than zeros: the first page of a freed data
+ * allocation (a vmemmap block's first page holds struct page words and the descriptors a walk
+ * wrote there, memmap_words.c); every other data page the shim hands out is never written.
+ */
+#define HR_PG_dirty	(1u << 11)
 
 #define HR_POISON 0x6b6b6b6b6b6b6b6bULL	/* POISON_FREE, like slab's */
 
@@ -192,6 +199,9 @@ struct hr_machine {
 	char oops_msg[256];
 	/* the hotplug locks a task that oopsed still holds (HR_HOTPLUG_LOCK_*): it died with them */
 	unsigned dead_task_locks;
+	/* what freed page-table pages held under their poison when it was not zeros (page_alloc.c) */
+	struct hr_saved_page *saved_tables;
+	size_t nr_saved_tables, saved_tables_cap;
 
 };
 
@@ -213,6 +223,8 @@ struct page *hr_alloc_pages(unsigned order, bool zero);
 void hr_free_pages_pfn(unsigned long pfn, unsigned order);
 void hr_allocator_init(struct hr_machine *m);
 uint64_t hr_memblock_phys_alloc(uint64_t size);
+void *hr_memblock_alloc_raw(uint64_t size);
+void hr_saved_tables_free(struct hr_machine *m);
 void hr_note_table(uint64_t table_pa, int level);	/* a page becomes a table when a populate helper installs it */
 bool hr_pfn_in_memmap(const struct hr_machine *m, unsigned long pfn);
 static inline struct page *hr_pfn_to_page(const struct hr_machine *m, unsigned long pfn)

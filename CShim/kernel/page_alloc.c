@@ -6,9 +6,23 @@
  * with the wrong order, free of a reserved page, free outside memory.  A
  * faulty free is recorded and not performed.  A freed page-table page is
  * filled with POISON_FREE so that a later walk through it is caught.
+ *
+ * What a page holds when it is handed out is the kernel's, not the harness's:
+ * zeros when the caller asks (__GFP_ZERO) or init_on_alloc is on
+ * (want_init_on_alloc()), otherwise what its last user left -- for a freed
+ * page-table page what the table held, not the poison.  Zeroing writes only
+ * pages that may hold something (HR_PG_poisoned, HR_PG_dirty): the rest of
+ * the host reservation reads as zeros and is never committed.
  */
+#include <stdlib.h>
 #include <string.h>
 #include "kernel/machine.h"
+
+/* A freed page-table page that still held entries: its contents, until it is handed out again. */
+struct hr_saved_page {
+	unsigned long pfn;
+	void *data;
+};
 
 #define NIL UINT32_MAX
 
@@ -125,6 +139,89 @@ static bool should_fail(struct hr_machine *m)
 	return false;
 }
 
+static bool page_is_zero(const char *p, size_t n)
+{
+	const uint64_t *w = (const uint64_t *)p;
+
+	for (size_t i = 0; i < n / sizeof(*w); i++)
+		if (w[i])
+			return false;
+	return true;
+}
+
+/* free_pages() of a table page: keep what it held when that was not an empty table */
+static void save_table(struct hr_machine *m, unsigned long pfn)
+{
+	size_t size = (size_t)1 << m->geo.page_shift;
+	const char *host = host_of_pfn(m, pfn);
+	void *copy;
+
+	if (page_is_zero(host, size))
+		return;
+	if (m->nr_saved_tables == m->saved_tables_cap) {
+		size_t cap = m->saved_tables_cap ? 2 * m->saved_tables_cap : 16;
+		struct hr_saved_page *t = realloc(m->saved_tables, cap * sizeof(*t));
+
+		if (!t)
+			return;		/* out of host memory: the page comes back as an empty table */
+		m->saved_tables = t;
+		m->saved_tables_cap = cap;
+	}
+	copy = malloc(size);
+	if (!copy)
+		return;
+	memcpy(copy, host, size);
+	m->saved_tables[m->nr_saved_tables++] = (struct hr_saved_page){ pfn, copy };
+}
+
+/* A freed table page handed out again: the kernel's page holds what the table held, not poison. */
+static void unpoison(struct hr_machine *m, unsigned long pfn, struct page *p)
+{
+	size_t size = (size_t)1 << m->geo.page_shift;
+	char *host = host_of_pfn(m, pfn);
+
+	memset(host, 0, size);
+	for (size_t i = 0; i < m->nr_saved_tables; i++) {
+		if (m->saved_tables[i].pfn != pfn)
+			continue;
+		memcpy(host, m->saved_tables[i].data, size);
+		free(m->saved_tables[i].data);
+		m->saved_tables[i] = m->saved_tables[--m->nr_saved_tables];
+		p->flags |= HR_PG_dirty;
+		break;
+	}
+	p->flags &= ~HR_PG_poisoned;
+}
+
+void hr_saved_tables_free(struct hr_machine *m)
+{
+	for (size_t i = 0; i < m->nr_saved_tables; i++)
+		free(m->saved_tables[i].data);
+	free(m->saved_tables);
+	m->saved_tables = NULL;
+	m->nr_saved_tables = m->saved_tables_cap = 0;
+}
+
+/*
+ * The pages of a block being handed out hold the kernel's contents: a freed table what it
+ * held, and zeros everywhere when `zero` (only the pages that may hold something are written).
+ */
+static void prepare_contents(struct hr_machine *m, unsigned long pfn, unsigned order, bool zero)
+{
+	size_t size = (size_t)1 << m->geo.page_shift;
+
+	for (unsigned long i = 0; i < (1UL << order); i++) {
+		struct page *p = hr_pfn_to_page(m, pfn + i);
+
+		if (p->flags & HR_PG_poisoned)
+			unpoison(m, pfn + i, p);
+		if (zero && (p->flags & HR_PG_dirty)) {
+			memset(host_of_pfn(m, pfn + i), 0, size);
+			p->flags &= ~HR_PG_dirty;
+		}
+	}
+}
+
 struct page *hr_alloc_pages(unsigned order, bool zero)
 {
 	struct hr_machine *m = hr_cur_machine;
@@ -147,15 +244,13 @@ struct page *hr_alloc_pages(unsigned order, bool zero)
 		o--;
 		free_one(m, pfn + (1UL << o), o);
 	}
+	/* post_alloc_hook(): want_init_on_alloc() is __GFP_ZERO or init_on_alloc */
+	prepare_contents(m, pfn, order, zero || m->cfg.init_on_alloc);
 	p = hr_pfn_to_page(m, pfn);
-	p->flags = (p->flags & ~(HR_PG_table | HR_PG_poisoned)) |
-		   HR_PG_allocated | HR_PG_everalloc;
+	p->flags = (p->flags & ~HR_PG_table) | HR_PG_allocated | HR_PG_everalloc;
 	p->order = (uint8_t)order;
 	p->table_level = 0;
-	mark_block(m, pfn, order, HR_PG_tail | HR_PG_everalloc,
-		   HR_PG_table | HR_PG_poisoned);
-	if (zero)
-		memset(host_of_pfn(m, pfn), 0, (size_t)1 << (m->geo.page_shift + order));
+	mark_block(m, pfn, order, HR_PG_tail | HR_PG_everalloc, HR_PG_table);
 	m->counters.data_allocated_by_order[order]++;
 	m->live_data_allocs++;
 	if (m->trace_on)
@@ -181,6 +276,26 @@ uint64_t hr_memblock_phys_alloc(uint64_t size)
 		p->flags |= HR_PG_reserved | HR_PG_everalloc;
 	}
 	return (uint64_t)top << m->geo.page_shift;
+}
+
+/*
+ * memblock_alloc_try_nid_raw() (v5.7, v5.9) and memmap_alloc() (v5.15 on: the sparse buffer the
+ * boot memmap comes from) poison what they give with CONFIG_DEBUG_VM (page_init_poison()).
+ * Of a boot vmemmap allocation a walk can only ever read the first page of a PMD block (boot
+ * memory is never handed out again), so that is the part written.
+ */
+void *hr_memblock_alloc_raw(uint64_t size)
+{
+	struct hr_machine *m = hr_cur_machine;
+	uint64_t pa = hr_memblock_phys_alloc(size);
+	uint64_t page = 1ull << m->geo.page_shift;
+	char *host;
+
+	if (!pa)
+		return NULL;
+	host = m->host_base + (pa - m->phys_offset);
+	memset(host, 0xff, size < page ? size : page);
+	return host;
 }
 
 void hr_note_table(uint64_t table_pa, int level)
@@ -247,10 +362,12 @@ void hr_free_pages_pfn(unsigned long pfn, unsigned order)
 
 		m->counters.tables_freed[level]++;
 		m->live_table_pages--;
+		save_table(m, pfn);
 		memset(host_of_pfn(m, pfn), 0x6b, (size_t)1 << m->geo.page_shift);
 	} else {
 		m->counters.data_freed_by_order[order]++;
 		m->live_data_allocs--;
+		p->flags |= HR_PG_dirty;	/* a vmemmap block's first page holds struct page words */
 	}
 	if (m->trace_on)
 		hr_rec_event(HR_EV_FREE, (int)order, pfn, table);

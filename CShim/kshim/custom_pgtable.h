@@ -101,7 +101,7 @@ struct mhp_params {
 /* mm/memblock.c, for the boot-time vmemmap */
 #define MEMBLOCK_ALLOC_ACCESSIBLE	0
 #define memblock_alloc_try_nid_raw(size, align, min_addr, max_addr, nid) \
-	__va(hr_memblock_phys_alloc(size))
+	hr_memblock_alloc_raw(size)
 
 /* include/linux/bitops.h */
 #define find_first_bit(addr, size)	((unsigned long)__builtin_ctzl(*(addr)))

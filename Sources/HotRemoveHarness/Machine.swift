@@ -38,7 +38,8 @@ public final class Machine {
                                     boot_start: scenario.bootStart, boot_size: scenario.bootSize,
                                     section_size_bits: UInt32(scenario.sectionSizeBits),
                                     struct_page_size: UInt32(scenario.structPageSize),
-                                    rodata_full: scenario.rodataFull, debug_pagealloc: scenario.debugPagealloc)
+                                    rodata_full: scenario.rodataFull, debug_pagealloc: scenario.debugPagealloc,
+                                    init_on_alloc: scenario.initOnAlloc)
         var err = [CChar](repeating: 0, count: 512)
         guard let h = hr_machine_create(inst, &cfg, &err, err.count) else {
             throw HarnessError("machine: " + cString(err), internalFailure: true)
@@ -284,4 +285,5 @@ public final class Machine {
     }
     public func debugFree(pfn: UInt64, order: Int) { hr_debug_free_pfn(handle, pfn, UInt32(order)) }
     public func debugReadEntry(pa: UInt64) -> UInt64 { hr_debug_read_entry(handle, pa) }
+    public func debugWriteEntry(pa: UInt64, _ value: UInt64) { hr_debug_write_entry(handle, pa, value) }
 }

@@ -67,6 +67,12 @@ public struct Scenario: Equatable, Sendable {
     public var bootSize: UInt64
     public var rodataFull: Bool
     public var debugPagealloc: Bool
+    /// CONFIG_INIT_ON_ALLOC_DEFAULT_ON (init_on_alloc=1, v5.3 on): every page allocation is zeroed, so a
+    /// vmemmap block holds zeros until struct pages are written into it.  On by default: Debian's arm64
+    /// 6.1 and 6.12 kernels (the eras of the revisions whose walks read that memory, and the oracle's
+    /// kernels) are built with it.  Off, a block holds what its last user left: the harness does not
+    /// pretend to know what (steps that read it are not checked).
+    public var initOnAlloc: Bool = true
     public var neighbours: [Neighbour]
     public var steps: [Step]
     /// code running beside the last removal, for `hotremove explore` (ScenarioWalkers.swift)
@@ -257,10 +263,12 @@ extension Scenario {
         }
         try checkPhysical(bootStart, bootSize, "bootMemory", "boot memory")
         var rodata = false, dpa = false
+        var initOnAlloc = true
         if let cfg = try r.optionalObject("config") {
-            try cfg.only(["rodataFull", "debugPagealloc"])
+            try cfg.only(["rodataFull", "debugPagealloc", "initOnAlloc"])
             if cfg.has("rodataFull") { rodata = try cfg.bool("rodataFull") }
             if cfg.has("debugPagealloc") { dpa = try cfg.bool("debugPagealloc") }
+            if cfg.has("initOnAlloc") { initOnAlloc = try cfg.bool("initOnAlloc") }
         }
         var neighbours: [Neighbour] = []
         for (i, n) in try r.optionalArray("neighbours").enumerated() {
@@ -425,6 +433,7 @@ extension Scenario {
                           physOffset: physOffset, physSize: nil, bootStart: bootStart, bootSize: bootSize,
                           rodataFull: rodata, debugPagealloc: dpa, neighbours: neighbours, steps: steps)
         sc.walkers = walkers
+        sc.initOnAlloc = initOnAlloc
         if r.has("physSize") {
             let ps = try r.size("physSize", geometry)
             guard ps >= sc.derivedPhysSize() else {
@@ -460,7 +469,7 @@ extension Scenario {
             "era": ["sectionSizeBits": sectionSizeBits, "structPageSize": structPageSize],
             "physOffset": Quantity.hex(physOffset), "physSize": Quantity.hex(physSize),
             "bootMemory": ["start": Quantity.hex(bootStart), "size": Quantity.hex(bootSize)],
-            "config": ["rodataFull": rodataFull, "debugPagealloc": debugPagealloc],
+            "config": ["rodataFull": rodataFull, "debugPagealloc": debugPagealloc, "initOnAlloc": initOnAlloc],
         ]
         if !description.isEmpty { o["description"] = description }
         if !neighbours.isEmpty {
