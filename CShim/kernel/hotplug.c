@@ -327,6 +327,8 @@ int hr___add_pages(int nid, unsigned long pfn, unsigned long nr_pages,
 		err = section_activate(nid, pfn, cur, altmap);
 		if (err)
 			break;
+		/* sparse_add_section(): page_init_poison() of the new struct pages */
+		hr_memmap_words(m, pfn, cur, HR_MEMMAP_POISON);
 		ms->section_mem_map |= SECTION_MARKED_PRESENT | SECTION_HAS_MEM_MAP;
 		pfn += cur;
 	}
@@ -407,6 +409,8 @@ int hr_offline_range(struct hr_machine *m, unsigned long pfn, unsigned long nr_p
 		for (int i = 0; i < m->nr_notifiers; i++)
 			m->notifiers[i]->notifier_call(m->notifiers[i], MEM_OFFLINE, &arg);
 		ms->section_mem_map &= ~SECTION_IS_ONLINE;
+		/* remove_pfn_range_from_zone(): "Poison struct pages because they are now uninitialized again" */
+		hr_memmap_words(m, pfn, arg.nr_pages, HR_MEMMAP_POISON);
 	}
 	return 0;
 }

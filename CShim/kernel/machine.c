@@ -259,6 +259,8 @@ hr_machine *hr_machine_create(const hr_instance *inst, const hr_machine_config *
 	inst->boot_map(cfg->boot_start, cfg->boot_size);
 	if (inst->generic->sparse_init(m))
 		hr_oops(__FILE__, __LINE__, "boot memory too small for its memmap");
+	/* memmap_init(): the boot memory's struct pages */
+	hr_memmap_words(m, m->boot_start_pfn, m->boot_end_pfn - m->boot_start_pfn, HR_MEMMAP_BOOT);
 	m->slab_available = true;
 	hr_allocator_init(m);
 	if (inst->initcall && *inst->initcall)
@@ -429,6 +431,8 @@ static void online(hr_machine *m, uint64_t start, uint64_t size)
 
 	hr_cur_machine = m;
 	m->inst->generic->online_range(m, start >> m->geo.page_shift, size >> m->geo.page_shift);
+	/* online_pages(): memmap_init_range(), then the pages go to the buddy allocator */
+	hr_memmap_words(m, start >> m->geo.page_shift, size >> m->geo.page_shift, HR_MEMMAP_RAM_FREE);
 	hr_cur_machine = prev;
 }
 
@@ -629,9 +633,11 @@ static int add_memory(hr_machine *m, uint64_t start, uint64_t size, const hr_add
 		rs->r[rs->n++] = (struct hr_range){ start, size, opt->kind, slot };
 		if (opt->kind == HR_MEM_RAM)
 			online(m, start, size);
-		else	/* memmap_init_zone_device(): ZONE_DEVICE pages are PageReserved */
+		else {	/* memmap_init_zone_device(): ZONE_DEVICE pages are PageReserved */
 			for (uint64_t pfn = start >> m->geo.page_shift; pfn < (start + size) >> m->geo.page_shift; pfn++)
 				hr_pfn_to_page(m, pfn)->flags |= HR_PG_reserved;
+			hr_memmap_init_device(m, start >> m->geo.page_shift, size >> m->geo.page_shift, altmap);
+		}
 	} else if (slot >= 0 && rc != HR_E_OOPS) {
 		m->altmaps[slot].used = false;
 	}
@@ -767,6 +773,9 @@ int hr_remove_memory(hr_machine *m, uint64_t start, uint64_t size, char *err, si
 		}
 		/* try_remove_memory()/memunmap_pages(): mem_hotplug_begin() .. mem_hotplug_done()
 		 * hold mem_hotplug_lock for write around the arch code (a no-op without an explorer) */
+		/* memunmap_pages(): remove_pfn_range_from_zone() poisons the struct pages first */
+		if (device)
+			hr_memmap_words(m, start >> m->geo.page_shift, size >> m->geo.page_shift, HR_MEMMAP_POISON);
 		hr_sched_lock(HR_LOCK_HOTPLUG, true);
 		m->inst->arch_remove_memory(0, start, size, altmap);
 		hr_sched_unlock(HR_LOCK_HOTPLUG, true);

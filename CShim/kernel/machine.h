@@ -349,6 +349,23 @@ void hr_sched_unlock(int lock, bool write);
 /* a walker saw a contiguous range part valid, part invalid (ptdump's note_page) */
 void hr_walker_note_cont_half(uint64_t va, uint64_t size, unsigned long valid, unsigned long invalid);
 
+/*
+ * The memmap's own words where a walk can take a page for a table (memmap_words.c): the struct
+ * pages of [pfn, +nr) as the kernel leaves them after one of these, written into the first page
+ * of every live vmemmap PMD block that holds some of them.
+ */
+enum hr_memmap_state {
+	HR_MEMMAP_POISON,	/* page_init_poison() (CONFIG_DEBUG_VM): PAGE_POISON_PATTERN */
+	HR_MEMMAP_RAM_FREE,	/* hot-added RAM onlined: free pages in the buddy allocator */
+	HR_MEMMAP_DEVICE,	/* memmap_init_zone_device() */
+	HR_MEMMAP_RESERVED,	/* memmap_init_range() of hot-plugged pages that stay reserved */
+	HR_MEMMAP_BOOT,		/* memmap_init() of boot memory */
+};
+void hr_memmap_words(struct hr_machine *m, unsigned long pfn, unsigned long nr, int state);
+/* memremap_pages() of a device range after arch_add_memory(): the altmap's pages, then the rest */
+void hr_memmap_init_device(struct hr_machine *m, unsigned long pfn, unsigned long nr,
+			   const struct vmem_altmap *altmap);
+
 /* sections (hotplug.c) */
 struct mem_section *hr_pfn_to_section(unsigned long pfn);
 struct mem_section *hr_section_of(const struct hr_machine *m, unsigned long pfn);
