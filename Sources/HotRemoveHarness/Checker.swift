@@ -37,9 +37,11 @@ public enum Checker {
             findings += model.check(step: obs.index, obs)
         }
         let blocked = run.steps.filter { if case .blocked = $0.result { true } else { false } }.count
+        // a step the model could not predict (its finding says why) is not counted as checked
+        let notChecked = Set(findings.filter { $0.classification == .notChecked }.map(\.step)).count
         let whatIf = RevisionContract.era(of: contract).whatIf(run.scenario)
         return CheckResult(scenario: run.scenario.name, revision: run.revision, geometry: run.scenario.geometry.name,
-                           stepsChecked: run.steps.count - blocked, stepsBlocked: blocked > 0 ? blocked : nil,
+                           stepsChecked: run.steps.count - blocked - notChecked, stepsBlocked: blocked > 0 ? blocked : nil,
                            whatIf: whatIf.isEmpty ? nil : whatIf, findings: findings, crash: nil)
     }
 }

@@ -15,9 +15,12 @@ struct MappingPlan {
     /// data allocations (vmemmap backing), one per `unit`-sized aligned block
     var units = IntervalSet()
     var unit: UInt64 = 0
-    /// Base pages whose PMD entry is a live block: the populate walk takes the block's output
-    /// page for their PTE table and writes a descriptor for each into it (each also in `units`).
+    /// Base pages whose PMD entry is a live block and whose word in the block's first page reads zero:
+    /// the populate walk takes that page for their PTE table and writes a descriptor for each there
+    /// (each also in `units`).
     var slotWrites = IntervalSet()
+    /// The first page whose word the walk reads there holds what the model cannot know, and why.
+    var unknownSlot: (page: UInt64, why: String)?
 
     /// Tables the walk must allocate on top of `pt`.
     func newTables(_ pt: PageTables) -> [IntervalSet] {
@@ -110,10 +113,25 @@ enum AddSide {
         if !blocks {
             for run in pt.leaves.runs(overlapping: hull) where run.size >= g.pmdSize { underBlocks.insert(run.range) }
         }
-        let slotWrites = touched.intersection(underBlocks).subtracting(pt.slotsWrittenInBlocks)
+        // vmemmap_pte_populate(): `if (pte_none(*pte))`, the word pte_offset_kernel() gives, in the block's first page
+        var slotWrites = IntervalSet()
+        var unknownSlot: (page: UInt64, why: String)?
+        slots: for r in touched.intersection(underBlocks).ranges {
+            for page in stride(from: r.lowerBound, to: r.upperBound, by: Int(g.pageSize)) {
+                let slot = MemmapWords.slot(ofPage: page, g)
+                switch pt.memmapWords.value(at: slot, lay) {
+                case .zero: slotWrites.insert(page ..< page + g.pageSize)
+                case .nonzero: continue
+                case .unknown(let why):
+                    unknownSlot = (page, "vmemmap_pte_populate() for \(lay.hexVA(page)) reads the word at \(lay.hexVA(slot)) in the first page of the PMD block that maps it, and that word is \(why)")
+                    break slots
+                }
+            }
+        }
         let units = touched.subtracting(occupied.roundedOut(to: unit))
 
         var plan = MappingPlan(walk: m, leaves: [])
+        plan.unknownSlot = unknownSlot
         plan.units = units.union(slotWrites)
         plan.unit = unit
         plan.slotWrites = slotWrites

@@ -8,6 +8,8 @@ public struct Finding: Equatable, Sendable, Codable, CustomStringConvertible {
         case invariantViolation = "invariant-violation"
         /// the allocator caught a bad free, or the kernel oopsed
         case fault
+        /// the harness could not judge the step (say why): neither a finding nor a pass
+        case notChecked = "not-checked"
     }
 
     /// -1 for boot

@@ -16,6 +16,8 @@ struct StepModel {
     var notes: [TableNote] = []
     /// What the revision's own code does otherwise than its stated purpose, seen by the model
     var codeFindings: [CodeFinding] = []
+    /// Why the step is not predicted: it reads memory whose contents the model cannot know.
+    var notPredicted: String?
 }
 
 /// A finding about the revision's code that the model sees while predicting it: the code does
@@ -129,7 +131,10 @@ struct Hotplug {
             c.dataAllocatedByOrder[0] += n
         }
         c.entriesSet(n, at: .pte)
-        st.pt.slotsWrittenInBlocks.insert(r)
+        for page in stride(from: r.lowerBound, to: r.upperBound, by: Int(g.pageSize)) {
+            let slot = MemmapWords.slot(ofPage: page, g)
+            st.pt.memmapWords.set(slot ..< slot + 8, .descriptor)
+        }
     }
 
     /// n table pages of level l allocated (order 0) and hooked into their parent.
@@ -153,7 +158,11 @@ struct Hotplug {
                     leaf.pa = first << UInt64(g.pageShift)
                 }
             }
+            // the memory behind a new memmap leaf holds what its allocation left (MemmapWords.swift)
+            let fill = MemmapWords.allocation(leaf.backing, initOnAlloc: scenario.initOnAlloc)
+            let fresh = fill == nil ? IntervalSet() : IntervalSet(leaf.range).subtracting(st.pt.leaves.coverage(in: leaf.range))
             let n = st.pt.leaves.insertWhereEmpty(leaf)
+            if let fill { for x in fresh.ranges { st.pt.memmapWords.set(x, fill) } }
             if altmap == nil && leaf.backing == .allocatedMemmap {
                 c.dataAllocatedByOrder[min((leaf.size / g.pageSize).trailingZeroBitCount, 23)] += n
             }
@@ -175,6 +184,8 @@ struct Hotplug {
             st.mem.present.insert(sec)
             install(AddSide.memmap(lay.memmap(sec), lay, st.pt, backing: .bootMemmap), &st, reserved: true, altmap: nil, .other, &c)
         }
+        // memmap_init(): the struct pages of boot memory describe pages in use
+        st.pt.memmapWords.set(lay.memmap(boot), .inUse)
         for n in scenario.neighbours {
             install(AddSide.neighbour(lay.off(n.va) ..< lay.off(n.va) + n.size, lay), &st, reserved: false, altmap: nil, .other, &c)
         }
@@ -231,7 +242,14 @@ struct Hotplug {
         if let lock = st.blockingLock(kind) { return StepModel(outcome: .blocked(lock), state: st) }
         if let why = invalidity(step, st) { return StepModel(outcome: .invalid(why), state: st) }
         if step.op == .offline && !contract.memoryHotremove { return StepModel(outcome: .error(-22), state: st) }
+        if let why = st.unpredictable {
+            return StepModel(outcome: .ok, state: st, notPredicted: "an earlier step left memory the model cannot know: \(why)")
+        }
         var m = applyUnblocked(step, to: st)
+        if let why = m.notPredicted {
+            m.state.unpredictable = why
+            return m
+        }
         if m.outcome == .oops { m.state.taskDied(kind) }
         return m
     }
@@ -240,7 +258,10 @@ struct Hotplug {
         switch step.op {
         case .add:
             var m = add(step, st)
-            if m.outcome == .ok { m.state.mem.added.insert(step.start ..< step.start + step.size) }
+            if m.outcome == .ok && m.notPredicted == nil {
+                m.state.mem.added.insert(step.start ..< step.start + step.size)
+                structPagesInitialised(step, &m.state)
+            }
             return m
         case .remove:
             var m = remove(step, st)
@@ -248,24 +269,62 @@ struct Hotplug {
             return m
         case .offline:
             var m = StepModel(outcome: .ok, state: st)
-            if refusesOffline(step, st, &m.codeFindings) { m.outcome = .refused }
+            var offlined: [Range<UInt64>] = []
+            if refusesOffline(step, st, &m.codeFindings, offlined: &offlined) { m.outcome = .refused }
+            structPagesPoisoned(offlined, &m.state)
             return m
         }
     }
 
-    /// MEM_GOING_OFFLINE: prevent_bootmem_remove_notifier says NOTIFY_BAD for early sections.
+    // MARK: struct pages
+
+    /// sparse_add_section(): page_init_poison() of the struct pages of the range it adds; offline_pages()
+    /// and memunmap_pages(): remove_pfn_range_from_zone() poisons them again (CONFIG_DEBUG_VM).
+    private func structPagesPoisoned(_ ranges: [Range<UInt64>], _ st: inout ModelState) {
+        for r in ranges { st.pt.memmapWords.set(lay.memmap(r), .poisoned) }
+    }
+
+    /// What an add that succeeded leaves in its struct pages: RAM is onlined and its pages freed to the
+    /// buddy allocator (nothing else runs on the machine, so they stay free); memory that holds its own
+    /// memmap has pages in use; memremap_pages() initialises a device range, the pages its altmap may
+    /// give as memmap by memmap_init_range() (reserved), the rest by memmap_init_zone_device(); the
+    /// altmap's reserve keeps its poison.
+    private func structPagesInitialised(_ step: Scenario.Step, _ st: inout ModelState) {
+        let r = step.start ..< step.start + step.size
+        guard step.kind == .device else {
+            let ownMemmap = step.memmap == .range || (step.memmap == .memoryBlock && sparse.memmapOnMemorySupported)
+            st.pt.memmapWords.set(lay.memmap(r), ownMemmap ? .inUse : .freeRAM)
+            return
+        }
+        var first = r.lowerBound
+        if let a = st.mem.altmaps.last(where: { $0.start == step.start }) {
+            let shift = UInt64(g.pageShift)
+            let lo = min(max((a.basePfn + a.reserve) << shift, r.lowerBound), r.upperBound)
+            let hi = min(max((a.basePfn + a.reserve + a.free) << shift, lo), r.upperBound)
+            st.pt.memmapWords.set(lay.memmap(lo ..< hi), .reserved)
+            first = hi
+        }
+        st.pt.memmapWords.set(lay.memmap(first ..< r.upperBound), .device)
+    }
+
+    /// MEM_GOING_OFFLINE, memory block by memory block (a section here): prevent_bootmem_remove_notifier
+    /// says NOTIFY_BAD for early sections.  The blocks before the one refused went offline (`offlined`).
     /// Device memory is never online, so no notifier runs for it.
-    private func refusesOffline(_ step: Scenario.Step, _ st: ModelState, _ found: inout [CodeFinding]) -> Bool {
+    private func refusesOffline(_ step: Scenario.Step, _ st: ModelState, _ found: inout [CodeFinding],
+                                offlined: inout [Range<UInt64>]) -> Bool {
         guard st.mem.kind(of: step) == .ram else { return false }
         let r = step.start ..< step.start + step.size
-        if contract.bootMemoryNotifier && st.mem.early.overlaps(r) { return true }
-        guard contract.rejectsLeafSplit else { return false }
         // fix2026: each memory block (one section here) is offlined on its own.  Its purpose: refuse when the
         // block's linear-map or vmemmap edges fall inside a leaf entry or a CONT run.  As posted (and merged),
         // prevent_memory_remove_notifier() calls can_unmap_without_split(pfn, arg->nr_pages) after its
         // boot-section loop has advanced pfn to the first section boundary at or past end_pfn: the edges it
         // checks are those of the next nr_pages, not of the block going offline.
         for block in lay.sectionPieces(r) {
+            if contract.bootMemoryNotifier && st.mem.early.overlaps(block) { return true }
+            guard contract.rejectsLeafSplit else {
+                offlined.append(block)
+                continue
+            }
             let n = UInt64(block.count)
             let next = block.lowerBound + ceilDiv(n, lay.sectionSize) * lay.sectionSize
             // the edges can_unmap_without_split() is meant to test, and those it tests with pfn == end_pfn: the
@@ -283,6 +342,7 @@ struct Hotplug {
                         : "prevent_memory_remove_notifier() calls can_unmap_without_split(pfn, ..) after its boot-section loop left pfn at end_pfn: it tests a spurious edge nr_pages past the block, so a removal whose own edges split nothing is refused (\(spurious.joined(separator: " and ")))"))
             }
             if !posted.isEmpty { return true }
+            offlined.append(block)
         }
         return false
     }
@@ -358,10 +418,6 @@ struct Hotplug {
             for x in m.state.mem.present.ranges { inUse.insert(lay.memmap(x)) }
         }
         teardown.run(r, t, &m.state, &m.counters, &m.notes, inUse: inUse)
-        // a slot written into a block's output page goes with the block
-        if let hull = m.state.pt.slotsWrittenInBlocks.hull {
-            m.state.pt.slotsWrittenInBlocks = m.state.pt.slotsWrittenInBlocks.intersection(m.state.pt.leaves.coverage(in: hull))
-        }
         m.torn.append((r, t))
     }
 
@@ -392,7 +448,7 @@ struct Hotplug {
                                           altmap: Scenario.Altmap(reserve: alt.reserve, free: alt.free),
                                           failAddPages: step.failAddPages)
             addRange(blockStep, &m, &budget)
-            if m.outcome == .oops { return }
+            if m.outcome == .oops || m.notPredicted != nil { return }
             if m.outcome != .ok {
                 for b in done {
                     let idx = m.state.mem.altmapIndex(covering: b.lowerBound)
@@ -416,6 +472,7 @@ struct Hotplug {
         var withAltmap = step
         withAltmap.altmap = Scenario.Altmap(reserve: 0)
         addRange(withAltmap, &m, &budget)
+        if m.notPredicted != nil { return }
         if m.outcome == .oops {
             m.state.mem.altmaps.removeAll { $0.start == step.start }
             return
@@ -530,7 +587,11 @@ struct Hotplug {
             if Sparse.activationRefused(piece, present: m.state.mem.present) { return rolledBack(-17) }
             m.state.mem.present.formUnion(Sparse.subsections(piece))
             if step.kind == .device { m.state.mem.device.insert(piece) }
-            guard let mm = sparse.populated(piece, early: m.state.mem.early) else { continue }
+            guard let mm = sparse.populated(piece, early: m.state.mem.early) else {
+                // an early section's memmap already covers the piece: its struct pages are poisoned again
+                structPagesPoisoned([piece], &m.state)
+                continue
+            }
             memmapFresh(piece, &m.state.mem)
             // fix2025: a memmap smaller than one section's is populated with base pages
             let basePages = contract.subsectionMemmapBasePages && UInt64(mm.count) < lay.sectionSize / g.pageSize * lay.structPageSize
@@ -546,6 +607,11 @@ struct Hotplug {
                     failure = AllocationPoint(key: key, level: nil)
                 }
             }
+            // a word the walk reads before it stops holds what the model cannot know
+            if let u = mplan.unknownSlot, failure.map({ u.page <= $0.key }) ?? true {
+                m.notPredicted = u.why
+                return
+            }
             if let p = failure, p.level == nil, contract.pmdBlockFallsBackToBasePages, !fromAltmap, mplan.unit == g.pmdSize,
                g.vmemmapUsesSections {
                 // fix2025 (6.1.y vmemmap_populate()): the PMD block that could not be allocated is populated with
@@ -560,9 +626,14 @@ struct Hotplug {
                 }
                 install(rest, &m.state, reserved: false, altmap: nil, .other, &m.counters)
                 let sub = max(mm.lowerBound, u.lowerBound) ..< min(mm.upperBound, u.upperBound)
-                install(AddSide.memmap(sub, lay, m.state.pt, backing: .allocatedMemmap, basePages: true),
-                        &m.state, reserved: false, altmap: nil, .other, &m.counters)
+                let subPlan = AddSide.memmap(sub, lay, m.state.pt, backing: .allocatedMemmap, basePages: true)
+                if let u = subPlan.unknownSlot {
+                    m.notPredicted = u.why
+                    return
+                }
+                install(subPlan, &m.state, reserved: false, altmap: nil, .other, &m.counters)
                 budget = nil
+                structPagesPoisoned([piece], &m.state)
                 continue
             }
             if let p = failure {
@@ -575,6 +646,7 @@ struct Hotplug {
             }
             budget = budget.map { $0 - morder.total(g) }
             install(mplan, &m.state, reserved: false, altmap: fromAltmap ? altmapIndex : nil, .other, &m.counters)
+            structPagesPoisoned([piece], &m.state)
         }
     }
 
@@ -587,11 +659,16 @@ struct Hotplug {
             m.outcome = .error(-22)
             return m
         }
-        if refusesOffline(step, st0, &m.codeFindings) {
+        var offlined: [Range<UInt64>] = []
+        let refused = refusesOffline(step, st0, &m.codeFindings, offlined: &offlined)
+        structPagesPoisoned(offlined, &m.state)
+        if refused {
             m.outcome = .refused
             return m
         }
         let device = st0.mem.kind(of: step) == .device
+        // memunmap_pages(): remove_pfn_range_from_zone() before arch_remove_memory()
+        if device { structPagesPoisoned([range], &m.state) }
         let deviceAltmap = device ? st0.mem.altmapIndex(covering: step.start) : nil
         // a memory block's own altmap (mhp_altmap.alloc = nr_vmemmap_pages); device memory's altmap
         removePieces(range, altmapIndex: { piece in

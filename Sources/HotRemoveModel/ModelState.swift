@@ -9,10 +9,9 @@ struct PageTables: Sendable, Equatable {
     var tables = [IntervalSet](repeating: IntervalSet(), count: 4)
     /// The subset of `tables` whose pages came from memblock at boot (PageReserved).
     var reserved = [IntervalSet](repeating: IntervalSet(), count: 4)
-    /// Memmap pages (kernel offsets) whose "PTE slot" a base-page populate walk wrote into the
-    /// backing of the live PMD block that maps them: pte_offset_kernel() of a block is its
-    /// output page, so vmemmap_pte_populate() finds pte_none() false there next time.
-    var slotsWrittenInBlocks = IntervalSet()
+    /// What the memory behind the memmap holds, where a base-page populate walk under a live PMD
+    /// block reads it as a PTE table (MemmapWords.swift).
+    var memmapWords = MemmapWords()
 
     mutating func addTables(_ s: IntervalSet, at l: Level, reserved isReserved: Bool) {
         tables[l.rawValue].formUnion(s)
@@ -90,4 +89,7 @@ struct ModelState: Sendable, Equatable {
     var mem = Memory()
     /// The hotplug locks a task that oopsed died holding (HotplugLocks.swift).
     var locksHeldByDeadTask: Set<HotplugLock> = []
+    /// Set once a step did what the model cannot know (a walk read memory of unknown contents): why.
+    /// Nothing after it is predicted.
+    var unpredictable: String?
 }

@@ -137,6 +137,8 @@ struct OrderingCheck {
     let step: Int
     /// judge a folded loop through one repetition when the others are it moved along (off: every event, for tests)
     var summarizeLoops = true
+    /// the memory when the step began, if known: says whose struct pages a stray write hit
+    var memory: Memory?
 
     private var g: Geometry { lay.g }
     private var oaMask: UInt64 { ((1 << 48) - 1) & ~(g.pageSize - 1) }
@@ -378,8 +380,12 @@ struct OrderingCheck {
             switch e.kind {
             case .set, .replace:
                 guard let t = table(at: e.a) else {
-                    let why = liveLeafMapping(e.a).map { "the output page of the leaf for \(Quantity.hex($0)) (a data page)" }
-                        ?? "no page-table page reachable from swapper_pg_dir or installed in this step"
+                    let why = liveLeafMapping(e.a).map { va -> String in
+                        guard va >= g.vmemmapStart && va < g.vmemmapEnd else { return "the output page of the leaf for \(Quantity.hex(va)) (a data page)" }
+                        let page = "into memmap page \(Quantity.hex(va)) (the output of the vmemmap leaf that maps it)"
+                        guard let memory else { return page }
+                        return "\(page): \(memory.describeMemmapPage(va, word: va + e.a % g.pageSize, lay))"
+                    } ?? "no page-table page reachable from swapper_pg_dir or installed in this step"
                     finding(.writeOutsideTable, level: nil, va: nil,
                             expected: "a descriptor written into a live page-table page", found: describe((i, e)),
                             "a descriptor was written at pa \(Quantity.hex(e.a)), \(why)")

@@ -139,11 +139,14 @@ public struct StepPrediction: Sendable {
     public var torn: [TornRange]
     /// why tables were (or were not) freed, for reports
     public var notes: [String]
+    /// why the model predicts nothing for the step (it reads memory whose contents the model cannot know)
+    public var notPredicted: String? = nil
 
     public var warnCount: UInt64 { counters.warnCount }
 
     public func describe() -> String {
         let c = counters
+        if let why = notPredicted { return "step \(step) [\(revision)]: not predicted: \(why)" }
         var lines = ["step \(step) [\(revision)]: \(outcome)"]
         func levels(_ a: [UInt64]) -> String {
             Level.allCases.filter { a[$0.rawValue] > 0 }.map { "\($0) \(a[$0.rawValue])" }.joined(separator: ", ")

@@ -5,6 +5,8 @@
 struct TLBCheck {
     let lay: Layout
     let step: Int
+    /// the memory when the step began (for what a stray write hit), if known
+    var memory: Memory?
 
     private func violation(_ rule: String, level: Level?, va: UInt64?, expected: String, found: String,
                            _ message: String) -> Finding {
@@ -13,7 +15,7 @@ struct TLBCheck {
     }
 
     func check(_ obs: StepObservation, _ out: inout FindingList) {
-        if obs.trace != nil { OrderingCheck(lay: lay, step: step).check(obs, &out) } else { counted(obs, &out) }
+        if obs.trace != nil { OrderingCheck(lay: lay, step: step, memory: memory).check(obs, &out) } else { counted(obs, &out) }
     }
 
     /// Without a trace only counts can be judged: one TLBI by VA reaches at most
