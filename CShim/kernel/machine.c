@@ -718,6 +718,19 @@ int hr_remove_memory(hr_machine *m, uint64_t start, uint64_t size, char *err, si
 	rc = blocked(m, locks, err, errlen);
 	if (rc)
 		return rc;
+	/*
+	 * try_remove_memory() (v5.14), under lock_device_hotplug(): memory blocks added with their
+	 * memmap on memory (nr_vmemmap_pages) go one memory block at a time: "Refuse to remove
+	 * %#llx - %#llx, wrong granularity", -EINVAL, nothing done.
+	 */
+	for (int i = 0; i < rs->n; i++) {
+		if (rs->r[i].memmap_on_memory && start < rs->r[i].start + rs->r[i].size &&
+		    rs->r[i].start < start + size && size != (1ull << m->cfg.section_size_bits)) {
+			say(err, errlen, "remove [0x%llx, +0x%llx): memory with its memmap on memory goes one memory block at a time",
+			    (unsigned long long)start, (unsigned long long)size);
+			return -22;	/* -EINVAL */
+		}
+	}
 	/* what was never added (e.g. after a failed add) is said so before any alignment rule */
 	if (idx < 0 && !in_boot(m, start, size)) {
 		say(err, errlen, "remove [0x%llx, +0x%llx): not inside boot memory or one added range",
@@ -738,19 +751,6 @@ int hr_remove_memory(hr_machine *m, uint64_t start, uint64_t size, char *err, si
 		    (unsigned long long)start, (unsigned long long)size,
 		    (unsigned long long)rs->r[idx].start, (unsigned long long)rs->r[idx].size);
 		return HR_E_INVALID;
-	}
-	/*
-	 * try_remove_memory() (v5.14), under lock_device_hotplug(): memory blocks added with their
-	 * memmap on memory (nr_vmemmap_pages) go one memory block at a time: "Refuse to remove
-	 * %#llx - %#llx, wrong granularity", -EINVAL, nothing done.
-	 */
-	for (int i = 0; i < rs->n; i++) {
-		if (rs->r[i].memmap_on_memory && start < rs->r[i].start + rs->r[i].size &&
-		    rs->r[i].start < start + size && size != (1ull << m->cfg.section_size_bits)) {
-			say(err, errlen, "remove [0x%llx, +0x%llx): memory with its memmap on memory goes one memory block at a time",
-			    (unsigned long long)start, (unsigned long long)size);
-			return -22;	/* -EINVAL */
-		}
 	}
 	/* device memory's altmap; a memory block's with its memmap on memory (mhp_altmap.alloc = nr_vmemmap_pages) */
 	if (idx >= 0 && (device || rs->r[idx].memmap_on_memory) && rs->r[idx].altmap_slot >= 0)

@@ -240,6 +240,12 @@ struct Hotplug {
             if step.op == .remove { return StepModel(outcome: .error(-16), state: st) }
         }
         if let lock = st.blockingLock(kind) { return StepModel(outcome: .blocked(lock), state: st) }
+        // try_remove_memory() (v5.14), under the locks: memory blocks with their memmap on memory go one block at a
+        // time, "Refuse to remove %#llx - %#llx, wrong granularity" (the kernel's refusal, before what the harness
+        // asks of a removal)
+        if step.op == .remove && st.mem.memmapOnMemory.overlaps(step.start ..< step.start &+ step.size) && step.size != lay.sectionSize {
+            return StepModel(outcome: .error(-22), state: st)
+        }
         if let why = invalidity(step, st) { return StepModel(outcome: .invalid(why), state: st) }
         if step.op == .offline && !contract.memoryHotremove { return StepModel(outcome: .error(-22), state: st) }
         if let why = st.unpredictable {
@@ -261,6 +267,7 @@ struct Hotplug {
             if m.outcome == .ok && m.notPredicted == nil {
                 m.state.mem.added.insert(step.start ..< step.start + step.size)
                 structPagesInitialised(step, &m.state)
+                if step.kind == .device && step.altmap != nil { m.state.mem.devicesWithAltmap.insert(step.start) }
             }
             return m
         case .remove:
@@ -669,7 +676,9 @@ struct Hotplug {
         let device = st0.mem.kind(of: step) == .device
         // memunmap_pages(): remove_pfn_range_from_zone() before arch_remove_memory()
         if device { structPagesPoisoned([range], &m.state) }
-        let deviceAltmap = device ? st0.mem.altmapIndex(covering: step.start) : nil
+        let deviceAltmap = device && st0.mem.devicesWithAltmap.contains(step.start)
+            ? st0.mem.altmaps.lastIndex { $0.start == step.start } : nil
+        if device { m.state.mem.devicesWithAltmap.remove(step.start) }
         // a memory block's own altmap (mhp_altmap.alloc = nr_vmemmap_pages); device memory's altmap
         removePieces(range, altmapIndex: { piece in
             device ? deviceAltmap

@@ -73,6 +73,10 @@ struct Memory: Sendable, Equatable {
     var headPrivate: [UInt64: UInt64] = [:]
     /// mm/sparse.c's deferral of vmemmap_free() (head_vmemmap_page while in_vmemmap_range), as a pfn.
     var deferredHead: UInt64?
+    /// The starts of the device ranges added with an altmap of their own (device memory goes as a whole):
+    /// memunmap_pages() hands arch_remove_memory() that altmap, and no other, whatever altmap of an earlier
+    /// range still covers the pfns.
+    var devicesWithAltmap = Set<UInt64>()
 
     func pageRef(_ pfn: UInt64) -> Int64 { pageRefs[pfn] ?? 1 }
 
