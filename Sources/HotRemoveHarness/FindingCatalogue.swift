@@ -39,7 +39,10 @@ public struct FindingCatalogue: Codable, Sendable {
 
         public var text: String {
             switch kind {
-            case .fixed: return "fixed upstream by \(commit ?? "?") (\(release ?? "?"))"
+            case .fixed:
+                // a fix seen in a release whose commit is not identified says so, and why it is known
+                guard let commit else { return "fixed upstream in \(release ?? "?") (\(why ?? "commit not identified"))" }
+                return "fixed upstream by \(commit) (\(release ?? "?"))"
             case .hypothetical: return "acknowledged upstream as hypothetical: \(quote ?? "")\(by.map { " (\($0))" } ?? "")"
             case .whatIf: return "what-if: \(of ?? "")"
             case .harnessLimit: return "harness limit: \(why ?? "")"
