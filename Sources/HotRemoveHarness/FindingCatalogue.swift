@@ -70,10 +70,17 @@ public struct FindingCatalogue: Codable, Sendable {
         public var reproducers: [String]?
     }
 
+    /// A campaign run against the catalogue: what it ran and what it found.
+    public struct Campaign: Codable, Sendable {
+        public var command: String
+        public var result: String
+    }
+
     public var version: Int
     public var about: String
     public var rules: [Rule]
     public var classes: [FindingClass]
+    public var campaigns: [Campaign]?
 
     public static let shared: FindingCatalogue = {
         do {

@@ -82,6 +82,10 @@ enum FindingsCommand {
                 s += "\n"
             }
         }
+        if let campaigns = cat.campaigns, !campaigns.isEmpty {
+            s += "## Campaigns\n\n"
+            for k in campaigns { s += "`\(k.command)`: \(k.result).\n\n" }
+        }
         s += "## The rules\n\n| rule | states | source |\n| --- | --- | --- |\n"
         for r in cat.rules {
             s += "| `\(r.rule)` | \(r.states.replacingOccurrences(of: "|", with: "\\|")) | \(r.source.replacingOccurrences(of: "|", with: "\\|")) |\n"
