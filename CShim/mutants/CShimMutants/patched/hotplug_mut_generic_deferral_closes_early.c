@@ -166,18 +166,19 @@ unsigned long hr_check_nr_vmemmap_pages(const struct hr_machine *m, unsigned lon
 }
 
 /*
- * A memmap populated anew: memmap_init_zone() initialises every struct page of the section
- * (mm_zero_struct_page(), init_page_count()), so no mark of an earlier memmap survives; only
- * sections that held a mark are written.
+ * The struct pages of [pfn, +nr_pages) initialised: memmap_init_zone() when RAM goes online,
+ * memmap_init_zone_device() for ZONE_DEVICE (mm_zero_struct_page(), init_page_count()), so no
+ * mark of an earlier memmap survives on them.  Only the pfns added are initialised: the other
+ * struct pages of a memmap that stayed mapped keep what they held (a deferral's head among
+ * them).  Only sections that held a mark are written.
  */
-static void memmap_fresh(struct hr_machine *m, unsigned long pfn)
+static void memmap_fresh(struct hr_machine *m, unsigned long pfn, unsigned long nr_pages)
 {
-	unsigned long first = pfn & ~(pages_per_section(m) - 1);
 	struct mem_section *ms = hr_pfn_to_section(pfn);
 
 	if (!ms->vmemmap_marks)
 		return;
-	for (unsigned long p = first; p < first + pages_per_section(m); p++) {
+	for (unsigned long p = pfn; p < pfn + nr_pages; p++) {
 		struct page *page = hr_pfn_to_page(m, p);
 
 		if (page->flags & HR_PG_vmemmap)
@@ -185,7 +186,9 @@ static void memmap_fresh(struct hr_machine *m, unsigned long pfn)
 		page->next = page->prev = 0;
 		page->pad = 1;
 	}
-	ms->vmemmap_marks = false;
+	/* the section keeps its mark unless the whole of it was initialised */
+	if (nr_pages >= pages_per_section(m))
+		ms->vmemmap_marks = false;
 }
 
 /*
@@ -290,7 +293,7 @@ static int section_activate(int nid, unsigned long pfn, unsigned long nr_pages,
 	if (nr_pages < pages_per_section(m) && (ms->section_mem_map & SECTION_IS_EARLY))
 		return 0;
 
-	memmap_fresh(m, pfn);
+	memmap_fresh(m, pfn, nr_pages);
 	/* __populate_section_memmap(): sub-section aligned */
 	end = (pfn + nr_pages + pages_per_subsection(m) - 1) & ~(pages_per_subsection(m) - 1);
 	start = pfn & ~(pages_per_subsection(m) - 1);
@@ -329,6 +332,8 @@ int hr___add_pages(int nid, unsigned long pfn, unsigned long nr_pages,
 		err = section_activate(nid, pfn, cur, altmap);
 		if (err)
 			break;
+		/* sparse_add_section(): page_init_poison() of the new struct pages */
+		hr_memmap_words(m, pfn, cur, HR_MEMMAP_POISON);
 		ms->section_mem_map |= SECTION_MARKED_PRESENT | SECTION_HAS_MEM_MAP;
 		pfn += cur;
 	}
@@ -409,6 +414,8 @@ int hr_offline_range(struct hr_machine *m, unsigned long pfn, unsigned long nr_p
 		for (int i = 0; i < m->nr_notifiers; i++)
 			m->notifiers[i]->notifier_call(m->notifiers[i], MEM_OFFLINE, &arg);
 		ms->section_mem_map &= ~SECTION_IS_ONLINE;
+		/* remove_pfn_range_from_zone(): "Poison struct pages because they are now uninitialized again" */
+		hr_memmap_words(m, pfn, arg.nr_pages, HR_MEMMAP_POISON);
 	}
 	return 0;
 }

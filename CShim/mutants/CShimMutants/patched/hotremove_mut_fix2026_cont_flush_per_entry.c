@@ -36,8 +36,8 @@
  *     <20260616145141.584613180@linuxfoundation.org>) is the same text with
  *     pte_clear() for __pte_clear() and 6.1's READ_ONCE(*ptep).  Changed
  *     afterwards in mainline: the follow-up below (the PMD and PUD block
- *     flushes), and pmd_sect()/pud_sect() became pmd_leaf()/pud_leaf() (the
- *     commit that did it is not among the sources read).
+ *     flushes), and pmd_sect()/pud_sect() became pmd_leaf()/pud_leaf()
+ *     (1d37713fa837).
  *   - addr_splits_kernel_leaf, can_unmap_without_split,
  *     prevent_memory_remove_notifier, prevent_memory_remove_nb,
  *     prevent_memory_remove_init and its early_initcall: 95a58852b0e5 as
@@ -47,7 +47,10 @@
  *     IS_ALIGNED() for ALIGN_DOWN(x, a) == x, the per-level comments folded
  *     into one, BUILD_BUG_ON(!IS_ENABLED(CONFIG_SPARSEMEM_VMEMMAP)) and
  *     pfn_to_page(pfn + nr_pages) for start + nr_pages * sizeof(struct page).
- *     Changed afterwards: nothing the 2026 tree shows.
+ *     Changed afterwards: by v7.2 the notifier calls
+ *     can_unmap_without_split(arg->start_pfn, arg->nr_pages) (Debian's
+ *     7.2.13; the commit is not identified), which the model's
+ *     inv.split-check-* findings name.
  *   - free_hotplug_page_range, free_hotplug_pgtable_page,
  *     pgtable_range_aligned, unmap_hotplug_p4d_range,
  *     free_empty_{pte,pmd,pud,p4d}_table, free_empty_tables, vmemmap_free,
@@ -66,9 +69,11 @@
  *   loop for exactly MAX_TLBI_OPS pages; 6.13+, a923705c69f7, without
  *   FEAT_TLBIRANGE, a full flush) where one overlapping TLBI suffices; Will
  *   Deacon <ajqXWqiAol6Shdd6@willie-the-truck> and Ryan Roberts
- *   <d2a633c8-496e-48e1-bfa0-a0fc75bd0a08@arm.com> agreed, and a follow-up
- *   restored flush_tlb_kernel_range(addr, addr + PAGE_SIZE) for PMD and PUD
- *   blocks, as the 2026 mainline mmu.c has it.  Not taken here (a later
+ *   <d2a633c8-496e-48e1-bfa0-a0fc75bd0a08@arm.com> agreed, and ff4c5a0de1f2
+ *   ("arm64/mm: Optimize TLB flush in unmap_hotplug_[pmd|pud]_range()",
+ *   <20260626012845.475959-1-anshuman.khandual@arm.com>; v7.2, 6.1.178,
+ *   6.12.97) restored flush_tlb_kernel_range(addr, addr + PAGE_SIZE) for PMD
+ *   and PUD blocks.  Not taken here (a later
  *   revision's); CShim/mmu/README.md gives its exact change, and
  *   `hotremove diff` its cost (invalidations per removed vmemmap block).
  * Pass API: altmap (how benchmarks call the two passes)
