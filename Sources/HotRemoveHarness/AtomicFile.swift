@@ -8,7 +8,7 @@ import Foundation
 public enum AtomicFile {
     private static let counter = Locked(0)
 
-    static func reason(_ e: Int32 = errno) -> String { String(cString: strerror(e)) }
+    package static func reason(_ e: Int32 = errno) -> String { String(cString: strerror(e)) }
 
     public static func write(_ data: Data, to path: String) throws {
         guard !path.isEmpty else { throw CommandError(.io, "an empty path is not a file") }
@@ -89,7 +89,7 @@ public enum AtomicFile {
     }
 
     /// The file a path names: symlinks followed (a dangling one names its destination).
-    static func resolve(_ path: String) throws -> String {
+    package static func resolve(_ path: String) throws -> String {
         var p = path
         for _ in 0..<40 {
             var st = stat()
@@ -103,7 +103,7 @@ public enum AtomicFile {
         throw CommandError(.io, "\(path): too many levels of symlinks")
     }
 
-    static func makeDirectory(_ dir: String) throws {
+    package static func makeDirectory(_ dir: String) throws {
         var st = stat()
         if stat(dir, &st) == 0 {
             guard st.st_mode & S_IFMT == S_IFDIR else { throw CommandError(.io, "not a directory") }

@@ -1,6 +1,8 @@
+import HotRemoveJudge
+import HotRemoveModel
+import HotRemoveScenario
 import CShim
 import Foundation
-import HotRemoveModel
 
 /// Teardown cost as memory grows: the two passes of a removal timed on their own and
 /// quoted against same-run read and read-modify-write sweeps over the same table pages;
@@ -18,7 +20,7 @@ public enum Bench {
 
     public struct Stat: Codable, Sendable {
         public var median: Double, min: Double, max: Double
-        init(_ xs: [Double]) {
+        package init(_ xs: [Double]) {
             let s = xs.sorted()
             median = s.isEmpty ? 0 : s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
             min = s.first ?? 0
@@ -77,10 +79,17 @@ public enum Bench {
         public var throughput: Throughput?
         /// #14's targets, each with its same-run figures and whether it is met
         public var targets: [BenchTargets.Target]?
+
+
+        package init(cores: Int, points: [Point], throughput: Throughput?, targets: [BenchTargets.Target]? = nil) {
+
+            self.cores = cores; self.points = points; self.throughput = throughput; self.targets = targets
+
+        }
     }
 
-    static func ms(_ ns: UInt64) -> Double { Double(ns) / 1e6 }
-    static func now() -> UInt64 { hr_bench_now_ns() }
+    package static func ms(_ ns: UInt64) -> Double { Double(ns) / 1e6 }
+    package static func now() -> UInt64 { hr_bench_now_ns() }
 
     public static func peakRssMiB() -> Double {
         var u = rusage()
@@ -89,7 +98,7 @@ public enum Bench {
     }
 
     /// The scenario of one point: boot memory large enough for the tables and memmap of `size`.
-    static func scenario(_ g: Geometry, _ mapping: Mapping, _ region: Region, size: UInt64) -> (Scenario, start: UInt64) {
+    package static func scenario(_ g: Geometry, _ mapping: Mapping, _ region: Region, size: UInt64) -> (Scenario, start: UInt64) {
         let G: UInt64 = 1 << 30
         let sectionBits = mapping == .cont ? (g.pageShift == 16 ? 29 : 27) : 30
         let memmap = size / g.pageSize * 64
@@ -187,7 +196,7 @@ public enum Bench {
             // machine C: the removal as a campaign checks it, every part timed together
             do {
                 let m = try added(asScenario: true)
-                let refModel = ReferenceModel(scenario: sc, revision: contract)
+                let refModel = ModelJudge(scenario: sc, revision: contract)
                 m.resetRecorders()
                 m.traceEnabled = true
                 let t0 = now()
@@ -203,7 +212,7 @@ public enum Bench {
             let m = try added(asScenario: true)
             if region == .device { add.append(ms(now() - t0)) }
             let before = try m.snapshot()
-            let refModel = ReferenceModel(scenario: sc, revision: contract)
+            let refModel = ModelJudge(scenario: sc, revision: contract)
             m.resetRecorders()
             let t1 = now()
             let result = m.remove(start: start, size: size)

@@ -1,6 +1,8 @@
+import HotRemoveJudge
+import HotRemoveModel
+import HotRemoveScenario
 import CShim
 import Foundation
-import HotRemoveModel
 
 /// The throughput and cost targets of issue #14, each measured in one `bench` run: the deciding
 /// figure (median and min–max over the repetitions), what it was measured against in the same run,
@@ -19,7 +21,7 @@ public enum BenchTargets {
         public var sameRun: String
         public var met: Bool
 
-        init(_ id: String, _ target: String, unit: String, bound: Double, atLeast: Bool, _ xs: [Double], sameRun: String) {
+        package init(_ id: String, _ target: String, unit: String, bound: Double, atLeast: Bool, _ xs: [Double], sameRun: String) {
             self.id = id; self.target = target; self.unit = unit; self.bound = bound; self.atLeast = atLeast
             measured = Bench.Stat(xs)
             self.sameRun = sameRun
@@ -42,12 +44,12 @@ public enum BenchTargets {
     }
 
     /// Small: at most 256 MiB added in all and at most 8 steps.
-    static func isSmall(_ sc: Scenario) -> Bool {
+    package static func isSmall(_ sc: Scenario) -> Bool {
         sc.steps.count <= 8 && sc.steps.filter { $0.op == .add }.reduce(0) { $0 + $1.size } <= 256 << 20
     }
 
     /// Scenarios of the default generator: the first `count`, or the first `count` small ones.
-    static func scenarios(seed: UInt64, count: Int, small: Bool) -> [Scenario] {
+    package static func scenarios(seed: UInt64, count: Int, small: Bool) -> [Scenario] {
         var out: [Scenario] = []
         var i = 0
         while out.count < count {
@@ -60,7 +62,7 @@ public enum BenchTargets {
 
     /// Scenarios per second over `jobs` threads, each scenario on every revision: fully checked
     /// (as a campaign checks it) or the kernel code alone.  Also the count of runs that threw.
-    static func rate(_ scs: [Scenario], revisions: [String], jobs: Int, checked: Bool) -> (perSecond: Double, errors: Int) {
+    package static func rate(_ scs: [Scenario], revisions: [String], jobs: Int, checked: Bool) -> (perSecond: Double, errors: Int) {
         let next = Locked(0), errors = Locked(0)
         let t0 = Bench.now()
         DispatchQueue.concurrentPerform(iterations: jobs) { _ in
@@ -78,9 +80,9 @@ public enum BenchTargets {
 
     /// The model's prediction of the removal of `size` of 4K linear map without blocks (milliseconds),
     /// after the add is taken as predicted.
-    static func modelMs(size: UInt64) -> Double {
+    package static func modelMs(size: UInt64) -> Double {
         let (sc, _) = Bench.scenario(Geometry(pageShift: 12, vaBits: 48), .noBlocks, .linear, size: size)
-        let model = ReferenceModel(scenario: sc, revision: "final")
+        let model = ModelJudge(scenario: sc, revision: "final")
         // the model moves on by its own prediction of the add, whatever it is shown
         let empty = ObservedState()
         _ = model.check(step: 0, StepObservation(index: 0, result: .ok, counters: ObservedCounters(), warns: [], faults: [],
@@ -93,7 +95,7 @@ public enum BenchTargets {
     /// A child process's wall time and peak RSS (MiB): this tool run with `args`, its output discarded.
     /// The child writes its own VmHWM (CLI.reportPeakRSS): the rusage of a child also counts the
     /// memory of this process, which a spawned child shares until its exec.
-    static func child(_ args: [String]) throws -> (seconds: Double, peakMiB: Double, status: Int32) {
+    package static func child(_ args: [String]) throws -> (seconds: Double, peakMiB: Double, status: Int32) {
         guard let exe = Isolation.executable else { throw HarnessError("bench: the hotremove executable was not found") }
         let tmp = FileManager.default.temporaryDirectory
         let hwm = tmp.appendingPathComponent("hotremove-bench-vmhwm-\(getpid())").path
@@ -238,7 +240,7 @@ public enum BenchTargets {
         return out
     }
 
-    static func table(_ ts: [Target]) -> String {
+    package static func table(_ ts: [Target]) -> String {
         var s = "target                                                                              measured (min-max)        bound     met\n"
         for t in ts {
             let d = t.unit == "x" || t.unit == "ms" || t.unit == "s" ? 2 : 0

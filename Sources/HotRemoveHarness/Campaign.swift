@@ -1,5 +1,7 @@
-import Foundation
+import HotRemoveJudge
 import HotRemoveModel
+import HotRemoveScenario
+import Foundation
 
 /// A seeded campaign: random scenarios checked on every chosen revision, in parallel,
 /// every distinct finding shrunk to a minimal reproducer.
@@ -42,6 +44,10 @@ public struct CampaignReport: Codable, Sendable {
         public var faults: Int
         public var crashes: Int
         public var harnessErrors: Int
+
+        package init(revision: String, scenarios: Int, stepsChecked: Int, stepsBlocked: Int? = nil, contractMismatches: Int, invariantViolations: Int, faults: Int, crashes: Int, harnessErrors: Int) {
+            self.revision = revision; self.scenarios = scenarios; self.stepsChecked = stepsChecked; self.stepsBlocked = stepsBlocked; self.contractMismatches = contractMismatches; self.invariantViolations = invariantViolations; self.faults = faults; self.crashes = crashes; self.harnessErrors = harnessErrors
+        }
     }
     public struct FindingGroup: Codable, Sendable {
         public var revision: String
@@ -68,23 +74,27 @@ public struct CampaignReport: Codable, Sendable {
     public var errors: [String] = []
     /// reproducers that could not be written, with why (the command exits 4)
     public var writeErrors: [String]?
+
+    package init(seed: UInt64, count: Int, completed: Int, interrupted: Bool, revisions: [RevisionSummary], findings: [FindingGroup], errors: [String] = [], writeErrors: [String]? = nil) {
+        self.seed = seed; self.count = count; self.completed = completed; self.interrupted = interrupted; self.revisions = revisions; self.findings = findings; self.errors = errors; self.writeErrors = writeErrors
+    }
 }
 
-final class Locked<T>: @unchecked Sendable {
+package final class Locked<T>: @unchecked Sendable {
     private var value: T
     private let lock = NSLock()
-    init(_ v: T) { value = v }
-    func with<R>(_ f: (inout T) -> R) -> R { lock.lock(); defer { lock.unlock() }; return f(&value) }
+    package init(_ v: T) { value = v }
+    package func with<R>(_ f: (inout T) -> R) -> R { lock.lock(); defer { lock.unlock() }; return f(&value) }
 }
 
 public enum Campaign {
-    struct CaseResult: Sendable {
-        var perRevision: [CheckResult?]
-        var errors: [String?]
+    package struct CaseResult: Sendable {
+        package var perRevision: [CheckResult?]
+        package var errors: [String?]
     }
 
     /// Checks scenario `index` of the campaign on every revision.
-    static func runCase(_ o: CampaignOptions, _ index: Int) -> CaseResult {
+    package static func runCase(_ o: CampaignOptions, _ index: Int) -> CaseResult {
         let sc = ScenarioGenerator.generate(seed: o.seed, index: index, geometries: o.geometries)
         var results: [CheckResult?] = []
         var errors: [String?] = []
@@ -163,7 +173,7 @@ public enum Campaign {
     }
 
     /// One scenario's outcomes on every revision; a crash or hang becomes a fault finding.
-    static func caseResult(_ o: CampaignOptions, _ i: Int, _ outs: [Isolation.Outcome]) -> CaseResult {
+    package static func caseResult(_ o: CampaignOptions, _ i: Int, _ outs: [Isolation.Outcome]) -> CaseResult {
         var rs: [CheckResult?] = [], es: [String?] = []
         for (k, out) in outs.enumerated() {
             switch out {
@@ -187,17 +197,17 @@ public enum Campaign {
 
     /// What the finished scenarios add up to, whatever order they finish in: sums, and per
     /// (revision, class, rule) the number of scenarios and the first (lowest-index) example.
-    struct Accumulator: Sendable {
-        struct Key: Hashable, Sendable { let rev: String; let cls: String; let rule: String; let findingClass: String }
-        var sums: [CampaignReport.RevisionSummary]
-        var groups: [Key: (count: Int, first: Int, example: String, whatIf: Int, status: String)] = [:]
-        var completed = 0
+    package struct Accumulator: Sendable {
+        package struct Key: Hashable, Sendable { let rev: String; let cls: String; let rule: String; let findingClass: String }
+        package var sums: [CampaignReport.RevisionSummary]
+        package var groups: [Key: (count: Int, first: Int, example: String, whatIf: Int, status: String)] = [:]
+        package var completed = 0
         /// (scenario, revision slot, text): the lowest-index few kept
-        var errors: [(Int, Int, String)] = []
-        let revisions: [String]
-        let seed: UInt64
+        package var errors: [(Int, Int, String)] = []
+        package let revisions: [String]
+        package let seed: UInt64
 
-        init(_ o: CampaignOptions) {
+        package init(_ o: CampaignOptions) {
             revisions = o.revisions
             seed = o.seed
             sums = o.revisions.map {
@@ -206,7 +216,7 @@ public enum Campaign {
             }
         }
 
-        mutating func fold(_ i: Int, _ r: CaseResult) {
+        package mutating func fold(_ i: Int, _ r: CaseResult) {
             completed += 1
             for (k, rev) in revisions.enumerated() {
                 if let e = r.errors[k] {
@@ -243,7 +253,7 @@ public enum Campaign {
 
     /// Shrinks scenario `index` while the finding stays and writes it to `path`.  With isolation the shrinking
     /// runs in a worker process (a candidate may crash); if that worker dies, the unshrunk scenario is written.
-    static func writeReproducer(_ o: CampaignOptions, index: Int, revision: String, classification: String,
+    package static func writeReproducer(_ o: CampaignOptions, index: Int, revision: String, classification: String,
                                 rule: String, to path: String) throws -> String {
         let sc = ScenarioGenerator.generate(seed: o.seed, index: index, geometries: o.geometries)
         var repro = sc
@@ -277,7 +287,7 @@ public enum Campaign {
         return "\(safe(revision))-\(safe(classification))-\(safe(rule))-s\(seed)-i\(index).json"
     }
 
-    static func shrinkInProcess(_ sc: Scenario, revision: String, classification: String, rule: String) -> Scenario {
+    package static func shrinkInProcess(_ sc: Scenario, revision: String, classification: String, rule: String) -> Scenario {
         Shrinker.shrink(sc) { candidate in
             // a reproducer is a file `hotremove check` accepts: only candidates that pass validation
             guard (try? Scenario.parse(data: candidate.jsonData())) != nil,
@@ -287,7 +297,7 @@ public enum Campaign {
     }
 
     /// `quick`: after an interruption reproducers are written as found, not shrunk.
-    static func report(_ o: CampaignOptions, _ acc: Accumulator, quick: Bool = false) -> CampaignReport {
+    package static func report(_ o: CampaignOptions, _ acc: Accumulator, quick: Bool = false) -> CampaignReport {
         let sums = acc.sums, groups = acc.groups, completed = acc.completed
         let errors = acc.errors.sorted { ($0.0, $0.1) < ($1.0, $1.1) }.prefix(20).map(\.2)
         let order = groups.keys.sorted { ($0.rev, $0.cls, $0.rule, $0.findingClass) < ($1.rev, $1.cls, $1.rule, $1.findingClass) }

@@ -1,4 +1,7 @@
+
+import HotRemoveJudge
 import HotRemoveModel
+import HotRemoveScenario
 
 /// One scenario on one revision, checked step by step against the model.
 public struct CheckResult: Sendable, Codable {
@@ -31,7 +34,7 @@ public enum Checker {
 
     public static func check(_ run: ScenarioRun) -> CheckResult {
         let contract = Registry.revision(named: run.revision)?.contract ?? run.revision
-        let model = ReferenceModel(scenario: run.scenario, revision: contract)
+        let model = ModelJudge(scenario: run.scenario, revision: contract)
         var findings = model.checkBoot(run.boot)
         for obs in run.steps {
             findings += model.check(step: obs.index, obs)
@@ -46,7 +49,7 @@ public enum Checker {
     }
 }
 
-extension CheckResult {
+package extension CheckResult {
     /// Each finding's status in the catalogue (FindingCatalogue), in the order of `findings`.
     public var statuses: [String] {
         let g = Geometry(name: geometry)
@@ -54,7 +57,7 @@ extension CheckResult {
     }
 }
 
-extension Finding {
+package extension Finding {
     /// One line in kernel terms.
     public var line: String {
         var s = "[\(classification.rawValue)] "

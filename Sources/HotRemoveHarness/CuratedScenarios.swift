@@ -1,11 +1,14 @@
+
+import HotRemoveJudge
 import HotRemoveModel
+import HotRemoveScenario
 
 /// The scenarios that ship with the package, each instantiated for every
 /// geometry.  Physical addresses stay inside the smallest linear map (32 GiB
 /// on 16K/36).  physOffset is 1 GiB and boot memory [1G, 5G) throughout.
 public enum CuratedScenarios {
-    static let G: UInt64 = 1 << 30
-    static let M: UInt64 = 1 << 20
+    package static let G: UInt64 = 1 << 30
+    package static let M: UInt64 = 1 << 20
 
     public static var all: [Scenario] { Geometry.all.flatMap { forGeometry($0) } }
 

@@ -1,6 +1,8 @@
+import HotRemoveJudge
+import HotRemoveModel
+import HotRemoveScenario
 import CShim
 import Foundation
-import HotRemoveModel
 
 /// A schedule: runs of decisions, "thread:count" each, "thread:*" for "as long as the
 /// thread can go on" (until it ends or waits for a lock).  "1:1034,0:*,1:*": thread 1
@@ -49,7 +51,7 @@ public struct Schedule: Equatable, Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The schedule of a list of per-decision choices (explicit counts, no stars).
-    static func of(choices: ArraySlice<UInt8>) -> Schedule {
+    package static func of(choices: ArraySlice<UInt8>) -> Schedule {
         var runs: [Run] = []
         for c in choices {
             if let l = runs.last, l.thread == Int(c) { runs[runs.count - 1].count += 1 } else { runs.append(Run(thread: Int(c), count: 1)) }
@@ -57,7 +59,7 @@ public struct Schedule: Equatable, Hashable, Sendable, CustomStringConvertible {
         return Schedule(runs)
     }
 
-    var cRuns: [hr_sched_run] {
+    package var cRuns: [hr_sched_run] {
         runs.map { hr_sched_run(thread: UInt32($0.thread), count: $0.star ? 0 : UInt32($0.count), star: $0.star) }
     }
 }
@@ -89,7 +91,7 @@ public struct SchedEvent: Equatable, Sendable {
     /// What it touches, each with whether it writes it.  An entry access touches its entry, and
     /// its page as a reader; a free of a page table writes its page and the allocator's free lists
     /// (who allocates next may get it); a free of a data page writes only its page.
-    var keys: [(key: UInt64, write: Bool)] {
+    package var keys: [(key: UInt64, write: Bool)] {
         switch access {
         case .read, .write:
             return obj == SchedEvent.objOutside ? [] : [(obj << 1, access == .write), (page << 1 | 1, false)]
@@ -147,7 +149,7 @@ public struct WalkerFinding: Equatable, Sendable {
     public var rule: String { orderingRule ?? kind.name }
 
     /// A finding of the ordering rules, on thread 0 (the removal).
-    init(_ f: Finding) {
+    package init(_ f: Finding) {
         var detail = f.message
         if !f.expected.isEmpty || !f.found.isEmpty { detail += " (expected \(f.expected), found \(f.found))" }
         self.init(kind: .ordering, thread: 0, decision: -1, whereAddress: f.va ?? 0, detail: detail, orderingRule: f.rule)
@@ -171,7 +173,7 @@ public struct Execution: Sendable {
         self.divergedAt = divergedAt; self.eventsTruncated = eventsTruncated
     }
 
-    init(_ r: hr_explore_result, removal: StepResult?, pageShift: Int) {
+    package init(_ r: hr_explore_result, removal: StepResult?, pageShift: Int) {
         events = (0..<r.nr_events).map { i in
             let e = r.events[i]
             return SchedEvent(thread: Int(e.thread), access: SchedEvent.Access(rawValue: Int(e.kind)) ?? .read, obj: e.obj,
@@ -244,6 +246,12 @@ public struct Explorer {
         public var findings: [(finding: WalkerFinding, schedule: Schedule, execution: Execution)] = []
         public var decisions = 0
         public var complete: Bool { pending == 0 && overBound == 0 }
+
+        package init(schedulesRun: Int = 0, distinctInterleavings: Int = 0, overBound: Int = 0, pending: Int = 0,
+                     findings: [(finding: WalkerFinding, schedule: Schedule, execution: Execution)] = [], decisions: Int = 0) {
+            self.schedulesRun = schedulesRun; self.distinctInterleavings = distinctInterleavings; self.overBound = overBound
+            self.pending = pending; self.findings = findings; self.decisions = decisions
+        }
     }
 
     /// `stop` is asked before each schedule; when it says stop, the report so far is returned.
@@ -288,7 +296,7 @@ public struct Explorer {
     }
 
     /// New plans from one execution, each with its preemptions.
-    static func backtrackPlans(_ ex: Execution) -> [(Int, Schedule)] {
+    package static func backtrackPlans(_ ex: Execution) -> [(Int, Schedule)] {
         let ev = ex.events
         guard !ev.isEmpty else { return [] }
         // preemptions in decisions 0...k
@@ -300,8 +308,8 @@ public struct Explorer {
         // per object and thread: the latest access and the latest write
         // first: where each thread's current streak of accesses began (since another thread last wrote)
         struct Last {
-            var access = [Int](repeating: -1, count: 8), write = [Int](repeating: -1, count: 8)
-            var first = [Int](repeating: -1, count: 8)
+            package var access = [Int](repeating: -1, count: 8), write = [Int](repeating: -1, count: 8)
+            package var first = [Int](repeating: -1, count: 8)
         }
         var last: [UInt64: Last] = [:]
         var points: [Int: Set<Int>] = [:]   // decision i -> threads to run there instead
@@ -402,10 +410,10 @@ public struct Explorer {
 }
 
 /// SplitMix64, for seeded random schedules.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
+package struct SplitMix {
+    package var state: UInt64
+    package init(seed: UInt64) { state = seed }
+    package mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -520,8 +528,8 @@ public enum SchedSelfTest {
     }
 }
 
-extension Machine {
-    func explore(start: UInt64, size: UInt64, walkers: [hr_walker_spec], plan: [hr_sched_run],
+package extension Machine {
+    package func explore(start: UInt64, size: UInt64, walkers: [hr_walker_spec], plan: [hr_sched_run],
                  out: inout hr_explore_result, err: inout [CChar]) -> Int32 {
         let n = err.count
         return walkers.withUnsafeBufferPointer { w in

@@ -1,5 +1,7 @@
-import Foundation
+import HotRemoveJudge
 import HotRemoveModel
+import HotRemoveScenario
+import Foundation
 
 /// The finding catalogue (Catalogue/findings.json, compiled in): every rule the checker states with its
 /// source, and every class of finding it reports about kernel code with where upstream stands.  Reports show
@@ -16,7 +18,7 @@ public struct FindingCatalogue: Codable, Sendable {
         public enum Kind: String, Codable, Sendable, CaseIterable {
             case fixed, hypothetical, whatIf = "what-if", harnessLimit = "harness-limit", open
             /// the order summaries group by: what is known and fixed first, what is open last
-            var heading: String {
+            package var heading: String {
                 switch self {
                 case .fixed: return "fixed upstream"
                 case .hypothetical: return "acknowledged upstream as hypothetical"

@@ -1,6 +1,8 @@
+import HotRemoveJudge
+import HotRemoveModel
+import HotRemoveScenario
 import CShim
 import Foundation
-import HotRemoveModel
 
 /// Crash and hang isolation: campaign work runs in worker processes (this same
 /// executable, `hotremove __worker`), each over a range of (scenario, revision)
@@ -24,12 +26,12 @@ public enum Isolation {
     }()
 
     /// A worker whose parent is gone (closed pipe) has no one to report to: it stops.
-    static func emit(_ line: String) {
+    package static func emit(_ line: String) {
         if !StandardStreams.output.write(line + "\n") { exit(ExitCode.io.rawValue) }
     }
 
     /// Runs pairs [from, to) of a campaign in this process: the worker side.
-    static func worker(seed: UInt64, revisions: [String], geometries: [Geometry], from: Int, to: Int, timeout: UInt32) {
+    package static func worker(seed: UInt64, revisions: [String], geometries: [Geometry], from: Int, to: Int, timeout: UInt32) {
         hr_crash_guard_install(1, 70)
         signal(SIGINT, SIG_IGN)
         signal(SIGTERM, SIG_DFL)
@@ -52,10 +54,10 @@ public enum Isolation {
         }
     }
 
-    enum Outcome: Sendable { case result(CheckResult), error(String), crash(String) }
+    package enum Outcome: Sendable { case result(CheckResult), error(String), crash(String) }
 
     /// Runs pairs [from, to) in worker processes, restarting after crashes.
-    static func runChunk(executable: String, seed: UInt64, revisions: [String], geometries: [Geometry], from: Int, to: Int,
+    package static func runChunk(executable: String, seed: UInt64, revisions: [String], geometries: [Geometry], from: Int, to: Int,
                          timeout: UInt32, stop: @Sendable () -> Bool, deliver: (Int, Outcome) -> Void) {
         var next = from
         while next < to && !stop() {
@@ -118,37 +120,5 @@ public enum Isolation {
                 next += 1
             }
         }
-    }
-}
-
-enum WorkerCommand {
-    static func run(_ args: [String], _ c: Console) throws -> Int32 {
-        let a = try Arguments(args, valued: ["seed", "revisions", "geometries", "from", "to", "timeout"], flags: [])
-        guard let seed = UInt64(a.options["seed"] ?? ""), let from = Int(a.options["from"] ?? ""),
-              let to = Int(a.options["to"] ?? ""), let revs = a.options["revisions"]?.split(separator: ",").map(String.init),
-              let geos = a.options["geometries"]?.split(separator: ",").compactMap({ Geometry(name: String($0)) }) else {
-            throw CommandError(.usage, "__worker is internal to campaigns")
-        }
-        Isolation.worker(seed: seed, revisions: revs, geometries: geos, from: from, to: to,
-                         timeout: UInt32(a.options["timeout"] ?? "20") ?? 20)
-        return 0
-    }
-}
-
-/// `hotremove __shrink`: shrink one campaign finding in a process of its own.
-enum ShrinkCommand {
-    static func run(_ args: [String], _ c: Console) throws -> Int32 {
-        let a = try Arguments(args, valued: ["seed", "index", "revision", "geometries", "class", "rule", "out"], flags: [])
-        guard let seed = UInt64(a.options["seed"] ?? ""), let index = Int(a.options["index"] ?? ""),
-              let rev = a.options["revision"], let cls = a.options["class"], let rule = a.options["rule"],
-              let out = a.options["out"],
-              let geos = a.options["geometries"]?.split(separator: ",").compactMap({ Geometry(name: String($0)) }) else {
-            throw CommandError(.usage, "__shrink is internal to campaigns")
-        }
-        let sc = ScenarioGenerator.generate(seed: seed, index: index, geometries: geos)
-        var small = Campaign.shrinkInProcess(sc, revision: rev, classification: cls, rule: rule)
-        small.description = "reproducer: \(cls) \(rule) on \(rev); from seed \(seed) index \(index)"
-        try AtomicFile.write(small.jsonData(), to: out)
-        return 0
     }
 }

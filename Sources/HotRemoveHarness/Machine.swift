@@ -1,8 +1,10 @@
-import CShim
+import HotRemoveJudge
 import HotRemoveModel
+import HotRemoveScenario
+import CShim
 
 /// A C string from a fixed buffer.
-func cString(_ buffer: [CChar]) -> String {
+package func cString(_ buffer: [CChar]) -> String {
     String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }
 
@@ -22,7 +24,7 @@ public struct HarnessError: Error, CustomStringConvertible, Equatable {
 /// the C machine and tears it down in deinit.  Not thread-safe: use one
 /// machine per thread (many machines may run side by side).
 public final class Machine {
-    let handle: OpaquePointer
+    package let handle: OpaquePointer
     public let geometry: Geometry
     public let revision: String
     public let scenario: Scenario
@@ -196,7 +198,7 @@ public final class Machine {
         }
     }
 
-    static let faultKinds: [(Int32, FaultKind)] = [
+    package static let faultKinds: [(Int32, FaultKind)] = [
         (Int32(HR_FAULT_DOUBLE_FREE), .doubleFree),
         (Int32(HR_FAULT_FREE_NEVER_ALLOCATED), .freeNeverAllocated),
         (Int32(HR_FAULT_FREE_WRONG_ORDER), .freeWrongOrder),

@@ -1,4 +1,7 @@
+
+import HotRemoveJudge
 import HotRemoveModel
+import HotRemoveScenario
 
 /// The cost of a section's memmap (issue 15): vmemmap memory (backing and table pages) and the TLBIs that
 /// tear it down, per section, for each granule, SECTION_SIZE_BITS and sizeof(struct page), measured on the

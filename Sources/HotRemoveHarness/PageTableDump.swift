@@ -1,19 +1,22 @@
+
+import HotRemoveJudge
 import HotRemoveModel
+import HotRemoveScenario
 
 /// The kernel page tables in the style of arm64's
 /// /sys/kernel/debug/kernel_page_tables (arch/arm64/mm/dump.c, v5.7): one line
 /// per run of like entries (VA range, size, level, attributes), regions
 /// introduced by markers.  Like the kernel, lines ignore output addresses.
 public enum PageTableDump {
-    struct Line { var start: UInt64; var end: UInt64; var level: String; var attrs: UInt64; var kind: RunKind }
+    package struct Line { var start: UInt64; var end: UInt64; var level: String; var attrs: UInt64; var kind: RunKind }
 
-    static func levelName(_ r: ObservedRun, _ g: Geometry) -> String {
+    package static func levelName(_ r: ObservedRun, _ g: Geometry) -> String {
         // the innermost kernel level whose entry maps this size (folded levels share sizes)
         for l in [Level.pte, .pmd, .pud, .pgd] where g.entrySize(l) == r.entrySize { return l.description }
         return r.level.description
     }
 
-    static func protString(_ d: UInt64, kind: RunKind) -> String {
+    package static func protString(_ d: UInt64, kind: RunKind) -> String {
         if kind == .invalid { return "F (invalid, non-zero: 0x\(String(d, radix: 16)))" }
         func bit(_ n: UInt64, _ set: String, _ clear: String) -> String { d & (1 << n) != 0 ? set : clear }
         var parts = [
@@ -27,7 +30,7 @@ public enum PageTableDump {
         return parts.joined(separator: " ")
     }
 
-    static func sizeString(_ bytes: UInt64) -> String {
+    package static func sizeString(_ bytes: UInt64) -> String {
         var delta = bytes >> 10
         var unit = Array("KMGTPE")[...]
         while delta & 1023 == 0 && unit.count > 1 && delta > 0 {
@@ -38,7 +41,7 @@ public enum PageTableDump {
         return String(repeating: " ", count: max(0, 9 - n.count)) + n + String(unit.first!)
     }
 
-    static func hex16(_ v: UInt64) -> String {
+    package static func hex16(_ v: UInt64) -> String {
         let h = String(v, radix: 16)
         return "0x" + String(repeating: "0", count: 16 - h.count) + h
     }

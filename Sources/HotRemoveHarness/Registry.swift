@@ -1,5 +1,7 @@
-import CShim
+import HotRemoveJudge
 import HotRemoveModel
+import HotRemoveScenario
+import CShim
 
 /// A transcribed revision of the hot-remove routines.  Adding a revision is one
 /// C file in CShim/mmu (then CShim/instances/generate.sh) and one line here.
@@ -106,7 +108,7 @@ public enum Registry {
     }
 
     /// The compiled instance of a revision for a geometry.
-    static func instance(revision: String, geometry: Geometry) -> OpaquePointer? {
+    package static func instance(revision: String, geometry: Geometry) -> OpaquePointer? {
         hr_instance_find(revision, geometry.name)
     }
 

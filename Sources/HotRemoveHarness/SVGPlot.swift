@@ -1,16 +1,20 @@
 import Foundation
 
 /// Small dependency-free SVG plots: log-log lines and log-scale grouped bars.
-enum SVGPlot {
-    struct Series { var name: String; var points: [(x: Double, y: Double)] }
+package enum SVGPlot {
+    package struct Series {
+        var name: String
+        var points: [(x: Double, y: Double)]
+        package init(name: String, points: [(x: Double, y: Double)]) { self.name = name; self.points = points }
+    }
 
-    static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
+    package static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
 
-    static func esc(_ s: String) -> String {
+    package static func esc(_ s: String) -> String {
         s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
     }
 
-    static func logLog(title: String, xLabel: String, yLabel: String, series: [Series]) -> String {
+    package static func logLog(title: String, xLabel: String, yLabel: String, series: [Series]) -> String {
         let w = 900.0, h = 460.0, l = 80.0, r = 300.0, t = 40.0, b = 60.0
         let xs = series.flatMap { $0.points.map(\.x) }.filter { $0 > 0 }
         let ys = series.flatMap { $0.points.map(\.y) }.filter { $0 > 0 }
@@ -41,7 +45,7 @@ enum SVGPlot {
         return s + "</svg>\n"
     }
 
-    static func bars(title: String, yLabel: String, groups: [String], series: [Series]) -> String {
+    package static func bars(title: String, yLabel: String, groups: [String], series: [Series]) -> String {
         let w = 900.0, h = 460.0, l = 80.0, r = 300.0, t = 40.0, b = 90.0
         let ys = series.flatMap { $0.points.map(\.y) }.filter { $0 > 0 }
         guard let y0 = ys.min(), let y1 = ys.max() else { return empty(title) }
@@ -73,17 +77,17 @@ enum SVGPlot {
         return s + "</svg>\n"
     }
 
-    static func header(_ w: Double, _ h: Double, _ title: String) -> String {
+    package static func header(_ w: Double, _ h: Double, _ title: String) -> String {
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(w))\" height=\"\(Int(h))\" font-family=\"sans-serif\">\n"
             + "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
             + "<text x=\"\(w / 2)\" y=\"24\" text-anchor=\"middle\" font-size=\"15\">\(esc(title))</text>\n"
     }
-    static func axes(l: Double, r: Double, t: Double, b: Double) -> String {
+    package static func axes(l: Double, r: Double, t: Double, b: Double) -> String {
         "<line x1=\"\(l)\" y1=\"\(b)\" x2=\"\(r)\" y2=\"\(b)\" stroke=\"black\"/>\n<line x1=\"\(l)\" y1=\"\(t)\" x2=\"\(l)\" y2=\"\(b)\" stroke=\"black\"/>\n"
     }
-    static func legend(_ i: Int, _ name: String, _ c: String, x: Double, y: Double) -> String {
+    package static func legend(_ i: Int, _ name: String, _ c: String, x: Double, y: Double) -> String {
         let yy = y + Double(i) * 18
         return "<rect x=\"\(x)\" y=\"\(yy - 9)\" width=\"12\" height=\"12\" fill=\"\(c)\"/><text x=\"\(x + 18)\" y=\"\(yy + 2)\" font-size=\"12\">\(esc(name))</text>\n"
     }
-    static func empty(_ title: String) -> String { header(400, 100, title) + "<text x=\"20\" y=\"60\">no data</text></svg>\n" }
+    package static func empty(_ title: String) -> String { header(400, 100, title) + "<text x=\"20\" y=\"60\">no data</text></svg>\n" }
 }

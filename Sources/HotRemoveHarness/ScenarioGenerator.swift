@@ -1,8 +1,11 @@
+
+import HotRemoveJudge
 import HotRemoveModel
+import HotRemoveScenario
 
 /// SplitMix64: small, fast, and the same on every machine.
 public struct SplitMix64: RandomNumberGenerator, Sendable {
-    var state: UInt64
+    package var state: UInt64
     public init(seed: UInt64) { state = seed }
     public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
@@ -18,7 +21,7 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
 /// unaligned, partial and repeated removals and failing adds, RAM with its memmap on memory ("range", "memory-block").  Scenario i of seed s depends on (s, i)
 /// only, so a campaign gives the same scenarios whatever the number of workers.
 public enum ScenarioGenerator {
-    static let G: UInt64 = 1 << 30, M: UInt64 = 1 << 20
+    package static let G: UInt64 = 1 << 30, M: UInt64 = 1 << 20
 
     public static func generate(seed: UInt64, index: Int, geometries: [Geometry] = Geometry.all) -> Scenario {
         var rng = SplitMix64(seed: seed &* 0x2545_F491_4F6C_DD1D ^ UInt64(index) &* 0x9E37_79B9_7F4A_7C15)

@@ -1,4 +1,7 @@
+
+import HotRemoveJudge
 import HotRemoveModel
+import HotRemoveScenario
 
 /// Greedy delta debugging: drop steps and neighbours, halve ranges, fall back to default
 /// era and configuration, as long as the finding that made the scenario interesting stays.
@@ -24,7 +27,7 @@ public enum Shrinker {
         return best
     }
 
-    static func candidates(_ s: Scenario) -> [Scenario] {
+    package static func candidates(_ s: Scenario) -> [Scenario] {
         var out: [Scenario] = []
         for i in s.steps.indices.reversed() {
             var c = s
@@ -69,5 +72,5 @@ public enum Shrinker {
         return out
     }
 
-    struct Pair: Hashable { let start: UInt64; let size: UInt64 }
+    package struct Pair: Hashable { let start: UInt64; let size: UInt64 }
 }

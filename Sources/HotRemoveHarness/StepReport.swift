@@ -1,5 +1,7 @@
-import Foundation
+import HotRemoveJudge
 import HotRemoveModel
+import HotRemoveScenario
+import Foundation
 
 /// The outcome of one step in kernel terms, for terminals and for JSON.
 public struct StepReport: Codable, Sendable {
@@ -107,5 +109,19 @@ public enum JSONOutput {
         let e = JSONEncoder()
         e.outputFormatting = [.prettyPrinted, .sortedKeys]
         return (try? String(decoding: e.encode(v), as: UTF8.self)) ?? "{}"
+    }
+}
+
+package extension StepResult {
+    /// How a step ended, in one line for a terminal.
+    public var text: String {
+        switch self {
+        case .ok: return "ok"
+        case .error(let e): return "error \(e)"
+        case .refused: return "refused by a memory notifier"
+        case .oops(let m): return "oops: \(m)"
+        case .invalid(let m): return "invalid: \(m)"
+        case .blocked(let lock): return "not run: \(StepReport.blockedDetail(lock))"
+        }
     }
 }

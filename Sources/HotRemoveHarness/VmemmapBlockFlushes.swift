@@ -1,4 +1,7 @@
+
+import HotRemoveJudge
 import HotRemoveModel
+import HotRemoveScenario
 
 /// The invalidations a step issued for each PMD block of the vmemmap it cleared: vaale1is whose
 /// page lies in the block and vmalle1is, counted from the block's clear to the free of its backing

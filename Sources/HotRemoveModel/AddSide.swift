@@ -5,35 +5,38 @@
 // and the data allocations it makes, so allocation order and injected
 // failures can be worked out by counting.
 
+import HotRemoveScenario
+
 /// The leaves and tables one mapping walk produces over `walk`.
-struct MappingPlan {
-    var walk: Range<UInt64>
+
+package struct MappingPlan {
+    package var walk: Range<UInt64>
     /// leaves to create, in VA order (attrs final; pa nil when the allocator picks it)
-    var leaves: [LeafRun]
+    package var leaves: [LeafRun]
     /// by Level.rawValue: every table span the walk needs (allocated if not installed yet)
-    var needed = [IntervalSet](repeating: IntervalSet(), count: 4)
+    package var needed = [IntervalSet](repeating: IntervalSet(), count: 4)
     /// data allocations (vmemmap backing), one per `unit`-sized aligned block
-    var units = IntervalSet()
-    var unit: UInt64 = 0
+    package var units = IntervalSet()
+    package var unit: UInt64 = 0
     /// Base pages whose PMD entry is a live block and whose word in the block's first page reads zero:
     /// the populate walk takes that page for their PTE table and writes a descriptor for each there
     /// (each also in `units`).
-    var slotWrites = IntervalSet()
+    package var slotWrites = IntervalSet()
     /// The first page whose word the walk reads there holds what the model cannot know, and why.
-    var unknownSlot: (page: UInt64, why: String)?
+    package var unknownSlot: (page: UInt64, why: String)?
 
     /// Tables the walk must allocate on top of `pt`.
-    func newTables(_ pt: PageTables) -> [IntervalSet] {
+    package func newTables(_ pt: PageTables) -> [IntervalSet] {
         (0 ..< 4).map { needed[$0].subtracting(pt.tables[$0]) }
     }
 }
 
-enum AddSide {
+package enum AddSide {
     // MARK: linear map
 
     /// __create_pgd_mapping(swapper_pg_dir, phys, virt, size, PAGE_KERNEL, .., flags) of the
     /// linear range `r` (kernel offsets).  `blocks` is !(NO_BLOCK_MAPPINGS|NO_CONT_MAPPINGS).
-    static func linear(_ r: Range<UInt64>, _ lay: Layout, blocks: Bool, _ pt: PageTables) -> MappingPlan {
+    package static func linear(_ r: Range<UInt64>, _ lay: Layout, blocks: Bool, _ pt: PageTables) -> MappingPlan {
         let g = lay.g
         let range = IntervalSet(r)
         // phys = off + PHYS_OFFSET: an aligned offset is an aligned PA only when PHYS_OFFSET is aligned too.
@@ -81,7 +84,7 @@ enum AddSide {
 
     /// The pages vmemmap_populate_basepages() visits: it steps PAGE_SIZE from an
     /// unaligned start, so it visits ceil(len / PAGE_SIZE) pages from the one holding start.
-    static func steppedPages(_ m: Range<UInt64>, pageSize p: UInt64) -> Range<UInt64> {
+    package static func steppedPages(_ m: Range<UInt64>, pageSize p: UInt64) -> Range<UInt64> {
         guard !m.isEmpty else { return m.lowerBound ..< m.lowerBound }
         let first = alignDown(m.lowerBound, p)
         return first ..< first + ceilDiv(UInt64(m.count), p) * p
@@ -91,7 +94,7 @@ enum AddSide {
     /// for every PMD_SIZE chunk touched whose entry is none; otherwise a base
     /// page for every page visited whose PTE is none.
     /// `basePages`: vmemmap_populate_basepages() whatever the granule (fix2025's sub-section memmap).
-    static func memmap(_ m: Range<UInt64>, _ lay: Layout, _ pt: PageTables, backing: Backing, basePages: Bool = false) -> MappingPlan {
+    package static func memmap(_ m: Range<UInt64>, _ lay: Layout, _ pt: PageTables, backing: Backing, basePages: Bool = false) -> MappingPlan {
         let g = lay.g
         let touched: IntervalSet
         let unit: UInt64
@@ -149,7 +152,7 @@ enum AddSide {
     // MARK: neighbours
 
     /// A vmalloc-area mapping: base pages with PAGE_KERNEL and whatever tables they need.
-    static func neighbour(_ r: Range<UInt64>, _ lay: Layout) -> MappingPlan {
+    package static func neighbour(_ r: Range<UInt64>, _ lay: Layout) -> MappingPlan {
         let g = lay.g
         let s = IntervalSet(r)
         var plan = MappingPlan(walk: r, leaves: [LeafRun(start: r.lowerBound, count: UInt64(r.count) / g.pageSize, size: g.pageSize,

@@ -3,23 +3,26 @@
 // down and then the data.  That fixes which allocation an injected failure
 // ("the Nth allocation of the step fails") hits, without visiting pages.
 
+import HotRemoveScenario
+
 /// The allocation an injected failure hits.
-struct AllocationPoint: Equatable {
+
+package struct AllocationPoint: Equatable {
     /// the page (kernel offset) the walk was at
-    var key: UInt64
+    package var key: UInt64
     /// the level of the table being allocated, or nil for a data allocation
-    var level: Level?
+    package var level: Level?
 }
 
-struct AllocationOrder {
-    let plan: MappingPlan
-    let newTables: [IntervalSet]
-    let levels: [Level]   // table levels below the PGD, top down
-    let pageSize: UInt64
+package struct AllocationOrder {
+    package let plan: MappingPlan
+    package let newTables: [IntervalSet]
+    package let levels: [Level]   // table levels below the PGD, top down
+    package let pageSize: UInt64
     /// whether the data allocations come from the page allocator (not an altmap)
-    let countsData: Bool
+    package let countsData: Bool
 
-    init(_ plan: MappingPlan, _ pt: PageTables, _ g: Geometry, countsData: Bool) {
+    package init(_ plan: MappingPlan, _ pt: PageTables, _ g: Geometry, countsData: Bool) {
         self.plan = plan
         newTables = plan.newTables(pt)
         levels = g.tableLevels.filter { $0 != .pgd }
@@ -28,10 +31,10 @@ struct AllocationOrder {
     }
 
     /// The page at which the walk makes its first allocation.
-    var firstKey: UInt64 { alignDown(plan.walk.lowerBound, pageSize) }
+    package var firstKey: UInt64 { alignDown(plan.walk.lowerBound, pageSize) }
 
     /// Page allocations made at pages <= x (x >= firstKey).
-    func allocations(upTo x: UInt64, _ g: Geometry) -> UInt64 {
+    package func allocations(upTo x: UInt64, _ g: Geometry) -> UInt64 {
         var n: UInt64 = 0
         for l in levels {
             let s = g.tableSpan(l)
@@ -43,7 +46,7 @@ struct AllocationOrder {
         return n
     }
 
-    func total(_ g: Geometry) -> UInt64 {
+    package func total(_ g: Geometry) -> UInt64 {
         var n: UInt64 = 0
         for l in levels { n += newTables[l.rawValue].blocks(of: g.tableSpan(l)) }
         if countsData && plan.unit > 0 { n += plan.units.blocks(of: plan.unit) }
@@ -57,7 +60,7 @@ struct AllocationOrder {
     }
 
     /// The n-th (1-based) page allocation of this walk, if the walk makes that many.
-    func point(ofAllocation n: UInt64, _ g: Geometry) -> AllocationPoint? {
+    package func point(ofAllocation n: UInt64, _ g: Geometry) -> AllocationPoint? {
         guard n >= 1, n <= total(g) else { return nil }
         // smallest page x with allocations(upTo: x) >= n
         var lo = firstKey / pageSize, hi = alignUp(plan.walk.upperBound, pageSize) / pageSize
@@ -75,7 +78,7 @@ struct AllocationOrder {
     }
 
     /// The key of the j-th (1-based) data unit in VA order.
-    func keyOfUnit(_ j: UInt64) -> UInt64? {
+    package func keyOfUnit(_ j: UInt64) -> UInt64? {
         guard plan.unit > 0 else { return nil }
         var left = j
         for r in plan.units.ranges {
@@ -87,7 +90,7 @@ struct AllocationOrder {
     }
 
     /// Tables of level `l` allocated before the walk stopped at `p`.
-    func tablesAllocated(before p: AllocationPoint, _ l: Level, _ g: Geometry) -> IntervalSet {
+    package func tablesAllocated(before p: AllocationPoint, _ l: Level, _ g: Geometry) -> IntervalSet {
         let s = g.tableSpan(l)
         var out = p.key == firstKey ? IntervalSet()
             : newTables[l.rawValue].clipped(to: 0 ..< p.key).roundedOut(to: s)
@@ -101,7 +104,7 @@ struct AllocationOrder {
     }
 
     /// Leaves created before the walk stopped at `p`.
-    func leaves(before p: AllocationPoint) -> [LeafRun] {
+    package func leaves(before p: AllocationPoint) -> [LeafRun] {
         guard p.key > firstKey else { return [] }
         var out: [LeafRun] = []
         for r in plan.leaves where r.start < p.key {

@@ -4,6 +4,8 @@
 // ObservedRun.attrs is a descriptor with its output address masked out, so
 // these constants compare with it directly.
 
+import HotRemoveScenario
+
 public enum Descriptor {
     public static let valid: UInt64 = 1 << 0
     /// bits[1:0] = 0b11: a table (non-last level) or a page (last level); 0b01: a block.
@@ -31,15 +33,15 @@ public enum Descriptor {
     public static let sectNormal: UInt64 = 1 | af | shInner | attrNormal | pxn | uxn
 
     /// What a descriptor value is, given the level of the table holding it.
-    enum Kind { case none, table, block, page, invalid }
-    static func kind(_ value: UInt64, lastLevel: Bool) -> Kind {
+    package enum Kind { case none, table, block, page, invalid }
+    package static func kind(_ value: UInt64, lastLevel: Bool) -> Kind {
         if value == 0 { return .none }
         if value & valid == 0 { return .invalid }
         if value & typeMask == 3 { return lastLevel ? .page : .table }
         return lastLevel ? .invalid : .block
     }
 
-    static func describe(_ attrs: UInt64) -> String {
+    package static func describe(_ attrs: UInt64) -> String {
         var parts: [String] = []
         switch attrs & ~(cont) {
         case pageKernel: parts.append("PAGE_KERNEL")
@@ -51,3 +53,6 @@ public enum Descriptor {
         return parts.joined(separator: "|")
     }
 }
+
+/// A run of leaf entries: pages, blocks, or (in a snapshot) entries that are not valid.
+public enum RunKind: String, Sendable, Codable { case page, block, invalid }

@@ -3,6 +3,8 @@
 // encoded fields, so a field added here is compared without further code, and
 // StepEffects.explanations must name it (a test checks that every field has one).
 
+import HotRemoveScenario
+
 public struct StepEffects: Equatable, Sendable, Codable {
     /// "ok", "error -12", "refused (NOTIFY_BAD)", "oops"
     public var result = "ok"
@@ -91,13 +93,13 @@ public struct StepEffects: Equatable, Sendable, Codable {
     ]
 
     /// Written in both places a step's effects come from, so the two renderings cannot drift.
-    static let notTraced = TLBIAddresses.text("not traced")
+    package static let notTraced = TLBIAddresses.text("not traced")
 
     /// A WARN_ON() by where it is in the kernel and its condition.
-    static func warnSite(file: String, _ condition: String) -> String { "\(file): \(condition)" }
+    package static func warnSite(file: String, _ condition: String) -> String { "\(file): \(condition)" }
     /// The kernel file a transcription's WARN_ON() is in: the revisions, the add side and the arch
     /// vmemmap_populate() are arch/arm64/mm/mmu.c; a WARN of the shim itself keeps its own name.
-    static func kernelFile(of file: String) -> String {
+    package static func kernelFile(of file: String) -> String {
         let name = file.split(separator: "/").last.map(String.init) ?? file
         if name.hasPrefix("hotremove_") || name.hasPrefix("mmu_create") || name.hasPrefix("vmemmap_") { return "arch/arm64/mm/mmu.c" }
         if name.hasPrefix("walkers") { return "mm (walkers.c)" }
@@ -106,102 +108,15 @@ public struct StepEffects: Equatable, Sendable, Codable {
 
     /// What a fault hit, in the same words on both sides: a BUG_ON() by its condition, a bad free by the
     /// page-table page (its level and the VA its span starts at) or the leaf (its VA) whose backing it named.
-    static func faultSite(bug condition: String) -> String { "BUG: \(condition)" }
-    static func faultSite(_ kind: FaultKind, table level: Level, va: UInt64) -> String {
+    package static func faultSite(bug condition: String) -> String { "BUG: \(condition)" }
+    package static func faultSite(_ kind: FaultKind, table level: Level, va: UInt64) -> String {
         "\(kind.rawValue): the \(level) table for \(Quantity.hex(va))"
     }
-    static func faultSite(_ kind: FaultKind, backingOf va: UInt64) -> String {
+    package static func faultSite(_ kind: FaultKind, backingOf va: UInt64) -> String {
         "\(kind.rawValue): the backing of the leaf at \(Quantity.hex(va))"
     }
 
-    /// The observed faults named like the model's: `where` is the line for a BUG, a pfn for a bad free.
-    static func faultSites(_ o: StepObservation, _ g: Geometry) -> [String: UInt64] {
-        // most steps have no fault: the lookups below are built only for a step that names a page
-        guard !o.faults.isEmpty else { return [:] }
-        let pageSize = g.pageSize
-        var out: [String: UInt64] = [:]
-        var tables: [UInt64: ObservedTable] = [:]
-        for t in o.before.tables { tables[t.pa] = t }
-        // a vmemmap or vmalloc leaf names its backing before the linear map, which maps all RAM
-        let live = o.before.runs.filter { $0.kind != .invalid }
-        let linear = g.pageOffset ..< g.pageEnd
-        let others = live.filter { !linear.contains($0.va) }.sorted { $0.pa < $1.pa }
-        let linearRuns = live.filter { linear.contains($0.va) }.sorted { $0.pa < $1.pa }
-        func leaf(_ pa: UInt64) -> ObservedRun? {
-            for runs in [others, linearRuns] {
-                if let r = runs.last(where: { $0.pa <= pa }), pa < r.pa + r.count * r.entrySize { return r }
-            }
-            return nil
-        }
-        for f in o.faults {
-            let site: String
-            switch f.kind {
-            case .bug: site = faultSite(bug: f.detail)
-            case .poisonRead: site = "\(f.kind.rawValue) at pa \(Quantity.hex(f.location))"
-            default:
-                let pa = f.location * pageSize
-                if let t = tables[pa] {
-                    site = faultSite(f.kind, table: t.level, va: t.vaStart)
-                } else if let r = leaf(pa) {
-                    site = faultSite(f.kind, backingOf: r.va + (pa - r.pa) / r.entrySize * r.entrySize)
-                } else {
-                    site = "\(f.kind.rawValue): pfn \(Quantity.hex(f.location))"
-                }
-            }
-            out[site, default: 0] += 1
-        }
-        return out
-    }
 
-    public init(_ o: StepObservation, geometry g: Geometry) {
-        let pageSize = g.pageSize
-        let result: String
-        switch o.result {
-        case .ok: result = "ok"
-        case .error(let e): result = "error \(e)"
-        case .refused: result = "refused (NOTIFY_BAD)"
-        case .oops: result = "oops"
-        case .invalid(let why): result = "invalid: \(why)"
-        case .blocked(let lock): result = "blocked on \(lock)"
-        }
-        self.init(result: result, o.counters)
-        for w in o.warns { warns[StepEffects.warnSite(file: StepEffects.kernelFile(of: w.file), w.condition), default: 0] += w.count }
-        for (k, n) in o.counters.faultsByKind { faults[k.rawValue] = n }
-        faultSites = StepEffects.faultSites(o, g)
-        if let trace = o.trace {
-            var va = StridedRangeSet(), walk = StridedRangeSet()
-            // a loop's TLBIs at once: repetition k of a body event reaches [a + k*da, a + k*da + len), k = 1...n,
-            // one progression (one range when da <= len: the repetitions touch each other)
-            func add(_ e: ObservedEvent, repetitions n: UInt64, to set: inout StridedRangeSet) {
-                let len = e.kind == .tlbiVA ? max(e.count, 1) * pageSize : 4096
-                if n == 0 { set.insert(e.a ..< e.a + len); return }
-                let (span, wraps) = n.multipliedReportingOverflow(by: e.da)
-                if !wraps && span <= UInt64.max - len && e.a <= UInt64.max - len - span {
-                    set.insert(RangeProgression(start: e.a + e.da, width: len, stride: e.da, count: n))
-                    return
-                }
-                for k in 1 ... n { let a = e.a &+ k &* e.da; set.insert(a ..< a + len) }
-            }
-            for (r, e) in trace.enumerated() {
-                switch e.kind {
-                case .tlbiVA: add(e, repetitions: 0, to: &va)
-                case .tlbiWalk: add(e, repetitions: 0, to: &walk)
-                case .repeatPrevious:
-                    // as ObservedEvent.expand: the `level` records before repeat `count` more times
-                    let period = e.level
-                    guard period >= 1, r >= period else { break }
-                    for b in trace[(r - period) ..< r] {
-                        if b.kind == .tlbiVA { add(b, repetitions: max(e.count, 1), to: &va) }
-                        if b.kind == .tlbiWalk { add(b, repetitions: max(e.count, 1), to: &walk) }
-                    }
-                default: break
-                }
-            }
-            tlbiVAAddresses = .addresses(va); tlbiWalkAddresses = .addresses(walk)
-        } else {
-            tlbiVAAddresses = StepEffects.notTraced; tlbiWalkAddresses = StepEffects.notTraced
-        }
-    }
 
     public init(_ p: StepPrediction) {
         let result: String
@@ -224,7 +139,7 @@ public struct StepEffects: Equatable, Sendable, Codable {
 
     /// An address set as text: every range when there are few, else a summary whose checksum
     /// covers every bound, so two sets render alike only when they are equal.
-    static func render(_ s: StridedRangeSet) -> String {
+    package static func render(_ s: StridedRangeSet) -> String {
         guard !s.isEmpty else { return "none" }
         func r(_ x: Range<UInt64>) -> String { "[\(Quantity.hex(x.lowerBound)), \(Quantity.hex(x.upperBound)))" }
         let ranges = s.ranges
@@ -235,7 +150,7 @@ public struct StepEffects: Equatable, Sendable, Codable {
     }
 
     /// The counters both sides keep under the same names.
-    private init<C: StepCounters>(result: String, _ c: C) {
+    package init<C: StepCounters>(result: String, _ c: C) {
         self.result = result
         sets = c.sets; clears = c.clears
         tablesAllocated = c.tablesAllocated; tablesFreed = c.tablesFreed
@@ -303,7 +218,7 @@ public struct StepEffects: Equatable, Sendable, Codable {
 }
 
 /// The counters the recorders keep and the model predicts under the same names.
-protocol StepCounters {
+package protocol StepCounters {
     var sets: [UInt64] { get }
     var clears: [UInt64] { get }
     var tablesAllocated: [UInt64] { get }
@@ -321,5 +236,4 @@ protocol StepCounters {
     var dsbIsh: UInt64 { get }
     var isb: UInt64 { get }
 }
-extension ObservedCounters: StepCounters {}
 extension PredictedCounters: StepCounters {}

@@ -7,31 +7,38 @@
 // the revision only decides what each teardown does (Teardown) and whether
 // boot memory may go offline.
 
-struct StepModel {
-    var outcome: StepPrediction.Outcome
-    var counters = PredictedCounters()
-    var state: ModelState
+import HotRemoveScenario
+
+package struct StepModel {
+    package var outcome: StepPrediction.Outcome
+    package var counters = PredictedCounters()
+    package var state: ModelState
     /// ranges torn down (kernel offsets), in order
-    var torn: [(range: Range<UInt64>, target: TeardownTarget)] = []
-    var notes: [TableNote] = []
+    package var torn: [(range: Range<UInt64>, target: TeardownTarget)] = []
+    package var notes: [TableNote] = []
     /// What the revision's own code does otherwise than its stated purpose, seen by the model
-    var codeFindings: [CodeFinding] = []
+    package var codeFindings: [CodeFinding] = []
     /// Why the step is not predicted: it reads memory whose contents the model cannot know.
-    var notPredicted: String?
+    package var notPredicted: String?
+
+    package init(outcome: StepPrediction.Outcome, counters: PredictedCounters = PredictedCounters(), state: ModelState,
+                 notPredicted: String? = nil) {
+        self.outcome = outcome; self.counters = counters; self.state = state; self.notPredicted = notPredicted
+    }
 }
 
 /// A finding about the revision's code that the model sees while predicting it: the code does
 /// something its commit message says it does not (reported, never used to excuse a difference).
-struct CodeFinding {
-    var rule: String
-    var expected: String
-    var found: String
-    var message: String
+package struct CodeFinding {
+    package var rule: String
+    package var expected: String
+    package var found: String
+    package var message: String
 }
 
-extension ModelAltmap {
+package extension ModelAltmap {
     /// How many `units`-pfn allocations in a row still fit (only the first may need padding).
-    func capacity(units u: UInt64) -> UInt64 {
+    package func capacity(units u: UInt64) -> UInt64 {
         guard free >= alloc + align else { return 0 }
         let available = free - alloc - align
         let next = basePfn + reserve + alloc + align
@@ -47,34 +54,34 @@ extension ModelAltmap {
 // set_swapper_pgd() and the fixmap instead (no barrier of its own); a clear
 // writes an invalid entry (no barrier).  flush_tlb_kernel_range() (either
 // branch) and __flush_tlb_kernel_pgtable() each issue dsb(ishst), dsb(ish), isb.
-extension PredictedCounters {
-    mutating func entriesSet(_ n: UInt64, at level: Level) {
+package extension PredictedCounters {
+    package mutating func entriesSet(_ n: UInt64, at level: Level) {
         guard n > 0 else { return }
         sets[level.rawValue] += n
         if level != .pgd { dsbIshst += n; isb += n }
     }
-    mutating func tlbFlushCalls(_ n: UInt64) {
+    package mutating func tlbFlushCalls(_ n: UInt64) {
         dsbIshst += n; dsbIsh += n; isb += n
     }
 }
 
-struct Hotplug {
-    let scenario: Scenario
-    let lay: Layout
-    let contract: RevisionContract
-    let teardown: Teardown
+package struct Hotplug {
+    package let scenario: Scenario
+    package let lay: Layout
+    package let contract: RevisionContract
+    package let teardown: Teardown
 
-    init(_ scenario: Scenario, _ contract: RevisionContract) {
+    package init(_ scenario: Scenario, _ contract: RevisionContract) {
         self.scenario = scenario
         lay = Layout(scenario)
         self.contract = contract
         teardown = Teardown(lay: lay, contract: contract)
     }
 
-    var sparse: Sparse { Sparse(lay: lay) }
+    package var sparse: Sparse { Sparse(lay: lay) }
 
-    var g: Geometry { lay.g }
-    var blocks: Bool { !scenario.noBlockMappings }
+    package var g: Geometry { lay.g }
+    package var blocks: Bool { !scenario.noBlockMappings }
 
     // MARK: installing plans
 
@@ -84,7 +91,7 @@ struct Hotplug {
     /// already there included (pgattr_change_is_safe() allows the same value).  The
     /// vmemmap and vmalloc populate helpers allocate without a barrier and write
     /// only entries that are none.
-    enum TableSource { case pgdPgtableAlloc, other }
+    package enum TableSource { case pgdPgtableAlloc, other }
 
     private func install(_ plan: MappingPlan, _ st: inout ModelState, reserved: Bool, altmap: Int?,
                          _ source: TableSource, _ c: inout PredictedCounters) {
@@ -173,7 +180,7 @@ struct Hotplug {
     // MARK: boot
 
     /// paging_init() + sparse_init() + the neighbours mapped after boot.
-    func boot() -> ModelState {
+    package func boot() -> ModelState {
         var st = ModelState()
         var c = PredictedCounters()
         let boot = scenario.bootStart ..< scenario.bootStart + scenario.bootSize
@@ -197,7 +204,7 @@ struct Hotplug {
     /// Why the model considers a step's input invalid, whatever the machine holds: a range outside the simulated
     /// physical memory or not in the units its operation takes (an add's kind; 2 MiB sub-sections for a removal,
     /// which may be of device memory; sections for an offline).
-    func invalidity(_ step: Scenario.Step) -> String? {
+    package func invalidity(_ step: Scenario.Step) -> String? {
         let r = step.start ..< step.start &+ step.size
         guard step.size > 0, step.start >= scenario.physOffset, r.upperBound <= scenario.physOffset + scenario.physSize else {
             return "range is outside the simulated physical memory"
@@ -212,7 +219,7 @@ struct Hotplug {
 
     /// Why the model considers a step invalid given what is present: an add over memory added, a removal or an
     /// offline of memory not all added, RAM removed in less than sections.
-    func invalidity(_ step: Scenario.Step, _ st: ModelState) -> String? {
+    package func invalidity(_ step: Scenario.Step, _ st: ModelState) -> String? {
         let r = step.start ..< step.start &+ step.size
         switch step.op {
         case .add:
@@ -228,7 +235,7 @@ struct Hotplug {
 
     /// What any caller can ask is checked first; a kernel without hot remove answers at once; a wedged machine
     /// blocks the request before anything that depends on what is present (the machine orders them alike).
-    func apply(_ step: Scenario.Step, to st: ModelState) -> StepModel {
+    package func apply(_ step: Scenario.Step, to st: ModelState) -> StepModel {
         if let why = invalidity(step) { return StepModel(outcome: .invalid(why), state: st) }
         let kind = st.mem.kind(of: step)
         if !contract.memoryHotremove {
@@ -378,10 +385,10 @@ struct Hotplug {
     /// PXN/RDONLY/WRITE/nG, and never a CONT entry ("live contiguous mappings may not be
     /// manipulated at all", v5.7); a live entry of another shape (a block where a table goes,
     /// a table under a block) is a BUG_ON() of its own.  Either way the step ends in BUG().
-    struct UnsafeRewrite {
-        var key: UInt64; var level: Level; var kind: RunKind; var sameShape: Bool
+    package struct UnsafeRewrite {
+        package var key: UInt64; var level: Level; var kind: RunKind; var sameShape: Bool
         /// the BUG_ON() that fires, as v5.7's mmu.c spells it
-        var condition: String
+        package var condition: String
     }
 
     /// init_pte()/init_pmd()/alloc_init_pud() check a rewrite of an entry of `size` with pgattr_change_is_safe();

@@ -8,24 +8,26 @@
 // later hotplug operation sleeps on the first of its locks that the dead task holds, forever: the
 // machine is wedged, and nothing a later step asks for runs.
 
+import HotRemoveScenario
+
 public enum HotplugLock: String, Sendable, CaseIterable {
     case deviceHotplug = "device_hotplug_lock"
     case memHotplug = "mem_hotplug_lock"
 
     /// The locks an operation on memory of `kind` takes, in the order it takes them.
-    static func taken(by kind: Scenario.MemoryKind) -> [HotplugLock] {
+    package static func taken(by kind: Scenario.MemoryKind) -> [HotplugLock] {
         kind == .device ? [.memHotplug] : [.deviceHotplug, .memHotplug]
     }
 }
 
-extension ModelState {
+package extension ModelState {
     /// The first lock `kind`'s operation takes that a task which oopsed still holds.
-    func blockingLock(_ kind: Scenario.MemoryKind) -> HotplugLock? {
+    package func blockingLock(_ kind: Scenario.MemoryKind) -> HotplugLock? {
         HotplugLock.taken(by: kind).first { locksHeldByDeadTask.contains($0) }
     }
 
     /// The operation on `kind` memory oopsed: its task died holding its locks.
-    mutating func taskDied(_ kind: Scenario.MemoryKind) {
+    package mutating func taskDied(_ kind: Scenario.MemoryKind) {
         locksHeldByDeadTask.formUnion(HotplugLock.taken(by: kind))
     }
 }

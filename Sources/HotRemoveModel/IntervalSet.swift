@@ -3,10 +3,13 @@
 // memory) is one of these, so an operation costs the number of ranges it
 // touches, never the number of pages they cover.
 
+import HotRemoveScenario
+
 /// Round `x` down / up to a multiple of `unit` (unit > 0).
-@inline(__always) func alignDown(_ x: UInt64, _ unit: UInt64) -> UInt64 { x - x % unit }
-@inline(__always) func alignUp(_ x: UInt64, _ unit: UInt64) -> UInt64 { alignDown(x + unit - 1, unit) }
-@inline(__always) func ceilDiv(_ x: UInt64, _ unit: UInt64) -> UInt64 { (x + unit - 1) / unit }
+
+@inline(__always) package func alignDown(_ x: UInt64, _ unit: UInt64) -> UInt64 { x - x % unit }
+@inline(__always) package func alignUp(_ x: UInt64, _ unit: UInt64) -> UInt64 { alignDown(x + unit - 1, unit) }
+@inline(__always) package func ceilDiv(_ x: UInt64, _ unit: UInt64) -> UInt64 { (x + unit - 1) / unit }
 
 public struct IntervalSet: Equatable, Sendable, CustomStringConvertible {
     public private(set) var ranges: [Range<UInt64>] = []
@@ -27,7 +30,7 @@ public struct IntervalSet: Equatable, Sendable, CustomStringConvertible {
     }
 
     /// Appends a range that starts at or after every member (merging when it touches the last).
-    mutating func append(_ r: Range<UInt64>) {
+    package mutating func append(_ r: Range<UInt64>) {
         guard !r.isEmpty else { return }
         if let last = ranges.last, r.lowerBound <= last.upperBound {
             if r.lowerBound >= last.lowerBound {
@@ -110,7 +113,7 @@ public struct IntervalSet: Equatable, Sendable, CustomStringConvertible {
         if o.ranges.count <= 2 { for r in o.ranges { insert(r) } } else { self = union(o) }
     }
     /// Empties the set, keeping its storage for the next members.
-    mutating func removeAll() { ranges.removeAll(keepingCapacity: true) }
+    package mutating func removeAll() { ranges.removeAll(keepingCapacity: true) }
     public mutating func subtract(_ o: IntervalSet) { self = subtracting(o) }
 
     public func union(_ o: IntervalSet) -> IntervalSet {
@@ -170,7 +173,7 @@ public struct IntervalSet: Equatable, Sendable, CustomStringConvertible {
     }
 
     /// Moves the members inside `r` into `other`; true when there were any.
-    mutating func move(_ r: Range<UInt64>, into other: inout IntervalSet) -> Bool {
+    package mutating func move(_ r: Range<UInt64>, into other: inout IntervalSet) -> Bool {
         guard overlaps(r) else { return false }
         var i = firstIndex(endingAfter: r.lowerBound)
         while i < ranges.count && ranges[i].lowerBound < r.upperBound {

@@ -1,8 +1,11 @@
 // The model's leaf mappings: runs of uniform leaf entries (start, count,
 // entry size), never one record per page.
 
+import HotRemoveScenario
+
 /// Where a leaf's backing memory came from; decides what tearing it down frees.
-enum Backing: Hashable, Sendable {
+
+package enum Backing: Hashable, Sendable {
     /// the linear map: the memory itself, nothing to free
     case linear
     /// a vmalloc-area mapping that belongs to someone else
@@ -16,23 +19,23 @@ enum Backing: Hashable, Sendable {
 }
 
 /// `count` like leaf entries of `size` bytes each from kernel offset `start`.
-struct LeafRun: Equatable, Sendable {
-    var start: UInt64
-    var count: UInt64
-    var size: UInt64
+package struct LeafRun: Equatable, Sendable {
+    package var start: UInt64
+    package var count: UInt64
+    package var size: UInt64
     /// the table the entries live in (folding applied)
-    var level: Level
-    var kind: RunKind
-    var attrs: UInt64
+    package var level: Level
+    package var kind: RunKind
+    package var attrs: UInt64
     /// output address of the first entry; nil when the allocator chose it
-    var pa: UInt64?
-    var backing: Backing
+    package var pa: UInt64?
+    package var backing: Backing
 
-    var end: UInt64 { start + count * size }
-    var range: Range<UInt64> { start ..< end }
+    package var end: UInt64 { start + count * size }
+    package var range: Range<UInt64> { start ..< end }
 
     /// Entries [i0, i1) of this run.
-    func slice(_ i0: UInt64, _ i1: UInt64) -> LeafRun {
+    package func slice(_ i0: UInt64, _ i1: UInt64) -> LeafRun {
         var r = self
         r.start = start + i0 * size
         r.count = i1 - i0
@@ -41,7 +44,7 @@ struct LeafRun: Equatable, Sendable {
     }
 
     /// Can `next` continue this run (adjacent, alike, contiguous output)?
-    func continues(into next: LeafRun) -> Bool {
+    package func continues(into next: LeafRun) -> Bool {
         guard end == next.start, size == next.size, level == next.level, kind == next.kind,
               attrs == next.attrs, backing == next.backing else { return false }
         switch (pa, next.pa) {
@@ -52,17 +55,17 @@ struct LeafRun: Equatable, Sendable {
     }
 
     /// Indices of the entries that overlap `r`.
-    func entries(overlapping r: Range<UInt64>) -> Range<UInt64>? {
+    package func entries(overlapping r: Range<UInt64>) -> Range<UInt64>? {
         let lo = max(r.lowerBound, start), hi = min(r.upperBound, end)
         guard lo < hi else { return nil }
         return (lo - start) / size ..< ceilDiv(hi - start, size)
     }
 }
 
-struct LeafMap: Sendable, Equatable {
-    private(set) var runs: [LeafRun] = []
+package struct LeafMap: Sendable, Equatable {
+    package private(set) var runs: [LeafRun] = []
 
-    var isEmpty: Bool { runs.isEmpty }
+    package var isEmpty: Bool { runs.isEmpty }
 
     /// Index of the first run ending after `x`.
     private func firstIndex(endingAfter x: UInt64) -> Int {
@@ -74,17 +77,17 @@ struct LeafMap: Sendable, Equatable {
         return lo
     }
 
-    func indices(overlapping r: Range<UInt64>) -> Range<Int> {
+    package func indices(overlapping r: Range<UInt64>) -> Range<Int> {
         let i = firstIndex(endingAfter: r.lowerBound)
         var j = i
         while j < runs.count && runs[j].start < r.upperBound { j += 1 }
         return i ..< j
     }
 
-    func runs(overlapping r: Range<UInt64>) -> ArraySlice<LeafRun> { runs[indices(overlapping: r)] }
+    package func runs(overlapping r: Range<UInt64>) -> ArraySlice<LeafRun> { runs[indices(overlapping: r)] }
 
     /// Adds leaves where there were none.
-    mutating func insert(_ run: LeafRun) {
+    package mutating func insert(_ run: LeafRun) {
         guard run.count > 0 else { return }
         var i = firstIndex(endingAfter: run.start)
         precondition(i == runs.count || runs[i].start >= run.end, "leaf runs overlap")
@@ -108,7 +111,7 @@ struct LeafMap: Sendable, Equatable {
     /// identical entry (a repeated add over what an oops left behind) changes nothing.
     /// Inserts the entries of `run` whose slots are empty; returns how many went in.
     @discardableResult
-    mutating func insertWhereEmpty(_ run: LeafRun) -> UInt64 {
+    package mutating func insertWhereEmpty(_ run: LeafRun) -> UInt64 {
         let taken = coverage(in: run.range)
         if taken.isEmpty { insert(run); return run.count }
         var n: UInt64 = 0
@@ -121,7 +124,7 @@ struct LeafMap: Sendable, Equatable {
 
     /// Removes from every run overlapping `window` the entries `pick` names
     /// (indices within that run); returns the removed entries as runs.
-    mutating func remove(in window: Range<UInt64>, pick: (LeafRun) -> Range<UInt64>?) -> [LeafRun] {
+    package mutating func remove(in window: Range<UInt64>, pick: (LeafRun) -> Range<UInt64>?) -> [LeafRun] {
         let idx = indices(overlapping: window)
         guard !idx.isEmpty else { return [] }
         var removed: [LeafRun] = []
@@ -137,7 +140,7 @@ struct LeafMap: Sendable, Equatable {
     }
 
     /// The VAs mapped by leaves inside `window`.
-    func coverage(in window: Range<UInt64>) -> IntervalSet {
+    package func coverage(in window: Range<UInt64>) -> IntervalSet {
         var s = IntervalSet()
         for r in runs(overlapping: window) { s.append(max(r.start, window.lowerBound) ..< min(r.end, window.upperBound)) }
         return s

@@ -31,9 +31,11 @@
 // allocation's contents when it is mapped, so the record is kept by memmap
 // offset whatever maps it: a word outside a live block is never read.
 
-struct MemmapWords: Sendable, Equatable {
+import HotRemoveScenario
+
+package struct MemmapWords: Sendable, Equatable {
     /// What wrote a word last.
-    enum Source: Int, CaseIterable, Sendable {
+    package enum Source: Int, CaseIterable, Sendable {
         /// an allocation zeroed by init_on_alloc
         case zeroed
         /// a page allocation not zeroed: what its last user left
@@ -56,7 +58,7 @@ struct MemmapWords: Sendable, Equatable {
     }
 
     /// What a walk reads in a word.
-    enum Value: Equatable, Sendable {
+    package enum Value: Equatable, Sendable {
         case zero, nonzero
         case unknown(String)
     }
@@ -64,18 +66,18 @@ struct MemmapWords: Sendable, Equatable {
     /// by Source.rawValue: the memmap kernel offsets each source wrote last
     private var written = [IntervalSet](repeating: IntervalSet(), count: Source.allCases.count)
 
-    mutating func set(_ r: Range<UInt64>, _ s: Source) {
+    package mutating func set(_ r: Range<UInt64>, _ s: Source) {
         guard !r.isEmpty else { return }
         for i in written.indices where i != s.rawValue && written[i].overlaps(r) { written[i].remove(r) }
         written[s.rawValue].insert(r)
     }
 
-    func source(at off: UInt64) -> Source? {
+    package func source(at off: UInt64) -> Source? {
         Source.allCases.first { written[$0.rawValue].contains(off) }
     }
 
     /// What a vmemmap allocation leaves in its memory (nil: not memmap backing).
-    static func allocation(_ b: Backing, initOnAlloc: Bool) -> Source? {
+    package static func allocation(_ b: Backing, initOnAlloc: Bool) -> Source? {
         switch b {
         case .bootMemmap: return .poisoned
         case .allocatedMemmap: return initOnAlloc ? .zeroed : .leftOver
@@ -86,12 +88,12 @@ struct MemmapWords: Sendable, Equatable {
 
     /// The word vmemmap_pte_populate() reads for the memmap page at `page` (a kernel offset) when a PMD
     /// block maps it: entry pte_index(page) of the block's first page.
-    static func slot(ofPage page: UInt64, _ g: Geometry) -> UInt64 {
+    package static func slot(ofPage page: UInt64, _ g: Geometry) -> UInt64 {
         alignDown(page, g.pmdSize) + (page / g.pageSize) % (g.pageSize / 8) * 8
     }
 
     /// The word at memmap offset `off`, as a walk reads it.
-    func value(at off: UInt64, _ lay: Layout) -> Value {
+    package func value(at off: UInt64, _ lay: Layout) -> Value {
         guard let s = source(at: off) else { return .unknown("memory the model has no record of") }
         switch s {
         case .zeroed: return .zero
@@ -111,16 +113,16 @@ struct MemmapWords: Sendable, Equatable {
 /// struct page as include/linux/mm_types.h lays it out on arm64, v5.9 to 6.1: 0 flags; 8, 16 lru
 /// (ZONE_DEVICE pages: pgmap, zone_device_data); 24 mapping; 32 index; 40 private; 48 _mapcount (or
 /// page_type) and 52 _refcount; 56 memcg_data with CONFIG_MEMCG (the usual 64 bytes; 56 without).
-enum StructPage {
-    static func pfnAndField(_ off: UInt64, _ lay: Layout) -> (pfn: UInt64, field: UInt64) {
+package enum StructPage {
+    package static func pfnAndField(_ off: UInt64, _ lay: Layout) -> (pfn: UInt64, field: UInt64) {
         let rel = off &- lay.off(lay.g.vmemmapStart)
         return ((lay.physOffset >> UInt64(lay.g.pageShift)) + rel / lay.structPageSize, rel % lay.structPageSize)
     }
 
     /// The physical address of the page whose struct page holds memmap offset `off`.
-    static func pa(at off: UInt64, _ lay: Layout) -> UInt64 { pfnAndField(off, lay).pfn << UInt64(lay.g.pageShift) }
+    package static func pa(at off: UInt64, _ lay: Layout) -> UInt64 { pfnAndField(off, lay).pfn << UInt64(lay.g.pageShift) }
 
-    static func name(ofField f: UInt64, _ size: UInt64) -> String {
+    package static func name(ofField f: UInt64, _ size: UInt64) -> String {
         guard size == 56 || size == 64 else { return "byte \(f)" }
         switch f {
         case 0: return "flags"
@@ -135,12 +137,12 @@ enum StructPage {
         }
     }
 
-    static func field(at off: UInt64, _ lay: Layout) -> String {
+    package static func field(at off: UInt64, _ lay: Layout) -> String {
         name(ofField: pfnAndField(off, lay).field, lay.structPageSize)
     }
 
     /// A word of an initialised struct page: zero or not by its field.
-    static func value(_ s: MemmapWords.Source, at off: UInt64, _ lay: Layout) -> MemmapWords.Value {
+    package static func value(_ s: MemmapWords.Source, at off: UInt64, _ lay: Layout) -> MemmapWords.Value {
         let (pfn, f) = pfnAndField(off, lay)
         let size = lay.structPageSize
         guard size == 56 || size == 64 else {
@@ -165,11 +167,11 @@ enum StructPage {
     }
 }
 
-extension Memory {
+package extension Memory {
     /// What the memmap page at kernel VA `pageVA` is, for a report: the physical range whose struct pages
     /// it holds, present (live struct pages) or not (no struct page lives there), and whose word is at
     /// `wordVA`.
-    func describeMemmapPage(_ pageVA: UInt64, word wordVA: UInt64, _ lay: Layout) -> String {
+    package func describeMemmapPage(_ pageVA: UInt64, word wordVA: UInt64, _ lay: Layout) -> String {
         let g = lay.g, shift = UInt64(g.pageShift)
         let first = StructPage.pfnAndField(lay.off(pageVA), lay).pfn
         let last = StructPage.pfnAndField(lay.off(pageVA) + g.pageSize - 1, lay).pfn

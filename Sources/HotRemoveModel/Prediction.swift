@@ -1,9 +1,11 @@
 // What the model predicts for one step: the result, the counters a revision's
 // contract fixes, and the page tables after.
 
+import HotRemoveScenario
 
 /// The counters a step is expected to produce (arrays indexed by Level.rawValue
 /// or by allocation order, as in ObservedCounters).
+
 public struct PredictedCounters: Equatable, Sendable {
     /// entries written with a non-zero value, by the level of the table holding them
     public var sets = [UInt64](repeating: 0, count: 4)
@@ -36,18 +38,18 @@ public struct PredictedCounters: Equatable, Sendable {
 
     public var warnCount: UInt64 { warns.values.reduce(0, +) }
 
-    mutating func warn(_ condition: String, _ n: UInt64 = 1) {
+    package mutating func warn(_ condition: String, _ n: UInt64 = 1) {
         guard n > 0 else { return }
         warns[condition, default: 0] += n
     }
     /// each fault named by what it hit (StepEffects.faultSite), with how often
     public var faultSites: [String: UInt64] = [:]
 
-    mutating func fault(_ kind: FaultKind, _ n: UInt64 = 1) {
+    package mutating func fault(_ kind: FaultKind, _ n: UInt64 = 1) {
         guard n > 0 else { return }
         faults[kind, default: 0] += n
     }
-    mutating func fault(_ kind: FaultKind, at site: String) {
+    package mutating func fault(_ kind: FaultKind, at site: String) {
         faults[kind, default: 0] += 1
         faultSites[site, default: 0] += 1
     }
@@ -168,4 +170,12 @@ public struct StepPrediction: Sendable {
         lines.append(after.describe())
         return lines.joined(separator: "\n")
     }
+}
+
+/// An allocator fault or a BUG(), by kind.
+public enum FaultKind: String, Sendable, Codable {
+    case doubleFree = "double-free", freeNeverAllocated = "free-never-allocated"
+    case freeWrongOrder = "free-wrong-order", freeReserved = "free-reserved"
+    case freeOutsideMemory = "free-outside-memory", poisonRead = "read-freed-table"
+    case bug = "BUG"
 }

@@ -4,6 +4,8 @@
 // v5.9 altmap patch), not as code.  A revision without a contract here is
 // checked against the global invariants only.
 
+import HotRemoveScenario
+
 public struct RevisionContract: Sendable, Equatable {
     public enum BlockFlush: Sendable, Equatable {
         /// final: "One TLBI should be sufficient here as the PMD_SIZE range is

@@ -5,7 +5,10 @@
 // level is one progression, and appending, union and equality cost the number
 // of progressions.
 
+import HotRemoveScenario
+
 /// `count` ranges of `width` bytes, the k-th from `start + k * stride`.
+
 public struct RangeProgression: Equatable, Sendable {
     public var start: UInt64
     public var width: UInt64
@@ -17,11 +20,11 @@ public struct RangeProgression: Equatable, Sendable {
         self.start = start; self.width = width; self.stride = count == 1 ? 0 : stride; self.count = count
     }
 
-    func range(_ k: UInt64) -> Range<UInt64> { let a = start + k * stride; return a ..< a + width }
-    var lastStart: UInt64 { start + (count - 1) * stride }
-    var end: UInt64 { lastStart + width }
+    package func range(_ k: UInt64) -> Range<UInt64> { let a = start + k * stride; return a ..< a + width }
+    package var lastStart: UInt64 { start + (count - 1) * stride }
+    package var end: UInt64 { lastStart + width }
     /// the progression without its first `k` ranges (k < count)
-    func dropping(_ k: UInt64) -> RangeProgression {
+    package func dropping(_ k: UInt64) -> RangeProgression {
         RangeProgression(start: start + k * stride, width: width, stride: stride, count: count - k)
     }
 }
@@ -130,12 +133,12 @@ public struct StridedRangeSet: Equatable, Sendable, CustomStringConvertible {
 
     /// A position in a set's progressions: the progression and how many of its ranges are behind.
     private struct Cursor {
-        let set: [RangeProgression]
-        var index = 0, done: UInt64 = 0
-        init(_ set: [RangeProgression]) { self.set = set }
+        package let set: [RangeProgression]
+        package var index = 0, done: UInt64 = 0
+        package init(_ set: [RangeProgression]) { self.set = set }
         /// the ranges not yet taken of the current progression
-        var rest: RangeProgression? { index < set.count ? set[index].dropping(done) : nil }
-        mutating func advance(_ n: UInt64) {
+        package var rest: RangeProgression? { index < set.count ? set[index].dropping(done) : nil }
+        package mutating func advance(_ n: UInt64) {
             done += n
             if done == set[index].count { index += 1; done = 0 }
         }

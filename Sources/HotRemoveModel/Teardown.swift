@@ -7,29 +7,31 @@
 //          after the unmap pass (children settled first), and, in the final
 //          revision, when pgtable_range_aligned() accepts it against floor/ceiling.
 
-enum TeardownTarget: Equatable {
+import HotRemoveScenario
+
+package enum TeardownTarget: Equatable {
     case linear
     /// vmemmap_free(start, end, altmap): `altmap` indexes Memory.altmaps
     case vmemmap(altmap: Int?)
 }
 
 /// Why tables of a level were freed or kept, for explaining differences.
-struct TableNote: Sendable {
-    var level: Level
-    var spans: IntervalSet
-    var freed: Bool
-    var reason: String
+package struct TableNote: Sendable {
+    package var level: Level
+    package var spans: IntervalSet
+    package var freed: Bool
+    package var reason: String
 }
 
-struct Teardown {
-    let lay: Layout
-    let contract: RevisionContract
+package struct Teardown {
+    package let lay: Layout
+    package let contract: RevisionContract
 
-    var g: Geometry { lay.g }
+    package var g: Geometry { lay.g }
 
     /// V7's vmalloc_vmemmap_overlap: the gap between the vmalloc and vmemmap ranges starts and ends in
     /// the same PGD entry, so the two ranges may share that entry's tables.
-    var vmallocSharesVmemmapPGD: Bool {
+    package var vmallocSharesVmemmapPGD: Bool {
         let (gapStart, gapEnd) = g.vmemmapStart > g.vmallocEnd ? (g.vmallocEnd, g.vmemmapStart) : (g.vmemmapEnd, g.vmallocStart)
         let pgdirMask = ~((UInt64(1) << UInt64(g.pgdirShift)) &- 1)
         return gapStart & pgdirMask == gapEnd & pgdirMask
@@ -39,7 +41,7 @@ struct Teardown {
     /// start, which is unaligned when the range is (a vmemmap range of 56-byte
     /// struct pages); in the PMD entry holding `start` that visits
     /// ceil(len / PAGE_SIZE) pages, later PMD entries start aligned.
-    func pteReach(_ r: Range<UInt64>) -> Range<UInt64> {
+    package func pteReach(_ r: Range<UInt64>) -> Range<UInt64> {
         guard !r.isEmpty else { return r }
         let p = g.pageSize
         let first = alignDown(r.lowerBound, p)
@@ -51,7 +53,7 @@ struct Teardown {
     /// flush_tlb_kernel_range(start, end): one vaale1is per page (stepping the
     /// 4K-granule TLBI address by PAGE_SIZE), or one vmalle1is when the range
     /// exceeds MAX_TLBI_OPS pages.
-    func flushCost(_ a: UInt64, _ b: UInt64) -> (va: UInt64, all: UInt64) {
+    package func flushCost(_ a: UInt64, _ b: UInt64) -> (va: UInt64, all: UInt64) {
         if b - a > g.maxTlbiOps * g.pageSize { return (0, 1) }
         let s = a >> 12, e = b >> 12, step = g.pageSize >> 12
         return (e > s ? ceilDiv(e - s, step) : 0, 0)
@@ -59,7 +61,7 @@ struct Teardown {
 
     /// flush_tlb_kernel_range(a, b) of kernel offsets, `times` over consecutive spans of (b - a):
     /// counts its TLBIs and records where its vaale1is go.
-    func flushKernelRange(_ a: UInt64, _ b: UInt64, _ c: inout PredictedCounters, times: UInt64 = 1) {
+    package func flushKernelRange(_ a: UInt64, _ b: UInt64, _ c: inout PredictedCounters, times: UInt64 = 1) {
         let x = flushCost(a, b)
         c.tlbiVA += x.va * times; c.tlbiAll += x.all * times
         guard x.va > 0 else { return }
@@ -80,7 +82,7 @@ struct Teardown {
     /// `span`): one vaae1is each, whose operand is the first address the free walk of `walkStart...`
     /// visits in the table's span.  (The addresses go into `addresses`, in increasing order: the caller
     /// merges a level's into the counters at once.)
-    func flushWalks(_ tables: Range<UInt64>, span: UInt64, walkStart: UInt64, _ c: inout PredictedCounters,
+    package func flushWalks(_ tables: Range<UInt64>, span: UInt64, walkStart: UInt64, _ c: inout PredictedCounters,
                     into addresses: inout StridedRangeSet) {
         let count = UInt64(tables.count) / span
         guard count > 0 else { return }
@@ -99,7 +101,7 @@ struct Teardown {
 
     /// `inUse`: the memmap (kernel offsets) of the sections still present, for a contract whose
     /// vmemmap_free() keeps the PMD blocks holding it (vmemmapKeepsUsedBlocks).
-    func run(_ r: Range<UInt64>, _ target: TeardownTarget, _ st: inout ModelState,
+    package func run(_ r: Range<UInt64>, _ target: TeardownTarget, _ st: inout ModelState,
              _ c: inout PredictedCounters, _ notes: inout [TableNote], inUse: IntervalSet = IntervalSet()) {
         guard !r.isEmpty else { return }
         let bounds = target == .linear ? lay.linearBounds : lay.vmemmapBounds

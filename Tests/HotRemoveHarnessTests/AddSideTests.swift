@@ -1,6 +1,8 @@
-import Testing
 import HotRemoveHarness
+@testable import HotRemoveJudge
 import HotRemoveModel
+import HotRemoveScenario
+import Testing
 
 /// The v5.7 add side, checked against hand-derived expectations.
 @Suite struct AddSideTests {

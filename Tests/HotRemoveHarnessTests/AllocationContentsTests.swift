@@ -1,6 +1,8 @@
-import Testing
 import HotRemoveHarness
+@testable import HotRemoveJudge
 import HotRemoveModel
+import HotRemoveScenario
+import Testing
 
 /// What a page holds when the allocator hands it out is the kernel's, not the harness's.  The shim fills a
 /// freed page-table page with POISON_FREE to catch walks through it; the kernel's free_pages() leaves the

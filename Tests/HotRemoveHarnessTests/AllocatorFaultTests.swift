@@ -1,6 +1,8 @@
-import Testing
 import HotRemoveHarness
+@testable import HotRemoveJudge
 import HotRemoveModel
+import HotRemoveScenario
+import Testing
 
 /// Each allocator fault provoked on purpose; each is recorded, none absorbed.
 @Suite struct AllocatorFaultTests {

@@ -1,7 +1,9 @@
 import Foundation
-import Testing
 @testable import HotRemoveHarness
+@testable import HotRemoveJudge
 import HotRemoveModel
+import HotRemoveScenario
+import Testing
 
 @Suite struct BenchTargetTests {
     @Test func aTargetIsMetOnItsMedianOnTheStatedSide() {

@@ -1,7 +1,10 @@
 import Foundation
-import Testing
+@testable import HotRemoveCLI
 @testable import HotRemoveHarness
+@testable import HotRemoveJudge
 import HotRemoveModel
+import HotRemoveScenario
+import Testing
 
 /// Runs the CLI in-process, capturing both streams.
 func cli(_ args: [String]) -> (code: Int32, out: String, err: String) {

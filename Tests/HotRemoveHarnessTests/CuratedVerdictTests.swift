@@ -1,7 +1,9 @@
 import Foundation
-import Testing
 import HotRemoveHarness
+@testable import HotRemoveJudge
 import HotRemoveModel
+import HotRemoveScenario
+import Testing
 
 /// Every curated scenario, on every default revision (and subpmd, s390style) and every geometry, conforms to its revision's
 /// contract, and every finding it produces belongs to a class of the finding catalogue (Catalogue/findings.json,

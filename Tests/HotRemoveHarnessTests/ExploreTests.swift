@@ -1,8 +1,10 @@
 import Foundation
-import Testing
 @testable import HotRemoveHarness
+@testable import HotRemoveJudge
 import HotRemoveModel
 import HotRemoveMutants
+import HotRemoveScenario
+import Testing
 
 /// The explorer itself, on hand-written two-thread programs run by the C scheduler with no machine.
 @Suite struct ExplorerCoreTests {

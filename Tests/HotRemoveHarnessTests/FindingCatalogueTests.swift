@@ -1,7 +1,10 @@
 import Foundation
-import Testing
+@testable import HotRemoveCLI
 @testable import HotRemoveHarness
+@testable import HotRemoveJudge
 import HotRemoveModel
+import HotRemoveScenario
+import Testing
 
 /// The finding catalogue (Sources/HotRemoveHarness/Catalogue/findings.json) is the one source of findings/README.md
 /// and of every status a report prints; these keep it whole and consistent.

@@ -1,7 +1,9 @@
-import Testing
 import HotRemoveHarness
+@testable import HotRemoveJudge
 import HotRemoveModel
 import HotRemoveMutants
+import HotRemoveScenario
+import Testing
 
 /// The mutants of the generic hotplug layer (CShim/mutants/generic: patched copies of CShim/kernel/hotplug.c,
 /// run with their base revision's code) are killed like the others, by MutationTests, on the kill scenarios

@@ -1,6 +1,8 @@
 import Foundation
-import Testing
+@testable import HotRemoveCLI
 @testable import HotRemoveHarness
+import HotRemoveScenario
+import Testing
 
 /// `hotremove history`: one table over revisions in posting order, crashes as cells, clear usage errors.
 @Suite struct HistoryCLITests {

@@ -1,6 +1,8 @@
-import Testing
 import HotRemoveHarness
+@testable import HotRemoveJudge
 import HotRemoveModel
+import HotRemoveScenario
+import Testing
 
 /// The history's model contracts (V2..V5, V7..V10, V12, fix2025, fix2026) on hand-derived scenarios: the model's prediction
 /// under each contract must give the counts derived by hand from the posting (written beside each test),
@@ -8,7 +10,7 @@ import HotRemoveModel
 @Suite struct HistoryContractTests {
     /// The model's prediction for `step` of a run, the steps before it checked (so the model follows them).
     func predicted(_ r: ScenarioRun, step: Int) -> StepPrediction {
-        let m = ReferenceModel(scenario: r.scenario, revision: r.revision)
+        let m = ModelJudge(scenario: r.scenario, revision: r.revision)
         #expect(m.hasContract, "\(r.revision) has a contract")
         _ = m.checkBoot(r.boot)
         for i in 0..<step { _ = m.check(step: i, r.steps[i]) }
@@ -111,7 +113,7 @@ import HotRemoveModel
         #expect(Checker.check(r7).contractMismatches == 0)
 
         let r6 = try run("v6", "4K/39", steps)
-        let p6 = ReferenceModel(scenario: r6.scenario, revision: "v6")
+        let p6 = ModelJudge(scenario: r6.scenario, revision: "v6")
         _ = p6.check(step: 0, r6.steps[0])
         #expect(p6.prediction(step: 1).counters.tlbiWalk == 0)
         #expect(p6.prediction(step: 1).counters.tablesFreed.reduce(0, +) == 0)

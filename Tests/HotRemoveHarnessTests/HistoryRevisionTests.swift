@@ -1,6 +1,8 @@
-import Testing
 import HotRemoveHarness
+@testable import HotRemoveJudge
 import HotRemoveModel
+import HotRemoveScenario
+import Testing
 
 /// The patch history (issue 11): one scenario per revision, its counts derived by hand from the posting's
 /// code (the derivation is written beside each test, never taken from a run).  These tests pin what

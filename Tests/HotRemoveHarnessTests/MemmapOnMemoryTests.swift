@@ -1,7 +1,9 @@
 import Foundation
-import Testing
 import HotRemoveHarness
+@testable import HotRemoveJudge
 import HotRemoveModel
+import HotRemoveScenario
+import Testing
 
 /// Issue 15, part 2: RAM added with "memmap": "memory-block" (v5.14 memory_hotplug.memmap_on_memory, one
 /// memory block = one section on arm64).  One test per verdict, counts derived by hand beside each; the C
@@ -26,7 +28,7 @@ import HotRemoveModel
     }
 
     func predicted(_ r: ScenarioRun, step: Int) -> StepPrediction {
-        let m = ReferenceModel(scenario: r.scenario, revision: r.revision)
+        let m = ModelJudge(scenario: r.scenario, revision: r.revision)
         _ = m.checkBoot(r.boot)
         for i in 0..<step { _ = m.check(step: i, r.steps[i]) }
         return m.prediction(step: step)

@@ -1,7 +1,9 @@
 import Foundation
-import Testing
 import HotRemoveHarness
+@testable import HotRemoveJudge
 import HotRemoveModel
+import HotRemoveScenario
+import Testing
 
 /// Issue 15, part 2: RAM added with "memmap": "range" (seed 004, RFC v2 2019-01, "allocate memmap from the
 /// added memory range for sparse-vmemmap"): one altmap at the start of the whole range, PageVmemmap marks, a
@@ -30,7 +32,7 @@ import HotRemoveModel
     }
 
     func predicted(_ r: ScenarioRun, step: Int) -> StepPrediction {
-        let m = ReferenceModel(scenario: r.scenario, revision: r.revision)
+        let m = ModelJudge(scenario: r.scenario, revision: r.revision)
         _ = m.checkBoot(r.boot)
         for i in 0..<step { _ = m.check(step: i, r.steps[i]) }
         return m.prediction(step: step)

@@ -1,6 +1,8 @@
-import Testing
 import HotRemoveHarness
+@testable import HotRemoveJudge
 import HotRemoveModel
+import HotRemoveScenario
+import Testing
 
 /// fix2025/fix2026's base-page walk under a live vmemmap PMD block reads the block's first page as a PTE
 /// table (pte_offset_kernel() of a block) and writes a descriptor where the word it reads is zero
@@ -24,7 +26,7 @@ import HotRemoveModel
     }
 
     func predicted(_ r: ScenarioRun, step: Int) -> StepPrediction {
-        let m = ReferenceModel(scenario: r.scenario, revision: r.revision)
+        let m = ModelJudge(scenario: r.scenario, revision: r.revision)
         _ = m.checkBoot(r.boot)
         for i in 0..<step { _ = m.check(step: i, r.steps[i]) }
         return m.prediction(step: step)

@@ -1,6 +1,8 @@
 import Foundation
+@testable import HotRemoveCLI
 import HotRemoveHarness
 import HotRemoveMutants
+import HotRemoveScenario
 
 /// The two executables built next to the tests: the shipped tool and its test-only twin with the mutants.
 enum Tools {

@@ -1,8 +1,10 @@
 import Foundation
-import Testing
 import HotRemoveHarness
+@testable import HotRemoveJudge
 import HotRemoveModel
 import HotRemoveMutants
+import HotRemoveScenario
+import Testing
 
 /// Mutation test of the oracle.  Each mutant (CShim/mutants/<base>/<name>.patch, or a mutant of the generic
 /// hotplug layer, CShim/mutants/generic/<name>.patch run with its Base: revision; built into the

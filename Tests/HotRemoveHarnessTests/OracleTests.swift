@@ -1,7 +1,10 @@
 import Foundation
-import Testing
+@testable import HotRemoveCLI
 @testable import HotRemoveHarness
+@testable import HotRemoveJudge
 import HotRemoveModel
+import HotRemoveScenario
+import Testing
 
 /// The oracle's parts that need no QEMU, with expected values worked out by hand next to each
 /// test, and one run of the oracle itself where QEMU and the 6.1 kernel are installed.

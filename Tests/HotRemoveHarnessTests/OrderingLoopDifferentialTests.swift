@@ -1,7 +1,9 @@
-import Testing
 @testable import HotRemoveHarness
+@testable import HotRemoveJudge
 @testable import HotRemoveModel
 import HotRemoveMutants
+import HotRemoveScenario
+import Testing
 
 /// The ordering judge summarizes a folded loop through one repetition (OrderingLoops.swift); here it
 /// judges the traces of real runs both ways, loops summarized and every event unrolled, and the two
@@ -54,7 +56,7 @@ import HotRemoveMutants
         for (sc, rev) in runs {
             let run = try ScenarioRunner.run(sc, revision: rev, rejectInvalid: false)
             let contract = Registry.revision(named: rev)?.contract ?? rev
-            let windowed = ReferenceModel(scenario: sc, revision: contract), whole = ReferenceModel(scenario: sc, revision: contract)
+            let windowed = ModelJudge(scenario: sc, revision: contract), whole = ModelJudge(scenario: sc, revision: contract)
             whole.compareWhereChanged = false
             for obs in run.steps {
                 let a = windowed.check(step: obs.index, obs), b = whole.check(step: obs.index, obs)

@@ -1,8 +1,11 @@
 import Foundation
-import Testing
+@testable import HotRemoveCLI
 @testable import HotRemoveHarness
+@testable import HotRemoveJudge
 import HotRemoveModel
 import HotRemoveMutants
+import HotRemoveScenario
+import Testing
 
 /// The tool run as a process: standard output that cannot be written, report files that are not
 /// regular files, campaigns sharing a directory, interruption.

@@ -1,7 +1,9 @@
 import Foundation
-import Testing
 @testable import HotRemoveHarness
+@testable import HotRemoveJudge
 import HotRemoveModel
+import HotRemoveScenario
+import Testing
 
 /// Seeded mutations of valid scenarios (a field dropped, retyped, set to a boundary value, a step
 /// duplicated, dropped or reordered, an unknown field added) run through `hotremove check` in-process:

@@ -1,6 +1,8 @@
-import Testing
 import HotRemoveHarness
+@testable import HotRemoveJudge
 import HotRemoveModel
+import HotRemoveScenario
+import Testing
 
 /// The three revisions' removals, with hand-derived expectations.
 @Suite struct RemovalTests {

@@ -1,7 +1,9 @@
 import Foundation
-import Testing
 import HotRemoveHarness
+@testable import HotRemoveJudge
 import HotRemoveModel
+import HotRemoveScenario
+import Testing
 
 /// Every reproducer kept in findings/ is named `<revision>-<rule>[--note].json`: on that revision it
 /// conforms to the contract (no contract mismatch) and the checker reports the finding it is kept for.

@@ -1,8 +1,10 @@
 import Foundation
-import Testing
 @testable import HotRemoveHarness
+@testable import HotRemoveJudge
 import HotRemoveModel
 import HotRemoveMutants
+import HotRemoveScenario
+import Testing
 
 /// Crash and hang isolation, determinism, and interruption.  The crashing, aborting and hanging
 /// revisions are test-only mutants of final (CShim/mutants), so the workers are `hotremove-mutants`.

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 @testable import HotRemoveHarness
+import HotRemoveScenario
+import Testing
 
 /// The throughput work (#14) changes how the checker and the runner compute, never what they
 /// report.  `Fixtures/seed2027/` holds scenarios 0..<24 of campaign seed 2027 as the generator wrote

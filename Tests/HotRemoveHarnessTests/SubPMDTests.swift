@@ -1,7 +1,9 @@
 import Foundation
-import Testing
 import HotRemoveHarness
+@testable import HotRemoveJudge
 import HotRemoveModel
+import HotRemoveScenario
+import Testing
 
 /// Issue 15: subpmd and s390style, arm64's vmemmap teardown after the s390 series (seed 003), on one
 /// hand-derived scenario.  Both the C (the observed counters) and the model (the revision's contract) must
@@ -29,7 +31,7 @@ import HotRemoveModel
 
     /// The model's prediction for `step`, the steps before it checked.
     func predicted(_ r: ScenarioRun, step: Int) -> PredictedCounters {
-        let m = ReferenceModel(scenario: r.scenario, revision: r.revision)
+        let m = ModelJudge(scenario: r.scenario, revision: r.revision)
         #expect(m.hasContract, "\(r.revision) has a contract")
         _ = m.checkBoot(r.boot)
         for i in 0..<step { _ = m.check(step: i, r.steps[i]) }

@@ -1,5 +1,7 @@
 import HotRemoveHarness
+@testable import HotRemoveJudge
 import HotRemoveModel
+import HotRemoveScenario
 
 let G: UInt64 = 1 << 30
 let M: UInt64 = 1 << 20

@@ -1,7 +1,9 @@
 import CShim
-import Testing
 import HotRemoveHarness
+@testable import HotRemoveJudge
 import HotRemoveModel
+import HotRemoveScenario
+import Testing
 
 /// The recorder folds repeating groups of trace records into REPEAT records; unrolled, the trace must
 /// hold exactly the events the always-on counters counted, kind by kind.  A folding bug that drops,

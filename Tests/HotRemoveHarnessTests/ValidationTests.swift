@@ -1,7 +1,9 @@
 import Foundation
-import Testing
 @testable import HotRemoveHarness
+@testable import HotRemoveJudge
 import HotRemoveModel
+import HotRemoveScenario
+import Testing
 
 /// Scenario validation is the one gate both the model and the driver stand behind: what passes
 /// it runs without a false contract mismatch; what does not is refused naming the field.

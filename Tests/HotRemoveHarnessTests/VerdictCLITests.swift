@@ -1,6 +1,10 @@
 import Foundation
-import Testing
+@testable import HotRemoveCLI
 @testable import HotRemoveHarness
+@testable import HotRemoveJudge
+import HotRemoveModel
+import HotRemoveScenario
+import Testing
 
 /// The verdict options a kernel developer's CI uses: --fail-on, --baseline, --ktap, and run --trace.
 /// Boot memory removal on V6 is the known finding used here (findings/README.md): V6 has no

@@ -1,7 +1,9 @@
 import Foundation
-import Testing
 @testable import HotRemoveHarness
+@testable import HotRemoveJudge
 import HotRemoveModel
+import HotRemoveScenario
+import Testing
 
 /// Invalidations per removed vmemmap block (VmemmapBlockFlushes): what 48478b9f7913's
 /// flush_tlb_kernel_range(addr, addr + PMD_SIZE) costs against the one TLBI before it and after its

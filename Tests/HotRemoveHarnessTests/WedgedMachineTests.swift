@@ -2,9 +2,11 @@
 // lock_device_hotplug() and add_memory_resource() mem_hotplug_begin(); memremap_pages() (device memory)
 // takes mem_hotplug_begin() only.  Every later hotplug operation waits on the first of its locks the dead
 // task holds.  Expected results below follow from that order (mm/memory_hotplug.c, mm/memremap.c).
-import Testing
 import HotRemoveHarness
+@testable import HotRemoveJudge
 import HotRemoveModel
+import HotRemoveScenario
+import Testing
 
 @Suite struct WedgedMachineTests {
     // 4K/48, boot [1G, 5G) (PUD table of PGD entry 0 in place), rodata=full: the linear map of [8G, 9G) needs
@@ -71,7 +73,7 @@ import HotRemoveModel
         let sc = Scenario(name: "wedged", geometry: geometry("4K/48"), rodataFull: true,
                           steps: [oopsingAdd, Scenario.Step(op: .add, start: 16 * G, size: G),
                                   Scenario.Step(op: .add, start: 32 * G, size: 2 * M, kind: .device)])
-        let m = ReferenceModel(scenario: sc, revision: "final")
+        let m = ModelJudge(scenario: sc, revision: "final")
         #expect(m.prediction(step: 0).outcome == .oops)
         let run = try? ScenarioRunner.run(sc, revision: "final")
         guard let run else { Issue.record("the scenario did not run"); return }

@@ -1,13 +1,16 @@
 // What v5.7's add side creates, derived by hand from __create_pgd_mapping()
 // and vmemmap_populate().  Scenarios use PHYS_OFFSET = 1 GiB (the default),
 // so the linear map puts PA p at VA 0xffff000000000000 + p - 1G on 4K/48.
-import Testing
+@testable import HotRemoveJudge
 @testable import HotRemoveModel
+import HotRemoveScenario
+import HotRemoveTestSupport
+import Testing
 
 @Suite struct AddSideTests {
     @Test func oneGiBAlignedIsOnePudBlock() {
         // add PA [8G, 9G): VA 0xffff000000000000 + 7G = 0xffff0001c0000000, 1 GiB aligned in VA and PA
-        let m = ReferenceModel(scenario: scenario("4K/48", [.init(op: .add, start: 8 * G, size: G)]), revision: "final")
+        let m = ModelJudge(scenario: scenario("4K/48", [.init(op: .add, start: 8 * G, size: G)]), revision: "final")
         let p = m.prediction(step: 0)
         #expect(p.outcome == .ok)
         let r = run(p.after, at: 0xffff_0001_c000_0000)
@@ -21,7 +24,7 @@ import Testing
     @Test func noBlockMappingsUsesPteTables() {
         // rodata_full: NO_BLOCK_MAPPINGS | NO_CONT_MAPPINGS. 1 GiB = 262144 pages under
         // one new PMD table and 512 new PTE tables (1G / 2M); the PUD table is boot's.
-        let m = ReferenceModel(scenario: scenario("4K/48", rodata: true, [.init(op: .add, start: 8 * G, size: G)]), revision: "final")
+        let m = ModelJudge(scenario: scenario("4K/48", rodata: true, [.init(op: .add, start: 8 * G, size: G)]), revision: "final")
         let p = m.prediction(step: 0)
         let r = run(p.after, at: 0xffff_0001_c000_0000)
         #expect((r?.va ?? .max) == 0xffff_0001_c000_0000 && (r?.count ?? .max) == 262_144 && (r?.entrySize ?? .max) == 4 * K)
@@ -36,7 +39,7 @@ import Testing
         // No whole 1 GiB entry inside, so 512 PMD blocks. CONT_PMD chunks (32M) wholly inside:
         // [7G + 32M, 8G) offset-wise = 31 chunks = 496 blocks; before them [7G + 2M, 7G + 32M) = 15
         // plain blocks, after them [8G, 8G + 2M) = 1 plain block in the next PUD entry.
-        let m = ReferenceModel(scenario: scenario("4K/48", [.init(op: .add, start: 8 * G + 2 * M, size: G, kind: .device)]),
+        let m = ModelJudge(scenario: scenario("4K/48", [.init(op: .add, start: 8 * G + 2 * M, size: G, kind: .device)]),
                                revision: "final")
         let p = m.prediction(step: 0)
         let head = run(p.after, at: 0xffff_0001_c020_0000)
@@ -53,13 +56,13 @@ import Testing
     @Test func vmemmapOfOneSectionOn4K() {
         // memmap of PA 8G: VMEMMAP_START + (8G - 1G) / 4K * 64 = 0xfffffdffffe00000 + 7 * 16M = 0xfffffe0006e00000.
         // A 1 GiB section has 262144 struct pages: 16 MiB with 64 bytes = 8 PMD blocks.
-        let m = ReferenceModel(scenario: scenario("4K/48", [.init(op: .add, start: 8 * G, size: G)]), revision: "final")
+        let m = ModelJudge(scenario: scenario("4K/48", [.init(op: .add, start: 8 * G, size: G)]), revision: "final")
         let r = run(m.prediction(step: 0).after, at: 0xffff_fe00_06e0_0000)
         #expect((r?.va ?? .max) == 0xffff_fe00_06e0_0000 && (r?.count ?? .max) == 8 && (r?.entrySize ?? .max) == 2 * M)
         #expect((r?.attrs ?? .max) == Descriptor.sectNormal && r?.level == .pmd && r.map { $0.pa == nil } ?? false)
 
         // 56-byte struct page: 262144 * 56 = 14 MiB = 7 blocks, from VMEMMAP_START + 7 * 14M = 0xfffffe0006000000
-        let m56 = ReferenceModel(scenario: scenario("4K/48", structPage: 56, [.init(op: .add, start: 8 * G, size: G)]), revision: "final")
+        let m56 = ModelJudge(scenario: scenario("4K/48", structPage: 56, [.init(op: .add, start: 8 * G, size: G)]), revision: "final")
         let r56 = run(m56.prediction(step: 0).after, at: 0xffff_fe00_0600_0000)
         #expect((r56?.va ?? .max) == 0xffff_fe00_0600_0000 && (r56?.count ?? .max) == 7)
     }
@@ -68,7 +71,7 @@ import Testing
         // 64K/48: VMEMMAP_SIZE = 2^47 >> 10 = 2^37, VMEMMAP_START = -2^37 - 2M = 0xffffffdfffe00000.
         // memmap of PA 8G: + (7G / 64K) * 64 = + 7M -> 0xffffffe000500000.
         // 16 GiB = 16 sections of 16384 struct pages (1 MiB of memmap each): 16 MiB = 256 pages of 64K.
-        let m = ReferenceModel(scenario: scenario("64K/48", [.init(op: .add, start: 8 * G, size: 16 * G)]), revision: "final")
+        let m = ModelJudge(scenario: scenario("64K/48", [.init(op: .add, start: 8 * G, size: 16 * G)]), revision: "final")
         let r = run(m.prediction(step: 0).after, at: 0xffff_ffe0_0050_0000)
         #expect((r?.va ?? .max) == 0xffff_ffe0_0050_0000 && (r?.count ?? .max) == 256 && (r?.entrySize ?? .max) == 64 * K)
         #expect(r?.kind == .page && (r?.attrs ?? .max) == Descriptor.pageKernel)
@@ -77,7 +80,7 @@ import Testing
     @Test func bootBuildsLinearMapAndVmemmap() {
         // boot [1G, 2G) on 4K/48: one PUD block at PAGE_OFFSET; memmap [VMEMMAP_START, +16M) = 8 blocks,
         // the first in the PMD table below 0xfffffe0000000000, the other 7 in the next one.
-        let m = ReferenceModel(scenario: scenario("4K/48", []), revision: "final")
+        let m = ModelJudge(scenario: scenario("4K/48", []), revision: "final")
         let s = m.bootSnapshot
         #expect((run(s, at: 0xffff_0000_0000_0000)?.entrySize ?? .max) == G)
         #expect((run(s, at: 0xffff_fdff_ffe0_0000)?.count ?? .max) == 8)
@@ -91,7 +94,7 @@ import Testing
         // NO_BLOCK 1 GiB at 8G: allocations go PMD table (1st, at the range start), PTE table (2nd,
         // same address), then the PTE table for the next 2 MiB (3rd): failing the 3rd is
         // BUG_ON(!ptr) in __pgd_pgtable_alloc(), after the first 2 MiB (512 pages) were mapped.
-        let m = ReferenceModel(scenario: scenario("4K/48", rodata: true, [.init(op: .add, start: 8 * G, size: G, failAllocation: 3)]),
+        let m = ModelJudge(scenario: scenario("4K/48", rodata: true, [.init(op: .add, start: 8 * G, size: G, failAllocation: 3)]),
                                revision: "final")
         let p = m.prediction(step: 0)
         #expect(p.outcome == .oops)
@@ -104,7 +107,7 @@ import Testing
         // 1 GiB at 8G with blocks: the linear map needs no table (PUD block, boot's PUD table), so the
         // memmap blocks are allocations 1..8. Failing the 3rd: blocks 1 and 2 are made, the piece's
         // memmap goes to vmemmap_free() (2 blocks freed at order 9), the linear map is removed, -ENOMEM.
-        let m = ReferenceModel(scenario: scenario("4K/48", [.init(op: .add, start: 8 * G, size: G, failAllocation: 3)]), revision: "final")
+        let m = ModelJudge(scenario: scenario("4K/48", [.init(op: .add, start: 8 * G, size: G, failAllocation: 3)]), revision: "final")
         let p = m.prediction(step: 0)
         #expect(p.outcome == .error(-12))
         #expect(p.counters.dataFreedByOrder[9] == 2)
@@ -130,7 +133,7 @@ import Testing
         var failing = Scenario.Step(op: .add, start: 8 * G + 768 * M, size: 512 * M)
         failing.failAddPages = true
         let add = Scenario.Step(op: .add, start: 8 * G + 768 * M, size: 512 * M)
-        let m = ReferenceModel(scenario: scenario("4K/48", section: 27, [failing, add]), revision: "pre")
+        let m = ModelJudge(scenario: scenario("4K/48", section: 27, [failing, add]), revision: "pre")
         let p0 = m.prediction(step: 0)
         #expect(p0.outcome == .error(-22))
         // 512 MiB of 2 MiB blocks, one run across the two PMD tables
@@ -151,7 +154,7 @@ import Testing
         var failing = Scenario.Step(op: .add, start: 8 * G + 768 * M, size: 512 * M)
         failing.failAllocation = 2
         let add = Scenario.Step(op: .add, start: 8 * G + 768 * M, size: 512 * M)
-        let m = ReferenceModel(scenario: scenario("4K/48", section: 27, [failing, add]), revision: "final")
+        let m = ModelJudge(scenario: scenario("4K/48", section: 27, [failing, add]), revision: "final")
         #expect(m.prediction(step: 0).outcome == .oops)
         _ = m.check(step: 0, perfectObservation(m, step: 0, before: m.bootSnapshot))
         let p1 = m.prediction(step: 1)
@@ -169,7 +172,7 @@ import Testing
         // its output page, so 7 "PTEs" go into the struct pages, 7 altmap pfns are used, no table is made.
         let ram = Scenario.Step(op: .add, start: 0x4_0800_0000, size: 128 * M)
         let dev = Scenario.Step(op: .add, start: 0x4_0720_0000, size: 2 * M, kind: .device, altmap: .init(reserve: 0, free: nil))
-        let m = ReferenceModel(scenario: scenario("4K/39", boot: 128 * M, section: 27, structPage: 56, [ram, dev]), revision: "fix2025")
+        let m = ModelJudge(scenario: scenario("4K/39", boot: 128 * M, section: 27, structPage: 56, [ram, dev]), revision: "fix2025")
         _ = m.check(step: 0, perfectObservation(m, step: 0, before: m.bootSnapshot))
         let p = m.prediction(step: 1)
         #expect(p.outcome == .ok)

@@ -3,12 +3,15 @@
 // boot's PUD table; the memmap, VMEMMAP_START + 1G, is 8 PMD blocks, the first in the PMD table shared
 // with boot's memmap, the other 7 in the PMD table at 0xfffffe0040000000 that nothing else uses.
 // Every count below is derived by hand from the contract's changelog line (Revision.swift).
-import Testing
+@testable import HotRemoveJudge
 @testable import HotRemoveModel
+import HotRemoveScenario
+import HotRemoveTestSupport
+import Testing
 
 @Suite struct HistoryContractModelTests {
     func removal(_ rev: String) -> StepPrediction {
-        let m = ReferenceModel(scenario: scenario("4K/48", RevisionContractTests.steps), revision: rev)
+        let m = ModelJudge(scenario: scenario("4K/48", referenceRemoval), revision: rev)
         #expect(m.hasContract)
         _ = m.check(step: 0, perfectObservation(m, step: 0, before: m.bootSnapshot))
         return m.prediction(step: 1)
@@ -91,7 +94,7 @@ import Testing
         // [0x2c0000000, +128M): not mapped, so nothing splits and the removal goes ahead.
         let sec = Scenario.Step(op: .add, start: 0x2_b800_0000, size: 128 * M)
         let rm = Scenario.Step(op: .remove, start: 0x2_b800_0000, size: 128 * M)
-        let m = ReferenceModel(scenario: scenario("4K/39", boot: 128 * M, section: 27, structPage: 56, [sec, rm]), revision: "fix2026")
+        let m = ModelJudge(scenario: scenario("4K/39", boot: 128 * M, section: 27, structPage: 56, [sec, rm]), revision: "fix2026")
         _ = m.check(step: 0, perfectObservation(m, step: 0, before: m.bootSnapshot))
         let p = m.prediction(step: 1)
         #expect(p.outcome == .ok)
@@ -109,7 +112,7 @@ import Testing
         // then clears the whole PUD block: the other 896 MiB lose their linear map.
         let add = Scenario.Step(op: .add, start: 4 * G, size: G)
         let rm = Scenario.Step(op: .remove, start: 5 * G - 128 * M, size: 128 * M)
-        let m = ReferenceModel(scenario: scenario("4K/48", boot: 128 * M, section: 27, [add, rm]), revision: "fix2026")
+        let m = ModelJudge(scenario: scenario("4K/48", boot: 128 * M, section: 27, [add, rm]), revision: "fix2026")
         _ = m.check(step: 0, perfectObservation(m, step: 0, before: m.bootSnapshot))
         let before = m.prediction(step: 0).after
         #expect(run(before, at: 0xffff_0000_c000_0000)?.entrySize == G)
@@ -129,7 +132,7 @@ import Testing
         let below = Scenario.Step(op: .add, start: 0xf800_0000, size: 128 * M)
         let add = Scenario.Step(op: .add, start: 4 * G, size: G)
         let rm = Scenario.Step(op: .remove, start: 0xf800_0000, size: 128 * M)
-        let m = ReferenceModel(scenario: scenario("4K/48", boot: 128 * M, section: 27, [below, add, rm]), revision: "fix2026")
+        let m = ModelJudge(scenario: scenario("4K/48", boot: 128 * M, section: 27, [below, add, rm]), revision: "fix2026")
         _ = m.check(step: 0, perfectObservation(m, step: 0, before: m.bootSnapshot))
         _ = m.check(step: 1, perfectObservation(m, step: 1, before: m.prediction(step: 0).after))
         let before = m.prediction(step: 1).after

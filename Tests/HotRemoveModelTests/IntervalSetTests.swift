@@ -1,5 +1,8 @@
-import Testing
+@testable import HotRemoveJudge
 @testable import HotRemoveModel
+import HotRemoveScenario
+import HotRemoveTestSupport
+import Testing
 
 @Suite struct IntervalSetTests {
     @Test func insertMergesTouchingRanges() {

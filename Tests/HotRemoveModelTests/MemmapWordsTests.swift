@@ -1,7 +1,10 @@
 // What a base-page walk under a live vmemmap PMD block reads (MemmapWords.swift), by hand from
 // pte_offset_kernel(), include/linux/mm_types.h and the struct page initialisation of v5.9..6.1.
-import Testing
+@testable import HotRemoveJudge
 @testable import HotRemoveModel
+import HotRemoveScenario
+import HotRemoveTestSupport
+import Testing
 
 @Suite struct MemmapWordsTests {
     // 4K/39, 56-byte struct page, physOffset 1G: VMEMMAP_START's offset is where pa 1G's struct page lives

@@ -6,14 +6,15 @@
 //  * memmap: VMEMMAP_START + (64G / 4K) * 64 = VMEMMAP_START + 1G = 0xfffffe003fe00000, 8 PMD blocks:
 //    the first in the PMD table at 0xfffffe0000000000 (shared with boot's memmap), the other 7
 //    in the PMD table at 0xfffffe0040000000, which nothing else uses.
-import Testing
+@testable import HotRemoveJudge
 @testable import HotRemoveModel
+import HotRemoveScenario
+import HotRemoveTestSupport
+import Testing
 
 @Suite struct RevisionContractTests {
-    static let steps: [Scenario.Step] = [.init(op: .add, start: 65 * G, size: G), .init(op: .remove, start: 65 * G, size: G)]
-
     func removal(_ rev: String) -> StepPrediction {
-        let m = ReferenceModel(scenario: scenario("4K/48", Self.steps), revision: rev)
+        let m = ModelJudge(scenario: scenario("4K/48", referenceRemoval), revision: rev)
         _ = m.check(step: 0, perfectObservation(m, step: 0, before: m.bootSnapshot))
         return m.prediction(step: 1)
     }
@@ -57,7 +58,7 @@ import Testing
         // (the floor), blocks 2..8 in boot's PMD table at 0xfffffe0000000000.
         // After the unmap the first table is empty, but pgtable_range_aligned() rejects it.
         let sc = scenario("4K/48", bootStart: 2 * G, [.init(op: .add, start: G, size: G), .init(op: .remove, start: G, size: G)])
-        let m = ReferenceModel(scenario: sc, revision: "final")
+        let m = ModelJudge(scenario: sc, revision: "final")
         let add = m.prediction(step: 0)
         // the add makes that PMD table and the PUD table [0xfffffd8000000000, +512G) above it
         #expect(add.counters.tablesAllocated[Level.pmd.rawValue] == 1)
@@ -73,10 +74,10 @@ import Testing
     @Test func bootMemoryRefusedByFinalRemovedByV6() {
         // offline/remove the boot section [1G, 2G)
         let steps: [Scenario.Step] = [.init(op: .remove, start: G, size: G)]
-        let fin = ReferenceModel(scenario: scenario("4K/48", steps), revision: "final").prediction(step: 0)
+        let fin = ModelJudge(scenario: scenario("4K/48", steps), revision: "final").prediction(step: 0)
         #expect(fin.outcome == .refused)
         #expect(fin.counters.clears == [0, 0, 0, 0])
-        let v6 = ReferenceModel(scenario: scenario("4K/48", steps), revision: "v6").prediction(step: 0)
+        let v6 = ModelJudge(scenario: scenario("4K/48", steps), revision: "v6").prediction(step: 0)
         #expect(v6.outcome == .ok)
         // the 8 boot memmap blocks are PageReserved: WARN and a refused free each; nothing freed
         #expect((v6.counters.faults[.freeReserved] ?? .max) == 8 + 1)
@@ -97,7 +98,7 @@ import Testing
             .init(op: .add, start: 8 * G + 2 * M, size: 2 * M, kind: .device),
             .init(op: .remove, start: 8 * G + 2 * M, size: 2 * M, kind: .device),
         ])
-        let m = ReferenceModel(scenario: sc, revision: "final")
+        let m = ModelJudge(scenario: sc, revision: "final")
         let a0 = m.prediction(step: 0)
         #expect((run(a0.after, at: 0xffff_ffe0_0042_0000)?.count ?? .max) == 1)
         var before = m.bootSnapshot

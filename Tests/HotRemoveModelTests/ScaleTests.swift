@@ -1,12 +1,15 @@
 // The model works with runs: a terabyte costs as much as a gigabyte.
-import Testing
+@testable import HotRemoveJudge
 @testable import HotRemoveModel
+import HotRemoveScenario
+import HotRemoveTestSupport
+import Testing
 
 @Suite struct ScaleTests {
     @Test func oneTiBStaysAFewRuns() {
         // 4K/48, boot [1G, 2G); add and remove PA [1T, 2T) (1024 sections of 1 GiB).
         let sc = scenario("4K/48", [.init(op: .add, start: T, size: T), .init(op: .remove, start: T, size: T)])
-        let m = ReferenceModel(scenario: sc, revision: "final")
+        let m = ModelJudge(scenario: sc, revision: "final")
         let add = m.prediction(step: 0)
         // linear: 1024 PUD blocks in one run; memmap: 16 GiB = 8192 PMD blocks in one run;
         // plus boot's block and boot's 8 memmap blocks: 4 runs
@@ -37,7 +40,7 @@ import Testing
         // PTE tables, 1T / 1G = 1024 PMD tables for the linear map plus the 17 memmap PMD tables of the
         // previous test (the memmap keeps its PMD blocks), and the 3 linear PUD tables of the previous test
         let sc = scenario("4K/48", rodata: true, [.init(op: .add, start: T, size: T)])
-        let p = ReferenceModel(scenario: sc, revision: "final").prediction(step: 0)
+        let p = ModelJudge(scenario: sc, revision: "final").prediction(step: 0)
         #expect((run(p.after, at: 0xffff_0000_0000_0000 + T - G)?.count ?? .max) == 1 << 28)
         #expect(p.counters.tablesAllocated[Level.pte.rawValue] == 524_288)
         #expect(p.counters.tablesAllocated[Level.pmd.rawValue] == 1024 + 17)
@@ -46,7 +49,7 @@ import Testing
 
     @Test func oneTiBWithoutBlocksRemovedGivesOneProgressionOfWalkTLBIs() {
         let sc = scenario("4K/48", rodata: true, [.init(op: .add, start: T, size: T), .init(op: .remove, start: T, size: T)])
-        let m = ReferenceModel(scenario: sc, revision: "final")
+        let m = ModelJudge(scenario: sc, revision: "final")
         _ = m.check(step: 0, perfectObservation(m, step: 0, before: m.bootSnapshot))
         let p = m.prediction(step: 1)
         // freed: the 524288 PTE and 1024 PMD tables of the linear range, its 3 PUD tables, the memmap's 17 PMD tables

@@ -1,8 +1,11 @@
 // The generic layer's statements (Sparse), each against a hand calculation from the kernel sources it
 // cites.  Layout facts used below (v5.7 arm64, physOffset 1G): the struct page of PA p lives at the vmemmap
 // offset (p - 1G) / PAGE_SIZE * sizeof(struct page).
-import Testing
+@testable import HotRemoveJudge
 @testable import HotRemoveModel
+import HotRemoveScenario
+import HotRemoveTestSupport
+import Testing
 
 @Suite struct SparseTests {
     func sparse(_ g: String, section: Int, structPage: Int = 64) -> Sparse {

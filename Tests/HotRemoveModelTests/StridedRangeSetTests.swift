@@ -1,7 +1,10 @@
 // The TLBI address sets: progressions in a canonical form, so that equality is set
 // equality, and a rendering that is today's (IntervalSet's) byte for byte.
-import Testing
+@testable import HotRemoveJudge
 @testable import HotRemoveModel
+import HotRemoveScenario
+import HotRemoveTestSupport
+import Testing
 
 @Suite struct StridedRangeSetTests {
     func progression(_ start: UInt64, _ width: UInt64, _ stride: UInt64, _ count: UInt64) -> RangeProgression {

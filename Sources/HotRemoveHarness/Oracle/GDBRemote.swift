@@ -1,19 +1,21 @@
-import Foundation
+import HotRemoveJudge
 import HotRemoveModel
+import HotRemoveScenario
+import Foundation
 
 /// GDB's remote serial protocol (gdb/doc "Remote Protocol": Overview, Packets, Standard
 /// Replies), as far as reading a stopped target needs: `$payload#cs` framing with a modulo-256
 /// checksum, `+` acknowledgements, `}` escapes and `*` run-length encoding in replies.
-enum GDBPacket {
-    struct Malformed: Error, CustomStringConvertible { let description: String }
+package enum GDBPacket {
+    package struct Malformed: Error, CustomStringConvertible { package let description: String }
 
     /// The checksum: the sum of the payload's bytes modulo 256.
-    static func checksum<C: Collection>(_ payload: C) -> UInt8 where C.Element == UInt8 {
+    package static func checksum<C: Collection>(_ payload: C) -> UInt8 where C.Element == UInt8 {
         payload.reduce(UInt8(0)) { $0 &+ $1 }
     }
 
     /// `$payload#xx`; `$`, `#`, `}` and `*` in the payload are escaped as `}` + (byte ^ 0x20).
-    static func frame(_ payload: String) -> [UInt8] {
+    package static func frame(_ payload: String) -> [UInt8] {
         var body: [UInt8] = []
         for b in payload.utf8 {
             if b == 0x24 || b == 0x23 || b == 0x7d || b == 0x2a { body += [0x7d, b ^ 0x20] } else { body.append(b) }
@@ -24,7 +26,7 @@ enum GDBPacket {
 
     /// The payload of a framed packet (`$...#xx`, the checksum checked, escapes and run lengths
     /// expanded).
-    static func unframe(_ packet: [UInt8]) throws -> [UInt8] {
+    package static func unframe(_ packet: [UInt8]) throws -> [UInt8] {
         guard packet.count >= 4, packet.first == 0x24, packet[packet.count - 3] == 0x23 else {
             throw Malformed(description: "not a packet: \(String(decoding: packet.prefix(40), as: UTF8.self))")
         }
@@ -39,7 +41,7 @@ enum GDBPacket {
     }
 
     /// Expands `}` escapes and `*` run lengths (`X*n`: X repeated n - 29 more times).
-    static func decode(_ body: [UInt8]) throws -> [UInt8] {
+    package static func decode(_ body: [UInt8]) throws -> [UInt8] {
         var out: [UInt8] = []
         var i = 0
         while i < body.count {
@@ -63,7 +65,7 @@ enum GDBPacket {
     }
 
     /// Hex text to bytes (`m` replies, register values).
-    static func bytes(fromHex text: [UInt8]) throws -> [UInt8] {
+    package static func bytes(fromHex text: [UInt8]) throws -> [UInt8] {
         guard text.count % 2 == 0 else { throw Malformed(description: "odd-length hex reply") }
         func nibble(_ c: UInt8) throws -> UInt8 {
             switch c {
@@ -79,7 +81,7 @@ enum GDBPacket {
     }
 
     /// A register's bytes as the target sends them (target order: little-endian on arm64).
-    static func littleEndian(_ bytes: [UInt8]) -> UInt64 {
+    package static func littleEndian(_ bytes: [UInt8]) -> UInt64 {
         bytes.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
     }
 }
@@ -87,8 +89,8 @@ enum GDBPacket {
 /// A client of QEMU's gdb stub (gdbstub.c): connecting stops the guest; the oracle reads
 /// registers and physical memory (`Qqemu.PhyMemMode:1`, QEMU's own packet), then detaches, which
 /// lets the guest run again.
-final class GDBRemote {
-    struct Failure: Error, CustomStringConvertible { let description: String }
+package final class GDBRemote {
+    package struct Failure: Error, CustomStringConvertible { package let description: String }
 
     private let socket: UnixSocket
     private let timeout: Double
@@ -97,7 +99,7 @@ final class GDBRemote {
     /// packets exchanged, for the cost figures
     private(set) var packets = 0
 
-    init(path: String, timeout: Double = 30) throws {
+    package init(path: String, timeout: Double = 30) throws {
         socket = try UnixSocket(connectingTo: path, within: timeout)
         self.timeout = timeout
         let features = try request("qSupported:xmlRegisters=aarch64")
@@ -111,11 +113,11 @@ final class GDBRemote {
     }
 
     /// Sends one packet and returns the reply's payload.
-    func request(_ payload: String) throws -> String {
+    package func request(_ payload: String) throws -> String {
         String(decoding: try requestBytes(payload), as: UTF8.self)
     }
 
-    func requestBytes(_ payload: String) throws -> [UInt8] {
+    package func requestBytes(_ payload: String) throws -> [UInt8] {
         packets += 1
         let deadline = Date().addingTimeInterval(timeout)
         var attempts = 0
@@ -147,7 +149,7 @@ final class GDBRemote {
     }
 
     /// A target-description document, read in pieces with qXfer.
-    func features(_ annex: String) throws -> String {
+    package func features(_ annex: String) throws -> String {
         var out: [UInt8] = []
         while true {
             let r = try requestBytes("qXfer:features:read:\(annex):\(String(out.count, radix: 16)),\(String(maxRead, radix: 16))")
@@ -160,7 +162,7 @@ final class GDBRemote {
     }
 
     /// The register numbered `regnum` in the target description.
-    func register(_ regnum: Int) throws -> UInt64 {
+    package func register(_ regnum: Int) throws -> UInt64 {
         let r = try requestBytes("p" + String(regnum, radix: 16))
         guard r.count >= 2, r.first != 0x45 || r.count != 3 else {
             throw Failure(description: "gdb stub: register \(regnum): \(String(decoding: r, as: UTF8.self))")
@@ -169,12 +171,12 @@ final class GDBRemote {
     }
 
     /// From now on `m` addresses are physical (QEMU's Qqemu.PhyMemMode).
-    func usePhysicalMemory() throws {
+    package func usePhysicalMemory() throws {
         let r = try request("Qqemu.PhyMemMode:1")
         guard r == "OK" else { throw Failure(description: "gdb stub: physical-memory mode refused (\(r)); QEMU 4.1 or later needed") }
     }
 
-    func read(_ address: UInt64, _ length: Int) throws -> [UInt8] {
+    package func read(_ address: UInt64, _ length: Int) throws -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(length)
         while out.count < length {
@@ -192,7 +194,7 @@ final class GDBRemote {
     }
 
     /// Detaches: QEMU lets the guest run again.
-    func detach() {
+    package func detach() {
         _ = try? request("D")
         socket.shutdown()
     }

@@ -4,17 +4,17 @@ import Foundation
 /// features are read in the order target.xml includes them; each `<reg>` takes the number in its
 /// `regnum` attribute, or the one after the previous register's.  QEMU generates the aarch64
 /// system registers (TTBR1_EL1, MAIR_EL1, ...) as a feature of their own, "system-registers.xml".
-struct GDBTargetDescription {
-    struct Register: Equatable { var name: String; var number: Int; var bits: Int }
+package struct GDBTargetDescription {
+    package struct Register: Equatable { var name: String; var number: Int; var bits: Int }
     private(set) var registers: [String: Register] = [:]
 
     /// The documents target.xml includes, in order.
-    static func includes(_ targetXML: String) -> [String] {
+    package static func includes(_ targetXML: String) -> [String] {
         attributeValues("href", in: targetXML, element: "xi:include")
     }
 
     /// Numbers the registers of `documents` (each a feature's XML, in include order).
-    init(documents: [String]) {
+    package init(documents: [String]) {
         var next = 0
         for doc in documents {
             for attrs in GDBTargetDescription.elements("reg", in: doc) {
@@ -26,10 +26,10 @@ struct GDBTargetDescription {
         }
     }
 
-    func number(of name: String) -> Int? { registers[name]?.number }
+    package func number(of name: String) -> Int? { registers[name]?.number }
 
     /// The attributes of every `<element ...>` in `xml` (a flat scan: the documents are generated).
-    static func elements(_ element: String, in xml: String) -> [[String: String]] {
+    package static func elements(_ element: String, in xml: String) -> [[String: String]] {
         var out: [[String: String]] = []
         var rest = xml[...]
         while let r = rest.range(of: "<\(element) ") ?? rest.range(of: "<\(element)/") {
@@ -52,7 +52,7 @@ struct GDBTargetDescription {
         return out
     }
 
-    static func attributeValues(_ name: String, in xml: String, element: String) -> [String] {
+    package static func attributeValues(_ name: String, in xml: String, element: String) -> [String] {
         elements(element, in: xml).compactMap { $0[name] }
     }
 }

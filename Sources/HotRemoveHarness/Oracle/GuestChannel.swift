@@ -2,22 +2,22 @@ import Foundation
 
 /// The command channel to the guest's init (tools/oracle/guest/serve.sh) over the virtio console:
 /// one request a line, "ID COMMAND [ARGS]"; the reply is the output, then "@@END ID RC".
-final class GuestChannel {
-    struct Failure: Error, CustomStringConvertible { let description: String }
+package final class GuestChannel {
+    package struct Failure: Error, CustomStringConvertible { package let description: String }
 
     /// One memory block as sysfs shows it (/sys/devices/system/memory/memoryN).
-    struct MemoryBlock: Equatable {
-        var number: Int
-        var online: Bool
+    package struct MemoryBlock: Equatable {
+        package var number: Int
+        package var online: Bool
         /// the block's first section number (phys_index, hex in sysfs)
-        var firstSection: UInt64
+        package var firstSection: UInt64
     }
 
     private let socket: UnixSocket
     private var nextID = 1
 
     /// Connects and waits for the guest's "@@READY" (the kernel boots meanwhile).
-    init(path: String, bootTimeout: Double) throws {
+    package init(path: String, bootTimeout: Double) throws {
         socket = try UnixSocket(connectingTo: path, within: 10)
         let deadline = Date().addingTimeInterval(bootTimeout)
         while true {
@@ -31,7 +31,7 @@ final class GuestChannel {
 
     /// Runs a guest command; returns its output lines, throws on a non-zero status.
     @discardableResult
-    func run(_ command: String, timeout: Double = 60) throws -> [String] {
+    package func run(_ command: String, timeout: Double = 60) throws -> [String] {
         let (lines, rc) = try request(command, timeout: timeout)
         guard rc == 0 else {
             throw Failure(description: "guest command \"\(command)\" failed (\(rc)): \(lines.joined(separator: " / "))")
@@ -39,7 +39,7 @@ final class GuestChannel {
         return lines
     }
 
-    func request(_ command: String, timeout: Double = 60) throws -> (lines: [String], rc: Int) {
+    package func request(_ command: String, timeout: Double = 60) throws -> (lines: [String], rc: Int) {
         let id = nextID
         nextID += 1
         try socket.send("\(id) \(command)\n")
@@ -54,11 +54,11 @@ final class GuestChannel {
     }
 
     /// The memory blocks and the block size, from `blocks`.
-    func memoryBlocks() throws -> (blockSize: UInt64, blocks: [MemoryBlock]) {
+    package func memoryBlocks() throws -> (blockSize: UInt64, blocks: [MemoryBlock]) {
         try GuestChannel.parseBlocks(run("blocks"))
     }
 
-    static func parseBlocks(_ lines: [String]) throws -> (blockSize: UInt64, blocks: [MemoryBlock]) {
+    package static func parseBlocks(_ lines: [String]) throws -> (blockSize: UInt64, blocks: [MemoryBlock]) {
         var size: UInt64?
         var blocks: [MemoryBlock] = []
         for l in lines {

@@ -1,27 +1,27 @@
 /// Attribute differences between an oracle kernel and a harness era that are known and explained:
 /// the comparison reports them as era differences, not as findings.  Anything not listed here is
 /// a finding until it is explained (and then listed, with its source).
-struct KnownEraDifference: Sendable {
-    var kernels: Set<String>
-    var era: String
+package struct KnownEraDifference: Sendable {
+    package var kernels: Set<String>
+    package var era: String
     /// nil: both regions
-    var region: OracleView.Region?
+    package var region: OracleView.Region?
     /// a `LeafAttributes.differences` field name
-    var field: String
+    package var field: String
     /// the kernel's value and the harness's, as the predicate sees them
-    var holds: @Sendable (LeafAttributes, LeafAttributes) -> Bool
-    var rule: String
-    var explanation: String
+    package var holds: @Sendable (LeafAttributes, LeafAttributes) -> Bool
+    package var rule: String
+    package var explanation: String
 
-    func explains(field f: String, region r: OracleView.Region, kernel k: LeafAttributes, harness h: LeafAttributes) -> Bool {
+    package func explains(field f: String, region r: OracleView.Region, kernel k: LeafAttributes, harness h: LeafAttributes) -> Bool {
         f == field && (region == nil || region == r) && holds(k, h)
     }
 
-    static func between(kernel: String, era: String) -> [KnownEraDifference] {
+    package static func between(kernel: String, era: String) -> [KnownEraDifference] {
         all.filter { $0.kernels.contains(kernel) && $0.era == era }
     }
 
-    static let all: [KnownEraDifference] = [
+    package static let all: [KnownEraDifference] = [
         // PTE_DIRTY is bit 55, the lowest software bit
         KnownEraDifference(
             kernels: ["6.1", "6.12"], era: "v5.7", region: .linear, field: "software",

@@ -1,24 +1,27 @@
+
+import HotRemoveJudge
 import HotRemoveModel
+import HotRemoveScenario
 
 /// One difference between the real kernel and the harness, reported like `check`'s findings:
 /// a rule, the step, where (region, offset), what the kernel has and what the harness has.
-struct OracleFinding: Equatable, Sendable, CustomStringConvertible {
-    enum Class: String, Sendable {
+package struct OracleFinding: Equatable, Sendable, CustomStringConvertible {
+    package enum Class: String, Sendable {
         /// the harness does not do what the kernel does: a harness (shim, add side, era) bug until explained
         case mismatch
         /// a known difference between the harness's era and the kernel's: not compared, named
         case eraDifference = "era-difference"
     }
-    var step: Int
-    var classification: Class
-    var rule: String
-    var region: OracleView.Region?
-    var offset: UInt64?
-    var kernel: String
-    var harness: String
-    var message: String
+    package var step: Int
+    package var classification: Class
+    package var rule: String
+    package var region: OracleView.Region?
+    package var offset: UInt64?
+    package var kernel: String
+    package var harness: String
+    package var message: String
 
-    var description: String {
+    package var description: String {
         let at = region.map { r in "\(r.rawValue)" + (offset.map { " +" + Quantity.hex($0) } ?? "") } ?? ""
         return "[\(step < 0 ? "boot" : "step \(step)")] \(classification.rawValue) \(rule)\(at.isEmpty ? "" : " @ \(at)"): \(message) (kernel: \(kernel); harness: \(harness))"
     }
@@ -29,10 +32,10 @@ struct OracleFinding: Equatable, Sendable, CustomStringConvertible {
 /// map) output addresses; the table pages per region and level by the span they translate, where
 /// both sides' region bases are equally aligned for that level's span (otherwise which table a
 /// span falls in is the era's doing, and the counts are reported as an era difference).
-enum OracleComparison {
-    static func levelName(_ level: Int) -> String { ["PGD", "PUD", "PMD", "PTE"][max(0, min(3, level))] }
+package enum OracleComparison {
+    package static func levelName(_ level: Int) -> String { ["PGD", "PUD", "PMD", "PTE"][max(0, min(3, level))] }
 
-    static func describe(_ r: OracleView.Run?) -> String {
+    package static func describe(_ r: OracleView.Run?) -> String {
         guard let r else { return "not mapped" }
         let what = r.kind == .invalid ? "invalid non-zero entry" : "\(levelName(r.level)) \(r.kind == .block ? "block" : "page") of \(Quantity.human(r.size))"
         return "\(what), \(r.attributes)" + (r.output.map { " -> PA " + Quantity.hex($0) } ?? "")
@@ -40,7 +43,7 @@ enum OracleComparison {
 
     /// Leaves: a sweep over both sides' runs; each maximal stretch with the same kind of difference
     /// is one finding.
-    static func compareLeaves(step: Int, kernel: OracleView, harness: OracleView, known: [KnownEraDifference] = [],
+    package static func compareLeaves(step: Int, kernel: OracleView, harness: OracleView, known: [KnownEraDifference] = [],
                               comparable: (OracleView.Region, UInt64) -> Bool) -> [OracleFinding] {
         var out: [OracleFinding] = []
         for region in OracleView.Region.allCases {
@@ -85,7 +88,7 @@ enum OracleComparison {
 
     /// The first property in which two leaves covering offset `a` differ; `era` when every
     /// differing attribute is a known difference between the kernel and the harness's era.
-    static func difference(_ k: OracleView.Run?, _ h: OracleView.Run?, at a: UInt64, region: OracleView.Region,
+    package static func difference(_ k: OracleView.Run?, _ h: OracleView.Run?, at a: UInt64, region: OracleView.Region,
                            known: [KnownEraDifference]) -> (rule: String, why: String, era: Bool)? {
         switch (k, h) {
         case (nil, nil): return nil
@@ -118,7 +121,7 @@ enum OracleComparison {
     }
 
     /// Tables by span, per region and level.
-    static func compareTables(step: Int, kernel: OracleView, harness: OracleView,
+    package static func compareTables(step: Int, kernel: OracleView, harness: OracleView,
                               comparable: (OracleView.Region, UInt64) -> Bool) -> [OracleFinding] {
         var out: [OracleFinding] = []
         for region in OracleView.Region.allCases {
@@ -153,7 +156,7 @@ enum OracleComparison {
     }
 
     /// Table pages allocated and freed in the step, per region and level.
-    static func compareTableCounts(step: Int, kernel: [OracleView.Region: [Int: (allocated: Int, freed: Int)]],
+    package static func compareTableCounts(step: Int, kernel: [OracleView.Region: [Int: (allocated: Int, freed: Int)]],
                                    harness: [OracleView.Region: [Int: (allocated: Int, freed: Int)]],
                                    comparable: (OracleView.Region, UInt64) -> Bool) -> [OracleFinding] {
         var out: [OracleFinding] = []

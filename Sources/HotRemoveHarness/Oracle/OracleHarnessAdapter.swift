@@ -1,4 +1,7 @@
+
+import HotRemoveJudge
 import HotRemoveModel
+import HotRemoveScenario
 
 /// The one place the oracle touches the harness: runs a scenario the way virtio-mem makes the
 /// kernel run it (one add_memory()/remove_memory() per 128 MiB memory block, `VirtioMemPlan.calls`)
@@ -7,52 +10,52 @@ import HotRemoveModel
 /// The era is a parameter: `HarnessEra.v5_7` is the environment the harness has today (v5.7's
 /// layout and MAIR).  An era of the kernel's own (6.1) is one more value with its layout and
 /// `kernel: "6.1"`; then absolute VAs are the same on both sides and every table span compares.
-struct HarnessEra: Sendable {
-    var name: String
+package struct HarnessEra: Sendable {
+    package var name: String
     /// the oracle kernel this era is the environment of ("6.1" for a "v6.1" era), nil for none:
     /// with it, absolute VAs and every table span are compared and no difference is excused
-    var kernel: String?
+    package var kernel: String?
     /// MAIR_EL1 as the era's kernel programs it (memory type of each AttrIndx)
-    var mair: UInt64
+    package var mair: UInt64
     /// the VA of memstart_addr in the linear map, and of its struct page in the vmemmap
-    var linearBase: @Sendable (Scenario) -> UInt64
-    var vmemmapBase: @Sendable (Scenario) -> UInt64
+    package var linearBase: @Sendable (Scenario) -> UInt64
+    package var vmemmapBase: @Sendable (Scenario) -> UInt64
     /// the scenario as the harness runs it in this era (the `"era"` field, when the harness has one)
-    var apply: @Sendable (inout Scenario) -> Void
+    package var apply: @Sendable (inout Scenario) -> Void
 
     /// v5.7: PAGE_OFFSET and VMEMMAP_START of the geometry (Geometry.swift), and v5.7's
     /// MAIR_EL1_SET (arch/arm64/mm/proc.S): Device-nGnRnE 0x00, Device-nGnRE 0x04, Device-GRE 0x0c,
     /// Normal-NC 0x44, Normal 0xff, Normal-WT 0xbb at MT_* = 0..5 (arch/arm64/include/asm/memory.h).
-    static let v5_7 = HarnessEra(name: "v5.7", kernel: nil, mair: 0x0000_bbff_440c_0400,
+    package static let v5_7 = HarnessEra(name: "v5.7", kernel: nil, mair: 0x0000_bbff_440c_0400,
                                  linearBase: { $0.geometry.pageOffset }, vmemmapBase: { $0.geometry.vmemmapStart },
                                  apply: { _ in })
 
-    static let all = [v5_7]
-    static func named(_ n: String) -> HarnessEra? { all.first { $0.name == n } }
+    package static let all = [v5_7]
+    package static func named(_ n: String) -> HarnessEra? { all.first { $0.name == n } }
 }
 
-struct OracleHarnessSide {
-    struct Step {
-        var index: Int
+package struct OracleHarnessSide {
+    package struct Step {
+        package var index: Int
         /// "ok", or the first call's failure as the harness reports it
-        var result: String
-        var view: OracleView
-        var tableChanges: [OracleView.Region: [Int: (allocated: Int, freed: Int)]]
+        package var result: String
+        package var view: OracleView
+        package var tableChanges: [OracleView.Region: [Int: (allocated: Int, freed: Int)]]
     }
-    var era: HarnessEra
-    var revision: String
-    var frame: OracleView.Frame
-    var boot: OracleView
-    var steps: [Step]
+    package var era: HarnessEra
+    package var revision: String
+    package var frame: OracleView.Frame
+    package var boot: OracleView
+    package var steps: [Step]
     /// the scenario as run (one call per memory block)
-    var scenario: Scenario
+    package var scenario: Scenario
 }
 
-enum OracleHarnessAdapter {
-    struct Failure: Error, CustomStringConvertible { let description: String }
+package enum OracleHarnessAdapter {
+    package struct Failure: Error, CustomStringConvertible { package let description: String }
 
     /// The windows and bases of the harness side for a plan.
-    static func frame(_ sc: Scenario, plan: VirtioMemPlan, era: HarnessEra) -> OracleView.Frame {
+    package static func frame(_ sc: Scenario, plan: VirtioMemPlan, era: HarnessEra) -> OracleView.Frame {
         let lin = era.linearBase(sc), vm = era.vmemmapBase(sc)
         let start = plan.scenario(plan.regionBase)
         let off = start &- sc.physOffset
@@ -64,7 +67,7 @@ enum OracleHarnessAdapter {
             mair: era.mair, linearOutputDelta: 0)
     }
 
-    static func view(_ s: ObservedState, frame: OracleView.Frame) -> OracleView {
+    package static func view(_ s: ObservedState, frame: OracleView.Frame) -> OracleView {
         var leaves: [OracleView.Leaf] = []
         for r in s.runs {
             // runs can straddle a window (boot memory and a plugged range in one run): take the
@@ -86,7 +89,7 @@ enum OracleHarnessAdapter {
     }
 
     /// Runs `sc` as `plan` has the kernel run it.
-    static func run(_ sc: Scenario, plan: VirtioMemPlan, revision: String, era: HarnessEra,
+    package static func run(_ sc: Scenario, plan: VirtioMemPlan, revision: String, era: HarnessEra,
                     stop: (() -> Bool)? = nil) throws -> OracleHarnessSide {
         var split = sc
         split.name = sc.name + ".per-block"
@@ -108,7 +111,7 @@ enum OracleHarnessAdapter {
             guard let last = calls.last else { continue }
             let failed = calls.first { $0.result != .ok }
             let v = view(last.after, frame: frame)
-            steps.append(.init(index: p.index, result: failed.map { "call \($0.index): \(CLI.result($0.result))" } ?? "ok",
+            steps.append(.init(index: p.index, result: failed.map { "call \($0.index): \($0.result.text)" } ?? "ok",
                                view: v, tableChanges: v.tableChanges(since: previous)))
             previous = v
         }

@@ -2,14 +2,14 @@ import Foundation
 
 /// A Debian arm64 kernel that tools/oracle/install.sh put in the cache: its Image, the initramfs
 /// built for it, and what the oracle must know of its layout.
-struct OracleKernel: Sendable {
+package struct OracleKernel: Sendable {
     /// "6.1" (Debian 12) or "6.12" (bookworm-backports)
-    var name: String
-    var release: String
-    var package: String
-    var image: String
-    var initrd: String
-    var config: String
+    package var name: String
+    package var release: String
+    package var package: String
+    package var image: String
+    package var initrd: String
+    package var config: String
 
     /// The kernel's layout for 4 KiB pages when the CPU has no LPA2 (48-bit VAs, four levels),
     /// as its arch/arm64/include/asm/memory.h builds it:
@@ -22,12 +22,12 @@ struct OracleKernel: Sendable {
     /// `vmemmap = VMEMMAP_START - (memstart_addr >> PAGE_SHIFT)` in both.  The oracle boots with
     /// `nokaslr`, so memstart_addr is the start of DRAM rounded down to ARM64_MEMSTART_ALIGN (1 GiB).
     /// The boot walk checks these figures against the tables (`OracleRun.checkLayout`).
-    struct Layout: Equatable, Sendable {
+    package struct Layout: Equatable, Sendable {
         /// the VA the linear map gives the physical address `memstart` (the start of DRAM here)
-        var linearVAOfMemstart: UInt64
+        package var linearVAOfMemstart: UInt64
         /// the VA of memstart's struct page in the vmemmap
-        var vmemmapVAOfMemstart: UInt64
-        var structPageSize: UInt64 = 64
+        package var vmemmapVAOfMemstart: UInt64
+        package var structPageSize: UInt64 = 64
         /// kernel arguments under which can_set_direct_map() is false, so that arch_add_memory()
         /// maps with blocks and contiguous ranges (a scenario's `rodataFull: false`).  rodata=on:
         /// arch_parse_debug_rodata() takes "full", "on" (rodata_full off) and "off" in both kernels
@@ -35,10 +35,10 @@ struct OracleKernel: Sendable {
         /// early: can_set_direct_map() is true while arm64_kfence_can_set_direct_map() is, i.e.
         /// while !kfence_early_init, which its CONFIG_KFENCE_SAMPLE_INTERVAL=0 leaves so; a non-zero
         /// kfence.sample_interval gives KFENCE an early pool mapped page by page on its own.
-        var blockMappingArguments: String
+        package var blockMappingArguments: String
     }
 
-    var layout: Layout {
+    package var layout: Layout {
         switch name {
         case "6.12":
             return Layout(linearVAOfMemstart: 0xffff_0000_0000_0000, vmemmapVAOfMemstart: 0xffff_fdff_c000_0000,
@@ -49,19 +49,19 @@ struct OracleKernel: Sendable {
         }
     }
 
-    static let names = ["6.1", "6.12"]
+    package static let names = ["6.1", "6.12"]
 
     /// The cache: $HOTREMOVE_ORACLE_CACHE, else tools/oracle/cache under the current directory
     /// (the package root, where `swift run` and `swift test` run).
-    static func cacheDirectory() -> String {
+    package static func cacheDirectory() -> String {
         if let c = ProcessInfo.processInfo.environment["HOTREMOVE_ORACLE_CACHE"], !c.isEmpty { return c }
         return FileManager.default.currentDirectoryPath + "/tools/oracle/cache"
     }
 
-    struct Missing: Error, CustomStringConvertible { let description: String }
+    package struct Missing: Error, CustomStringConvertible { package let description: String }
 
     /// The installed kernel `name`, or why it is not there.
-    static func installed(_ name: String, cache: String = cacheDirectory()) throws -> OracleKernel {
+    package static func installed(_ name: String, cache: String = cacheDirectory()) throws -> OracleKernel {
         guard names.contains(name) else {
             throw Missing(description: "unknown oracle kernel \"\(name)\"; one of \(names.joined(separator: ", "))")
         }
@@ -81,7 +81,7 @@ struct OracleKernel: Sendable {
     }
 
     /// qemu-system-aarch64 on PATH, or why not.
-    static func qemuBinary() throws -> String {
+    package static func qemuBinary() throws -> String {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
         for dir in path.split(separator: ":") {
             let p = "\(dir)/qemu-system-aarch64"

@@ -1,31 +1,33 @@
-import Foundation
+import HotRemoveJudge
 import HotRemoveModel
+import HotRemoveScenario
+import Foundation
 
 /// One QEMU `virt` machine running an oracle kernel: TCG, one CPU (`-cpu max,lpa2=off`: 48-bit VAs,
 /// four levels), the scenario's boot memory as RAM, one virtio-mem device over the device-memory
 /// region, the guest's command channel on a virtio console, QMP and the gdb stub on Unix sockets
 /// in a private directory.  The kernel's console goes to `serial.log` there.
-final class OracleMachine {
-    struct Failure: Error, CustomStringConvertible { let description: String }
+package final class OracleMachine {
+    package struct Failure: Error, CustomStringConvertible { package let description: String }
 
-    let kernel: OracleKernel
-    let plan: VirtioMemPlan
-    let directory: String
+    package let kernel: OracleKernel
+    package let plan: VirtioMemPlan
+    package let directory: String
     private let process: Process
     private let lifeline: Pipe
     private let qmp: QMPClient
-    let channel: GuestChannel
+    package let channel: GuestChannel
     /// the register numbers of TTBR1_EL1 and MAIR_EL1 in the stub's target description
     private var registerNumbers: (ttbr1: Int, mair: Int)?
-    static let device = "/machine/peripheral/vm0"
+    package static let device = "/machine/peripheral/vm0"
     /// seconds each phase took, for the cost figures
     private(set) var timings: [String: [Double]] = [:]
 
-    func record(_ phase: String, since start: Date) {
+    package func record(_ phase: String, since start: Date) {
         timings[phase, default: []].append(Date().timeIntervalSince(start))
     }
 
-    init(kernel: OracleKernel, plan: VirtioMemPlan, bootTimeout: Double = 120) throws {
+    package init(kernel: OracleKernel, plan: VirtioMemPlan, bootTimeout: Double = 120) throws {
         self.kernel = kernel
         self.plan = plan
         let qemu = try OracleKernel.qemuBinary()
@@ -89,7 +91,7 @@ final class OracleMachine {
     deinit { shutdown() }
 
     private var down = false
-    func shutdown() {
+    package func shutdown() {
         guard !down else { return }
         down = true
         qmp.quit()
@@ -100,13 +102,13 @@ final class OracleMachine {
     }
 
     /// The serial log (the kernel's messages), for errors.
-    var serialLog: String { (try? String(contentsOfFile: directory + "/serial.log", encoding: .utf8)) ?? "" }
+    package var serialLog: String { (try? String(contentsOfFile: directory + "/serial.log", encoding: .utf8)) ?? "" }
 
     // MARK: steps
 
     /// Plugs up to `requestedSize`; returns when the new memory blocks are in sysfs (each appears
     /// after arch_add_memory() has returned) and online.
-    func plug(range: Range<UInt64>, requestedSize: UInt64, timeout: Double = 120) throws {
+    package func plug(range: Range<UInt64>, requestedSize: UInt64, timeout: Double = 120) throws {
         let start = Date()
         try qmp.set(Self.device, "requested-size", requestedSize)
         let want = blockNumbers(range)
@@ -149,7 +151,7 @@ final class OracleMachine {
     }
 
     /// Offlines the memory blocks of `range` through sysfs.
-    func offline(range: Range<UInt64>) throws {
+    package func offline(range: Range<UInt64>) throws {
         let start = Date()
         for b in blockNumbers(range).sorted() { try channel.run("offline \(b)") }
         record("offline", since: start)
@@ -157,7 +159,7 @@ final class OracleMachine {
 
     /// Offlines `range` and unplugs down to `requestedSize`; returns when /proc/iomem no longer
     /// lists the range (release_mem_region_adjustable() runs after arch_remove_memory()).
-    func unplug(range: Range<UInt64>, requestedSize: UInt64, timeout: Double = 120) throws {
+    package func unplug(range: Range<UInt64>, requestedSize: UInt64, timeout: Double = 120) throws {
         try offline(range: range)
         let start = Date()
         try qmp.set(Self.device, "requested-size", requestedSize)
@@ -178,7 +180,7 @@ final class OracleMachine {
     }
 
     /// Does /proc/iomem list "System RAM (virtio_mem)" overlapping `range`?
-    static func iomemListsRAM(_ lines: [String], overlapping range: Range<UInt64>) -> Bool {
+    package static func iomemListsRAM(_ lines: [String], overlapping range: Range<UInt64>) -> Bool {
         for l in lines where l.contains("System RAM") {
             let parts = l.trimmingCharacters(in: .whitespaces).split(separator: " ")
             guard let span = parts.first else { continue }
@@ -191,17 +193,17 @@ final class OracleMachine {
 
     // MARK: tables
 
-    struct TableRead {
-        var walk: PageTableWalker.Walk
-        var ttbr1: UInt64
-        var mair: UInt64
-        var seconds: Double
-        var packets: Int
+    package struct TableRead {
+        package var walk: PageTableWalker.Walk
+        package var ttbr1: UInt64
+        package var mair: UInt64
+        package var seconds: Double
+        package var packets: Int
     }
 
     /// Stops the guest through the gdb stub, reads TTBR1_EL1 and MAIR_EL1, walks the tables under
     /// TTBR1 that meet `windows` in physical-memory mode, and lets the guest run again.
-    func readTables(windows: [Range<UInt64>]) throws -> TableRead {
+    package func readTables(windows: [Range<UInt64>]) throws -> TableRead {
         let start = Date()
         let gdb = try GDBRemote(path: directory + "/gdb")
         defer { gdb.detach() }
@@ -219,8 +221,8 @@ final class OracleMachine {
         let mair = try gdb.register(registerNumbers!.mair)
         try gdb.usePhysicalMemory()
         struct Memory: PhysicalMemory {
-            let gdb: GDBRemote
-            func tablePage(at pa: UInt64) throws -> [UInt64] {
+            package let gdb: GDBRemote
+            package func tablePage(at pa: UInt64) throws -> [UInt64] {
                 let bytes = try gdb.read(pa, 4096)
                 return (0 ..< 512).map { i in GDBPacket.littleEndian(Array(bytes[(8 * i) ..< (8 * i + 8)])) }
             }

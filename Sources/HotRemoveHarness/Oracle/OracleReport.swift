@@ -1,10 +1,12 @@
-import Foundation
+import HotRemoveJudge
 import HotRemoveModel
+import HotRemoveScenario
+import Foundation
 
 /// The oracle's report: a header (kernel, revision, era, placement, what differs by era), one
 /// row per step (what each side allocated and freed, the cost), then the findings like `check`'s.
-enum OracleReport {
-    static func tables(_ t: [OracleView.Region: [Int: (allocated: Int, freed: Int)]]) -> String {
+package enum OracleReport {
+    package static func tables(_ t: [OracleView.Region: [Int: (allocated: Int, freed: Int)]]) -> String {
         var parts: [String] = []
         for r in OracleView.Region.allCases {
             for level in 1...3 {
@@ -17,7 +19,7 @@ enum OracleReport {
         return parts.isEmpty ? "none" : parts.joined(separator: ", ")
     }
 
-    static func text(_ r: OracleResult) -> String {
+    package static func text(_ r: OracleResult) -> String {
         let verdict = r.mismatches == 0 ? "agrees" : "DIFFERS (\(r.mismatches) findings)"
         var s = "\(r.scenario.name): kernel \(r.kernel.name) (\(r.kernel.package), \(r.kernel.release)) vs harness \(r.revision) in era \(r.era.name): \(verdict)\n"
         s += "  placement: scenario + \(Quantity.hex(r.plan.delta)) = guest physical; virtio-mem region \(Quantity.hex(r.plan.regionBase)) +\(Quantity.human(r.plan.regionSize)); \(r.plan.rodataFull ? "rodata=full" : r.kernel.layout.blockMappingArguments); harness calls per 128M block: \(r.plan.calls.count)\n"
@@ -61,22 +63,22 @@ enum OracleReport {
         return s
     }
 
-    struct JSONFinding: Codable {
-        var step: Int, classification: String, rule: String
-        var region: String?, offset: String?, kernel: String, harness: String, message: String
+    package struct JSONFinding: Codable {
+        package var step: Int, classification: String, rule: String
+        package var region: String?, offset: String?, kernel: String, harness: String, message: String
     }
-    struct JSONStep: Codable {
-        var step: Int, action: String, guestStart: String, size: String, harnessResult: String
-        var kernelEntries: UInt64, kernelTables: String, harnessTables: String
-        var requestSeconds: Double, readSeconds: Double, tablePagesRead: Int
+    package struct JSONStep: Codable {
+        package var step: Int, action: String, guestStart: String, size: String, harnessResult: String
+        package var kernelEntries: UInt64, kernelTables: String, harnessTables: String
+        package var requestSeconds: Double, readSeconds: Double, tablePagesRead: Int
     }
-    struct JSONResult: Codable {
-        var scenario: String, kernel: String, kernelPackage: String, revision: String, era: String
-        var agrees: Bool, mismatches: Int, bootSeconds: Double, eraNotes: [String]
-        var steps: [JSONStep], findings: [JSONFinding]
+    package struct JSONResult: Codable {
+        package var scenario: String, kernel: String, kernelPackage: String, revision: String, era: String
+        package var agrees: Bool, mismatches: Int, bootSeconds: Double, eraNotes: [String]
+        package var steps: [JSONStep], findings: [JSONFinding]
     }
 
-    static func json(_ r: OracleResult) -> JSONResult {
+    package static func json(_ r: OracleResult) -> JSONResult {
         JSONResult(scenario: r.scenario.name, kernel: r.kernel.name, kernelPackage: r.kernel.package, revision: r.revision,
                    era: r.era.name, agrees: r.mismatches == 0, mismatches: r.mismatches, bootSeconds: r.bootSeconds,
                    eraNotes: r.eraNotes,

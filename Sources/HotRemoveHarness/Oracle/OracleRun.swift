@@ -1,48 +1,50 @@
-import Foundation
+import HotRemoveJudge
 import HotRemoveModel
+import HotRemoveScenario
+import Foundation
 
 /// A scenario run on the real kernel and in the harness, step by step, and compared.
-struct OracleResult {
-    struct Step {
-        var index: Int
-        var action: VirtioMemPlan.Action
-        var guestRange: Range<UInt64>
-        var harnessResult: String
-        var kernelRuns: Int
-        var kernelEntries: UInt64
-        var kernelTables: [OracleView.Region: [Int: (allocated: Int, freed: Int)]]
-        var harnessTables: [OracleView.Region: [Int: (allocated: Int, freed: Int)]]
+package struct OracleResult {
+    package struct Step {
+        package var index: Int
+        package var action: VirtioMemPlan.Action
+        package var guestRange: Range<UInt64>
+        package var harnessResult: String
+        package var kernelRuns: Int
+        package var kernelEntries: UInt64
+        package var kernelTables: [OracleView.Region: [Int: (allocated: Int, freed: Int)]]
+        package var harnessTables: [OracleView.Region: [Int: (allocated: Int, freed: Int)]]
         /// seconds: the virtio-mem request (with offlining), and reading the tables
-        var requestSeconds: Double
-        var readSeconds: Double
-        var tablePagesRead: Int
-        var findings: [OracleFinding]
+        package var requestSeconds: Double
+        package var readSeconds: Double
+        package var tablePagesRead: Int
+        package var findings: [OracleFinding]
     }
-    var scenario: Scenario
-    var kernel: OracleKernel
-    var revision: String
-    var era: HarnessEra
-    var plan: VirtioMemPlan
-    var bootSeconds: Double
-    var bootReadSeconds: Double
-    var ttbr1: UInt64
-    var mair: UInt64
+    package var scenario: Scenario
+    package var kernel: OracleKernel
+    package var revision: String
+    package var era: HarnessEra
+    package var plan: VirtioMemPlan
+    package var bootSeconds: Double
+    package var bootReadSeconds: Double
+    package var ttbr1: UInt64
+    package var mair: UInt64
     /// what differs by era, named once (not compared)
-    var eraNotes: [String]
-    var bootFindings: [OracleFinding]
-    var steps: [Step]
-    var timings: [String: [Double]]
+    package var eraNotes: [String]
+    package var bootFindings: [OracleFinding]
+    package var steps: [Step]
+    package var timings: [String: [Double]]
 
-    var findings: [OracleFinding] { bootFindings + steps.flatMap(\.findings) }
-    var mismatches: Int { findings.filter { $0.classification == .mismatch }.count }
+    package var findings: [OracleFinding] { bootFindings + steps.flatMap(\.findings) }
+    package var mismatches: Int { findings.filter { $0.classification == .mismatch }.count }
 }
 
-enum OracleRun {
-    struct Failure: Error, CustomStringConvertible { let description: String }
+package enum OracleRun {
+    package struct Failure: Error, CustomStringConvertible { package let description: String }
 
     /// The kernel side's bases and windows.  memstart_addr is the start of RAM (1 GiB-aligned, and
     /// `nokaslr` leaves it unrandomized); the layout's VAs are checked against the boot walk.
-    static func frame(kernel: OracleKernel, plan: VirtioMemPlan, mair: UInt64) -> OracleView.Frame {
+    package static func frame(kernel: OracleKernel, plan: VirtioMemPlan, mair: UInt64) -> OracleView.Frame {
         let l = kernel.layout
         let memstart = VirtioMemPlan.ramBase
         let off = plan.regionBase - memstart
@@ -56,7 +58,7 @@ enum OracleRun {
 
     /// Boot memory's first page must be where the layout says, in the linear map and the vmemmap:
     /// otherwise every offset the comparison takes would be wrong.
-    static func checkLayout(_ walk: PageTableWalker.Walk, kernel: OracleKernel) throws {
+    package static func checkLayout(_ walk: PageTableWalker.Walk, kernel: OracleKernel) throws {
         let l = kernel.layout
         func leaf(at va: UInt64) -> PageTableWalker.Leaf? {
             walk.leaves.first { $0.kind != .invalid && $0.va <= va && va &- $0.va < $0.size }
@@ -70,7 +72,7 @@ enum OracleRun {
         }
     }
 
-    static func run(_ sc: Scenario, kernel: OracleKernel, revision: String, era: HarnessEra,
+    package static func run(_ sc: Scenario, kernel: OracleKernel, revision: String, era: HarnessEra,
                     progress: (String) -> Void) throws -> OracleResult {
         let plan = try VirtioMemPlan.make(sc)
         progress("harness: \(sc.name) per memory block (\(plan.calls.count) calls) on \(revision), era \(era.name)")

@@ -2,65 +2,65 @@
 /// in coordinates both sides share: each leaf's VA as an offset from its region's base (the VA the
 /// linear map, or the vmemmap, gives the first byte of memstart_addr), linear-map output addresses
 /// in scenario physical addresses, attributes as fields (memory type through each side's MAIR).
-struct OracleView: Equatable, Sendable {
-    enum Region: String, Codable, Sendable, CaseIterable { case linear, vmemmap }
+package struct OracleView: Equatable, Sendable {
+    package enum Region: String, Codable, Sendable, CaseIterable { case linear, vmemmap }
 
     /// A run of like leaves: `count` entries of `size` from `offset`, outputs consecutive.
-    struct Run: Equatable, Sendable {
-        var region: Region
-        var offset: UInt64
-        var count: UInt64
-        var size: UInt64
-        var level: Int
-        var kind: PageTableWalker.LeafKind
-        var attributes: LeafAttributes
+    package struct Run: Equatable, Sendable {
+        package var region: Region
+        package var offset: UInt64
+        package var count: UInt64
+        package var size: UInt64
+        package var level: Int
+        package var kind: PageTableWalker.LeafKind
+        package var attributes: LeafAttributes
         /// linear map: the scenario physical address of the first entry; vmemmap: nil (its backing
         /// pages are allocated, their addresses differ between any two machines)
-        var output: UInt64?
-        var end: UInt64 { offset &+ count &* size }
+        package var output: UInt64?
+        package var end: UInt64 { offset &+ count &* size }
     }
 
     /// A page-table page, by the span it translates.
-    struct TableSpan: Hashable, Sendable {
-        var region: Region
+    package struct TableSpan: Hashable, Sendable {
+        package var region: Region
         /// hardware level of the table's entries: 1 (PUD table), 2 (PMD table), 3 (PTE table)
-        var level: Int
-        var offset: UInt64
+        package var level: Int
+        package var offset: UInt64
     }
 
-    var runs: [Run] = []
+    package var runs: [Run] = []
     /// table pages whose span meets a window, by span, and by physical address (for the counts of
     /// tables allocated and freed between two steps)
-    var tables: Set<TableSpan> = []
-    var tablePages: [Region: [Int: Set<UInt64>]] = [:]
+    package var tables: Set<TableSpan> = []
+    package var tablePages: [Region: [Int: Set<UInt64>]] = [:]
 
     /// One leaf as a side reads it, before coordinates are shared.
-    struct Leaf {
-        var va: UInt64
-        var level: Int
-        var kind: PageTableWalker.LeafKind
-        var size: UInt64
-        var output: UInt64
-        var attributes: UInt64
+    package struct Leaf {
+        package var va: UInt64
+        package var level: Int
+        package var kind: PageTableWalker.LeafKind
+        package var size: UInt64
+        package var output: UInt64
+        package var attributes: UInt64
     }
 
-    struct Table {
-        var level: Int
-        var pa: UInt64
-        var spanStart: UInt64
-        var span: UInt64
+    package struct Table {
+        package var level: Int
+        package var pa: UInt64
+        package var spanStart: UInt64
+        package var span: UInt64
     }
 
     /// Where one side's regions are: base VAs and windows (VA ranges of the hot-plugged memory).
-    struct Frame {
-        var base: [Region: UInt64]
-        var windows: [Region: [Range<UInt64>]]
-        var mair: UInt64
+    package struct Frame {
+        package var base: [Region: UInt64]
+        package var windows: [Region: [Range<UInt64>]]
+        package var mair: UInt64
         /// VA offset in the linear region -> scenario physical address
-        var linearOutputDelta: UInt64
+        package var linearOutputDelta: UInt64
 
         /// the region a VA falls in (inside one of its windows), if any
-        func region(of va: UInt64, size: UInt64) -> Region? {
+        package func region(of va: UInt64, size: UInt64) -> Region? {
             for r in Region.allCases {
                 for w in windows[r] ?? [] where w.upperBound > va && w.lowerBound < va &+ size { return r }
             }
@@ -69,7 +69,7 @@ struct OracleView: Equatable, Sendable {
     }
 
     /// The view of the leaves and tables one side read.
-    init(leaves: [Leaf], tables: [Table], frame: Frame) {
+    package init(leaves: [Leaf], tables: [Table], frame: Frame) {
         var out: [Run] = []
         for l in leaves.sorted(by: { $0.va < $1.va }) {
             guard let region = frame.region(of: l.va, size: l.size), let base = frame.base[region] else { continue }
@@ -94,10 +94,10 @@ struct OracleView: Equatable, Sendable {
         }
     }
 
-    init() {}
+    package init() {}
 
     /// Table pages allocated and freed per region and level from `before` to `self`.
-    func tableChanges(since before: OracleView) -> [Region: [Int: (allocated: Int, freed: Int)]] {
+    package func tableChanges(since before: OracleView) -> [Region: [Int: (allocated: Int, freed: Int)]] {
         var out: [Region: [Int: (allocated: Int, freed: Int)]] = [:]
         for r in Region.allCases {
             for level in 1...3 {

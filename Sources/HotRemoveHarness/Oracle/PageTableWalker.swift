@@ -1,5 +1,5 @@
 /// Physical memory as the walker reads it: one 4 KiB table page at a time.
-protocol PhysicalMemory {
+package protocol PhysicalMemory {
     /// the 512 little-endian descriptors of the table page at `pa`
     func tablePage(at pa: UInt64) throws -> [UInt64]
 }
@@ -10,52 +10,52 @@ protocol PhysicalMemory {
 /// for a table (levels 0-2) or a page (level 3), 0b01 for a block (levels 1 and 2); anything else
 /// with bit 0 clear is invalid.  Only entries whose span meets one of `windows` are followed, so
 /// reading the hot-plugged ranges' tables costs what they hold, not what the kernel maps.
-struct PageTableWalker {
-    static let pageShift: UInt64 = 12
-    static let levels = 4
+package struct PageTableWalker {
+    package static let pageShift: UInt64 = 12
+    package static let levels = 4
     /// OA bits of a 48-bit output address: [47:12]
-    static let outputMask: UInt64 = 0x0000_ffff_ffff_f000
+    package static let outputMask: UInt64 = 0x0000_ffff_ffff_f000
 
-    enum LeafKind: String, Codable, Sendable { case page, block, invalid }
+    package enum LeafKind: String, Codable, Sendable { case page, block, invalid }
 
-    struct Leaf: Equatable, Codable, Sendable {
+    package struct Leaf: Equatable, Codable, Sendable {
         /// first VA the entry maps (sign-extended: TTBR1 addresses have bits [63:48] set)
-        var va: UInt64
+        package var va: UInt64
         /// hardware level of the entry (0-3)
-        var level: Int
-        var kind: LeafKind
-        var size: UInt64
+        package var level: Int
+        package var kind: LeafKind
+        package var size: UInt64
         /// output address (for `.invalid`: 0)
-        var output: UInt64
+        package var output: UInt64
         /// the descriptor without its output address (the whole descriptor for `.invalid`)
-        var attributes: UInt64
+        package var attributes: UInt64
     }
 
-    struct Table: Equatable, Codable, Sendable {
+    package struct Table: Equatable, Codable, Sendable {
         /// hardware level of the table's entries (0 is the root)
-        var level: Int
-        var pa: UInt64
-        var spanStart: UInt64
-        var span: UInt64
+        package var level: Int
+        package var pa: UInt64
+        package var spanStart: UInt64
+        package var span: UInt64
     }
 
-    struct Walk: Equatable, Sendable {
-        var leaves: [Leaf] = []
-        var tables: [Table] = []
-        var tablePagesRead = 0
+    package struct Walk: Equatable, Sendable {
+        package var leaves: [Leaf] = []
+        package var tables: [Table] = []
+        package var tablePagesRead = 0
     }
 
     /// VA span of one entry at `level`: 512 GiB, 1 GiB, 2 MiB, 4 KiB.
-    static func entrySize(_ level: Int) -> UInt64 { 1 << (pageShift + 9 * UInt64(levels - 1 - level)) }
-    static func tableSpan(_ level: Int) -> UInt64 { level == 0 ? 1 << 48 : entrySize(level) << 9 }
+    package static func entrySize(_ level: Int) -> UInt64 { 1 << (pageShift + 9 * UInt64(levels - 1 - level)) }
+    package static func tableSpan(_ level: Int) -> UInt64 { level == 0 ? 1 << 48 : entrySize(level) << 9 }
     /// the table base in TTBR1_EL1: BADDR[47:1] (bit 0 is CnP, bits [63:48] the ASID), 4 KiB-aligned
     /// for a 512-entry level-0 table
-    static func tableBase(ttbr: UInt64) -> UInt64 { ttbr & outputMask }
+    package static func tableBase(ttbr: UInt64) -> UInt64 { ttbr & outputMask }
 
-    struct Malformed: Error, CustomStringConvertible { let description: String }
+    package struct Malformed: Error, CustomStringConvertible { package let description: String }
 
     /// Walks the tables under `root` (the TTBR1 half: VAs 0xffff000000000000 and up).
-    static func walk(root: UInt64, memory: PhysicalMemory, windows: [Range<UInt64>]) throws -> Walk {
+    package static func walk(root: UInt64, memory: PhysicalMemory, windows: [Range<UInt64>]) throws -> Walk {
         var w = Walk()
         let ttbr1Base: UInt64 = 0xffff_0000_0000_0000
         w.tables.append(Table(level: 0, pa: root, spanStart: ttbr1Base, span: tableSpan(0)))
@@ -104,23 +104,23 @@ struct PageTableWalker {
 
 /// The attribute fields of a leaf descriptor that the comparison names (Arm ARM D8.3: stage 1
 /// lower attributes [11:2] and upper attributes [63:50]).
-struct LeafAttributes: Equatable, Codable, Sendable, CustomStringConvertible {
-    var attrIndx: Int
-    var ap: Int
-    var sh: Int
-    var af: Bool
-    var nG: Bool
-    var dbm: Bool
-    var cont: Bool
-    var pxn: Bool
-    var uxn: Bool
-    var gp: Bool
+package struct LeafAttributes: Equatable, Codable, Sendable, CustomStringConvertible {
+    package var attrIndx: Int
+    package var ap: Int
+    package var sh: Int
+    package var af: Bool
+    package var nG: Bool
+    package var dbm: Bool
+    package var cont: Bool
+    package var pxn: Bool
+    package var uxn: Bool
+    package var gp: Bool
     /// bits [58:55], for the kernel's own use (PTE_SPECIAL, PTE_DEVMAP, ...)
-    var software: Int
+    package var software: Int
     /// the memory type AttrIndx selects in MAIR_EL1 ("Normal WB", "Device-nGnRnE", ...)
-    var memoryType: String
+    package var memoryType: String
 
-    init(_ bits: UInt64, mair: UInt64) {
+    package init(_ bits: UInt64, mair: UInt64) {
         attrIndx = Int((bits >> 2) & 7)
         ap = Int((bits >> 6) & 3)
         sh = Int((bits >> 8) & 3)
@@ -138,7 +138,7 @@ struct LeafAttributes: Equatable, Codable, Sendable, CustomStringConvertible {
     /// MAIR_ELx.Attr<n> (Arm ARM D19.2 MAIR_EL1): 0b0000dd00 Device, otherwise Normal with outer
     /// and inner nibbles (0b1111 write-back read/write-allocate, 0b0100 non-cacheable, 0b1011 /
     /// 0b1010 / 0b1000 write-through...).
-    static func memoryType(mairByte m: UInt8) -> String {
+    package static func memoryType(mairByte m: UInt8) -> String {
         if m & 0xf0 == 0 {
             switch m {
             case 0x00: return "Device-nGnRnE"
@@ -158,7 +158,7 @@ struct LeafAttributes: Equatable, Codable, Sendable, CustomStringConvertible {
     }
 
     /// The kernel's ptdump words for the fields (arch/arm64/mm/dump.c's pte_bits).
-    var description: String {
+    package var description: String {
         var p: [String] = []
         p.append(ap & 2 != 0 ? "ro" : "RW")
         p.append(ap & 1 != 0 ? "USR" : "")
@@ -176,7 +176,7 @@ struct LeafAttributes: Equatable, Codable, Sendable, CustomStringConvertible {
     }
 
     /// Fields that differ between two leaves' attributes: (field name, "kernel vs harness" text).
-    func differences(from o: LeafAttributes) -> [(field: String, text: String)] {
+    package func differences(from o: LeafAttributes) -> [(field: String, text: String)] {
         func b(_ v: Bool) -> String { v ? "1" : "0" }
         var d: [(String, String)] = []
         if memoryType != o.memoryType { d.append(("memory-type", "memory type \(memoryType) vs \(o.memoryType)")) }

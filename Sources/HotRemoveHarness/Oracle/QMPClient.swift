@@ -3,21 +3,21 @@ import Foundation
 /// QEMU's machine protocol (QMP), as much as the oracle needs: the virtio-mem device's
 /// properties through `qom-get`/`qom-set` (docs/system/devices/virtio-mem.rst in QEMU: the host
 /// changes `requested-size`, the guest plugs or unplugs until `size` matches it).
-final class QMPClient {
+package final class QMPClient {
     private let socket: UnixSocket
     private let timeout: Double
 
-    init(path: String, timeout: Double = 30) throws {
+    package init(path: String, timeout: Double = 30) throws {
         socket = try UnixSocket(connectingTo: path, within: timeout)
         self.timeout = timeout
         _ = try socket.readLine(until: Date().addingTimeInterval(timeout))  // the greeting
         _ = try execute("qmp_capabilities")
     }
 
-    struct Failure: Error, CustomStringConvertible { let description: String }
+    package struct Failure: Error, CustomStringConvertible { package let description: String }
 
     /// Runs one command; returns its "return" value (events that arrive meanwhile are skipped).
-    func execute(_ command: String, _ arguments: [String: Any]? = nil) throws -> Any {
+    package func execute(_ command: String, _ arguments: [String: Any]? = nil) throws -> Any {
         var request: [String: Any] = ["execute": command]
         if let arguments { request["arguments"] = arguments }
         let data = try JSONSerialization.data(withJSONObject: request)
@@ -37,15 +37,15 @@ final class QMPClient {
         }
     }
 
-    func get(_ path: String, _ property: String) throws -> UInt64 {
+    package func get(_ path: String, _ property: String) throws -> UInt64 {
         let r = try execute("qom-get", ["path": path, "property": property])
         if let n = r as? NSNumber { return n.uint64Value }
         throw Failure(description: "QMP qom-get \(path) \(property): not a number: \(r)")
     }
 
-    func set(_ path: String, _ property: String, _ value: UInt64) throws {
+    package func set(_ path: String, _ property: String, _ value: UInt64) throws {
         _ = try execute("qom-set", ["path": path, "property": property, "value": NSNumber(value: value)])
     }
 
-    func quit() { _ = try? execute("quit") }
+    package func quit() { _ = try? execute("quit") }
 }

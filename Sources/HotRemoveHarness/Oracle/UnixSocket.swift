@@ -5,19 +5,19 @@ import Glibc
 
 /// A connected AF_UNIX stream socket with deadlines: QEMU's QMP monitor, its gdb stub and the
 /// guest's virtio console are all served on Unix sockets by the QEMU the oracle starts.
-final class UnixSocket {
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
-        init(_ d: String) { description = d }
+package final class UnixSocket {
+    package struct Failure: Error, CustomStringConvertible {
+        package let description: String
+        package init(_ d: String) { description = d }
     }
 
     private var fd: Int32
     private var pending: [UInt8] = []
-    let path: String
+    package let path: String
 
     /// Connects, retrying until `within` seconds have passed (QEMU creates the socket a moment
     /// after it starts).
-    init(connectingTo path: String, within seconds: Double) throws {
+    package init(connectingTo path: String, within seconds: Double) throws {
         self.path = path
         let deadline = Date().addingTimeInterval(seconds)
         var lastError = ""
@@ -50,12 +50,12 @@ final class UnixSocket {
 
     deinit { if fd >= 0 { Glibc.close(fd) } }
 
-    func shutdown() {
+    package func shutdown() {
         if fd >= 0 { Glibc.close(fd) }
         fd = -1
     }
 
-    func send(_ bytes: [UInt8]) throws {
+    package func send(_ bytes: [UInt8]) throws {
         var off = 0
         while off < bytes.count {
             let n = bytes[off...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -67,7 +67,7 @@ final class UnixSocket {
         }
     }
 
-    func send(_ text: String) throws { try send(Array(text.utf8)) }
+    package func send(_ text: String) throws { try send(Array(text.utf8)) }
 
     /// Reads what is available (waiting up to the deadline for at least one byte) into the buffer.
     private func fill(until deadline: Date) throws {
@@ -88,13 +88,13 @@ final class UnixSocket {
     }
 
     /// One byte, waiting until the deadline.
-    func readByte(until deadline: Date) throws -> UInt8 {
+    package func readByte(until deadline: Date) throws -> UInt8 {
         if pending.isEmpty { try fill(until: deadline) }
         return pending.removeFirst()
     }
 
     /// Bytes up to and including `terminator`, or up to the deadline (an error).
-    func read(through terminator: UInt8, until deadline: Date) throws -> [UInt8] {
+    package func read(through terminator: UInt8, until deadline: Date) throws -> [UInt8] {
         while true {
             if let i = pending.firstIndex(of: terminator) {
                 let out = Array(pending[...i])
@@ -106,7 +106,7 @@ final class UnixSocket {
     }
 
     /// A line without its terminator (and without a carriage return before it).
-    func readLine(until deadline: Date) throws -> String {
+    package func readLine(until deadline: Date) throws -> String {
         var bytes = try read(through: 0x0a, until: deadline)
         bytes.removeLast()
         if bytes.last == 0x0d { bytes.removeLast() }

@@ -1,4 +1,7 @@
+
+import HotRemoveJudge
 import HotRemoveModel
+import HotRemoveScenario
 
 /// A scenario as virtio-mem requests on QEMU's `virt` machine, or the reason it cannot be one.
 ///
@@ -10,52 +13,52 @@ import HotRemoveModel
 /// 27), and virtio-mem adds and removes memory one block per add_memory()/remove_memory() call
 /// (drivers/virtio/virtio_mem.c, Sub Block Mode: the device block of 2 MiB is smaller than a
 /// memory block): the harness is run with the same calls (`harnessSteps`).
-struct VirtioMemPlan: Equatable, Sendable {
-    static let ramBase: UInt64 = 0x4000_0000
-    static let blockSize: UInt64 = 128 << 20
-    static let gib: UInt64 = 1 << 30
+package struct VirtioMemPlan: Equatable, Sendable {
+    package static let ramBase: UInt64 = 0x4000_0000
+    package static let blockSize: UInt64 = 128 << 20
+    package static let gib: UInt64 = 1 << 30
 
-    struct Refusal: Error, CustomStringConvertible, Equatable {
-        let path: String
-        let reason: String
-        var description: String { path.isEmpty ? reason : "\(path): \(reason)" }
+    package struct Refusal: Error, CustomStringConvertible, Equatable {
+        package let path: String
+        package let reason: String
+        package var description: String { path.isEmpty ? reason : "\(path): \(reason)" }
     }
 
-    enum Action: String, Equatable, Sendable { case plug, offline, unplug }
+    package enum Action: String, Equatable, Sendable { case plug, offline, unplug }
 
-    struct Step: Equatable, Sendable {
-        var index: Int
-        var action: Action
+    package struct Step: Equatable, Sendable {
+        package var index: Int
+        package var action: Action
         /// guest physical range of the step
-        var guestStart: UInt64
-        var size: UInt64
+        package var guestStart: UInt64
+        package var size: UInt64
         /// the device's requested-size after the step (plug and unplug set it)
-        var requestedSize: UInt64
+        package var requestedSize: UInt64
     }
 
     /// One kernel call the guest makes for a step, in scenario addresses: what the harness runs.
-    struct HarnessCall: Equatable, Sendable {
-        var step: Int
-        var op: Scenario.Op
-        var start: UInt64
-        var size: UInt64
+    package struct HarnessCall: Equatable, Sendable {
+        package var step: Int
+        package var op: Scenario.Op
+        package var start: UInt64
+        package var size: UInt64
     }
 
-    var delta: UInt64
-    var bootSize: UInt64
-    var regionBase: UInt64
-    var regionSize: UInt64
-    var rodataFull: Bool
-    var steps: [Step]
-    var calls: [HarnessCall]
+    package var delta: UInt64
+    package var bootSize: UInt64
+    package var regionBase: UInt64
+    package var regionSize: UInt64
+    package var rodataFull: Bool
+    package var steps: [Step]
+    package var calls: [HarnessCall]
 
-    func guest(_ scenarioAddress: UInt64) -> UInt64 { scenarioAddress &+ delta }
-    func scenario(_ guestAddress: UInt64) -> UInt64 { guestAddress &- delta }
+    package func guest(_ scenarioAddress: UInt64) -> UInt64 { scenarioAddress &+ delta }
+    package func scenario(_ guestAddress: UInt64) -> UInt64 { guestAddress &- delta }
 
     /// What the QEMU machine needs: RAM, device region, maxmem.
-    var maxMemory: UInt64 { bootSize + regionSize + VirtioMemPlan.gib }
+    package var maxMemory: UInt64 { bootSize + regionSize + VirtioMemPlan.gib }
 
-    static func make(_ s: Scenario) throws -> VirtioMemPlan {
+    package static func make(_ s: Scenario) throws -> VirtioMemPlan {
         func refuse(_ path: String, _ why: String) -> Refusal { Refusal(path: path, reason: why) }
         let block = blockSize
         guard s.geometry.name == "4K/48" else {

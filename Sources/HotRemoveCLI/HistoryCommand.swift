@@ -1,0 +1,257 @@
+import HotRemoveHarness
+import HotRemoveJudge
+import HotRemoveModel
+import HotRemoveScenario
+import CShim
+import Foundation
+
+/// `hotremove history`: the curated scenarios (or the given ones) on every revision of the patch
+/// history, checked against the model, folded into one table: a row per revision in posting order, a
+/// column per invariant or fault rule that fired anywhere (cells: scenarios affected), the contract
+/// mismatches, and whether the revision has a contract at all.  Each revision runs in a worker process
+/// (`history --worker`, internal) so that a posting that crashes is a `crash` cell, not the end of the table.
+enum HistoryCommand {
+    /// One revision's row.
+    struct Row: Codable {
+        var revision: String
+        /// "contract" or "invariants only"
+        var checkedAgainst: String
+        var scenarios: Int
+        /// scenarios with at least one contract mismatch
+        var contractMismatches: Int
+        /// rule (or "crash", "hang") -> scenarios affected
+        var cells: [String: Int]
+        /// scenarios the harness could not run on this revision, with why (the first few)
+        var notRun: Int
+        var errors: [String]
+        /// rule -> where upstream stands on the findings of that cell (FindingCatalogue)
+        var statuses: [String: [String]] = [:]
+    }
+    struct Table: Codable {
+        var scenarios: Int
+        var columns: [String]
+        var rows: [Row]
+    }
+
+    static func run(_ args: [String], _ c: Console) throws -> Int32 {
+        let a = try Arguments(args, valued: ["revisions", "revision", "from", "jobs", "timeout"],
+                              flags: ["markdown", "json", "worker", "no-isolation"])
+        if a.flags.contains("worker") { return try worker(a) }
+        if a.flags.contains("markdown") && a.flags.contains("json") { throw CommandError(.usage, "--markdown and --json: choose one") }
+        let revs = try revisionNames(a.options["revisions"] ?? a.options["revision"])
+        let scenarios = a.positional.isEmpty ? CuratedScenarios.all : try a.positional.map { try CLI.loadScenario($0) }
+        guard !scenarios.isEmpty else { throw CommandError(.usage, "history: no scenarios") }
+        let jobs = try a.int("jobs", default: ProcessInfo.processInfo.activeProcessorCount, range: 1...64)
+        let timeout = UInt32(try a.int("timeout", default: CLI.defaultTimeout, range: 1...3600))
+        c.err("history: \(scenarios.count) scenarios on \(revs.count) revisions (\(revs.joined(separator: " "))), \(jobs) workers\n")
+        Interrupts.install()
+
+        let outcomes = Locked([String: [Isolation.Outcome?]]())
+        let next = Locked(0)
+        let isolated = !a.flags.contains("no-isolation") && Isolation.executable != nil
+        DispatchQueue.concurrentPerform(iterations: min(jobs, revs.count)) { _ in
+            while !Interrupts.requested() {
+                let k = next.with { n -> Int in let i = n; n += 1; return i }
+                guard k < revs.count else { return }
+                let rev = revs[k]
+                var mine = [Isolation.Outcome?](repeating: nil, count: scenarios.count)
+                if isolated, let exe = Isolation.executable {
+                    runWorkers(exe, rev, files: a.positional, count: scenarios.count, timeout: timeout) { mine[$0] = $1 }
+                } else {
+                    for (i, sc) in scenarios.enumerated() where !Interrupts.requested() { mine[i] = checkOne(sc, rev) }
+                }
+                outcomes.with { $0[rev] = mine }
+                let crashes = mine.filter { if case .crash = $0 { return true } else { return false } }.count
+                c.err("history: \(rev) done (\(scenarios.count) scenarios\(crashes > 0 ? ", \(crashes) crashed or hung" : ""))\n")
+            }
+        }
+        if Interrupts.requested() { c.err("history: interrupted\n"); return ExitCode.interrupted.rawValue }
+        let table = tabulate(revs, scenarios.count, outcomes.with { $0 })
+        if a.flags.contains("json") { c.out(JSONOutput.encode(table) + "\n") }
+        else { c.out(render(table, markdown: a.flags.contains("markdown"))) }
+        return table.rows.contains { $0.contractMismatches > 0 } ? ExitCode.contractMismatch.rawValue : 0
+    }
+
+    /// The history in posting order (`pre` only when named).
+    static func revisionNames(_ spec: String?) throws -> [String] {
+        guard let spec, spec != "all" else { return Registry.revisions.map(\.name).filter { $0 != "pre" }.sorted(by: postingOrder) }
+        return try CLI.revisionNames([spec]).sorted(by: postingOrder)
+    }
+
+    static let posting = ["pre", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13",
+                          "final", "altmap", "fix2025", "fix2026"]
+    static func postingOrder(_ a: String, _ b: String) -> Bool {
+        (posting.firstIndex(of: a) ?? posting.count, a) < (posting.firstIndex(of: b) ?? posting.count, b)
+    }
+
+    static func checkOne(_ sc: Scenario, _ rev: String) -> Isolation.Outcome {
+        do { return .result(try Checker.check(sc, revision: rev)) } catch { return .error("\(error)") }
+    }
+
+    // MARK: table
+
+    static func tabulate(_ revs: [String], _ count: Int, _ outcomes: [String: [Isolation.Outcome?]]) -> Table {
+        var rows: [Row] = []
+        var columns = Set<String>()
+        for rev in revs {
+            let contract = RevisionContract.named(Registry.revision(named: rev)?.contract ?? rev) != nil
+            var row = Row(revision: rev, checkedAgainst: contract ? "contract" : "invariants only", scenarios: 0,
+                          contractMismatches: 0, cells: [:], notRun: 0, errors: [])
+            for out in outcomes[rev] ?? [] {
+                switch out {
+                case .result(let r)?:
+                    row.scenarios += 1
+                    if r.contractMismatches > 0 { row.contractMismatches += 1 }
+                    let findings = r.findings.filter { $0.classification != .contractMismatch }
+                    for rule in Set(findings.map(\.rule)) {
+                        row.cells[rule, default: 0] += 1
+                    }
+                    for (f, status) in zip(r.findings, r.statuses) where f.classification != .contractMismatch
+                        && !(row.statuses[f.rule] ?? []).contains(status) {
+                        row.statuses[f.rule, default: []].append(status)
+                    }
+                case .crash(let why)?:
+                    row.scenarios += 1
+                    row.cells[why.hasPrefix("HANG") ? "hang" : "crash", default: 0] += 1
+                    if row.errors.count < 5 { row.errors.append(why) }
+                case .error(let e)?:
+                    row.notRun += 1
+                    if row.errors.count < 5 { row.errors.append(e) }
+                case nil:
+                    row.notRun += 1
+                }
+            }
+            columns.formUnion(row.cells.keys)
+            rows.append(row)
+        }
+        // invariants first, then faults, then crashes and hangs
+        func rank(_ r: String) -> Int { r.hasPrefix("inv.") ? 0 : r.hasPrefix("fault.") ? 1 : r == "crash" || r == "hang" ? 2 : 3 }
+        return Table(scenarios: count, columns: columns.sorted { (rank($0), $0) < (rank($1), $1) }, rows: rows)
+    }
+
+    static func render(_ t: Table, markdown: Bool) -> String {
+        let head = ["revision"] + t.columns + ["contract mismatches", "checked against"] + (t.rows.contains { $0.notRun > 0 } ? ["not run"] : [])
+        let body = t.rows.map { r in
+            [r.revision] + t.columns.map { "\(r.cells[$0] ?? 0)" } + ["\(r.contractMismatches)", r.checkedAgainst]
+                + (head.last == "not run" ? ["\(r.notRun)"] : [])
+        }
+        var s = ""
+        if markdown {
+            s += "| " + head.joined(separator: " | ") + " |\n"
+            s += "| " + head.indices.map { $0 == 0 || $0 == head.count - 1 && head[$0] == "checked against" ? "---" : "---:" }.joined(separator: " | ") + " |\n"
+            for b in body { s += "| " + b.joined(separator: " | ") + " |\n" }
+        } else {
+            let widths = head.indices.map { i in max(head[i].count, body.map { $0[i].count }.max() ?? 0) }
+            func line(_ cells: [String]) -> String {
+                cells.enumerated().map { i, v in
+                    let pad = String(repeating: " ", count: widths[i] - v.count)
+                    return i == 0 || head[i] == "checked against" ? v + pad : pad + v
+                }.joined(separator: "  ").trimmingCharacters(in: .whitespaces) + "\n"
+            }
+            s += line(head)
+            for b in body { s += line(b) }
+        }
+        s += "\n\(t.scenarios) scenarios per revision; cells: scenarios with at least one finding of the column's rule.\n"
+        // where upstream stands, per status: the rule and the revisions whose cells it explains
+        var byStatus: [String: [String: [String]]] = [:]
+        for r in t.rows { for (rule, sts) in r.statuses { for st in sts { byStatus[st, default: [:]][rule, default: []].append(r.revision) } } }
+        if !byStatus.isEmpty {
+            s += "\nwhere upstream stands (findings/README.md has each class):\n"
+            for st in byStatus.keys.sorted() {
+                s += "  \(st):\n"
+                for (rule, revs) in byStatus[st]!.sorted(by: { $0.key < $1.key }) {
+                    s += "    \(rule): \(revs.joined(separator: " "))\n"
+                }
+            }
+        }
+        for r in t.rows where !r.errors.isEmpty {
+            s += "\(r.revision): \(r.errors.joined(separator: "; "))\n"
+        }
+        return s
+    }
+
+    // MARK: workers
+
+    /// Runs every scenario on `rev` in worker processes, one after another, starting a new worker after the
+    /// scenario a worker died in.
+    static func runWorkers(_ exe: String, _ rev: String, files: [String], count: Int, timeout: UInt32,
+                           deliver: (Int, Isolation.Outcome) -> Void) {
+        var next = 0
+        while next < count && !Interrupts.requested() {
+            let proc = Process()
+            proc.executableURL = URL(fileURLWithPath: exe)
+            proc.arguments = ["history", "--worker", "--revisions", rev, "--from", "\(next)", "--timeout", "\(timeout)"] + files
+            let pipe = Pipe()
+            proc.standardOutput = pipe
+            proc.standardError = FileHandle.nullDevice
+            do { try proc.run() } catch {
+                for p in next..<count { deliver(p, .error("cannot start a worker: \(error)")) }
+                return
+            }
+            var current: Int?
+            var crashText: String?
+            var buffer = Data()
+            let handle = pipe.fileHandleForReading
+            reading: while true {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                buffer.append(chunk)
+                while let nl = buffer.firstIndex(of: 0x0A) {
+                    let line = String(decoding: buffer[buffer.startIndex..<nl], as: UTF8.self)
+                    buffer.removeSubrange(buffer.startIndex...nl)
+                    let parts = line.split(separator: " ", maxSplits: 2).map(String.init)
+                    switch parts.first {
+                    case "BEGIN": current = parts.count > 1 ? Int(parts[1]) : nil
+                    case "RESULT" where parts.count == 3:
+                        guard let p = Int(parts[1]) else { continue }
+                        if let r = try? JSONDecoder().decode(CheckResult.self, from: Data(parts[2].utf8)) { deliver(p, .result(r)) }
+                        else { deliver(p, .error("unreadable worker result")) }
+                        current = nil; next = p + 1
+                    case "ERROR" where parts.count == 3:
+                        guard let p = Int(parts[1]) else { continue }
+                        deliver(p, .error(parts[2])); current = nil; next = p + 1
+                    case "CRASH", "HANG": crashText = line; break reading
+                    default: continue
+                    }
+                }
+            }
+            proc.waitUntilExit()
+            if let p = current {
+                deliver(p, .crash(crashText ?? (proc.terminationReason == .uncaughtSignal
+                    ? "CRASH signal \(proc.terminationStatus)" : "worker exited with status \(proc.terminationStatus)")))
+                next = p + 1
+            } else if next < count {
+                deliver(next, .error("worker ended early (status \(proc.terminationStatus))"))
+                next += 1
+            }
+        }
+    }
+
+    /// `history --worker --revisions R --from N [FILE...]`: checks scenarios N... on R, one line each
+    /// (BEGIN i, then RESULT i JSON or ERROR i why; the crash guard writes CRASH/HANG lines).
+    static func worker(_ a: Arguments) throws -> Int32 {
+        guard let rev = a.options["revisions"], Registry.revision(named: rev) != nil,
+              let from = Int(a.options["from"] ?? "") else {
+            throw CommandError(.usage, "history --worker is internal to history")
+        }
+        let timeout = UInt32(a.options["timeout"] ?? "\(CLI.defaultTimeout)") ?? UInt32(CLI.defaultTimeout)
+        let scenarios = a.positional.isEmpty ? CuratedScenarios.all : try a.positional.map { try CLI.loadScenario($0) }
+        hr_crash_guard_install(1, 70)
+        signal(SIGINT, SIG_IGN)
+        let enc = JSONEncoder()
+        for i in from..<scenarios.count {
+            hr_crash_context_set("\(i) \(scenarios[i].name) \(rev) setup")
+            Isolation.emit("BEGIN \(i)")
+            hr_crash_alarm(timeout)
+            let line: String
+            switch checkOne(scenarios[i], rev) {
+            case .result(let r): line = "RESULT \(i) " + String(decoding: (try? enc.encode(r)) ?? Data(), as: UTF8.self)
+            case .error(let e): line = "ERROR \(i) \(e.replacingOccurrences(of: "\n", with: " "))"
+            case .crash(let why): line = "ERROR \(i) \(why)"
+            }
+            hr_crash_alarm(0)
+            Isolation.emit(line)
+        }
+        return 0
+    }
+}

@@ -1,0 +1,71 @@
+import HotRemoveHarness
+import HotRemoveJudge
+import HotRemoveModel
+import HotRemoveScenario
+import Foundation
+
+/// Known findings a kernel developer's CI accepts: `check --baseline FILE` fails only on
+/// findings not listed.  One finding per line: `<scenario> <revision> <rule>`; `#` starts a comment.
+struct FindingBaseline {
+    private var known: Set<String> = []
+
+    init() {}
+
+    var isEmpty: Bool { known.isEmpty }
+
+    static func key(_ scenario: String, _ revision: String, _ rule: String) -> String { "\(scenario) \(revision) \(rule)" }
+
+    static func load(_ path: String) throws -> FindingBaseline {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw CommandError(.io, "--baseline \(path): cannot read (\((error as NSError).localizedDescription))")
+        }
+        var b = FindingBaseline()
+        for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+            let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+            if words.isEmpty { continue }
+            guard words.count == 3 else {
+                throw CommandError(.badInput, "--baseline \(path):\(n + 1): expected \"<scenario> <revision> <rule>\", found \"\(raw)\"")
+            }
+            b.known.insert(key(words[0], words[1], words[2]))
+        }
+        return b
+    }
+
+    /// The findings of `r` the baseline does not list.
+    func new(in r: CheckResult) -> [Finding] {
+        r.findings.filter { !known.contains(FindingBaseline.key(r.scenario, r.revision, $0.rule)) }
+    }
+
+    static func render(_ results: [CheckResult]) -> String {
+        var lines = Set<String>()
+        for r in results { for f in r.findings { lines.insert(key(r.scenario, r.revision, f.rule)) } }
+        return "# hotremove check --write-baseline: <scenario> <revision> <rule>\n" + lines.sorted().joined(separator: "\n") + "\n"
+    }
+}
+
+/// KTAP (Documentation/dev-tools/ktap.rst), the format kselftest and KUnit print: one test per
+/// scenario x revision, findings as diagnostic lines before the result line.
+enum KTAP {
+    static func render(_ results: [CheckResult], fails: (CheckResult) -> Bool, baseline: FindingBaseline) -> String {
+        var s = "KTAP version 1\n1..\(results.count)\n"
+        for (i, r) in results.enumerated() {
+            let newOnes = Set(baseline.new(in: r).map(\.line))
+            for u in r.unchecked { s += "# \(r.scenario).\(r.revision): not checked: \(u)\n" }
+            for f in r.findings {
+                let tag = baseline.isEmpty || newOnes.contains(f.line) ? "" : " (in baseline)"
+                s += "# \(oneLine(f.line))\(tag)\n"
+            }
+            s += "\(fails(r) ? "not ok" : "ok") \(i + 1) \(name(r))\n"
+        }
+        return s
+    }
+
+    /// A test name has no spaces or '#' (they would read as a directive).
+    static func name(_ r: CheckResult) -> String {
+        "\(r.scenario).\(r.revision)".map { $0 == " " || $0 == "#" ? "_" : $0 }.map(String.init).joined()
+    }
+
+    static func oneLine(_ s: String) -> String { s.replacingOccurrences(of: "\n", with: " ") }
+}

@@ -1,0 +1,12 @@
+// Test-only: the hotremove CLI with the mutants of CShim/mutants registered.  The crash-isolation
+// tests use it as their worker (`hotremove-mutants __worker`); the shipped `hotremove` has no mutant.
+import Foundation
+import HotRemoveCLI
+import HotRemoveHarness
+import HotRemoveMutants
+
+Mutants.register()
+// campaign workers are this executable, not the shipped tool next to it
+if let me = Bundle.main.executablePath { Isolation.executable = me }
+CLI.crashGuard = true
+exit(CLI.main(Array(CommandLine.arguments.dropFirst())))
