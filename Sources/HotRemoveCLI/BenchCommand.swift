@@ -1,9 +1,9 @@
+import CShim
+import Foundation
 import HotRemoveHarness
 import HotRemoveJudge
 import HotRemoveModel
 import HotRemoveScenario
-import CShim
-import Foundation
 
 enum BenchCommand {
     static func run(_ args: [String], _ c: Console) throws -> Int32 {

@@ -1,8 +1,8 @@
+import Foundation
 import HotRemoveHarness
 import HotRemoveJudge
 import HotRemoveModel
 import HotRemoveScenario
-import Foundation
 
 enum CheckCommand {
     static func check(_ args: [String], _ c: Console) throws -> Int32 {

@@ -1,9 +1,9 @@
+import CShim
+import Foundation
 import HotRemoveHarness
 import HotRemoveJudge
 import HotRemoveModel
 import HotRemoveScenario
-import CShim
-import Foundation
 
 /// The command-line tool, as a library so that tests run it in-process.
 public enum CLI {

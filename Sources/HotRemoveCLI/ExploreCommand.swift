@@ -1,8 +1,8 @@
+import Foundation
 import HotRemoveHarness
 import HotRemoveJudge
 import HotRemoveModel
 import HotRemoveScenario
-import Foundation
 
 /// `hotremove explore SCENARIO`: the scenario's last removal beside its walkers, under every
 /// schedule that orders conflicting accesses differently (up to a preemption bound), or under

@@ -1,8 +1,5 @@
-import HotRemoveHarness
-import HotRemoveJudge
-import HotRemoveModel
-import HotRemoveScenario
 import Foundation
+import HotRemoveHarness
 
 /// `hotremove findings`: the finding catalogue (Catalogue/findings.json), by where upstream stands.
 /// `--markdown` writes findings/README.md as it is committed (a test keeps the two equal).
@@ -63,6 +60,7 @@ enum FindingsCommand {
         a finding in a scenario whose era fields lie outside the revision's kernel is also marked what-if
         there.  Each reproducer below runs with `hotremove check findings/FILE --revision REV`
         (`ReproducerTests` checks each on its revision).
+
 
         """
         for (kind, classes) in byKind(cat) {

@@ -1,8 +1,8 @@
+import Foundation
 import HotRemoveHarness
 import HotRemoveJudge
 import HotRemoveModel
 import HotRemoveScenario
-import Foundation
 
 enum FuzzCommand {
     static func run(_ args: [String], _ c: Console) throws -> Int32 {

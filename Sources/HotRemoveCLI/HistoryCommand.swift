@@ -1,9 +1,9 @@
+import CShim
+import Foundation
 import HotRemoveHarness
 import HotRemoveJudge
 import HotRemoveModel
 import HotRemoveScenario
-import CShim
-import Foundation
 
 /// `hotremove history`: the curated scenarios (or the given ones) on every revision of the patch
 /// history, checked against the model, folded into one table: a row per revision in posting order, a

@@ -1,8 +1,8 @@
+import Foundation
 import HotRemoveHarness
 import HotRemoveJudge
 import HotRemoveModel
 import HotRemoveScenario
-import Foundation
 
 /// `hotremove` with no command: the curated scenarios and a short seeded campaign on every
 /// revision and geometry, with a summary table.  Exit 0 when every revision conforms to its

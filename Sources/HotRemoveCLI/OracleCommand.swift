@@ -1,8 +1,8 @@
+import Foundation
 import HotRemoveHarness
 import HotRemoveJudge
 import HotRemoveModel
 import HotRemoveScenario
-import Foundation
 
 /// `hotremove oracle SCENARIO...`: each scenario on a real arm64 kernel under QEMU and in the
 /// harness, compared leaf for leaf (Sources/HotRemoveHarness/Oracle).

@@ -1,8 +1,8 @@
+import Foundation
 import HotRemoveHarness
 import HotRemoveJudge
 import HotRemoveModel
 import HotRemoveScenario
-import Foundation
 
 /// Known findings a kernel developer's CI accepts: `check --baseline FILE` fails only on
 /// findings not listed.  One finding per line: `<scenario> <revision> <rule>`; `#` starts a comment.

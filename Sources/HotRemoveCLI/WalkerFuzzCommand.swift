@@ -1,8 +1,8 @@
+import Foundation
 import HotRemoveHarness
 import HotRemoveJudge
 import HotRemoveModel
 import HotRemoveScenario
-import Foundation
 
 /// `hotremove fuzz --walkers`: the campaign's generated scenarios with walkers added beside their
 /// last removal, each run under seeded random schedules.  In-process (no crash isolation): the

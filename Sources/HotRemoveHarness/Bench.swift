@@ -1,8 +1,8 @@
+import CShim
+import Foundation
 import HotRemoveJudge
 import HotRemoveModel
 import HotRemoveScenario
-import CShim
-import Foundation
 
 /// Teardown cost as memory grows: the two passes of a removal timed on their own and
 /// quoted against same-run read and read-modify-write sweeps over the same table pages;

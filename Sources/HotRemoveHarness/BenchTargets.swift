@@ -1,8 +1,8 @@
+import CShim
+import Foundation
 import HotRemoveJudge
 import HotRemoveModel
 import HotRemoveScenario
-import CShim
-import Foundation
 
 /// The throughput and cost targets of issue #14, each measured in one `bench` run: the deciding
 /// figure (median and min–max over the repetitions), what it was measured against in the same run,

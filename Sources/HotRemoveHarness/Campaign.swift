@@ -1,7 +1,7 @@
+import Foundation
 import HotRemoveJudge
 import HotRemoveModel
 import HotRemoveScenario
-import Foundation
 
 /// A seeded campaign: random scenarios checked on every chosen revision, in parallel,
 /// every distinct finding shrunk to a minimal reproducer.

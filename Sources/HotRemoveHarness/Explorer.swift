@@ -1,8 +1,8 @@
+import CShim
+import Foundation
 import HotRemoveJudge
 import HotRemoveModel
 import HotRemoveScenario
-import CShim
-import Foundation
 
 /// A schedule: runs of decisions, "thread:count" each, "thread:*" for "as long as the
 /// thread can go on" (until it ends or waits for a lock).  "1:1034,0:*,1:*": thread 1

@@ -1,7 +1,7 @@
+import Foundation
 import HotRemoveJudge
 import HotRemoveModel
 import HotRemoveScenario
-import Foundation
 
 /// The finding catalogue (Catalogue/findings.json, compiled in): every rule the checker states with its
 /// source, and every class of finding it reports about kernel code with where upstream stands.  Reports show

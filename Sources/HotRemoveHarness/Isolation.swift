@@ -1,8 +1,8 @@
+import CShim
+import Foundation
 import HotRemoveJudge
 import HotRemoveModel
 import HotRemoveScenario
-import CShim
-import Foundation
 
 /// Crash and hang isolation: campaign work runs in worker processes (this same
 /// executable, `hotremove __worker`), each over a range of (scenario, revision)

@@ -1,7 +1,7 @@
+import CShim
 import HotRemoveJudge
 import HotRemoveModel
 import HotRemoveScenario
-import CShim
 
 /// A C string from a fixed buffer.
 package func cString(_ buffer: [CChar]) -> String {

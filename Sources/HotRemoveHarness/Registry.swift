@@ -1,7 +1,7 @@
+import CShim
 import HotRemoveJudge
 import HotRemoveModel
 import HotRemoveScenario
-import CShim
 
 /// A transcribed revision of the hot-remove routines.  Adding a revision is one
 /// C file in CShim/mmu (then CShim/instances/generate.sh) and one line here.

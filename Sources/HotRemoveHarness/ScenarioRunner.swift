@@ -1,7 +1,7 @@
+import CShim
 import HotRemoveJudge
 import HotRemoveModel
 import HotRemoveScenario
-import CShim
 
 /// A scenario executed on one revision: the state after boot (and neighbour
 /// mappings) and one observation per step.

@@ -1,7 +1,7 @@
+import Foundation
 import HotRemoveJudge
 import HotRemoveModel
 import HotRemoveScenario
-import Foundation
 
 /// The outcome of one step in kernel terms, for terminals and for JSON.
 public struct StepReport: Codable, Sendable {

@@ -1,6 +1,6 @@
+import Foundation
 import HotRemoveCLI
 import HotRemoveHarness
-import Foundation
 
 CLI.crashGuard = true
 guard StandardStreams.prepare() else {

@@ -1,7 +1,7 @@
 // The descriptor attributes the model writes, each derived by hand from v5.7's
 // arch/arm64/include/asm/{pgtable-hwdef,pgtable-prot}.h.
-import Testing
 @testable import HotRemoveModel
+import Testing
 
 @Suite struct DescriptorTests {
     @Test func descriptorAttributes() {

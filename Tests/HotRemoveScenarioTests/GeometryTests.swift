@@ -1,7 +1,7 @@
 // The v5.7 memory map and table geometry, each number derived by hand from
 // arch/arm64/include/asm/{memory,pgtable-hwdef}.h.
-import Testing
 @testable import HotRemoveScenario
+import Testing
 
 @Suite struct GeometryTests {
     @Test func memoryMap4K48() {

@@ -1,7 +1,7 @@
+import Foundation
 import HotRemoveJudge
 import HotRemoveModel
 import HotRemoveScenario
-import Foundation
 
 /// GDB's remote serial protocol (gdb/doc "Remote Protocol": Overview, Packets, Standard
 /// Replies), as far as reading a stopped target needs: `$payload#cs` framing with a modulo-256

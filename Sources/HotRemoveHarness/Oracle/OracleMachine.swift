@@ -1,7 +1,7 @@
+import Foundation
 import HotRemoveJudge
 import HotRemoveModel
 import HotRemoveScenario
-import Foundation
 
 /// One QEMU `virt` machine running an oracle kernel: TCG, one CPU (`-cpu max,lpa2=off`: 48-bit VAs,
 /// four levels), the scenario's boot memory as RAM, one virtio-mem device over the device-memory

@@ -1,7 +1,7 @@
+import Foundation
 import HotRemoveJudge
 import HotRemoveModel
 import HotRemoveScenario
-import Foundation
 
 /// The oracle's report: a header (kernel, revision, era, placement, what differs by era), one
 /// row per step (what each side allocated and freed, the cost), then the findings like `check`'s.

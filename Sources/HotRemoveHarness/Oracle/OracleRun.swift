@@ -1,7 +1,7 @@
+import Foundation
 import HotRemoveJudge
 import HotRemoveModel
 import HotRemoveScenario
-import Foundation
 
 /// A scenario run on the real kernel and in the harness, step by step, and compared.
 package struct OracleResult {
