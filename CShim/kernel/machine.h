@@ -17,9 +17,11 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include "CShim.h"
+#include "kshim/dup/mmzone.h"
+#include "kshim/dup/memremap.h"
+#include "kshim/dup/notifier.h"
 
 struct hr_instance;
-struct vmem_altmap;
 struct hr_saved_page;
 
 /* Host-side bookkeeping for one simulated page frame (see kshim/custom.h). */
@@ -42,8 +44,9 @@ struct page {
 #define HR_PG_everalloc	(1u << 8)	/* was handed out at least once */
 #define HR_PG_seen	(1u << 9)	/* reached by the snapshot walk in progress */
 /*
- * Seed 004 (RFC v2, 2019-01, "allocate memmap from the added memory range"): PageVmemmap() is
- * PageReserved() with page->mapping == VMEMMAP_PAGE; the shim keeps the mapping part as this flag.
+ * The RFC "mm, memory_hotplug: allocate memmap from the added memory range for sparse-vmemmap"
+ * (<20190122103708.11043-4-osalvador@suse.de>, 2019-01-22): PageVmemmap() is PageReserved()
+ * with page->mapping == VMEMMAP_PAGE; the shim keeps the mapping part as this flag.
  * On such a page the free-list fields hold what the RFC keeps in struct page: `next` is
  * page->freelist (the head's pfn, as an offset from base_pfn: vmemmap_get_head()), `prev` is the
  * head's page_private() (its vmemmap page count) and `pad` the page's _refcount (the head's: the
@@ -59,50 +62,7 @@ struct page {
 
 #define HR_POISON 0x6b6b6b6b6b6b6b6bULL	/* POISON_FREE, like slab's */
 
-/* struct mem_section, v5.7 include/linux/mmzone.h, reduced to what hotplug reads. */
-#define HR_SUBSECTION_WORDS 8		/* up to 512 sub-sections of 2 MiB per 1 GiB section */
-struct mem_section {
-	unsigned long section_mem_map;
-	uint64_t subsection_map[HR_SUBSECTION_WORDS];
-	bool has_usage;
-	bool vmemmap_marks;	/* some struct page of this section is PageVmemmap (seed 004) */
-};
-#define SECTION_MARKED_PRESENT	(1UL<<0)
-#define SECTION_HAS_MEM_MAP	(1UL<<1)
-#define SECTION_IS_ONLINE	(1UL<<2)
-#define SECTION_IS_EARLY	(1UL<<3)
-
-struct vmem_altmap {			/* v5.7 include/linux/memremap.h */
-	const unsigned long base_pfn;
-	const unsigned long end_pfn;
-	const unsigned long reserve;
-	unsigned long free;
-	unsigned long align;
-	unsigned long alloc;
-};
-
-/* include/linux/notifier.h, include/linux/memory.h (v5.7) */
-#define NOTIFY_DONE		0x0000
-#define NOTIFY_OK		0x0001
-#define NOTIFY_STOP_MASK	0x8000
-#define NOTIFY_BAD		(NOTIFY_STOP_MASK|0x0002)
-#define MEM_ONLINE		(1<<0)
-#define MEM_GOING_OFFLINE	(1<<1)
-#define MEM_OFFLINE		(1<<2)
-#define MEM_GOING_ONLINE	(1<<3)
-#define MEM_CANCEL_ONLINE	(1<<4)
-#define MEM_CANCEL_OFFLINE	(1<<5)
-struct notifier_block {
-	int (*notifier_call)(struct notifier_block *nb, unsigned long action, void *data);
-};
-struct memory_notify {
-	unsigned long start_pfn;
-	unsigned long nr_pages;
-	int status_change_nid_normal;
-	int status_change_nid_high;
-	int status_change_nid;
-};
-struct zone { int unused; };
+struct zone { int unused; };		/* page_zone() of every page: the shim has no zones */
 
 struct mm_struct {
 	void *pgd;			/* pgd_t *, typed by the instance */
@@ -160,7 +120,7 @@ struct hr_machine {
 	/* the s390-style vmemmap (vmemmap_subpmd.c): its unused_pmd_start, per machine */
 	unsigned long vmemmap_unused_pmd_start;
 	/*
-	 * Seed 004's memmap from the added range: the altmap __add_pages() of the add in progress
+	 * The memmap-from-range RFC (HR_PG_vmemmap): the altmap __add_pages() of the add in progress
 	 * runs its init/constructor with (NULL otherwise), and mm/sparse.c's two statics of the
 	 * deferred vmemmap_free(), per machine: head_vmemmap_page (as a pfn) and in_vmemmap_range.
 	 */
@@ -236,7 +196,7 @@ static inline unsigned long hr_page_to_pfn(const struct hr_machine *m, const str
 	return m->base_pfn + (unsigned long)(p - m->memmap);
 }
 
-/* seed 004's memmap from the added range (hotplug.c) */
+/* the memmap-from-range RFC's marks (hotplug.c, see HR_PG_vmemmap) */
 void hr_mark_vmemmap_pages(struct vmem_altmap *self);
 unsigned long hr_check_nr_vmemmap_pages(const struct hr_machine *m, unsigned long pfn);
 
