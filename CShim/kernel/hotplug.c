@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "kernel/machine.h"
+#include "kernel/recorder.h"
 #include "kernel/instance.h"
 
 #define SUBSECTION_SHIFT 21

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include "kernel/machine.h"
+#include "kernel/recorder.h"
 #include "kernel/instance.h"
 
 _Thread_local struct hr_machine *hr_cur_machine __attribute__((tls_model("initial-exec")));

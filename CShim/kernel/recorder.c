@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "kernel/machine.h"
+#include "kernel/recorder.h"
 
 #define HR_TRACE_LIMIT (64u << 20)
 

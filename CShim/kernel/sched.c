@@ -36,6 +36,7 @@
 #include <sys/mman.h>
 #include <ucontext.h>
 #include "kernel/machine.h"
+#include "kernel/recorder.h"
 #include "kernel/instance.h"
 
 #if defined(__has_feature)
