@@ -75,11 +75,18 @@ struct mm_struct {
 #define HR_MAX_ALTMAPS 256
 #define HR_MAX_ORDER 16
 
+/* an altmap and the range it was made for (memory_hotplug.c) */
 struct hr_altmap_slot {
 	bool used;
 	uint64_t start, size;
 	struct vmem_altmap altmap;
 };
+
+/* what was added (memory_hotplug.c); memmap_on_memory: one memory block added with
+ * MHP_MEMMAP_ON_MEMORY, its altmap in altmap_slot */
+#define HR_MAX_RANGES 256
+struct hr_range { uint64_t start, size; int kind; int altmap_slot; bool memmap_on_memory; };
+struct hr_ranges { int n; struct hr_range r[HR_MAX_RANGES]; };
 
 struct hr_machine {
 	const struct hr_instance *inst;
@@ -152,7 +159,7 @@ struct hr_machine {
 	bool warn_sites_overflow;
 	hr_fault faults[HR_MAX_FAULTS];
 
-	void *cfg_ranges;		/* ranges present (machine.c) */
+	struct hr_ranges *ranges;	/* what was added and not removed */
 
 	/* BUG() and poison reads end the operation, like an oops ends the task */
 	jmp_buf *oops_jmp;
@@ -177,6 +184,17 @@ struct hr_machine {
 
 /* initial-exec: one fs-relative load, not a __tls_get_addr() call, in -fPIC code */
 extern _Thread_local struct hr_machine *hr_cur_machine __attribute__((tls_model("initial-exec")));
+
+/*
+ * Runs fn(m, arg), kernel code of an operation, with m as the thread's current machine.  An
+ * oops in it (hr_oops(): BUG(), panic(), a read of a freed page-table page) ends it there, as an
+ * oops ends the task, and leaves the machine as the oops left it.  Returns fn's result, or
+ * HR_E_OOPS with "oops: <what>" in err (if err is not NULL).  (machine.c)
+ */
+int hr_oopsable_call(struct hr_machine *m, int (*fn)(struct hr_machine *m, void *arg), void *arg,
+		     char *err, size_t errlen);
+/* the message of a refusal or an error, into err when there is one (machine.c) */
+void hr_say(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* allocator (page_alloc.c) */
 struct page *hr_alloc_pages(unsigned order, bool zero);
@@ -246,5 +264,7 @@ void hr_memmap_init_device(struct hr_machine *m, unsigned long pfn, unsigned lon
 /* sections (hotplug.c) */
 struct mem_section *hr_pfn_to_section(unsigned long pfn);
 struct mem_section *hr_section_of(const struct hr_machine *m, unsigned long pfn);
+/* (sparse.c) */
+bool hr_subsections_present(const struct hr_machine *m, uint64_t start, uint64_t size);
 
 #endif

@@ -72,8 +72,8 @@ void hr_rec_replace(int level, uint64_t entry_pa, uint64_t newval, uint64_t oldv
 
 /*
  * An oops: BUG(), panic(), or a read of a freed page-table page (the poison READ_ONCE() checks
- * for).  Recorded as a fault, then the operation ends where it is (longjmp() to the machine's
- * oops_jmp), as an oops ends the task.
+ * for).  Recorded as a fault, then the operation ends where it is (the longjmp() to
+ * hr_oopsable_call(), machine.h), as an oops ends the task.
  */
 _Noreturn void hr_oops(const char *file, int line, const char *what);
 void hr_poison_read(const volatile void *p);
