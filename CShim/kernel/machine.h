@@ -261,10 +261,9 @@ void hr_memmap_words(struct hr_machine *m, unsigned long pfn, unsigned long nr, 
 void hr_memmap_init_device(struct hr_machine *m, unsigned long pfn, unsigned long nr,
 			   const struct vmem_altmap *altmap);
 
-/* sections (hotplug.c) */
+/* sections (sparse.c) */
 struct mem_section *hr_pfn_to_section(unsigned long pfn);
 struct mem_section *hr_section_of(const struct hr_machine *m, unsigned long pfn);
-/* (sparse.c) */
 bool hr_subsections_present(const struct hr_machine *m, uint64_t start, uint64_t size);
 
 #endif

@@ -1,12 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * SPARSEMEM's sections, as the rest of the shim looks them up: whether every
- * sub-section of a range is present.  What the sections hold is changed by
- * the generic layer (hotplug.c) alone.
+ * SPARSEMEM's sections, as the rest of the shim looks them up: the struct
+ * mem_section of a pfn (__pfn_to_section()), and whether every sub-section of
+ * a range is present.  A machine keeps its sections in one array from its
+ * first pfn, not in the kernel's two-level mem_section[][]; what the sections
+ * hold is changed by the generic layer (hotplug.c) alone.
  */
 #include "kernel/machine.h"
 
 #define SUBSECTION_SHIFT 21
+
+struct mem_section *hr_section_of(const struct hr_machine *m, unsigned long pfn)
+{
+	unsigned long nr = pfn >> (m->cfg.section_size_bits - m->geo.page_shift);
+
+	if (nr < m->base_section || nr >= m->base_section + m->nr_sections)
+		return NULL;
+	return &m->sections[nr - m->base_section];
+}
+
+struct mem_section *hr_pfn_to_section(unsigned long pfn)
+{
+	return hr_section_of(hr_cur_machine, pfn);
+}
 
 /* every 2 MiB sub-section of [start, +size) is present (pfn_section_valid()) */
 bool hr_subsections_present(const struct hr_machine *m, uint64_t start, uint64_t size)

@@ -51,20 +51,6 @@ static unsigned long pages_per_subsection(const struct hr_machine *m)
 	return 1UL << (SUBSECTION_SHIFT - m->geo.page_shift);
 }
 
-struct mem_section *hr_pfn_to_section(unsigned long pfn)
-{
-	return hr_section_of(hr_cur_machine, pfn);
-}
-
-struct mem_section *hr_section_of(const struct hr_machine *m, unsigned long pfn)
-{
-	unsigned long nr = pfn >> (m->cfg.section_size_bits - m->geo.page_shift);
-
-	if (nr < m->base_section || nr >= m->base_section + m->nr_sections)
-		return NULL;
-	return &m->sections[nr - m->base_section];
-}
-
 /* the VA of pfn's struct page: vmemmap + pfn, with the era's sizeof(struct page) */
 static unsigned long memmap_va(const struct hr_machine *m, unsigned long pfn)
 {
