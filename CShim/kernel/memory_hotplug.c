@@ -71,6 +71,17 @@ static int check_range(struct hr_machine *m, uint64_t start, uint64_t size, uint
 	return 0;
 }
 
+/* what the range asks of what is present: HR_E_INVALID (said in err) unless all of it is */
+static int check_present(struct hr_machine *m, uint64_t start, uint64_t size, const char *what,
+			 const char *missing, char *err, size_t errlen)
+{
+	if (hr_subsections_present(m, start, size))
+		return 0;
+	hr_say(err, errlen, "%s [0x%llx, +0x%llx): %s", what, (unsigned long long)start,
+	       (unsigned long long)size, missing);
+	return HR_E_INVALID;
+}
+
 /*
  * The locks an operation takes, in order: `locks` is HR_HOTPLUG_LOCK_DEVICE | HR_HOTPLUG_LOCK_MEM
  * for add_memory(), remove_memory() and offlining, HR_HOTPLUG_LOCK_MEM for device memory.  A lock
@@ -441,13 +452,10 @@ int hr_offline_memory(hr_machine *m, uint64_t start, uint64_t size, char *err, s
 	if (rc)
 		return rc;
 	rc = blocked(m, HR_HOTPLUG_LOCK_DEVICE | HR_HOTPLUG_LOCK_MEM, err, errlen);
+	if (!rc)
+		rc = check_present(m, start, size, "offline", "not all of it is present", err, errlen);
 	if (rc)
 		return rc;
-	if (!hr_subsections_present(m, start, size)) {
-		hr_say(err, errlen, "offline [0x%llx, +0x%llx): not all of it is present",
-		       (unsigned long long)start, (unsigned long long)size);
-		return HR_E_INVALID;
-	}
 	if (!m->inst->memory_hotremove) {	/* include/linux/memory_hotplug.h's stub */
 		hr_say(err, errlen, "offline_pages(): -EINVAL, %s has no MEMORY_HOTREMOVE", m->inst->revision);
 		return -22;	/* -EINVAL */
@@ -505,13 +513,10 @@ int hr_remove_memory(hr_machine *m, uint64_t start, uint64_t size, char *err, si
 	}
 	rc = check_range(m, start, size, c.device ? (1ull << 21) : (1ull << m->cfg.section_size_bits),
 			 "remove", err, errlen);
+	if (!rc)
+		rc = check_present(m, start, size, "remove", "part of it was already removed", err, errlen);
 	if (rc)
 		return rc;
-	if (!hr_subsections_present(m, start, size)) {
-		hr_say(err, errlen, "remove [0x%llx, +0x%llx): part of it was already removed",
-		       (unsigned long long)start, (unsigned long long)size);
-		return HR_E_INVALID;
-	}
 	if (c.device && (start != rs->r[idx].start || size != rs->r[idx].size)) {
 		hr_say(err, errlen, "remove [0x%llx, +0x%llx): device memory goes as a whole [0x%llx, +0x%llx)",
 		       (unsigned long long)start, (unsigned long long)size,
