@@ -59,67 +59,83 @@ static int boot(struct hr_machine *m, void *unused)
 	return 0;
 }
 
-hr_machine *hr_machine_create(const hr_instance *inst, const hr_machine_config *cfg,
-			      char *err, size_t errlen)
+/*
+ * The configuration, for the instance's geometry g: true, or false with what is wrong in err.
+ * The scenario's validation (Swift) guarantees all of it; these checks are assertions, and the
+ * Swift side reports a refusal as an internal error, not as bad input.
+ */
+static bool config_valid(const hr_instance *inst, const hr_machine_config *cfg, const hr_geometry *g,
+			 char *err, size_t errlen)
 {
-	struct hr_machine *m;
-	hr_geometry g;
-	uint64_t sec, pfn_size;
+	uint64_t sec;
 
-	/*
-	 * The scenario's validation (Swift) guarantees all of the below; these checks
-	 * are assertions, and the Swift side reports a refusal as an internal error,
-	 * not as bad input.
-	 */
-	inst->fill_geometry(&g);
 	if (cfg->section_size_bits < 21 || cfg->section_size_bits > 30) {
 		hr_say(err, errlen, "sectionSizeBits %u: must be between 21 (one 2 MiB sub-section) and 30",
 		       cfg->section_size_bits);
-		return NULL;
+		return false;
 	}
-	if (cfg->section_size_bits < g.page_shift + 1) {
+	if (cfg->section_size_bits < g->page_shift + 1) {
 		hr_say(err, errlen, "sectionSizeBits %u: smaller than the %u-byte page", cfg->section_size_bits,
-		       1u << g.page_shift);
-		return NULL;
+		       1u << g->page_shift);
+		return false;
 	}
 	if (cfg->struct_page_size < 32 || cfg->struct_page_size > 128 || cfg->struct_page_size % 8) {
 		hr_say(err, errlen, "structPageSize %u: must be a multiple of 8 between 32 and 128",
 		       cfg->struct_page_size);
-		return NULL;
+		return false;
 	}
 	sec = 1ull << cfg->section_size_bits;
 	if (cfg->phys_offset % (1ull << 30)) {
 		hr_say(err, errlen, "physOffset 0x%llx: memstart_addr must be 1 GiB aligned (ARM64_MEMSTART_ALIGN)",
 		       (unsigned long long)cfg->phys_offset);
-		return NULL;
+		return false;
 	}
 	if (cfg->phys_size == 0 || cfg->phys_size % sec) {
 		hr_say(err, errlen, "physSize 0x%llx: must be a non-zero multiple of the section size 0x%llx",
 		       (unsigned long long)cfg->phys_size, (unsigned long long)sec);
-		return NULL;
+		return false;
 	}
 	if (cfg->phys_offset + cfg->phys_size > (1ull << 48) ||
-	    cfg->phys_size > g.page_end - g.page_offset) {
+	    cfg->phys_size > g->page_end - g->page_offset) {
 		hr_say(err, errlen, "physSize 0x%llx: beyond 48-bit physical addresses or the %llu GiB linear map of %s",
 		       (unsigned long long)cfg->phys_size,
-		       (unsigned long long)((g.page_end - g.page_offset) >> 30), inst->geometry);
-		return NULL;
+		       (unsigned long long)((g->page_end - g->page_offset) >> 30), inst->geometry);
+		return false;
 	}
 	if (cfg->boot_size == 0 || cfg->boot_start % sec || cfg->boot_size % sec ||
 	    cfg->boot_start < cfg->phys_offset ||
 	    cfg->boot_start + cfg->boot_size > cfg->phys_offset + cfg->phys_size) {
 		hr_say(err, errlen, "bootMemory [0x%llx, +0x%llx): must be non-empty, section aligned and inside physical memory",
 		       (unsigned long long)cfg->boot_start, (unsigned long long)cfg->boot_size);
-		return NULL;
+		return false;
 	}
-	if ((cfg->boot_size >> g.page_shift) >= UINT32_MAX) {
+	if ((cfg->boot_size >> g->page_shift) >= UINT32_MAX) {
 		hr_say(err, errlen, "bootMemory size 0x%llx: too many pages for the allocator",
 		       (unsigned long long)cfg->boot_size);
-		return NULL;
+		return false;
 	}
+	return true;
+}
 
+hr_machine *hr_machine_create(const hr_instance *inst, const hr_machine_config *cfg,
+			      char *err, size_t errlen)
+{
+	struct hr_machine *m;
+	hr_geometry g;
+	uint64_t pfn_size;
+
+	inst->fill_geometry(&g);
+	if (!config_valid(inst, cfg, &g, err, errlen))
+		return NULL;
+	/* the machine, its sections and its ranges from the host heap */
 	m = calloc(1, sizeof(*m));
-	if (!m) {
+	if (m) {
+		m->nr_sections = cfg->phys_size >> cfg->section_size_bits;
+		m->sections = calloc(m->nr_sections, sizeof(*m->sections));
+		m->ranges = calloc(1, sizeof(*m->ranges));
+	}
+	if (!m || !m->sections || !m->ranges) {
+		hr_machine_destroy(m);
 		hr_say(err, errlen, "out of host memory");
 		return NULL;
 	}
@@ -129,6 +145,7 @@ hr_machine *hr_machine_create(const hr_instance *inst, const hr_machine_config *
 	m->phys_offset = cfg->phys_offset;
 	m->phys_end = cfg->phys_offset + cfg->phys_size;
 	m->max_order = max_order_of(g.page_shift);
+	/* physical memory and its struct pages: host address space, committed on use */
 	m->host_len = cfg->phys_size;
 	m->host_base = mmap(NULL, m->host_len, PROT_READ | PROT_WRITE,
 			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -149,14 +166,6 @@ hr_machine *hr_machine_create(const hr_instance *inst, const hr_machine_config *
 	m->base_pfn = cfg->phys_offset >> g.page_shift;
 	m->end_pfn = m->phys_end >> g.page_shift;
 	m->base_section = cfg->phys_offset >> cfg->section_size_bits;
-	m->nr_sections = cfg->phys_size >> cfg->section_size_bits;
-	m->sections = calloc(m->nr_sections, sizeof(*m->sections));
-	m->ranges = calloc(1, sizeof(*m->ranges));
-	if (!m->sections || !m->ranges) {
-		hr_machine_destroy(m);
-		hr_say(err, errlen, "out of host memory");
-		return NULL;
-	}
 	m->boot_start_pfn = cfg->boot_start >> g.page_shift;
 	m->boot_end_pfn = (cfg->boot_start + cfg->boot_size) >> g.page_shift;
 	m->memblock_top_pfn = m->boot_end_pfn;
