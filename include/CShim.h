@@ -89,8 +89,9 @@ typedef struct hr_counters {
 	uint64_t warns, faults, bugs;
 	uint64_t faults_by_kind[8];		/* indexed by HR_FAULT_* */
 	uint64_t alloc_failures;
-	/* seed 004 ("memmap": "range"): mark_vmemmap_pages(): pages __SetPageVmemmap()ed and the head's
-	 * section count set; online: PageVmemmap pages handed to onlining (never, if the skip works) */
+	/* the memmap-from-range RFC (<20190122103708.11043-4-osalvador@suse.de>; "memmap": "range"):
+	 * mark_vmemmap_pages(): pages __SetPageVmemmap()ed and the head's section count set; online:
+	 * PageVmemmap pages handed to onlining (never, if the skip works) */
 	uint64_t vmemmap_pages_marked;
 	uint64_t vmemmap_head_sections;
 	uint64_t vmemmap_pages_onlined;
@@ -139,16 +140,18 @@ typedef struct hr_add_options {
 	bool memmap_on_memory;		/* RAM: added memory block by memory block, each with MHP_MEMMAP_ON_MEMORY
 					 * (v5.14) when mhp_supports_memmap_on_memory() holds: its memmap from an
 					 * altmap at the block's start */
-	bool memmap_from_range;		/* RAM: seed 004's RFC (MHP_MEMMAP_FROM_RANGE): one altmap at the start of
-					 * the whole range holds every section's memmap; PageVmemmap marking,
-					 * vmemmap_free() deferred to the range's last section */
+	bool memmap_from_range;		/* RAM: the RFC "mm, memory_hotplug: allocate memmap from the added
+					 * memory range for sparse-vmemmap" (<20190122103708.11043-4-osalvador@suse.de>,
+					 * MHP_MEMMAP_FROM_RANGE): one altmap at the start of the whole range
+					 * holds every section's memmap; PageVmemmap marking, vmemmap_free()
+					 * deferred to the range's last section */
 } hr_add_options;
 
 typedef struct hr_instance hr_instance;
 typedef struct hr_machine hr_machine;
 
-/* registry of compiled instances (revision x geometry): CShim's own, then the
- * lists test-only targets register (0 on success; a list is added once) */
+/* registry of compiled instances (revision x geometry; kernel/registry.c): CShim's own, then
+ * the lists test-only targets register (0 on success; a list is added once) */
 int hr_instance_register_extra(const hr_instance *const *list, int n);
 int hr_instance_count(void);
 const hr_instance *hr_instance_at(int i);
@@ -157,12 +160,14 @@ const char *hr_instance_revision(const hr_instance *inst);
 const char *hr_instance_geometry_name(const hr_instance *inst);
 void hr_instance_geometry(const hr_instance *inst, hr_geometry *out);
 
-/* machines */
+/* machines: created and booted (kernel/boot.c) */
 hr_machine *hr_machine_create(const hr_instance *inst, const hr_machine_config *cfg,
 			      char *err, size_t errlen);
 void hr_machine_destroy(hr_machine *m);
 void hr_machine_get_geometry(const hr_machine *m, hr_geometry *out);
 
+/* operations (add, remove, offline: kernel/memory_hotplug.c; the rest: kernel/machine.c); each
+ * returns 0, a negative kernel errno, or an HR_E_* code with its message in err */
 int hr_add_memory(hr_machine *m, uint64_t start, uint64_t size, const hr_add_options *opt,
 		  char *err, size_t errlen);
 int hr_remove_memory(hr_machine *m, uint64_t start, uint64_t size, char *err, size_t errlen);
@@ -171,7 +176,7 @@ int hr_map_neighbour(hr_machine *m, uint64_t va, uint64_t size, char *err, size_
 void hr_fail_nth_allocation(hr_machine *m, long n);
 const char *hr_last_oops(const hr_machine *m);
 
-/* struct page and allocator facts */
+/* struct page and allocator facts (kernel/facts.c; hr_free_pages_count() kernel/page_alloc.c) */
 uint64_t hr_pfn_of_phys(const hr_machine *m, uint64_t phys);
 bool hr_page_info(const hr_machine *m, uint64_t pfn, uint32_t *flags, uint32_t *order);
 uint64_t hr_free_pages_count(const hr_machine *m);
@@ -180,13 +185,13 @@ bool hr_altmap_info(const hr_machine *m, uint64_t start, uint64_t *base_pfn, uin
 bool hr_section_info(const hr_machine *m, uint64_t pfn, unsigned long *flags,
 		     uint64_t *subsection_map_word0);
 
-/* provoke allocator faults on purpose (tests of the fault detection) */
+/* provoke allocator faults on purpose (tests of the fault detection; kernel/facts.c) */
 void hr_debug_free_pfn(hr_machine *m, uint64_t pfn, unsigned order);
 uint64_t hr_debug_alloc(hr_machine *m, unsigned order, bool zero, bool as_table, int level);
 uint64_t hr_debug_read_entry(hr_machine *m, uint64_t pa);
 void hr_debug_write_entry(hr_machine *m, uint64_t pa, uint64_t value);
 
-/* recorders */
+/* recorders (kernel/recorder.c) */
 void hr_counters_get(const hr_machine *m, hr_counters *out);
 void hr_counters_reset(hr_machine *m);
 void hr_trace_enable(hr_machine *m, bool on);
@@ -205,7 +210,7 @@ size_t hr_fault_count(const hr_machine *m);
 bool hr_faults_overflowed(const hr_machine *m);
 hr_fault hr_fault_at(const hr_machine *m, size_t i);
 
-/* snapshot of the kernel page tables */
+/* snapshot of the kernel page tables (kernel/snapshot.c) */
 typedef struct hr_table_page {
 	uint8_t level;		/* HR_LEVEL_* of the table */
 	uint8_t pad[3];

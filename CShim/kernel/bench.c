@@ -17,31 +17,38 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* one pass of a removal, timed */
+struct bench_pass {
+	int which;
+	uint64_t start, end, floor, ceiling;
+	bool free_mapped;
+	uint64_t ns;
+};
+
+static int run_pass(struct hr_machine *m, void *arg)
+{
+	struct bench_pass *p = arg;
+	uint64_t t0 = now_ns();
+
+	if (p->which == 0)
+		m->inst->unmap_pass(p->start, p->end, p->free_mapped);
+	else
+		m->inst->free_pass(p->start, p->end, p->floor, p->ceiling);
+	p->ns = now_ns() - t0;
+	return 0;
+}
+
 int64_t hr_bench_pass(hr_machine *m, int which, uint64_t start, uint64_t end, bool free_mapped,
 		      uint64_t floor, uint64_t ceiling)
 {
-	struct hr_machine *prev = hr_cur_machine;
-	jmp_buf jb;
-	uint64_t t0, t1;
+	struct bench_pass p = { .which = which, .start = start, .end = end, .floor = floor,
+				.ceiling = ceiling, .free_mapped = free_mapped };
 
 	if ((which == 0 && !m->inst->unmap_pass) || (which == 1 && !m->inst->free_pass))
 		return -1;
-	hr_cur_machine = m;
-	m->oops_jmp = &jb;
-	if (setjmp(jb)) {
-		m->oops_jmp = NULL;
-		hr_cur_machine = prev;
+	if (hr_oopsable_call(m, run_pass, &p, NULL, 0) == HR_E_OOPS)
 		return -2;
-	}
-	t0 = now_ns();
-	if (which == 0)
-		m->inst->unmap_pass(start, end, free_mapped);
-	else
-		m->inst->free_pass(start, end, floor, ceiling);
-	t1 = now_ns();
-	m->oops_jmp = NULL;
-	hr_cur_machine = prev;
-	return (int64_t)(t1 - t0);
+	return (int64_t)p.ns;
 }
 
 /* mode 0: read every entry; mode 1: read and write back every entry */

@@ -11,7 +11,7 @@
 
 /*
  * The generic memory-hotplug layer (kernel/hotplug.c: mm/sparse.c, mm/memory_hotplug.c,
- * mm/memremap.c, seed 004) as the machine calls it.  Every instance names the layer it runs
+ * mm/memremap.c, the memmap-from-range RFC's generic part) as the machine calls it.  Every instance names the layer it runs
  * with: a shipped one hotplug.c's hr_generic_layer; a test-only mutant of the generic layer
  * (CShim/mutants/generic) a patched copy of hotplug.c compiled under other names, which its
  * arch routines reach by name too (see CShim/mutants/generic_names.h).

@@ -17,9 +17,11 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include "CShim.h"
+#include "kshim/dup/mmzone.h"
+#include "kshim/dup/memremap.h"
+#include "kshim/dup/notifier.h"
 
 struct hr_instance;
-struct vmem_altmap;
 struct hr_saved_page;
 
 /* Host-side bookkeeping for one simulated page frame (see kshim/custom.h). */
@@ -42,8 +44,9 @@ struct page {
 #define HR_PG_everalloc	(1u << 8)	/* was handed out at least once */
 #define HR_PG_seen	(1u << 9)	/* reached by the snapshot walk in progress */
 /*
- * Seed 004 (RFC v2, 2019-01, "allocate memmap from the added memory range"): PageVmemmap() is
- * PageReserved() with page->mapping == VMEMMAP_PAGE; the shim keeps the mapping part as this flag.
+ * The RFC "mm, memory_hotplug: allocate memmap from the added memory range for sparse-vmemmap"
+ * (<20190122103708.11043-4-osalvador@suse.de>, 2019-01-22): PageVmemmap() is PageReserved()
+ * with page->mapping == VMEMMAP_PAGE; the shim keeps the mapping part as this flag.
  * On such a page the free-list fields hold what the RFC keeps in struct page: `next` is
  * page->freelist (the head's pfn, as an offset from base_pfn: vmemmap_get_head()), `prev` is the
  * head's page_private() (its vmemmap page count) and `pad` the page's _refcount (the head's: the
@@ -59,50 +62,7 @@ struct page {
 
 #define HR_POISON 0x6b6b6b6b6b6b6b6bULL	/* POISON_FREE, like slab's */
 
-/* struct mem_section, v5.7 include/linux/mmzone.h, reduced to what hotplug reads. */
-#define HR_SUBSECTION_WORDS 8		/* up to 512 sub-sections of 2 MiB per 1 GiB section */
-struct mem_section {
-	unsigned long section_mem_map;
-	uint64_t subsection_map[HR_SUBSECTION_WORDS];
-	bool has_usage;
-	bool vmemmap_marks;	/* some struct page of this section is PageVmemmap (seed 004) */
-};
-#define SECTION_MARKED_PRESENT	(1UL<<0)
-#define SECTION_HAS_MEM_MAP	(1UL<<1)
-#define SECTION_IS_ONLINE	(1UL<<2)
-#define SECTION_IS_EARLY	(1UL<<3)
-
-struct vmem_altmap {			/* v5.7 include/linux/memremap.h */
-	const unsigned long base_pfn;
-	const unsigned long end_pfn;
-	const unsigned long reserve;
-	unsigned long free;
-	unsigned long align;
-	unsigned long alloc;
-};
-
-/* include/linux/notifier.h, include/linux/memory.h (v5.7) */
-#define NOTIFY_DONE		0x0000
-#define NOTIFY_OK		0x0001
-#define NOTIFY_STOP_MASK	0x8000
-#define NOTIFY_BAD		(NOTIFY_STOP_MASK|0x0002)
-#define MEM_ONLINE		(1<<0)
-#define MEM_GOING_OFFLINE	(1<<1)
-#define MEM_OFFLINE		(1<<2)
-#define MEM_GOING_ONLINE	(1<<3)
-#define MEM_CANCEL_ONLINE	(1<<4)
-#define MEM_CANCEL_OFFLINE	(1<<5)
-struct notifier_block {
-	int (*notifier_call)(struct notifier_block *nb, unsigned long action, void *data);
-};
-struct memory_notify {
-	unsigned long start_pfn;
-	unsigned long nr_pages;
-	int status_change_nid_normal;
-	int status_change_nid_high;
-	int status_change_nid;
-};
-struct zone { int unused; };
+struct zone { int unused; };		/* page_zone() of every page: the shim has no zones */
 
 struct mm_struct {
 	void *pgd;			/* pgd_t *, typed by the instance */
@@ -115,11 +75,18 @@ struct mm_struct {
 #define HR_MAX_ALTMAPS 256
 #define HR_MAX_ORDER 16
 
+/* an altmap and the range it was made for (memory_hotplug.c) */
 struct hr_altmap_slot {
 	bool used;
 	uint64_t start, size;
 	struct vmem_altmap altmap;
 };
+
+/* what was added (memory_hotplug.c); memmap_on_memory: one memory block added with
+ * MHP_MEMMAP_ON_MEMORY, its altmap in altmap_slot */
+#define HR_MAX_RANGES 256
+struct hr_range { uint64_t start, size; int kind; int altmap_slot; bool memmap_on_memory; };
+struct hr_ranges { int n; struct hr_range r[HR_MAX_RANGES]; };
 
 struct hr_machine {
 	const struct hr_instance *inst;
@@ -160,7 +127,7 @@ struct hr_machine {
 	/* the s390-style vmemmap (vmemmap_subpmd.c): its unused_pmd_start, per machine */
 	unsigned long vmemmap_unused_pmd_start;
 	/*
-	 * Seed 004's memmap from the added range: the altmap __add_pages() of the add in progress
+	 * The memmap-from-range RFC (HR_PG_vmemmap): the altmap __add_pages() of the add in progress
 	 * runs its init/constructor with (NULL otherwise), and mm/sparse.c's two statics of the
 	 * deferred vmemmap_free(), per machine: head_vmemmap_page (as a pfn) and in_vmemmap_range.
 	 */
@@ -192,7 +159,7 @@ struct hr_machine {
 	bool warn_sites_overflow;
 	hr_fault faults[HR_MAX_FAULTS];
 
-	void *cfg_ranges;		/* ranges present (machine.c) */
+	struct hr_ranges *ranges;	/* what was added and not removed */
 
 	/* BUG() and poison reads end the operation, like an oops ends the task */
 	jmp_buf *oops_jmp;
@@ -218,6 +185,17 @@ struct hr_machine {
 /* initial-exec: one fs-relative load, not a __tls_get_addr() call, in -fPIC code */
 extern _Thread_local struct hr_machine *hr_cur_machine __attribute__((tls_model("initial-exec")));
 
+/*
+ * Runs fn(m, arg), kernel code of an operation, with m as the thread's current machine.  An
+ * oops in it (hr_oops(): BUG(), panic(), a read of a freed page-table page) ends it there, as an
+ * oops ends the task, and leaves the machine as the oops left it.  Returns fn's result, or
+ * HR_E_OOPS with "oops: <what>" in err (if err is not NULL).  (machine.c)
+ */
+int hr_oopsable_call(struct hr_machine *m, int (*fn)(struct hr_machine *m, void *arg), void *arg,
+		     char *err, size_t errlen);
+/* the message of a refusal or an error, into err when there is one (machine.c) */
+void hr_say(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* allocator (page_alloc.c) */
 struct page *hr_alloc_pages(unsigned order, bool zero);
 void hr_free_pages_pfn(unsigned long pfn, unsigned order);
@@ -236,92 +214,9 @@ static inline unsigned long hr_page_to_pfn(const struct hr_machine *m, const str
 	return m->base_pfn + (unsigned long)(p - m->memmap);
 }
 
-/* seed 004's memmap from the added range (hotplug.c) */
+/* the memmap-from-range RFC's marks (hotplug.c, see HR_PG_vmemmap) */
 void hr_mark_vmemmap_pages(struct vmem_altmap *self);
 unsigned long hr_check_nr_vmemmap_pages(const struct hr_machine *m, unsigned long pfn);
-
-/* recorders (recorder.c) */
-void hr_rec_warn(const char *file, int line, const char *cond);
-void hr_rec_fault(int kind, uint64_t pfn_or_addr, const char *detail);
-void hr_rec_event_general(int kind, int level, uint64_t a, uint64_t b);
-void hr_rec_materialize(struct hr_machine *m);
-
-/*
- * What an open loop kept as a count expects next, from the records counted so far
- * (trace_lazy_pos of the repetition in progress): the body's next record moved to its
- * repetition (recorder.c, "Repetitions kept as a count").
- */
-static inline __attribute__((always_inline)) void hr_rec_lazy_expect(struct hr_machine *m)
-{
-	const hr_event *t = m->trace, *x;
-	size_t r = m->trace_loop - 1, period = t[r].level, pos = m->trace_lazy_pos;
-	uint64_t k = (uint64_t)t[r].count + 1;
-
-	if (pos == period) {	/* the next record begins the repetition after */
-		if (t[r].count == UINT32_MAX) {	/* no more repetitions fit: the general path closes the loop */
-			m->trace_expect.kind = 0xff;
-			return;
-		}
-		pos = 0;
-		k++;
-	}
-	x = &t[r - period + pos];
-	m->trace_expect.kind = x->kind;
-	m->trace_expect.level = x->level;
-	m->trace_expect.a = x->a + k * x->da;
-	m->trace_expect.b = x->b + k * x->db;
-}
-
-/* The record expected has come: count it, and expect the one after. */
-static inline __attribute__((always_inline)) void hr_rec_lazy_advance(struct hr_machine *m)
-{
-	hr_event *t = m->trace;
-	size_t r = m->trace_loop - 1;
-
-	if (m->trace_lazy_pos == t[r].level) {	/* it began the next repetition */
-		t[r].count++;
-		m->trace_lazy_pos = 0;
-	}
-	m->trace_lazy_pos++;
-	hr_rec_lazy_expect(m);
-}
-
-/* A record: the next one of an open loop's repetition is counted here, anything else goes the general way. */
-static inline __attribute__((always_inline)) void hr_rec_event(int kind, int level, uint64_t a, uint64_t b)
-{
-	struct hr_machine *m = hr_cur_machine;
-
-	if (m->trace_lazy && m->trace_expect.a == a && m->trace_expect.b == b &&
-	    m->trace_expect.kind == kind && m->trace_expect.level == level) {
-		hr_rec_lazy_advance(m);
-		return;
-	}
-	hr_rec_event_general(kind, level, a, b);
-}
-void hr_rec_replace(int level, uint64_t entry_pa, uint64_t newval, uint64_t oldval);
-_Noreturn void hr_oops(const char *file, int line, const char *what);
-void hr_poison_read(const volatile void *p);
-
-/* __TLBI_VADDR() keeps VA[55:12] in bits [43:0]; kernel addresses sign-extend bit 55 */
-static inline uint64_t hr_tlbi_operand_va(uint64_t operand)
-{
-	uint64_t va = operand << 12;
-
-	return (va & (1ull << 55)) ? va | 0xff00000000000000ull : va;
-}
-void hr_rec_tlbi_va_general(uint64_t va);
-static inline __attribute__((always_inline)) void hr_rec_tlbi_va_trace(uint64_t operand)
-{
-	struct hr_machine *m = hr_cur_machine;
-	uint64_t va = hr_tlbi_operand_va(operand);
-
-	if (m->trace_lazy && m->trace_expect.a == va && m->trace_expect.b == 0 &&
-	    m->trace_expect.kind == HR_EV_TLBI_VA && m->trace_expect.level == 0) {
-		hr_rec_lazy_advance(m);
-		return;
-	}
-	hr_rec_tlbi_va_general(va);
-}
 
 /*
  * Scheduling points (sched.c).  Every access of the simulated kernel to shared
@@ -366,8 +261,9 @@ void hr_memmap_words(struct hr_machine *m, unsigned long pfn, unsigned long nr, 
 void hr_memmap_init_device(struct hr_machine *m, unsigned long pfn, unsigned long nr,
 			   const struct vmem_altmap *altmap);
 
-/* sections (hotplug.c) */
+/* sections (sparse.c) */
 struct mem_section *hr_pfn_to_section(unsigned long pfn);
 struct mem_section *hr_section_of(const struct hr_machine *m, unsigned long pfn);
+bool hr_subsections_present(const struct hr_machine *m, uint64_t start, uint64_t size);
 
 #endif

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "kernel/machine.h"
+#include "kernel/recorder.h"
 
 /* A freed page-table page that still held entries: its contents, until it is handed out again. */
 struct hr_saved_page {

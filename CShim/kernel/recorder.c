@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "kernel/machine.h"
+#include "kernel/recorder.h"
 
 #define HR_TRACE_LIMIT (64u << 20)
 
@@ -340,3 +340,47 @@ void hr_poison_read(const volatile void *p)
 	hr_rec_fault(HR_FAULT_POISON_READ, pa, "read of a freed page-table page");
 	hr_oops(__FILE__, __LINE__, "use of a freed page-table page");
 }
+
+/* ---- the recorders as Swift reads them (include/CShim.h) ---- */
+
+void hr_counters_get(const hr_machine *m, hr_counters *out) { *out = m->counters; }
+void hr_counters_reset(hr_machine *m)
+{
+	memset(&m->counters, 0, sizeof(m->counters));
+	m->nr_warn_sites = 0;
+	m->warn_sites_overflow = false;
+}
+/* a repetition kept as a count is written out before the trace is read or turned off */
+void hr_trace_enable(hr_machine *m, bool on)
+{
+	hr_rec_materialize(m);
+	m->trace_on = on;
+}
+size_t hr_trace_length(hr_machine *m)
+{
+	hr_rec_materialize(m);
+	return m->trace_len;
+}
+const hr_event *hr_trace_events(hr_machine *m)
+{
+	hr_rec_materialize(m);
+	return m->trace;
+}
+bool hr_trace_truncated(const hr_machine *m) { return m->trace_truncated; }
+void hr_trace_clear(hr_machine *m)
+{
+	m->trace_lazy = false;
+	m->trace_len = 0;
+	m->trace_truncated = false;
+	m->trace_loop = 0;
+	m->trace_plain_from = 0;
+}
+size_t hr_warn_count(const hr_machine *m) { return m->nr_warn_sites; }
+bool hr_warn_sites_overflowed(const hr_machine *m) { return m->warn_sites_overflow; }
+hr_warn hr_warn_at(const hr_machine *m, size_t i) { return m->warns[i]; }
+size_t hr_fault_count(const hr_machine *m)
+{
+	return m->counters.faults < HR_MAX_FAULTS ? m->counters.faults : HR_MAX_FAULTS;
+}
+bool hr_faults_overflowed(const hr_machine *m) { return m->counters.faults > HR_MAX_FAULTS; }
+hr_fault hr_fault_at(const hr_machine *m, size_t i) { return m->faults[i]; }

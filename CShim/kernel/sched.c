@@ -36,6 +36,7 @@
 #include <sys/mman.h>
 #include <ucontext.h>
 #include "kernel/machine.h"
+#include "kernel/recorder.h"
 #include "kernel/instance.h"
 
 #if defined(__has_feature)
@@ -411,11 +412,22 @@ void hr_walker_note_cont_half(uint64_t va, uint64_t size, unsigned long valid, u
 
 /* ---- thread bodies ---- */
 
+static int walk(struct hr_machine *m, void *arg)
+{
+	const hr_walker_spec *w = arg;
+
+	if (w->kind == HR_WALKER_PTDUMP)
+		m->inst->walker_ptdump(w->hotplug_lock);
+	else
+		m->inst->walker_vmalloc((unsigned long)w->va, (unsigned long)(w->va + w->size),
+					w->map, w->unmap);
+	return 0;
+}
+
 static void body(struct hr_sched *s, int me)
 {
 	struct hr_machine *m = s->m;
 	struct hr_sched_thread *t = &s->t[me];
-	jmp_buf jb;
 
 	if (s->selftest) {
 		for (size_t i = 0; i < t->st_n; i++)
@@ -427,8 +439,7 @@ static void body(struct hr_sched *s, int me)
 						      sizeof(s->out->removal_err));
 		return;
 	}
-	m->oops_jmp = &jb;
-	if (setjmp(jb)) {
+	if (hr_oopsable_call(m, walk, (void *)t->walker, NULL, 0) == HR_E_OOPS) {
 		/* a check above recorded what happened; a BUG() or a poisoned value did not */
 		bool known = false;
 
@@ -438,16 +449,7 @@ static void body(struct hr_sched *s, int me)
 				known = true;
 		if (!known)
 			add_finding(s, HR_WF_OOPS, s->cur, 0, m->oops_msg);
-		m->oops_jmp = NULL;
-		return;
 	}
-	if (t->walker->kind == HR_WALKER_PTDUMP)
-		m->inst->walker_ptdump(t->walker->hotplug_lock);
-	else
-		m->inst->walker_vmalloc((unsigned long)t->walker->va,
-					(unsigned long)(t->walker->va + t->walker->size),
-					t->walker->map, t->walker->unmap);
-	m->oops_jmp = NULL;
 }
 
 static void trampoline(void)

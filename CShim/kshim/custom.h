@@ -8,7 +8,7 @@
 #ifndef HR_KSHIM_CUSTOM_H
 #define HR_KSHIM_CUSTOM_H
 
-#include "kernel/machine.h"
+#include "kernel/recorder.h"
 
 #define HR_M (hr_cur_machine)
 

@@ -4,7 +4,7 @@
  * Title: altmap + "arm64: mm: Populate vmemmap at the page level if not section aligned"
  * Posted: 2025-03-04, Zhenhua Huang (PATCH v9, merged as d4234d131b0a,
  *   Cc stable v5.4+, Acked-by David Hildenbrand, Reviewed-by Oscar
- *   Salvador and Catalin Marinas).  Search index id 36133705067.
+ *   Salvador and Catalin Marinas), <20250304072700.3405036-1-quic_zhenhuah@quicinc.com>.
  * Gist: "if we hotplug something that spans part of 128 MiB section
  *   (memblock1), and then ... another part (memblock2), and subsequently
  *   unplug memblock1, vmemmap_free() will clear the entire PMD entry which

@@ -3,10 +3,10 @@
  * Revision: s390style
  * Title: final + vmemmap_free() as s390 does it: sub-PMD ranges remembered
  *   unused, empty tables freed, "a single range flush at the end"
- * Posted: none: NEW code of this project (issue 15), not a transcription.
+ * Posted: none: NEW code of this project, not a transcription.
  *   arm64's vmemmap_populate()/vmemmap_free() rewritten the way David
  *   Hildenbrand's series "s390: implement and optimize vmemmap_free()"
- *   (2020-07, upstream in v5.9, seed 003) does it on s390, in s390's order:
+ *   (<20200703133917.39045-1-david@redhat.com>, 2020-07, in v5.9) does it on s390, in s390's order:
  *   each page (data or table) is freed, then the entry pointing at it is
  *   cleared, and the cover letter's "AFAIKS, as there are no valid accesses,
  *   doing a single range flush at the end is sufficient": one

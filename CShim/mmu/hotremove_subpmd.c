@@ -3,10 +3,10 @@
  * Revision: subpmd
  * Title: final + an s390-style vmemmap_free() that remembers unused sub-PMD
  *   ranges, in arm64's order (clear, invalidate, then free)
- * Posted: none: NEW code of this project (issue 15), not a transcription.
+ * Posted: none: NEW code of this project, not a transcription.
  *   arm64's vmemmap_populate()/vmemmap_free() rewritten the way David
  *   Hildenbrand's series "s390: implement and optimize vmemmap_free()"
- *   (2020-07, upstream in v5.9, seed 003) does it on s390: a PMD block the
+ *   (<20200703133917.39045-1-david@redhat.com>, 2020-07, in v5.9) does it on s390: a PMD block the
  *   removed range covers only in part is marked unused (PAGE_UNUSED) and
  *   torn down only when wholly unused; empty page tables are freed.  Unlike
  *   s390 ("a single range flush at the end is sufficient", see

@@ -4,7 +4,7 @@
  * Title: [PATCH 2/6] arm64/mm: Enable memory hot remove
  * Posted: 2019-04-03, Anshuman Khandual (against v5.1-rc, pre-p4d API)
  * Source: message <1554265806-11501-3-git-send-email-anshuman.khandual@arm.com>
- *   (search index id 14069264809); with its pgtable.h hunk (pmd_large(),
+ *   (as on lore.kernel.org); with its pgtable.h hunk (pmd_large(),
  *   pud_large(), pmd_index()/pud_index() of 0 on folded levels, in
  *   kshim/older_eras.h)
  * Gist: V2's walk (see hotremove_v2.c), plus pgtable_page_dtor() on linear-map

@@ -5,7 +5,7 @@
  * Posted: 2019-10-11, Anshuman Khandual (against v5.4-rc, pre-p4d API);
  *   Reviewed-by: Catalin Marinas
  * Source: message <1570788852-12402-3-git-send-email-anshuman.khandual@arm.com>
- *   (search index id 12185275912)
+ *   https://lore.kernel.org/r/1570788852-12402-3-git-send-email-anshuman.khandual@arm.com
  * Gist: V9 with a single TLBI per PMD or PUD block entry,
  *   flush_tlb_kernel_range(addr, addr + PAGE_SIZE), "as the PMD_SIZE range
  *   is mapped with a single block entry" (per Catalin), and comments in the

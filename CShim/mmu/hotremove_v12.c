@@ -5,7 +5,7 @@
  * Posted: 2020-01-16, Anshuman Khandual (against v5.5, pre-p4d API);
  *   Reviewed-by: Catalin Marinas
  * Source: message <1579157135-10360-3-git-send-email-anshuman.khandual@arm.com>
- *   (search index id 3329810133)
+ *   https://lore.kernel.org/r/1579157135-10360-3-git-send-email-anshuman.khandual@arm.com
  * Gist: V10 plus a memory hotplug notifier that refuses MEM_GOING_OFFLINE
  *   for early (boot) sections, "per David" (V13 cover letter); V11's
  *   MEMBLOCK_BOOT approach is dropped.  V13 is this patch rebased on

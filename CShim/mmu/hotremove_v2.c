@@ -4,7 +4,7 @@
  * Title: [PATCH V2 2/2] arm64/mm: Enable memory hot remove
  * Posted: 2019-04-14, Anshuman Khandual (against v5.1-rc, pre-p4d API)
  * Source: message <1555221553-18845-3-git-send-email-anshuman.khandual@arm.com>
- *   (search index id 14303553921); with its pgtable.h hunk (pmd_index() and
+ *   (as on lore.kernel.org); with its pgtable.h hunk (pmd_index() and
  *   pud_index() of 0 on folded levels, in kshim/older_eras.h)
  * Gist: after x86's remove_pagetable(): 'direct' marks the linear map;
  *   free_pagetable() gives PageReserved (boot) pages back with

@@ -4,7 +4,7 @@
  * Title: [PATCH V3 4/4] arm64/mm: Enable memory hot remove
  * Posted: 2019-05-14, Anshuman Khandual (against v5.1, pre-p4d API)
  * Source: message <1557824407-19092-5-git-send-email-anshuman.khandual@arm.com>
- *   (search index id 22705925108)
+ *   https://lore.kernel.org/r/1557824407-19092-5-git-send-email-anshuman.khandual@arm.com
  * Gist: Mark Rutland's first review: 'direct' becomes 'sparse_vmap',
  *   TLB invalidation while clearing (one flush_tlb_kernel_range() per
  *   walked PTE range, __flush_tlb_kernel_pgtable() per freed table), pages

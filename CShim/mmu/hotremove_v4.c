@@ -5,7 +5,7 @@
  * Posted: 2019-05-20, Anshuman Khandual (against v5.2-rc1, pre-p4d API); its
  *   text survives quoted in David Hildenbrand's reply of 2019-05-27,
  *   "Re: [PATCH V4 4/4] arm64/mm: Enable memory hot remove"
- * Source: search index id 1279486023, the ">>>" lines (quote markers
+ * Source: <f122457b-b87d-7717-d983-b1a734ee037e@redhat.com>, the ">>>" lines (quote markers
  *   stripped; David's ">>" remarks inside the quote are not posting text).
  *   The quote ends inside arch_remove_memory(); its closing "}" and the two
  *   "#endif" are in the context of Anshuman's incremental diff in the same

@@ -5,7 +5,7 @@
  * Posted: 2019-05-29, Anshuman Khandual (against v5.2-rc, pre-p4d API);
  *   Acked-by: David Hildenbrand
  * Source: message <1559121387-674-4-git-send-email-anshuman.khandual@arm.com>
- *   (search index id 22208817555)
+ *   https://lore.kernel.org/r/1559121387-674-4-git-send-email-anshuman.khandual@arm.com
  * Gist: V4 with the indentation of arch_[add|remove]_memory() fixed as
  *   David asked (the V13 cover letter's V5 changelog); token for token V4.
  *   One walk, remove_pagetable() under init_mm.page_table_lock: leaves are

@@ -4,7 +4,7 @@
  * Title: [PATCH V7 3/3] arm64/mm: Enable memory hot remove
  * Posted: 2019-09-03, Anshuman Khandual (against v5.3-rc, pre-p4d API)
  * Source: message <1567503958-25831-4-git-send-email-anshuman.khandual@arm.com>
- *   (search index id 16576456262)
+ *   https://lore.kernel.org/r/1567503958-25831-4-git-send-email-anshuman.khandual@arm.com
  * Gist: remove_pagetable() in two passes as in V6 (unmap leaves, flush each
  *   one, free vmemmap backing; then free empty tables, without floor or
  *   ceiling); vmemmap_free() now also frees empty tables unless the

@@ -4,7 +4,7 @@
  * Title: [PATCH V8 2/2] arm64/mm: Enable memory hot remove
  * Posted: 2019-09-23, Anshuman Khandual (against v5.3, pre-p4d API)
  * Source: message <1569217425-23777-3-git-send-email-anshuman.khandual@arm.com>
- *   (search index id 14096359339)
+ *   https://lore.kernel.org/r/1569217425-23777-3-git-send-email-anshuman.khandual@arm.com
  * Gist: drops V7's vmalloc-vmemmap overlap flag and remove_pagetable(); the
  *   free pass takes a floor/ceiling (PAGE_OFFSET..PAGE_END for the linear
  *   map, VMEMMAP_START..VMEMMAP_END for vmemmap, borrowed from

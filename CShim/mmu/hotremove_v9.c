@@ -4,7 +4,7 @@
  * Title: [PATCH V9 2/2] arm64/mm: Enable memory hot remove
  * Posted: 2019-10-09, Anshuman Khandual (against v5.4-rc, pre-p4d API)
  * Source: message <1570609308-15697-3-git-send-email-anshuman.khandual@arm.com>
- *   (search index id 25384220080)
+ *   https://lore.kernel.org/r/1570609308-15697-3-git-send-email-anshuman.khandual@arm.com
  * Gist: review of Catalin Marinas and Matthew Wilcox: sparse_vmap becomes
  *   free_mapped, WARN(!page) is dropped, free_p?d_table() are folded into
  *   free_empty_p?d_table(), which check floor/ceiling with the range they

@@ -9,8 +9,8 @@
  *    vmemmap_populate_hugepages() (6.9+); 6.1.y keeps the open-coded PMD
  *    loop and adds the fix's two lines to it (with 6.1's
  *    ARM64_KERNEL_USES_PMD_MAPS and its basepages fallback on a failed
- *    block allocation).  Source: a 6.1.y arch/arm64/mm/mmu.c (search index id
- *    60308094503); the mainline patch is id 36133705067.
+ *    block allocation).  Source: 6.1.y arch/arm64/mm/mmu.c, d4234d131b0a
+ *    backported; the mainline patch is <20250304072700.3405036-1-quic_zhenhuah@quicinc.com>.
  *
  * The fix: a hot-added range smaller than one section's memmap (a
  * sub-section, 2 MiB of memory) is populated with base pages, so that the

@@ -5,7 +5,7 @@
  *  - mm/sparse-vmemmap.c as of v5.7 (the generic part of vmemmap_v5.7.c);
  *  - arm64's vmemmap_populate() (v5.7, arch/arm64/mm/mmu.c) with the sub-PMD
  *    tracking of the s390 series "s390: implement and optimize
- *    vmemmap_free()" (David Hildenbrand, 2020-07, upstream in v5.9, seed 003),
+ *    vmemmap_free()" (David Hildenbrand, <20200703133917.39045-1-david@redhat.com>, v5.9),
  *    patch "s390/vmemmap: remember unused sub-pmd ranges" and its follow-up
  *    "s390/vmemmap: avoid memset(PAGE_UNUSED) when adding consecutive
  *    sections" (arch/s390/mm/vmem.c v5.9: vmemmap_flush_unused_pmd,

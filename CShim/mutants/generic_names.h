@@ -5,8 +5,8 @@
  *  - the patched copy of CShim/kernel/hotplug.c: the copy then defines every one of its
  *    external symbols under the prefix, beside the real ones in CShim;
  *  - each instance of the mutant (its base revision's sources): the arch routines then call
- *    the copy (__add_pages(), __remove_pages(), vmem_altmap_free(), __pfn_to_section() reach
- *    these names through kshim/custom.h), and instance_end.h's `.generic = &hr_generic_layer`
+ *    the copy (__add_pages(), __remove_pages() and vmem_altmap_free() reach these names
+ *    through kshim/custom.h), and instance_end.h's `.generic = &hr_generic_layer`
  *    names the copy's table, through which the machine calls the rest.
  * Every function hotplug.c does not make static is named here (generate.sh checks it).
  */
@@ -18,8 +18,6 @@
 #define HR_GL_CAT(a, b)		HR_GL_CAT2(a, b)
 #define HR_GL(name)		HR_GL_CAT(HR_GENERIC_LAYER, name)
 
-#define hr_pfn_to_section			HR_GL(pfn_to_section)
-#define hr_section_of				HR_GL(section_of)
 #define hr_mark_vmemmap_pages			HR_GL(mark_vmemmap_pages)
 #define hr_check_nr_vmemmap_pages		HR_GL(check_nr_vmemmap_pages)
 #define hr___add_pages				HR_GL(add_pages)

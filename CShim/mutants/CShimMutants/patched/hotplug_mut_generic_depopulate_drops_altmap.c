@@ -21,7 +21,9 @@
  *    (the whole section's memmap for an early section, free_map_bootmem()).
  *
  *  vmem_altmap_free() (mm/memremap.c), mhp_supports_memmap_on_memory()
- *    (v5.14 mm/memory_hotplug.c) and seed 004's memmap from the added range.
+ *    (v5.14 mm/memory_hotplug.c) and the generic part of the RFC "mm,
+ *    memory_hotplug: allocate memmap from the added memory range for
+ *    sparse-vmemmap" (<20190122103708.11043-4-osalvador@suse.de>).
  *
  * Left out, because the arch routines never see them: zones, onlining into
  * the buddy allocator (the allocator serves boot memory only), page
@@ -31,11 +33,13 @@
  * This file is the whole generic layer: the machine reaches it through
  * hr_generic_layer (below), the arch routines by name.  Its mutants
  * (CShim/mutants/generic) are patched copies of it; every function that is
- * not static is named in CShim/mutants/generic_names.h.
+ * not static is named in CShim/mutants/generic_names.h.  The section lookup
+ * (__pfn_to_section()) is sparse.c's, which every copy shares.
  */
 #include <stdio.h>
 #include <string.h>
 #include "kernel/machine.h"
+#include "kernel/recorder.h"
 #include "kernel/instance.h"
 
 #define SUBSECTION_SHIFT 21
@@ -48,20 +52,6 @@ static unsigned long pages_per_section(const struct hr_machine *m)
 static unsigned long pages_per_subsection(const struct hr_machine *m)
 {
 	return 1UL << (SUBSECTION_SHIFT - m->geo.page_shift);
-}
-
-struct mem_section *hr_pfn_to_section(unsigned long pfn)
-{
-	return hr_section_of(hr_cur_machine, pfn);
-}
-
-struct mem_section *hr_section_of(const struct hr_machine *m, unsigned long pfn)
-{
-	unsigned long nr = pfn >> (m->cfg.section_size_bits - m->geo.page_shift);
-
-	if (nr < m->base_section || nr >= m->base_section + m->nr_sections)
-		return NULL;
-	return &m->sections[nr - m->base_section];
 }
 
 /* the VA of pfn's struct page: vmemmap + pfn, with the era's sizeof(struct page) */
@@ -93,12 +83,13 @@ static bool map_empty(const uint64_t *map)
 }
 
 /*
- * Seed 004, "[RFC PATCH v2 3/4] mm, memory_hotplug: allocate memmap from the added memory
- * range for sparse-vmemmap" (Oscar Salvador, 2019-01-22): the generic parts, written for the
- * shim after the posting's mm/sparse.c and include/linux/page-flags.h hunks (struct page is the
- * shim's, see HR_PG_vmemmap; the statics are per machine).  The arm64 hunk of the posting
- * (vmemmap_populate(): altmap_alloc_block_buf() when there is an altmap) is what v5.9 merged as
- * seed 002: the revisions whose vmemmap_populate() takes the altmap are those that honour it.
+ * "[RFC PATCH v2 3/4] mm, memory_hotplug: allocate memmap from the added memory range for
+ * sparse-vmemmap" (Oscar Salvador, 2019-01-22, <20190122103708.11043-4-osalvador@suse.de>): the
+ * generic parts, written for the shim after the posting's mm/sparse.c and
+ * include/linux/page-flags.h hunks (struct page is the shim's, see HR_PG_vmemmap; the statics are
+ * per machine).  The arm64 hunk of the posting (vmemmap_populate(): altmap_alloc_block_buf() when
+ * there is an altmap) is what v5.9 merged as eee07935bb52 ("arm64/mm: enable vmem_altmap support
+ * for vmemmap mappings"): the revisions whose vmemmap_populate() takes the altmap honour it.
  */
 #define VMEMMAP_FLAGS	(HR_PG_reserved | HR_PG_vmemmap)
 
@@ -260,7 +251,7 @@ static void section_deactivate(unsigned long pfn, unsigned long nr_pages,
 		m->inst->vmemmap_free(memmap_va(m, first),
 				      memmap_va(m, first + pages_per_section(m)), NULL);
 	} else {
-		/* depopulate_section_memmap(), seed 004's __kfree_section_memmap() */
+		/* depopulate_section_memmap(), the RFC's __kfree_section_memmap() */
 		kfree_section_memmap(m, pfn, memmap_va(m, pfn), memmap_va(m, pfn + nr_pages), altmap);
 	}
 	if (map_empty(ms->subsection_map))
@@ -337,7 +328,7 @@ int hr___add_pages(int nid, unsigned long pfn, unsigned long nr_pages,
 		ms->section_mem_map |= SECTION_MARKED_PRESENT | SECTION_HAS_MEM_MAP;
 		pfn += cur;
 	}
-	/* seed 004: the constructor runs whether or not every section was added */
+	/* the RFC's constructor runs whether or not every section was added */
 	if (altmap && altmap == m->range_altmap)
 		hr_mark_vmemmap_pages(altmap);
 	return err;

@@ -7,9 +7,9 @@
 /*
  * Revision: altmap
  * Title: arm64/mm: enable vmem_altmap support for vmemmap mappings
- * Posted: 2020-07-06, Anshuman Khandual; merged in Linux v5.9 (seed 002).
- *   The final (V14) routines with struct vmem_altmap * threaded through
- *   the unmap path and vmem_altmap_free() for altmap-backed vmemmap.
+ * Posted: 2020-07-06, Anshuman Khandual, <1594004178-8861-4-git-send-email-anshuman.khandual@arm.com>;
+ *   merged in Linux v5.9 as eee07935bb52.  The final (V14) routines with struct vmem_altmap *
+ *   threaded through the unmap path and vmem_altmap_free() for altmap-backed vmemmap.
  * Pass API: altmap (how benchmarks call the two passes)
  * Add side: v5.9
  * Functions: as the final revision, plus the altmap parameter.

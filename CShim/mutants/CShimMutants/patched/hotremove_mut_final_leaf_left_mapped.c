@@ -7,8 +7,8 @@
 /*
  * Revision: final
  * Title: [PATCH V14 2/2] arm64/mm: Enable memory hot remove
- * Posted: 2020-03-04, Anshuman Khandual; merged in Linux v5.7, whose
- *   arch/arm64/mm/mmu.c has these routines unchanged (commit message: seed 000)
+ * Posted: 2020-03-04, Anshuman Khandual, <1583296123-18546-3-git-send-email-anshuman.khandual@arm.com>;
+ *   merged in Linux v5.7 as bbd6ec605c0f, whose arch/arm64/mm/mmu.c has these routines unchanged
  * Pass API: final (how benchmarks call the two passes)
  * Add side: v5.7
  * Functions: free_hotplug_page_range, free_hotplug_pgtable_page,

@@ -8,7 +8,7 @@
  * Revision: v6
  * Title: [PATCH V6 3/3] arm64/mm: Enable memory hot remove
  * Posted: 2019-06-19, Anshuman Khandual (against v5.2-rc, pre-p4d API)
- * Source: shared/seeds/001_0e17890cafa0eedf.txt
+ * Source: message <1560917860-26169-4-git-send-email-anshuman.khandual@arm.com>
  * Pass API: v6 (how benchmarks call the two passes)
  * Add side: v5.7
  * Functions: free_hotplug_page_range, free_hotplug_pgtable_page,
