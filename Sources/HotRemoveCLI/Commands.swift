@@ -295,16 +295,14 @@ public enum CLI {
                             var tables: [UInt64: ObservedTable] = [:]
                             for x in o.before.tables + o.after.tables { tables[x.pa] = x }
                             c.out("  trace (\(t.count) records; like events coalesced, repeating groups folded):\n")
-                            var n = 0   // the event number, as findings quote it
-                            for (r, e) in t.prefix(traceLimit).enumerated() {
-                                if e.kind == .repeatPrevious {
-                                    let steps = t[max(0, r - e.level) ..< r].map { $0.da != 0 ? "+\(Quantity.hex($0.da))" : "=" }
-                                    let total = UInt64(e.level) * e.count
-                                    c.out("    #\(n)..#\(UInt64(n) + total - 1): the \(e.level) event(s) above \(e.count) more time(s), addresses stepping \(steps.joined(separator: " "))\n")
-                                    n += Int(total)
-                                } else {
+                            for record in FoldedTrace(t.prefix(traceLimit)) {
+                                switch record {
+                                case let .event(n, e):   // n: the event number, as findings quote it
                                     c.out("    \(events.describe(e, index: n, tables: tables, warns: o.warns, faults: o.faults))\n")
-                                    n += 1
+                                case let .loop(body, more, n):
+                                    let steps = body.map { $0.da != 0 ? "+\(Quantity.hex($0.da))" : "=" }
+                                    let total = UInt64(body.count) * more
+                                    c.out("    #\(n)..#\(UInt64(n) + total - 1): the \(body.count) event(s) above \(more) more time(s), addresses stepping \(steps.joined(separator: " "))\n")
                                 }
                             }
                             if t.count > traceLimit { c.out("    ... \(t.count - traceLimit) more records (--trace-limit)\n") }

@@ -157,39 +157,6 @@ public struct ObservedEvent: Equatable, Sendable, Codable {
         x.da = 0; x.db = 0
         return x
     }
-
-    /// Calls `body` with every event of a folded trace in order, loops unrolled, numbered from 0;
-    /// stops early when `body` returns false.  Memory stays that of the folded trace.
-    public static func expand(_ trace: [ObservedEvent], _ body: (Int, ObservedEvent) -> Bool) {
-        for (i, e) in Unrolled(trace) { guard body(i, e) else { return } }
-    }
-
-    /// The events of a folded trace in order, loops unrolled, numbered from 0 (a sequence, so that
-    /// a checker's loop over millions of events is a plain loop, not a closure call each).
-    public struct Unrolled: Sequence, IteratorProtocol {
-        private let trace: [ObservedEvent]
-        private var r = 0, i = 0
-        /// inside the loop at `r`: the repetition (1...count) and the next body event
-        private var rep: UInt64 = 0, j = 0
-        public init(_ trace: [ObservedEvent]) { self.trace = trace }
-
-        public mutating func next() -> (Int, ObservedEvent)? {
-            while r < trace.count {
-                let e = trace[r]
-                if e.kind != .repeatPrevious {
-                    r += 1; i += 1
-                    return (i - 1, e)
-                }
-                let period = e.level
-                guard period >= 1, r >= period else { r += 1; continue }
-                if rep == 0 { rep = 1; j = r - period } else if j == r { rep += 1; j = r - period }
-                guard rep <= Swift.max(e.count, 1) else { rep = 0; r += 1; continue }
-                j += 1; i += 1
-                return (i - 1, trace[j - 1].repetition(rep))
-            }
-            return nil
-        }
-    }
 }
 
 public enum StepResult: Equatable, Sendable, Codable {

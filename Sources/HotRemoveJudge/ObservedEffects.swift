@@ -75,19 +75,16 @@ extension StepEffects {
                 }
                 for k in 1 ... n { let a = e.a &+ k &* e.da; set.insert(a ..< a + len) }
             }
-            for (r, e) in trace.enumerated() {
-                switch e.kind {
-                case .tlbiVA: add(e, repetitions: 0, to: &va)
-                case .tlbiWalk: add(e, repetitions: 0, to: &walk)
-                case .repeatPrevious:
-                    // as ObservedEvent.expand: the `level` records before repeat `count` more times
-                    let period = e.level
-                    guard period >= 1, r >= period else { break }
-                    for b in trace[(r - period) ..< r] {
-                        if b.kind == .tlbiVA { add(b, repetitions: max(e.count, 1), to: &va) }
-                        if b.kind == .tlbiWalk { add(b, repetitions: max(e.count, 1), to: &walk) }
+            for record in FoldedTrace(trace) {
+                switch record {
+                case let .event(_, e):
+                    if e.kind == .tlbiVA { add(e, repetitions: 0, to: &va) }
+                    if e.kind == .tlbiWalk { add(e, repetitions: 0, to: &walk) }
+                case let .loop(body, n, _):
+                    for b in body {
+                        if b.kind == .tlbiVA { add(b, repetitions: n, to: &va) }
+                        if b.kind == .tlbiWalk { add(b, repetitions: n, to: &walk) }
                     }
-                default: break
                 }
             }
             tlbiVAAddresses = .addresses(va); tlbiWalkAddresses = .addresses(walk)

@@ -23,7 +23,57 @@
 import HotRemoveModel
 import HotRemoveScenario
 
-extension OrderingCheck {
+extension OrderingJudge {
+    /// Judges a folded trace in order; returns how many loop repetitions were judged as another one moved along.
+    @discardableResult
+    mutating func run(_ trace: [ObservedEvent]) -> UInt64 {
+        var summarized: UInt64 = 0
+        for record in FoldedTrace(trace) {
+            switch record {
+            case let .event(i, e): event(i, e)
+            case let .loop(body, n, first): summarized += loop(body, repetitions: n, from: first)
+            }
+        }
+        return summarized
+    }
+
+    /// The repetitions of `body`, the first event numbered `first`: event by event until one repetition
+    /// shows what every later one does (see the top of this file).
+    private mutating func loop(_ body: ArraySlice<ObservedEvent>, repetitions reps: UInt64, from first: Int) -> UInt64 {
+        let period = body.count
+        let shape = summarizeLoops && own && reps > 1
+            ? LoopShape(body, repetitions: reps, lay: lay, linear: linear, table: { tables[$0] }) : nil
+        var index = first, rep: UInt64 = 1
+        while rep <= reps {
+            let quietBefore = shape.map { quiet($0) } ?? false
+            let findings = out.added
+            for x in body { event(index, x.repetition(rep)); index += 1 }
+            if let shape, rep < reps, quietBefore, quiet(shape), out.added == findings {
+                // repetitions rep+1...reps: this one moved along
+                for pos in shape.invalidations {
+                    let t = body[body.startIndex + pos]
+                    let width = max(t.count, 1) * pageSize
+                    if t.da == width {
+                        let lo = lay.off(t.a &+ (rep + 1) &* t.da)
+                        leaf.everInvalidated.insert(lo ..< lo + (reps - rep) * width)
+                    } else {
+                        for k in (rep + 1) ... reps { let lo = lay.off(t.a &+ k &* t.da); leaf.everInvalidated.insert(lo ..< lo + width) }
+                    }
+                }
+                let lastRep = index + Int(reps - rep - 1) * period
+                func event(_ pos: Int) -> (Int, ObservedEvent) { (lastRep + pos, body[body.startIndex + pos].repetition(reps)) }
+                if let pos = shape.invalidations.last { lastInvalidation = event(pos) }
+                if let pos = shape.lastCompletion { lastCompletion = event(pos); firstUncompleted = shape.openInvalidation.map(event) }
+                return reps - rep
+            }
+            rep += 1
+        }
+        return 0
+    }
+
+    /// nothing the body's leaf bookkeeping touches is pending
+    private func quiet(_ s: LoopShape) -> Bool { !s.touchesLeaf || (leaf.isQuiet && contPending.isEmpty) }
+
     struct LoopShape {
         /// the body clears a leaf, issues a vaale1is or a dsb(ish): the leaf bookkeeping must be empty
         /// around the repetition taken as the pattern

@@ -18,7 +18,7 @@ struct TLBCheck {
     }
 
     func check(_ obs: StepObservation, _ out: inout FindingList) {
-        if obs.trace != nil { OrderingCheck(lay: lay, step: step, memory: memory).check(obs, &out) } else { counted(obs, &out) }
+        if obs.trace != nil { OrderingJudge.check(obs, lay: lay, step: step, memory: memory, &out) } else { counted(obs, &out) }
     }
 
     /// Without a trace only counts can be judged: one TLBI by VA reaches at most

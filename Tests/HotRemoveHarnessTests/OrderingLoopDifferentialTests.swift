@@ -35,10 +35,8 @@ import Testing
             for obs in run.steps {
                 var fast = FindingList(), slow = FindingList()
                 let lay = Layout(sc)
-                summarized += OrderingCheck(lay: lay, step: obs.index).check(obs, &fast)
-                var unrolled = OrderingCheck(lay: lay, step: obs.index)
-                unrolled.summarizeLoops = false
-                unrolled.check(obs, &slow)
+                summarized += OrderingJudge.check(obs, lay: lay, step: obs.index, &fast)
+                OrderingJudge.check(obs, lay: lay, step: obs.index, summarizeLoops: false, &slow)
                 #expect(fast.finish() == slow.finish(), "\(sc.name) on \(rev), step \(obs.index)")
                 steps += 1
             }

@@ -40,7 +40,7 @@ import Testing
         var out = FindingList()
         let obs = StepObservation(index: 0, result: .ok, counters: ObservedCounters(), warns: [], faults: [], trace: trace,
                                   before: before, after: ObservedState())
-        OrderingCheck(lay: Layout(sc), step: 0).check(obs, &out)
+        OrderingJudge.check(obs, lay: Layout(sc), step: 0, &out)
         return Set(out.finish().map(\.rule))
     }
 

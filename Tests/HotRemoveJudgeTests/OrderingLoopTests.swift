@@ -37,13 +37,15 @@ import Testing
     /// summarizing judge did not unroll.
     func judge(_ trace: [ObservedEvent], from before: ObservedState? = nil) -> (findings: [Finding], summarized: UInt64) {
         let before = before ?? self.before
-        var fast = FindingList(), slow = FindingList()
-        let n = OrderingCheck(lay: lay, step: 0).check(trace: trace, before: before, &fast)
-        var unrolled = OrderingCheck(lay: lay, step: 0)
+        var fast = OrderingJudge(lay: lay, step: 0, before: before)
+        let n = fast.run(trace)
+        fast.finish()
+        var unrolled = OrderingJudge(lay: lay, step: 0, before: before)
         unrolled.summarizeLoops = false
-        #expect(unrolled.check(trace: trace, before: before, &slow) == 0)
-        let f = fast.finish()
-        #expect(f == slow.finish())
+        #expect(unrolled.run(trace) == 0)
+        unrolled.finish()
+        let f = fast.out.finish()
+        #expect(f == unrolled.out.finish())
         return (f, n)
     }
 
@@ -107,10 +109,10 @@ import Testing
     }
 
     @Test func whatKeepsALoopFromBeingSummarized() {
-        func shape(_ body: [ObservedEvent], _ n: UInt64 = 511) -> OrderingCheck.LoopShape? {
+        func shape(_ body: [ObservedEvent], _ n: UInt64 = 511) -> OrderingJudge.LoopShape? {
             let lin = lay.off(lay.g.pageOffset) ..< lay.off(lay.g.pageEnd)
-            return OrderingCheck.LoopShape(body[...], repetitions: n, lay: lay, linear: lin) { page in
-                page == pteTable ? OrderingCheck.TableInfo(level: .pte, vaStart: L, entrySize: 4 * K, pa: pteTable) : nil
+            return OrderingJudge.LoopShape(body[...], repetitions: n, lay: lay, linear: lin) { page in
+                page == pteTable ? OrderingJudge.TableInfo(level: .pte, vaStart: L, entrySize: 4 * K, pa: pteTable) : nil
             }
         }
         #expect(shape([clear(0), ishst, tlbi(L), ish, isb]) != nil)

@@ -55,7 +55,7 @@ import Testing
         var out = FindingList()
         let obs = StepObservation(index: 0, result: .ok, counters: ObservedCounters(), warns: [], faults: [], trace: trace,
                                   before: before, after: ObservedState())
-        OrderingCheck(lay: lay, step: 0).check(obs, &out)
+        OrderingJudge.check(obs, lay: lay, step: 0, &out)
         return out.finish().map(\.rule)
     }
 
