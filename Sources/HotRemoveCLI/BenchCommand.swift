@@ -149,7 +149,7 @@ enum BenchCommand {
             if let i = t.isolatedAllCoresPerSecond { s += ", \(Int(i))/s on \(t.cores) cores with crash isolation" }
             s += "\n"
         }
-        if let ts = r.targets { s += "\ntargets (#14; each measured in this run, met on the median):\n" + BenchTargets.table(ts) }
+        if let ts = r.targets { s += "\ntargets (docs/PERFORMANCE.md; each measured in this run, met on the median):\n" + BenchTargets.table(ts) }
         return s
     }
 

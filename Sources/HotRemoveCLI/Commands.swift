@@ -29,7 +29,7 @@ public enum CLI {
       history [--revisions A,B,..] [--markdown|--json] [SCENARIO...]  every revision of the patch history, one table
       scenarios [--write DIR]      list (or write out) the curated scenarios
       scenarios --seed S --index I print (or --write DIR) scenario I of campaign seed S
-      bench [--quick] [--sizes ...] ...  teardown cost as memory grows (see README)
+      bench [--quick] [--sizes ...] ...  teardown cost as memory grows (docs/PERFORMANCE.md)
       explore SCENARIO.json        the last removal beside the scenario's walkers, every interleaving that matters
            [--revision R]... [--preemptions K] [--schedules N] [--seed S] [--schedule STRING] [--json]
       findings [--markdown|--json] every rule and finding class, with where upstream stands

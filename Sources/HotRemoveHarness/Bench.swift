@@ -77,7 +77,7 @@ public enum Bench {
         public var cores: Int
         public var points: [Point]
         public var throughput: Throughput?
-        /// #14's targets, each with its same-run figures and whether it is met
+        /// the bench targets (docs/PERFORMANCE.md), each with its same-run figures and whether it is met
         public var targets: [BenchTargets.Target]?
 
 

@@ -4,7 +4,7 @@ import HotRemoveJudge
 import HotRemoveModel
 import HotRemoveScenario
 
-/// The throughput and cost targets of issue #14, each measured in one `bench` run: the deciding
+/// The throughput and cost targets (docs/PERFORMANCE.md), each measured in one `bench` run: the deciding
 /// figure (median and min–max over the repetitions), what it was measured against in the same run,
 /// and whether the target is met (on the median).
 public enum BenchTargets {

@@ -3,7 +3,7 @@ import HotRemoveJudge
 import HotRemoveModel
 import HotRemoveScenario
 
-/// The cost of a section's memmap (issue 15): vmemmap memory (backing and table pages) and the TLBIs that
+/// The cost of a section's memmap (docs/MEMMAP.md): vmemmap memory (backing and table pages) and the TLBIs that
 /// tear it down, per section, for each granule, SECTION_SIZE_BITS and sizeof(struct page), measured on the
 /// C routines.  Scenario per row: boot memory [1G, 5G), two sections added at 8G (so that two memmaps
 /// meet), then the first removed.

@@ -23,12 +23,12 @@ public struct RevisionInfo: Sendable, Equatable {
 public enum Registry {
     public static let revisions: [RevisionInfo] = [
         RevisionInfo(name: "v6", title: "[PATCH V6 3/3] arm64/mm: Enable memory hot remove",
-                     provenance: "posted 2019-06-19 (seed 001); remove_pagetable(), no floor/ceiling, vmemmap tables never freed"),
+                     provenance: "posted 2019-06-19; remove_pagetable(), no floor/ceiling, vmemmap tables never freed"),
         RevisionInfo(name: "final", title: "[PATCH V14 2/2] arm64/mm: Enable memory hot remove",
-                     provenance: "posted 2020-03-04, merged in Linux v5.7 (seed 000); floor/ceiling, p4d level, boot-memory notifier"),
+                     provenance: "posted 2020-03-04, merged in Linux v5.7 (bbd6ec605c0f); floor/ceiling, p4d level, boot-memory notifier"),
         RevisionInfo(name: "altmap", title: "arm64/mm: enable vmem_altmap support for vmemmap mappings",
-                     provenance: "Linux v5.9 (seed 002); final with struct vmem_altmap * and vmem_altmap_free()"),
-        // The patch history (issue 11): run only when named (`hotremove history` runs them all).  Each has
+                     provenance: "Linux v5.9 (eee07935bb52); final with struct vmem_altmap * and vmem_altmap_free()"),
+        // The patch history (docs/HISTORY.md): run only when named (`hotremove history` runs them all).  Each has
         // a model contract of its own (RevisionContract) except v1, checked against the global invariants only.
         RevisionInfo(name: "v1", title: "[PATCH 2/6] arm64/mm: Enable memory hot remove",
                      provenance: "posted 2019-04-03 (v5.1 API); x86-style remove_pagetable(), pmd_large()/pud_large(), pgtable_page_dtor(), one TLBI after the walk",
@@ -66,13 +66,13 @@ public enum Registry {
         RevisionInfo(name: "fix2026", title: "fix2025 + arm64/mm: Enable batched TLB flush in unmap_hotplug_range() + Reject memory removal that splits a kernel leaf mapping",
                      provenance: "2026 (48478b9f7913 and 95a58852b0e5 as merged); linear map flushed once per range, a vmemmap block over its whole size, removals splitting a leaf refused",
                      inDefaultRuns: false),
-        // Issue 15: arm64's vmemmap teardown rewritten the way the s390 series (seed 003) does it; new code
+        // arm64's vmemmap teardown rewritten the way the s390 series (<20200703133917.39045-1-david@redhat.com>) does it; new code
         // of this project, run only when named.
         RevisionInfo(name: "s390style", title: "final + s390-style vmemmap_free(): unused sub-PMD ranges remembered, one range flush at the end",
-                     provenance: "new code after \"s390: implement and optimize vmemmap_free()\" (2020-07, v5.9, seed 003), in s390's order: free, clear, one flush after the walk",
+                     provenance: "new code after \"s390: implement and optimize vmemmap_free()\" (2020-07, v5.9), in s390's order: free, clear, one flush after the walk",
                      inDefaultRuns: false),
         RevisionInfo(name: "subpmd", title: "final + s390-style vmemmap_free() in arm64's order: unused sub-PMD ranges remembered",
-                     provenance: "new code after seed 003: a vmemmap PMD block goes only when wholly unused; clear, invalidate, then free",
+                     provenance: "new code after the s390 vmemmap_free() series: a vmemmap PMD block goes only when wholly unused; clear, invalidate, then free",
                      inDefaultRuns: false),
         RevisionInfo(name: "pre", title: "arm64 memory hotplug before hot remove (Linux v5.6)",
                      provenance: "the lines V14 removes: no unmapping at all; a baseline, run only when named",

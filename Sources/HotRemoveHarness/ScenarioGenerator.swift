@@ -65,7 +65,7 @@ public enum ScenarioGenerator {
                 let f = rng.next() % 10
                 if f == 0 { step.failAddPages = true } else if f == 1 { step.failAllocation = 1 + Int(rng.next() % 12) }
                 if !step.failAddPages && step.failAllocation == nil {
-                    // "range" (seed 004) on a quarter of the adds that do not fail (the RFC's add with a failure
+                    // "range" (the memmap-from-range RFC) on a quarter of the adds that do not fail (the RFC's add with a failure
                     // is not modelled); "memory-block" on an eighth of the one-section adds, whose removals
                     // (the whole range or one section) are then always one memory block
                     let x = memmapRNG.next() % 8

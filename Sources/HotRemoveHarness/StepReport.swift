@@ -30,7 +30,7 @@ public struct StepReport: Codable, Sendable {
         if s.failAddPages { op += " (__add_pages fails)" }
         if let n = s.failAllocation { op += " (allocation #\(n) fails)" }
         if s.memmap == .memoryBlock { op += " (memmap on memory, per memory block)" }
-        if s.memmap == .range { op += " (memmap from the range, seed 004)" }
+        if s.memmap == .range { op += " (memmap from the range, the 2019 RFC)" }
         range = "[\(Quantity.hex(s.start)), +\(Quantity.human(s.size)))"
         switch o.result {
         case .ok: result = "ok"

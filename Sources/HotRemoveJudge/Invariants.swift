@@ -177,7 +177,7 @@ struct InvariantCheck {
         }
     }
 
-    // 8. seed 004 ("memmap": "range"), judged whenever the scenario has added memory so: the memmap of present
+    // 8. the memmap-from-range RFC (<20190122103708.11043-4-osalvador@suse.de>; "memmap": "range"), judged whenever the scenario has added memory so: the memmap of present
     //    memory stays mapped, and never on a removed part of a range that holds memmaps; the memmap of a range
     //    wholly gone is not left mapped (its last section's removal frees every section's)
     func memmapOfRanges(_ obs: StepObservation, _ mem: Memory, _ out: inout FindingList) {

@@ -3,7 +3,7 @@
 // notifier -> __remove_pages -> section_deactivate -> vmemmap_free, then
 // __remove_pgd_mapping) and offline, step by step.  What the generic layer
 // guarantees at each of them (sub-sections present, memmap populated and
-// freed, altmaps, seed 004's deferral, memmap on memory) is stated in Sparse;
+// freed, altmaps, the memmap-from-range RFC's deferral, memmap on memory) is stated in Sparse;
 // the revision only decides what each teardown does (Teardown) and whether
 // boot memory may go offline.
 
@@ -519,7 +519,7 @@ package struct Hotplug {
         mem.pageRefs = mem.pageRefs.filter { !pfns.contains($0.key) }
     }
 
-    /// depopulate_section_memmap() of one piece, under seed 004's deferral: a piece whose first struct page
+    /// depopulate_section_memmap() of one piece, under the memmap-from-range RFC's deferral: a piece whose first struct page
     /// is PageVmemmap opens a deferral when none is open, its head that page; while one is open every piece
     /// removed only counts the head's _refcount down, and the one that brings it to 0 closes it with the
     /// vmemmap_free() calls of Sparse.deferredFrees (no altmap).  Otherwise vmemmap_free() of this piece's

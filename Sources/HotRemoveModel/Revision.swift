@@ -81,12 +81,13 @@ public struct RevisionContract: Sendable, Equatable {
     /// memory ranges that could split a kernel leaf level mapping need to be rejected": the memory notifier
     /// says NOTIFY_BAD when a memory block's linear-map or vmemmap edge lies inside a leaf entry or a CONT run
     public var rejectsLeafSplit: Bool = false
-    /// subpmd, s390style (issue 15), after "s390/vmemmap: remember unused sub-pmd ranges" (seed 003: "Handling
+    /// subpmd, s390style, after "s390/vmemmap: remember unused sub-pmd ranges" (cd5781d63eaf; the series
+    /// <20200703133917.39045-1-david@redhat.com>: "Handling
     /// cases where the vmemmap of a section does not fill huge pages completely"): a vmemmap PMD block is
     /// cleared, invalidated and freed only when no present section's struct pages lie in it; otherwise the
     /// removed struct pages are only marked unused and the block stays as it is (nothing cleared or freed)
     public var vmemmapKeepsUsedBlocks: Bool = false
-    /// s390style: the cover letter of seed 003, "AFAIKS, as there are no valid accesses, doing a single range
+    /// s390style: the series' cover letter, "AFAIKS, as there are no valid accesses, doing a single range
     /// flush at the end is sufficient": vmemmap_free() issues no TLBI while it walks (none per leaf, none per
     /// freed table) and one flush after the walk, which on s390 (flush_tlb_kernel_range() is
     /// __tlb_flush_kernel()) is a full flush: flush_tlb_all() on arm64.  As s390's modify_pagetable(), it
@@ -121,7 +122,7 @@ public struct RevisionContract: Sendable, Equatable {
     /// V2: x86's remove_pagetable() in one walk for both maps, "Used existing [pmd|pud]_sect() instead of
     /// earlier [pmd|pud]_large()" (V13 changelog, V2); free_pagetable() as x86's; no TLBI but the one
     /// after the walk; tables freed without floor or ceiling, vmemmap tables too; no notifier.  V1 differs
-    /// in its own pmd_large()/pud_large(), which V2 dropped: V1 has no contract (see README, History).
+    /// in its own pmd_large()/pud_large(), which V2 dropped: V1 has no contract (docs/HISTORY.md).
     public static let v2 = RevisionContract(
         name: "v2", blockFlush: .none, vmemmapFreesTables: true, floorCeiling: false,
         bootMemoryNotifier: false, altmapBacking: false, warnsOutsideRegion: false,
@@ -208,13 +209,13 @@ public struct RevisionContract: Sendable, Equatable {
         reservedWarn: "", memoryHotremove: false, removesNothing: true)
 
     /// subpmd: final, whose vmemmap_free() keeps a PMD block while a present section's struct pages lie in it
-    /// (the sub-PMD tracking of seed 003), every entry cleared, invalidated, then freed, as in final.
+    /// (the s390 series' sub-PMD tracking), every entry cleared, invalidated, then freed, as in final.
     public static let subpmd = RevisionContract(
         name: "subpmd", blockFlush: .firstPageOnly, vmemmapFreesTables: true, floorCeiling: true,
         bootMemoryNotifier: true, altmapBacking: false, warnsOutsideRegion: true,
         reservedWarn: "PageReserved(page)", vmemmapKeepsUsedBlocks: true)
 
-    /// s390style: subpmd's frees in s390's order, the vmemmap flushed once after the walk (seed 003's cover
+    /// s390style: subpmd's frees in s390's order, the vmemmap flushed once after the walk (the s390 series' cover
     /// letter); the linear map is final's.
     public static let s390style = RevisionContract(
         name: "s390style", blockFlush: .firstPageOnly, vmemmapFreesTables: true, floorCeiling: true,

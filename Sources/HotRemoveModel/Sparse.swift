@@ -1,7 +1,8 @@
 // The generic memory-hotplug layer around the arch routines, stated as what mm/sparse.c,
 // mm/memory_hotplug.c and mm/memremap.c guarantee, not as their loops: which sub-sections a
 // step leaves present, which memmap an add populates and what a removal hands vmemmap_free()
-// (and with which altmap), the deferral of seed 004's RFC, and when a memory block may hold its
+// (and with which altmap), the deferral of the memmap-from-range RFC
+// (<20190122103708.11043-4-osalvador@suse.de>), and when a memory block may hold its
 // own memmap.  Every statement is a set (IntervalSet, ranges of physical addresses, pfns or
 // kernel offsets) or a predicate over sets; Hotplug applies them step by step.  The shim's C
 // (CShim/kernel/hotplug.c) is a separate transcription of the same code, checked against these
@@ -12,7 +13,7 @@
 // v5.7 mm/sparse-vmemmap.c __populate_section_memmap() and 6cda72047ea4 ("mm/sparse: only
 // sub-section aligned range would be populated", v5.9); ef69bc9f689d ("mm/sparse: never
 // partially remove memmap for early section", v5.9; it changes nothing an early section of
-// this harness can meet, see `depopulation`); seed 004 (the RFC's __kfree_section_memmap(),
+// this harness can meet, see `depopulation`); the memmap-from-range RFC (its __kfree_section_memmap(),
 // free_deferred_vmemmap_range(), mark_vmemmap_pages()); a08a2ae34613 ("mm,memory_hotplug:
 // allocate memmap from the added memory range", v5.14: mhp_supports_memmap_on_memory(),
 // try_remove_memory()) and 6b8f0798b85a ("mm/memory_hotplug: split memmap_on_memory requests
@@ -66,7 +67,7 @@ package struct Sparse {
         /// free_map_bootmem(): the whole memmap of an early section once its sub-section map is empty, with no
         /// altmap (the boot memmap came from memblock)
         case bootMemmap(Range<UInt64>)
-        /// depopulate_section_memmap(): the memmap of exactly this piece, with the caller's altmap (seed 004 may
+        /// depopulate_section_memmap(): the memmap of exactly this piece, with the caller's altmap (the memmap-from-range RFC may
         /// defer it: see `deferredFrees`)
         case pieceMemmap(Range<UInt64>)
     }
@@ -81,7 +82,7 @@ package struct Sparse {
         return .pieceMemmap(lay.memmap(piece))
     }
 
-    // MARK: seed 004: the memmap from the added range
+    // MARK: the memmap from the added range (<20190122103708.11043-4-osalvador@suse.de>)
 
     /// The pfns a range's altmap gave its memmap, from its first pfn on: what mark_vmemmap_pages() makes
     /// PageVmemmap ("for (i = 0; i < nr_pages; i++, pfn++)", nr_pages = altmap->alloc, pfn = base_pfn + reserve).

@@ -248,7 +248,7 @@ package struct Teardown {
             // V1/V2 free_pagetable(): __ClearPageReserved(), then free_reserved_page() of each page
             c.dataFreedByOrder[0] += n * pages
         case .altmapMemmap where piece.pa != nil && (!st.mem.rangeAdds.isEmpty || !st.mem.vmemmapPfns.isEmpty):
-            // an altmap's pages given back with no altmap: ZONE_DEVICE pages and seed 004's PageVmemmap pages are
+            // an altmap's pages given back with no altmap: ZONE_DEVICE pages and the memmap-from-range RFC's PageVmemmap pages are
             // PageReserved (WARN, the allocator refuses); a range's page whose struct page a new memmap has
             // since initialised is not, and the allocator never managed it
             for k in 0 ..< n {

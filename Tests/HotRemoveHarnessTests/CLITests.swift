@@ -92,8 +92,8 @@ var packageRoot: String {
         ("overlapping add", #"{"version":1,"geometry":"4K/48","steps":[{"op":"add","start":"8G","size":"1G"},{"op":"add","start":"8G","size":"1G"}]}"#, 3, "steps[1]: add [0x200000000, +0x40000000): overlaps memory already present"),
         ("remove never added", #"{"version":1,"geometry":"4K/48","steps":[{"op":"remove","start":"8G","size":"1G"}]}"#, 3, "steps[0]: remove [0x200000000, +1G): no boot memory there, and no earlier add"),
         ("add over boot memory", #"{"version":1,"geometry":"4K/48","steps":[{"op":"add","start":"2G","size":"1G"}]}"#, 3, "steps[0]: add [0x80000000, +1G) overlaps boot memory"),
-        // issue 10: checked arithmetic, the field named
-        ("wrapping step (issue 10)", #"{"version":1,"geometry":"4K/48","physOffset":0,"steps":[{"op":"add","start":"0xffffffffc0000000","size":"0x3fffffff"}]}"#, 3, "steps[0]: add [0xffffffffc0000000, +0x3fffffff) is beyond 48-bit physical addresses"),
+        // checked arithmetic, the field named
+        ("wrapping step", #"{"version":1,"geometry":"4K/48","physOffset":0,"steps":[{"op":"add","start":"0xffffffffc0000000","size":"0x3fffffff"}]}"#, 3, "steps[0]: add [0xffffffffc0000000, +0x3fffffff) is beyond 48-bit physical addresses"),
         ("step start 2^63-1", #"{"version":1,"geometry":"4K/48","steps":[{"op":"add","start":"9223372036854775807","size":"1G"}]}"#, 3, "steps[0]: add [0x7fffffffffffffff, +1G) is beyond 48-bit physical addresses"),
         ("largest UInt64 as a number", #"{"version":1,"geometry":"4K/48","steps":[{"op":"add","start":18446744073709551615,"size":"1G"}]}"#, 3, "steps[0].size: start + size overflows"),
         ("fraction", #"{"version":1,"geometry":"4K/48","steps":[{"op":"add","start":"8G","size":1.5}]}"#, 3, "steps[0].size: a whole number is expected"),

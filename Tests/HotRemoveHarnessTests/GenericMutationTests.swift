@@ -15,7 +15,7 @@ extension MutationTests {
     static let genericKillScenarios: [Scenario] = {
         let g48 = Geometry(name: "4K/48")!, g47 = Geometry(name: "16K/47")!
         return [
-            // seed 004, 4K/48 with 128M sections (memmap 2M a section): [8G, +384M) from the range, then all of
+            // the memmap-from-range RFC, 4K/48 with 128M sections (memmap 2M a section): [8G, +384M) from the range, then all of
             // it at once: the deferral opens on the first section and its last frees three 2M blocks, C's, B's,
             // A's (MemmapRangeTests.wholeRangeOnAltmap); the head counts 3 sections
             Scenario(name: "range-whole", geometry: g48, sectionSizeBits: 27, rodataFull: true,
@@ -29,7 +29,7 @@ extension MutationTests {
                              .init(op: .remove, start: 8 * G, size: 256 * M),
                              .init(op: .add, start: 8 * G, size: 128 * M, kind: .device, altmap: .init(reserve: 0)),
                              .init(op: .remove, start: 8 * G, size: 128 * M)]),
-            // seed 004 as in range-whole, the sections removed first to last: A opens the deferral (3 -> 2), B
+            // the memmap-from-range RFC as in range-whole, the sections removed first to last: A opens the deferral (3 -> 2), B
             // counts it to 1, C closes it and frees C's, B's, A's blocks; before C nothing of the range's memmap
             // is cleared (MemmapRangeTests.firstSectionFirstOnAltmap)
             Scenario(name: "range-in-order", geometry: g48, sectionSizeBits: 27, rodataFull: true,

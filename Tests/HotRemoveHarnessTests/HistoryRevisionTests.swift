@@ -4,7 +4,7 @@ import HotRemoveModel
 import HotRemoveScenario
 import Testing
 
-/// The patch history (issue 11): one scenario per revision, its counts derived by hand from the posting's
+/// The patch history (docs/HISTORY.md): one scenario per revision, its counts derived by hand from the posting's
 /// code (the derivation is written beside each test, never taken from a run).  These tests pin what
 /// each posting's code does; HistoryContractTests checks the model's contracts against the same counts.
 @Suite struct HistoryRevisionTests {

@@ -5,7 +5,7 @@ import HotRemoveModel
 import HotRemoveScenario
 import Testing
 
-/// Issue 15, part 2: RAM added with "memmap": "memory-block" (v5.14 memory_hotplug.memmap_on_memory, one
+/// RAM added with "memmap": "memory-block" (v5.14 memory_hotplug.memmap_on_memory, one
 /// memory block = one section on arm64).  One test per verdict, counts derived by hand beside each; the C
 /// (observed) and the model (predicted) must both give them, and the checker no contract mismatch.
 @Suite struct MemmapOnMemoryTests {

@@ -5,7 +5,7 @@ import HotRemoveModel
 import HotRemoveScenario
 import Testing
 
-/// Issue 15, part 2: RAM added with "memmap": "range" (seed 004, RFC v2 2019-01, "allocate memmap from the
+/// RAM added with "memmap": "range" (<20190122103708.11043-4-osalvador@suse.de>, RFC v2 2019-01, "allocate memmap from the
 /// added memory range for sparse-vmemmap"): one altmap at the start of the whole range, PageVmemmap marks, a
 /// head page counting the sections, vmemmap_free() deferred to the last section and done backwards with no
 /// altmap.  One test per verdict; every count is derived by hand beside it, and both the C (observed) and the

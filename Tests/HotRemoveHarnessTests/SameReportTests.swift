@@ -3,7 +3,7 @@ import Foundation
 import HotRemoveScenario
 import Testing
 
-/// The throughput work (#14) changes how the checker and the runner compute, never what they
+/// The throughput work (docs/PERFORMANCE.md) changes how the checker and the runner compute, never what they
 /// report.  `Fixtures/seed2027/` holds scenarios 0..<24 of campaign seed 2027 as the generator wrote
 /// them before that work (it has drawn memmap options since), and `Fixtures/check-seed2027-0-23.json`
 /// the `check --json` report of them on v3, v6, final and altmap, written by commit a9eabe7, the last
@@ -14,7 +14,7 @@ import Testing
 /// the catalogue's statuses and the era fields outside the revision's kernel.
 /// It is not an oracle of correctness (the model is): it pins the report so that a faster path that
 /// judges differently shows up as a difference here.  When the model changes on purpose, rewrite
-/// it with the command in the README's Performance section.
+/// it with the command in docs/PERFORMANCE.md.
 @Suite struct SameReportTests {
     @Test func seed2027ReportIsTheOneBeforeTheThroughputWork() throws {
         let dir = packageRoot + "/Tests/HotRemoveHarnessTests/Fixtures"

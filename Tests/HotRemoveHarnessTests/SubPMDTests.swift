@@ -5,7 +5,7 @@ import HotRemoveModel
 import HotRemoveScenario
 import Testing
 
-/// Issue 15: subpmd and s390style, arm64's vmemmap teardown after the s390 series (seed 003), on one
+/// subpmd and s390style, arm64's vmemmap teardown after the s390 series (<20200703133917.39045-1-david@redhat.com>), on one
 /// hand-derived scenario.  Both the C (the observed counters) and the model (the revision's contract) must
 /// give the counts derived below; the checker must find no contract mismatch.
 @Suite struct SubPMDTests {
