@@ -290,7 +290,7 @@ public enum Campaign {
     package static func shrinkInProcess(_ sc: Scenario, revision: String, classification: String, rule: String) -> Scenario {
         Shrinker.shrink(sc) { candidate in
             // a reproducer is a file `hotremove check` accepts: only candidates that pass validation
-            guard (try? Scenario.parse(data: candidate.jsonData())) != nil,
+            guard (try? candidate.validate()) != nil,
                   let c = try? Checker.check(candidate, revision: revision) else { return false }
             return c.findings.contains { $0.rule == rule && $0.classification.rawValue == classification }
         }

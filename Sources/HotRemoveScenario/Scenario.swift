@@ -23,7 +23,7 @@ public struct Scenario: Equatable, Sendable {
         /// with MHP_MEMMAP_ON_MEMORY when mhp_supports_memmap_on_memory() holds: its memmap from an altmap at
         /// the block's start; removal refused at any other granularity than one memory block
         case memoryBlock = "memory-block"
-        /// seed 004, RFC v2 (2019-01) "allocate memmap from the added memory range for sparse-vmemmap": one
+        /// <20190122103708.11043-4-osalvador@suse.de>, RFC v2 (2019-01) "allocate memmap from the added memory range for sparse-vmemmap": one
         /// altmap at the start of the whole range holds every section's memmap, its pages marked PageVmemmap,
         /// a head page counting the sections; vmemmap_free() deferred to the range's last section, then
         /// done backwards; the removal hands no altmap
@@ -102,7 +102,9 @@ public struct Scenario: Equatable, Sendable {
         let gib: UInt64 = 1 << 30
         let span = end > physOffset ? end - physOffset : gib
         let unit = max(gib, sectionSize)
-        return (span + unit - 1) / unit * unit
+        // never traps: parsing asks before validation has seen the steps
+        let (rounded, o) = span.addingReportingOverflow(unit - 1)
+        return (o ? UInt64.max : rounded) / unit * unit
     }
 }
 
@@ -198,6 +200,9 @@ extension Scenario {
         return try parse(object: any)
     }
 
+    /// The scenario a JSON object describes.  Parsing checks the form (known fields, types, names) and
+    /// fills in what a file may leave out, then `validate()` decides whether the values are valid: the
+    /// machine before the steps are read, since a step's omitted kind is what was added there.
     public static func parse(object: Any) throws -> Scenario {
         let r = try Reader(object, path: "")
         try r.only(["version", "name", "description", "geometry", "era", "physOffset", "physSize",
@@ -210,245 +215,89 @@ extension Scenario {
         guard let geometry = Geometry(name: gname) else {
             throw ScenarioError("geometry", "unknown geometry \"\(printable(gname))\"; one of \(Geometry.all.map(\.name).joined(separator: ", "))")
         }
-        let name = r.has("name") ? try r.text("name") : "unnamed"
-        let description = r.has("description") ? try r.text("description") : ""
-        var sectionBits = 30, structPage = 64
+        var sc = Scenario(name: r.has("name") ? try r.text("name") : "unnamed", geometry: geometry)
+        if r.has("description") { sc.description = try r.text("description") }
         if let era = try r.optionalObject("era") {
             try era.only(["sectionSizeBits", "structPageSize"])
-            if era.has("sectionSizeBits") {
-                sectionBits = try era.int("sectionSizeBits")
-                let least = minimumSectionSizeBits(geometry)
-                guard (least...30).contains(sectionBits) else {
-                    throw ScenarioError("era.sectionSizeBits", "\(sectionBits) is out of range for \(geometry.name) (\(least)...30: a section holds at least 2 MiB and one MAX_ORDER block, 2^\(geometry.maxOrder - 1) pages; 30 at v5.7, 27 or 29 from v5.12)")
-                }
-            }
-            if era.has("structPageSize") {
-                structPage = try era.int("structPageSize")
-                guard (32...128).contains(structPage), structPage % 8 == 0 else {
-                    throw ScenarioError("era.structPageSize", "\(structPage) must be a multiple of 8 between 32 and 128")
-                }
-            }
+            if era.has("sectionSizeBits") { sc.sectionSizeBits = try era.int("sectionSizeBits") }
+            if era.has("structPageSize") { sc.structPageSize = try era.int("structPageSize") }
         }
-        let linear = geometry.pageEnd &- geometry.pageOffset
-        let physOffset = try r.has("physOffset") ? r.size("physOffset", geometry) : 0x4000_0000
-        guard physOffset % (1 << 30) == 0 else {
-            throw ScenarioError("physOffset", "\(Quantity.hex(physOffset)) must be 1 GiB aligned (ARM64_MEMSTART_ALIGN)")
-        }
-        guard physOffset < physLimit else {
-            throw ScenarioError("physOffset", "\(Quantity.hex(physOffset)) is beyond 48-bit physical addresses")
-        }
-        /// [start, start + size) must be physical memory the linear map of `geometry` covers.
-        func checkPhysical(_ start: UInt64, _ size: UInt64, _ path: String, _ what: String) throws {
-            let (end, o) = start.addingReportingOverflow(size)
-            guard !o else { throw ScenarioError(path + ".size", "start + size overflows") }
-            guard start >= physOffset else {
-                throw ScenarioError(path + ".start", "\(Quantity.hex(start)) is below physOffset \(Quantity.hex(physOffset))")
-            }
-            guard end <= physLimit else {
-                throw ScenarioError(path, "\(what) [\(Quantity.hex(start)), +\(Quantity.human(size))) is beyond 48-bit physical addresses")
-            }
-            guard end - physOffset <= linear else {
-                throw ScenarioError(path, "\(what) [\(Quantity.hex(start)), +\(Quantity.human(size))) does not fit the \(Quantity.human(linear)) linear map of \(geometry.name) above physOffset \(Quantity.hex(physOffset))")
-            }
-        }
-        var bootStart = physOffset, bootSize: UInt64 = 4 << 30
-        let sec: UInt64 = 1 << UInt64(sectionBits)
+        if r.has("physOffset") { sc.physOffset = try r.size("physOffset", geometry) }
+        sc.bootStart = sc.physOffset
         if let boot = try r.optionalObject("bootMemory") {
             try boot.only(["start", "size"])
-            if boot.has("start") { bootStart = try boot.size("start", geometry) }
-            if boot.has("size") { bootSize = try boot.size("size", geometry) }
-            guard bootSize > 0, bootStart % sec == 0, bootSize % sec == 0 else {
-                throw ScenarioError("bootMemory", "start \(Quantity.hex(bootStart)) and size \(Quantity.hex(bootSize)) must be non-zero multiples of the section size \(Quantity.human(sec))")
-            }
+            if boot.has("start") { sc.bootStart = try boot.size("start", geometry) }
+            if boot.has("size") { sc.bootSize = try boot.size("size", geometry) }
         }
-        try checkPhysical(bootStart, bootSize, "bootMemory", "boot memory")
-        var rodata = false, dpa = false
-        var initOnAlloc = true
         if let cfg = try r.optionalObject("config") {
             try cfg.only(["rodataFull", "debugPagealloc", "initOnAlloc"])
-            if cfg.has("rodataFull") { rodata = try cfg.bool("rodataFull") }
-            if cfg.has("debugPagealloc") { dpa = try cfg.bool("debugPagealloc") }
-            if cfg.has("initOnAlloc") { initOnAlloc = try cfg.bool("initOnAlloc") }
+            if cfg.has("rodataFull") { sc.rodataFull = try cfg.bool("rodataFull") }
+            if cfg.has("debugPagealloc") { sc.debugPagealloc = try cfg.bool("debugPagealloc") }
+            if cfg.has("initOnAlloc") { sc.initOnAlloc = try cfg.bool("initOnAlloc") }
         }
-        var neighbours: [Neighbour] = []
-        for (i, n) in try r.optionalArray("neighbours").enumerated() {
+        sc.neighbours = try r.optionalArray("neighbours").map { n in
             try n.only(["va", "size"])
-            let va = try n.address("va", geometry)
-            let size = try n.size("size", geometry)
-            guard size > 0, size % geometry.pageSize == 0, va % geometry.pageSize == 0 else {
-                throw ScenarioError("neighbours[\(i)]", "va \(Quantity.hex(va)) and size \(Quantity.hex(size)) must be non-zero multiples of the \(Quantity.human(geometry.pageSize)) page")
-            }
-            let (end, o) = va.addingReportingOverflow(size)
-            guard !o, va >= geometry.vmallocStart, end <= geometry.vmemmapStart else {
-                throw ScenarioError("neighbours[\(i)].va", "[\(Quantity.hex(va)), +\(Quantity.human(size))) is outside the vmalloc area and the gap below vmemmap [\(Quantity.hex(geometry.vmallocStart)), \(Quantity.hex(geometry.vmemmapStart)))")
-            }
-            neighbours.append(Neighbour(va: va, size: size))
+            return Neighbour(va: try n.address("va", geometry), size: try n.size("size", geometry))
         }
-        let walkers = try parseWalkers(r, geometry, neighbours: neighbours)
-        var steps: [Step] = []
-        let stepReaders = try r.array("steps")
-        guard stepReaders.count <= maxSteps else {
-            throw ScenarioError("steps", "\(stepReaders.count) steps: at most \(maxSteps)")
+        sc.walkers = try parseWalkers(r, geometry)
+        try sc.validateMachine()
+        var added = AddedMemory(sc)
+        for s in try r.array("steps") {
+            var (step, explicitKind) = try parseStep(s, geometry)
+            // validation reports the overflow
+            guard !step.start.addingReportingOverflow(step.size).overflow else { sc.steps.append(step); continue }
+            // a removal or an offline acts on memory of the kind it was added as; validation reports a range
+            // that is not all of one kind, or a kind named that is not the one added
+            if explicitKind == nil, step.op != .add,
+               let was = added.kinds(overlapping: step.start ..< step.start + step.size).first {
+                step.kind = was
+            }
+            sc.steps.append(step)
+            added.record(step)
         }
-        // What each range was added as, assuming every add succeeds: a removal or an offline acts on
-        // memory of the kind it was added as (boot memory is RAM).
-        var addedKinds = StaticRanges()
-        addedKinds.insert(bootStart ..< bootStart + bootSize, .ram)
-        // the harness keeps HR_MAX_ALTMAPS (256) altmaps; a memory block with its memmap on memory takes one
-        let maxAltmaps: UInt64 = 192
-        var memoryBlockAltmaps: UInt64 = 0
-        var memoryBlockAdds: [Range<UInt64>] = []
-        for s in stepReaders {
-            try s.only(["op", "start", "size", "kind", "altmap", "fail", "failAllocation", "memmap"])
-            let opName = try s.string("op")
-            guard let op = Op(rawValue: opName) else {
-                throw ScenarioError(s.path + ".op", "unknown operation \"\(printable(opName))\"; one of add, remove, offline")
-            }
-            let start = try s.size("start", geometry)
-            let size = try s.size("size", geometry)
-            guard size > 0 else { throw ScenarioError(s.path + ".size", "size is zero") }
-            try checkPhysical(start, size, s.path, "\(op.rawValue)")
-            let range = start ..< start + size
-            var explicitKind: MemoryKind?
-            if s.has("kind") {
-                let k = try s.string("kind")
-                guard let kk = MemoryKind(rawValue: k) else {
-                    throw ScenarioError(s.path + ".kind", "unknown memory kind \"\(printable(k))\"; ram or device")
-                }
-                explicitKind = kk
-            }
-            var kind = explicitKind ?? .ram
-            if op == .add {
-                if range.overlaps(bootStart ..< bootStart + bootSize) {
-                    throw ScenarioError(s.path, "add [\(Quantity.hex(start)), +\(Quantity.human(size))) overlaps boot memory [\(Quantity.hex(bootStart)), +\(Quantity.human(bootSize)))")
-                }
-            } else {
-                let kinds = addedKinds.kinds(overlapping: range)
-                // boot memory counts as added even after a removal (a notifier may have refused it)
-                if kinds.isEmpty && !range.overlaps(bootStart ..< bootStart + bootSize) {
-                    throw ScenarioError(s.path, "\(op.rawValue) [\(Quantity.hex(start)), +\(Quantity.human(size))): no boot memory there, and no earlier add (that is not told to fail) adds any")
-                }
-                if kinds.count > 1 {
-                    throw ScenarioError(s.path, "\(op.rawValue) [\(Quantity.hex(start)), +\(Quantity.human(size))) spans RAM and device memory")
-                }
-                if let was = kinds.first {
-                    if let k = explicitKind, k != was {
-                        let boot = range.overlaps(bootStart ..< bootStart + bootSize)
-                        throw ScenarioError(s.path + ".kind", "\(k.rawValue), but [\(Quantity.hex(start)), +\(Quantity.human(size))) is \(boot ? "boot memory, which is RAM" : "\(was.rawValue) memory (as added)")")
-                    }
-                    kind = was
-                }
-            }
-            // RAM is hot-plugged in sections, device memory in 2 MiB sub-sections
-            let unit = kind == .ram ? sec : subsectionSize
-            guard start % unit == 0, size % unit == 0 else {
-                throw ScenarioError(s.path, "\(kind == .ram ? "RAM" : "device memory") \(op.rawValue) [\(Quantity.hex(start)), +\(Quantity.human(size))): start and size must be multiples of \(kind == .ram ? "the section size" : "the sub-section size") \(Quantity.human(unit)) (\(Quantity.hex(unit)))")
-            }
-            var altmap: Altmap?
-            if let a = try s.optionalObject("altmap") {
-                try a.only(["reserve", "free"])
-                guard op == .add, kind == .device else {
-                    throw ScenarioError(a.path, "an altmap belongs to an add of device memory")
-                }
-                let pages = size >> UInt64(geometry.pageShift)
-                let reserve = a.has("reserve") ? try a.count("reserve") : 0
-                guard reserve < pages else {
-                    throw ScenarioError(a.path + ".reserve", "\(reserve) pages: not fewer than the \(pages) pages of the range")
-                }
-                var free: UInt64?
-                if a.has("free") {
-                    let f = try a.count("free")
-                    guard f <= pages - reserve else {
-                        throw ScenarioError(a.path + ".free", "\(f) pages: more than the \(pages - reserve) pages after reserve \(reserve)")
-                    }
-                    free = f
-                }
-                altmap = Altmap(reserve: reserve, free: free)
-            }
-            var failAddPages = false
-            if s.has("fail") {
-                let f = try s.string("fail")
-                guard f == "add_pages" else {
-                    throw ScenarioError(s.path + ".fail", "unknown failure \"\(printable(f))\"; the one supported is \"add_pages\"")
-                }
-                guard op == .add else { throw ScenarioError(s.path + ".fail", "only an add can fail") }
-                failAddPages = true
-            }
-            var failAlloc: Int?
-            if s.has("failAllocation") {
-                let n = try s.int("failAllocation")
-                guard op == .add else {
-                    throw ScenarioError(s.path + ".failAllocation", "only an add allocates pages (a \(op.rawValue) does not)")
-                }
-                guard n >= 1, n <= 1_000_000_000 else {
-                    throw ScenarioError(s.path + ".failAllocation", "\(n) must be between 1 and 1000000000")
-                }
-                failAlloc = n
-            }
-            var memmap: Memmap?
-            if s.has("memmap") {
-                let v = try s.string("memmap")
-                guard let mm = Memmap(rawValue: v) else {
-                    throw ScenarioError(s.path + ".memmap", "unknown memmap placement \"\(printable(v))\"; one of \"memory-block\", \"range\"")
-                }
-                guard op == .add, kind == .ram else {
-                    throw ScenarioError(s.path + ".memmap", "the memmap on memory belongs to an add of RAM (this is a\(op == .add ? "n add of device memory" : " \(op.rawValue)"))")
-                }
-                if mm == .range {
-                    // the RFC's add with a failure injected is not modelled (its constructor marks what the
-                    // altmap gave before the failure); the head page's _refcount holds the section count
-                    guard !failAddPages, failAlloc == nil else {
-                        throw ScenarioError(s.path + ".memmap", "\"range\" with \"fail\" or \"failAllocation\" is not supported")
-                    }
-                    guard size / sec <= 4096 else {
-                        throw ScenarioError(s.path + ".memmap", "\"range\" over \(size / sec) sections; at most 4096")
-                    }
-                }
-                memoryBlockAltmaps += mm == .range ? 1 : size / sec
-                guard memoryBlockAltmaps <= maxAltmaps else {
-                    throw ScenarioError(s.path + ".memmap", "the scenario's adds with the memmap on memory take \(memoryBlockAltmaps) altmaps, one per memory block (section); at most \(maxAltmaps)")
-                }
-                memmap = mm
-            }
-            // mhp_supports_memmap_on_memory(): a block's memmap spans whole PMDs (else an ordinary add)
-            let blockMemmap = sec / geometry.pageSize * UInt64(structPage)
-            let memmapOnMemory = memmap == .memoryBlock && blockMemmap % geometry.pmdSize == 0
-            // an add that overlaps an earlier one is valid only if that one failed: it takes its place;
-            // an add told to fail in __add_pages() adds nothing
-            if op == .add {
-                addedKinds.remove(range)
-                if !failAddPages { addedKinds.insert(range, kind) }
-                memoryBlockAdds.removeAll { $0.overlaps(range) }
-                if memmapOnMemory { memoryBlockAdds.append(range) }
-            } else if op == .remove {
-                // memory with its memmap on memory goes one memory block at a time; any other removal of it is
-                // refused (-EINVAL) and leaves it added
-                if size == sec || !memoryBlockAdds.contains(where: { $0.overlaps(range) }) { addedKinds.remove(range) }
-            }
-            steps.append(Step(op: op, start: start, size: size, kind: kind, altmap: altmap,
-                              failAddPages: failAddPages, failAllocation: failAlloc, memmap: memmap))
-        }
-        var sc = Scenario(name: name, description: description,
-                          geometry: geometry, sectionSizeBits: sectionBits, structPageSize: structPage,
-                          physOffset: physOffset, physSize: nil, bootStart: bootStart, bootSize: bootSize,
-                          rodataFull: rodata, debugPagealloc: dpa, neighbours: neighbours, steps: steps)
-        sc.walkers = walkers
-        sc.initOnAlloc = initOnAlloc
-        if r.has("physSize") {
-            let ps = try r.size("physSize", geometry)
-            guard ps >= sc.derivedPhysSize() else {
-                throw ScenarioError("physSize", "\(Quantity.human(ps)) does not hold boot memory and every step (needs \(Quantity.human(sc.derivedPhysSize())))")
-            }
-            guard ps % sec == 0 else {
-                throw ScenarioError("physSize", "\(Quantity.hex(ps)) must be a multiple of the section size \(Quantity.human(sec))")
-            }
-            guard ps <= linear, physOffset + ps <= physLimit else {
-                throw ScenarioError("physSize", "\(Quantity.human(ps)) of physical memory does not fit the \(Quantity.human(linear)) linear map of \(geometry.name) or 48-bit physical addresses")
-            }
-            sc.physSize = ps
-        }
-        try sc.validateResources()
+        sc.physSize = r.has("physSize") ? try r.size("physSize", geometry) : sc.derivedPhysSize()
+        try sc.validateSteps()
         return sc
+    }
+
+    /// One step's form, and the kind it names (nil: not named).
+    private static func parseStep(_ s: Reader, _ geometry: Geometry) throws -> (Step, MemoryKind?) {
+        try s.only(["op", "start", "size", "kind", "altmap", "fail", "failAllocation", "memmap"])
+        let opName = try s.string("op")
+        guard let op = Op(rawValue: opName) else {
+            throw ScenarioError(s.path + ".op", "unknown operation \"\(printable(opName))\"; one of add, remove, offline")
+        }
+        var step = Step(op: op, start: try s.size("start", geometry), size: try s.size("size", geometry))
+        var explicitKind: MemoryKind?
+        if s.has("kind") {
+            let k = try s.string("kind")
+            guard let kk = MemoryKind(rawValue: k) else {
+                throw ScenarioError(s.path + ".kind", "unknown memory kind \"\(printable(k))\"; ram or device")
+            }
+            explicitKind = kk
+            step.kind = kk
+        }
+        if let a = try s.optionalObject("altmap") {
+            try a.only(["reserve", "free"])
+            step.altmap = Altmap(reserve: a.has("reserve") ? try a.count("reserve") : 0,
+                                 free: a.has("free") ? try a.count("free") : nil)
+        }
+        if s.has("fail") {
+            let f = try s.string("fail")
+            guard f == "add_pages" else {
+                throw ScenarioError(s.path + ".fail", "unknown failure \"\(printable(f))\"; the one supported is \"add_pages\"")
+            }
+            step.failAddPages = true
+        }
+        if s.has("failAllocation") { step.failAllocation = try s.int("failAllocation") }
+        if s.has("memmap") {
+            let v = try s.string("memmap")
+            guard let mm = Memmap(rawValue: v) else {
+                throw ScenarioError(s.path + ".memmap", "unknown memmap placement \"\(printable(v))\"; one of \"memory-block\", \"range\"")
+            }
+            step.memmap = mm
+        }
+        return (step, explicitKind)
     }
 
     public static let maxSteps = 10_000

@@ -1,7 +1,8 @@
 import Foundation
 
-// Validation beyond single fields: what each range was added as, the JSON text
-// itself (comments, duplicate keys), and the resources a scenario needs.
+// Validation: the one place that decides whether a scenario is valid, whether it was parsed from a
+// file or built in Swift (the generator, the shrinker's candidates); the JSON text's own checks
+// (comments, duplicate keys); and the resources a scenario needs.
 
 /// Physical ranges and the kind of memory they were added as, assuming every add succeeds.
 struct StaticRanges {
@@ -22,6 +23,43 @@ struct StaticRanges {
     func kinds(overlapping r: Range<UInt64>) -> [Scenario.MemoryKind] {
         let k = Set(ranges.filter { $0.range.overlaps(r) }.map(\.kind))
         return [Scenario.MemoryKind.ram, .device].filter { k.contains($0) }
+    }
+}
+
+/// What each range was added as, assuming every add succeeds: a removal or an offline acts on memory of the
+/// kind it was added as (boot memory is RAM).  An add told to fail in __add_pages() adds nothing; an add over
+/// an earlier one is valid only if that one failed, and takes its place.
+struct AddedMemory {
+    private var ranges = StaticRanges()
+    /// adds whose memory blocks have their memmap on memory: removed one memory block at a time
+    private var memoryBlockAdds: [Range<UInt64>] = []
+    private let sectionSize: UInt64
+    /// mhp_supports_memmap_on_memory(): a memory block's memmap spans whole PMDs (else an ordinary add)
+    private let blockMemmapFitsPMDs: Bool
+
+    init(_ sc: Scenario) {
+        ranges.insert(sc.bootStart ..< sc.bootStart &+ sc.bootSize, .ram)
+        sectionSize = sc.sectionSize
+        blockMemmapFitsPMDs = sc.sectionSize / sc.geometry.pageSize * UInt64(sc.structPageSize) % sc.geometry.pmdSize == 0
+    }
+
+    func kinds(overlapping r: Range<UInt64>) -> [Scenario.MemoryKind] { ranges.kinds(overlapping: r) }
+
+    mutating func record(_ s: Scenario.Step) {
+        let r = s.start ..< s.start + s.size
+        switch s.op {
+        case .add:
+            ranges.remove(r)
+            if !s.failAddPages { ranges.insert(r, s.kind) }
+            memoryBlockAdds.removeAll { $0.overlaps(r) }
+            if s.memmap == .memoryBlock && blockMemmapFitsPMDs { memoryBlockAdds.append(r) }
+        case .remove:
+            // memory with its memmap on memory goes one memory block at a time; any other removal of it is
+            // refused (-EINVAL) and leaves it added
+            if s.size == sectionSize || !memoryBlockAdds.contains(where: { $0.overlaps(r) }) { ranges.remove(r) }
+        case .offline:
+            break
+        }
     }
 }
 

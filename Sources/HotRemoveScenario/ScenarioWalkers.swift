@@ -41,13 +41,10 @@ extension Scenario {
     /// At most this many walkers run beside the removal (the scheduler's threads, less one).
     public static let maxWalkers = 7
 
-    static func parseWalkers(_ r: Reader, _ geometry: Geometry, neighbours: [Neighbour]) throws -> [Walker] {
-        let list = try r.optionalArray("walkers")
-        guard list.count <= maxWalkers else {
-            throw ScenarioError("walkers", "\(list.count) walkers: at most \(maxWalkers)")
-        }
+    /// The walkers' form: kinds, locks and operations by name, the fields each kind takes.
+    static func parseWalkers(_ r: Reader, _ geometry: Geometry) throws -> [Walker] {
         var walkers: [Walker] = []
-        for (i, w) in list.enumerated() {
+        for (i, w) in try r.optionalArray("walkers").enumerated() {
             let path = "walkers[\(i)]"
             let kindName = try w.string("kind")
             guard let kind = Walker.Kind(rawValue: kindName) else {
@@ -67,45 +64,54 @@ extension Scenario {
                 walkers.append(.ptdump(lock: lock))
             case .vmalloc:
                 try w.only(["kind", "lock", "va", "size", "ops"])
-                guard lock == .none else {
-                    throw ScenarioError(path + ".lock", "vmalloc takes no memory-hotplug lock (only \"none\")")
-                }
-                let va = try w.address("va", geometry)
-                let size = try w.size("size", geometry)
-                guard size > 0, size % geometry.pageSize == 0, va % geometry.pageSize == 0 else {
-                    throw ScenarioError(path, "va \(Quantity.hex(va)) and size \(Quantity.hex(size)) must be non-zero multiples of the \(Quantity.human(geometry.pageSize)) page")
-                }
-                let (end, o) = va.addingReportingOverflow(size)
-                guard !o, va >= geometry.vmallocStart, end <= geometry.vmemmapStart else {
-                    throw ScenarioError(path + ".va", "[\(Quantity.hex(va)), +\(Quantity.human(size))) is outside the vmalloc area and the gap below vmemmap [\(Quantity.hex(geometry.vmallocStart)), \(Quantity.hex(geometry.vmemmapStart)))")
-                }
-                guard size <= 1 << 30 else {
-                    throw ScenarioError(path + ".size", "\(Quantity.human(size)): a vmalloc walker maps at most 1G")
-                }
-                for (j, n) in neighbours.enumerated() where va < n.va + n.size && n.va < end {
-                    throw ScenarioError(path + ".va", "[\(Quantity.hex(va)), +\(Quantity.human(size))) overlaps neighbours[\(j)]")
-                }
-                for (j, x) in walkers.enumerated() where x.kind == .vmalloc && va < x.va + x.size && x.va < end {
-                    throw ScenarioError(path + ".va", "[\(Quantity.hex(va)), +\(Quantity.human(size))) overlaps walkers[\(j)]")
-                }
                 var ops: [Walker.Op] = [.map, .unmap]
                 if w.has("ops") {
                     guard let raw = w.dict["ops"] as? [Any] else { throw ScenarioError(path + ".ops", "expected an array of \"map\", \"unmap\"") }
-                    ops = []
-                    for (k, x) in raw.enumerated() {
+                    ops = try raw.enumerated().map { k, x in
                         guard let s = x as? String, let op = Walker.Op(rawValue: s) else {
                             throw ScenarioError(path + ".ops[\(k)]", "expected \"map\" or \"unmap\"")
                         }
-                        ops.append(op)
-                    }
-                    guard ops == [.map] || ops == [.map, .unmap] else {
-                        throw ScenarioError(path + ".ops", "[\(ops.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))]: [\"map\"] or [\"map\", \"unmap\"] (the walker unmaps what it mapped)")
+                        return op
                     }
                 }
-                walkers.append(.vmalloc(va: va, size: size, ops: ops))
+                walkers.append(Walker(kind: .vmalloc, lock: lock, va: try w.address("va", geometry),
+                                      size: try w.size("size", geometry), ops: ops))
             }
         }
         return walkers
+    }
+
+    /// The walkers' values: how many, and for vmalloc its lock, range (page multiples in the vmalloc area,
+    /// clear of the neighbours and of the other walkers) and operations.
+    func validateWalkers() throws {
+        guard walkers.count <= Scenario.maxWalkers else {
+            throw ScenarioError("walkers", "\(walkers.count) walkers: at most \(Scenario.maxWalkers)")
+        }
+        for (i, w) in walkers.enumerated() where w.kind == .vmalloc {
+            let path = "walkers[\(i)]", va = w.va, size = w.size
+            guard w.lock == .none else {
+                throw ScenarioError(path + ".lock", "vmalloc takes no memory-hotplug lock (only \"none\")")
+            }
+            guard size > 0, size % geometry.pageSize == 0, va % geometry.pageSize == 0 else {
+                throw ScenarioError(path, "va \(Quantity.hex(va)) and size \(Quantity.hex(size)) must be non-zero multiples of the \(Quantity.human(geometry.pageSize)) page")
+            }
+            let (end, o) = va.addingReportingOverflow(size)
+            guard !o, va >= geometry.vmallocStart, end <= geometry.vmemmapStart else {
+                throw ScenarioError(path + ".va", "[\(Quantity.hex(va)), +\(Quantity.human(size))) is outside the vmalloc area and the gap below vmemmap [\(Quantity.hex(geometry.vmallocStart)), \(Quantity.hex(geometry.vmemmapStart)))")
+            }
+            guard size <= 1 << 30 else {
+                throw ScenarioError(path + ".size", "\(Quantity.human(size)): a vmalloc walker maps at most 1G")
+            }
+            for (j, n) in neighbours.enumerated() where va < n.va + n.size && n.va < end {
+                throw ScenarioError(path + ".va", "[\(Quantity.hex(va)), +\(Quantity.human(size))) overlaps neighbours[\(j)]")
+            }
+            for (j, x) in walkers.prefix(i).enumerated() where x.kind == .vmalloc && va < x.va + x.size && x.va < end {
+                throw ScenarioError(path + ".va", "[\(Quantity.hex(va)), +\(Quantity.human(size))) overlaps walkers[\(j)]")
+            }
+            guard w.ops == [.map] || w.ops == [.map, .unmap] else {
+                throw ScenarioError(path + ".ops", "[\(w.ops.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))]: [\"map\"] or [\"map\", \"unmap\"] (the walker unmaps what it mapped)")
+            }
+        }
     }
 
     func walkersJSON() -> [[String: Any]] {
