@@ -266,10 +266,16 @@ public final class Machine {
 
     public var traceTruncated: Bool { hr_trace_truncated(handle) }
 
-    public func altmap(at start: UInt64) -> ObservedAltmap? {
-        var base: UInt64 = 0, reserve: UInt64 = 0, free: UInt64 = 0, align: UInt64 = 0, alloc: UInt64 = 0
-        guard hr_altmap_info(handle, start, &base, &reserve, &free, &align, &alloc) else { return nil }
-        return ObservedAltmap(start: start, basePfn: base, reserve: reserve, free: free, align: align, alloc: alloc)
+    /// Every altmap the machine holds (device ranges', and each memory block's with its memmap on memory; a
+    /// removed range's until its slot is reused), one per range start, by start: the machine's slots, not
+    /// a re-derivation of its policy.
+    public func altmaps() -> [ObservedAltmap] {
+        var out: [ObservedAltmap] = []
+        var start: UInt64 = 0, base: UInt64 = 0, reserve: UInt64 = 0, free: UInt64 = 0, align: UInt64 = 0, alloc: UInt64 = 0
+        while hr_altmap_nth(handle, Int32(out.count), &start, &base, &reserve, &free, &align, &alloc) {
+            out.append(ObservedAltmap(start: start, basePfn: base, reserve: reserve, free: free, align: align, alloc: alloc))
+        }
+        return out.sorted { $0.start < $1.start }
     }
 
     public var freePages: UInt64 { hr_free_pages_count(handle) }

@@ -59,20 +59,8 @@ public enum ScenarioRunner {
             }
             let after: ObservedState
             do { after = try m.snapshot() } catch { throw HarnessError("steps[\(i)]: \(error)") }
-            // device ranges' altmaps, and each memory block's of an add with its memmap on memory
-            let block = scenario.sectionSize
-            let altmaps = scenario.steps[0...i].enumerated().flatMap { k, s -> [ObservedAltmap] in
-                // a range added again at the same start has the same slot: observed once, for its last add
-                if s.op == .add, s.memmap == .range,
-                   scenario.steps[(k + 1) ..< (i + 1)].contains(where: { $0.op == .add && $0.memmap == .range && $0.start == s.start }) {
-                    return []
-                }
-                if s.altmap != nil || (s.op == .add && s.memmap == .range) { return m.altmap(at: s.start).map { [$0] } ?? [] }
-                guard s.op == .add, s.memmap == .memoryBlock else { return [] }
-                return stride(from: s.start, to: s.start + s.size, by: Int(block)).compactMap { m.altmap(at: $0) }
-            }
             let obs = StepObservation(index: i, result: result, counters: m.counters, warns: m.warns, faults: m.faults,
-                                      trace: trace ? m.trace : nil, before: before, after: after, altmaps: altmaps,
+                                      trace: trace ? m.trace : nil, before: before, after: after, altmaps: m.altmaps(),
                                       recorderLimits: m.recorderLimits)
             steps.append(obs)
             onStep?(obs, m)
