@@ -49,7 +49,7 @@ public enum Checker {
     }
 }
 
-package extension CheckResult {
+extension CheckResult {
     /// Each finding's status in the catalogue (FindingCatalogue), in the order of `findings`.
     public var statuses: [String] {
         let g = Geometry(name: geometry)
@@ -57,7 +57,7 @@ package extension CheckResult {
     }
 }
 
-package extension Finding {
+extension Finding {
     /// One line in kernel terms.
     public var line: String {
         var s = "[\(classification.rawValue)] "

@@ -112,7 +112,7 @@ public enum JSONOutput {
     }
 }
 
-package extension StepResult {
+extension StepResult {
     /// How a step ended, in one line for a terminal.
     public var text: String {
         switch self {

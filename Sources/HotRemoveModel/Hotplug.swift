@@ -36,7 +36,7 @@ package struct CodeFinding {
     package var message: String
 }
 
-package extension ModelAltmap {
+extension ModelAltmap {
     /// How many `units`-pfn allocations in a row still fit (only the first may need padding).
     package func capacity(units u: UInt64) -> UInt64 {
         guard free >= alloc + align else { return 0 }

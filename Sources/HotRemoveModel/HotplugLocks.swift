@@ -20,7 +20,7 @@ public enum HotplugLock: String, Sendable, CaseIterable {
     }
 }
 
-package extension ModelState {
+extension ModelState {
     /// The first lock `kind`'s operation takes that a task which oopsed still holds.
     package func blockingLock(_ kind: Scenario.MemoryKind) -> HotplugLock? {
         HotplugLock.taken(by: kind).first { locksHeldByDeadTask.contains($0) }

@@ -167,7 +167,7 @@ package enum StructPage {
     }
 }
 
-package extension Memory {
+extension Memory {
     /// What the memmap page at kernel VA `pageVA` is, for a report: the physical range whose struct pages
     /// it holds, present (live struct pages) or not (no struct page lives there), and whose word is at
     /// `wordVA`.

@@ -3,8 +3,6 @@
 // v5.7 definitions in arch/arm64/include/asm/{memory,pgtable,pgtable-hwdef}.h.
 // Independent of the C target: nothing here is read from it.
 
-import HotRemoveScenario
-
 /// Kernel page-table levels by their kernel names.
 public enum Level: Int, CaseIterable, Codable, Sendable, Comparable, CustomStringConvertible {
     case pgd = 0, pud = 1, pmd = 2, pte = 3
