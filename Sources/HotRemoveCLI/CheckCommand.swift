@@ -124,17 +124,17 @@ enum CheckCommand {
                 }
                 let rows = [
                     row("result") { $0.result.text },
-                    row("entries cleared") { "\($0.counters.clears.reduce(0, +))" },
-                    row("table pages freed") { o in Level.allCases.filter { o.counters.tablesFreed[$0.rawValue] > 0 }
-                        .map { "\($0) \(o.counters.tablesFreed[$0.rawValue])" }.joined(separator: " ").nonEmpty },
-                    row("data pages freed") { o in o.counters.dataFreedByOrder.enumerated().filter { $0.element > 0 }
+                    row("entries cleared") { "\($0.effects.clears.reduce(0, +))" },
+                    row("table pages freed") { o in Level.allCases.filter { o.effects.tablesFreed[$0.rawValue] > 0 }
+                        .map { "\($0) \(o.effects.tablesFreed[$0.rawValue])" }.joined(separator: " ").nonEmpty },
+                    row("data pages freed") { o in o.effects.dataFreedByOrder.enumerated().filter { $0.element > 0 }
                         .map { "o\($0.offset):\($0.element)" }.joined(separator: " ").nonEmpty },
-                    row("altmap returned") { "\($0.counters.altmapPagesFreed)" },
-                    row("TLBI va/all/walk") { "\($0.counters.tlbiVA)/\($0.counters.tlbiAll)/\($0.counters.tlbiWalk)" },
+                    row("altmap returned") { "\($0.effects.altmapPagesFreed)" },
+                    row("TLBI va/all/walk") { "\($0.effects.tlbiVA)/\($0.effects.tlbiAll)/\($0.effects.tlbiWalk)" },
                     // what 48478b9f7913's PMD_SIZE flush of a vmemmap block costs (VmemmapBlockFlushes)
                     row("TLBI/vmemmap block") { VmemmapBlockFlushes.measure($0, geometry: sc.geometry)?.summary ?? "not traced" },
-                    row("WARNs") { "\($0.counters.warns)" },
-                    row("faults") { "\($0.counters.faults)" },
+                    row("WARNs") { "\($0.recorder.warns)" },
+                    row("faults") { "\($0.recorder.faults)" },
                     row("leaked tables") { "\($0.after.unreachableTablePages)" },
                     Row(metric: "findings", values: checks.map { r in "\(r.findings.filter { $0.step == i }.count)" },
                         differs: Set(checks.map { r in r.findings.filter { $0.step == i }.count }).count > 1),

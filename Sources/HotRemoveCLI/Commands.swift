@@ -180,8 +180,6 @@ public enum CLI {
     static func runScenario(_ sc: Scenario, revision: String, trace: Bool = true, onlyAdds: Bool = false,
                             throughStep: Int? = nil,
                             onStep: ((StepObservation, Machine) -> Void)? = nil) throws -> ScenarioRun {
-        if guardInstalled { hr_crash_alarm(runTimeout) }
-        defer { if guardInstalled { hr_crash_alarm(0) } }
         do {
             return try ScenarioRunner.run(sc, revision: revision, trace: trace, onlyAdds: onlyAdds, throughStep: throughStep,
                                           stop: Interrupts.requested, onStep: onStep)
@@ -228,13 +226,13 @@ public enum CLI {
         let rev = try revisionNames(a.all["revision"], default: "final")
         guard rev.count == 1 else { throw CommandError(.usage, "dump shows one revision") }
         Interrupts.install()
-        var machineSummary: (free: UInt64, counters: ObservedCounters)?
+        var machineSummary: (free: UInt64, effects: StepEffects, totals: RecorderTotals)?
         // every step up to the last add (removals in between included: a range may be added again)
         let lastAdd = sc.steps.lastIndex { $0.op == .add } ?? -1
         let run: ScenarioRun
         do {
-            run = try runScenario(sc, revision: rev[0], trace: false, throughStep: lastAdd) { _, m in
-                machineSummary = (m.freePages, m.counters)
+            run = try runScenario(sc, revision: rev[0], trace: false, throughStep: lastAdd) { o, m in
+                machineSummary = (m.freePages, o.effects, o.recorder)
             }
         } catch is Interrupted {
             c.err("hotremove: interrupted before the tables were dumped\n")
@@ -260,8 +258,8 @@ public enum CLI {
         c.out(PageTableDump.render(final, geometry: sc.geometry))
         c.out("\n# table pages: \(PageTableDump.tableSummary(final)); leaked \(final.unreachableTablePages)\n")
         if let ms = machineSummary {
-            let ctr = ms.counters
-            c.out("# allocator: \(ms.free) free pages; last step: tables allocated \(Level.allCases.map { "\($0) \(ctr.tablesAllocated[$0.rawValue])" }.joined(separator: " ")), entries set \(Level.allCases.map { "\($0) \(ctr.sets[$0.rawValue])" }.joined(separator: " ")), dsb(ishst) \(ctr.dsbIshst), isb \(ctr.isb), WARNs \(ctr.warns), faults \(ctr.faults)\n")
+            let ctr = ms.effects
+            c.out("# allocator: \(ms.free) free pages; last step: tables allocated \(Level.allCases.map { "\($0) \(ctr.tablesAllocated[$0.rawValue])" }.joined(separator: " ")), entries set \(Level.allCases.map { "\($0) \(ctr.sets[$0.rawValue])" }.joined(separator: " ")), dsb(ishst) \(ctr.dsbIshst), isb \(ctr.isb), WARNs \(ms.totals.warns), faults \(ms.totals.faults)\n")
         }
         return 0
     }

@@ -118,7 +118,7 @@ public enum Bench {
                              size: UInt64, reps: Int) throws -> Point {
         var add: [Double] = [], unmap: [Double] = [], free: [Double] = [], rd: [Double] = [], rmw: [Double] = []
         var remove: [Double] = [], model: [Double] = [], check: [Double] = [], unmapTraced: [Double] = [], checked: [Double] = []
-        var leaves: UInt64 = 0, tlbi = ObservedCounters(), tablesFreed: UInt64 = 0
+        var leaves: UInt64 = 0, tlbi = StepEffects(), tablesFreed: UInt64 = 0
         var perBlock: Double?
         let (sc, start) = scenario(g, mapping, region, size: size)
         let (lo, hi, floor, ceiling, freeMapped): (UInt64, UInt64, UInt64, UInt64, Bool) = {
@@ -143,11 +143,10 @@ public enum Bench {
         }
         /// The add as the model sees it (it moves on by its own prediction) and the removal's observation.
         func observations(_ m: Machine, _ result: StepResult, before: ObservedState, after: ObservedState,
-                          trace: [ObservedEvent]?) -> (add: StepObservation, remove: StepObservation) {
-            (StepObservation(index: 0, result: .ok, counters: ObservedCounters(), warns: [], faults: [],
+                          traced: Bool) -> (add: StepObservation, remove: StepObservation) {
+            (StepObservation(index: 0, result: .ok, effects: StepEffects(), warns: [], faults: [],
                              trace: nil, before: before, after: before),
-             StepObservation(index: 1, result: result, counters: m.counters, warns: m.warns, faults: m.faults,
-                             trace: trace, before: before, after: after, recorderLimits: m.recorderLimits))
+             m.observe(index: 1, result: result, before: before, after: after, traced: traced))
         }
         let contract = Registry.revision(named: revision)?.contract ?? revision
         for _ in 0..<reps {
@@ -172,7 +171,7 @@ public enum Bench {
                 guard u >= 0, f >= 0 else { throw HarnessError("bench: \(revision) has no pass API or oopsed") }
                 unmap.append(ms(UInt64(u)))
                 free.append(ms(UInt64(f)))
-                tlbi = m.counters
+                tlbi = m.counted.effects
                 tablesFreed = tlbi.tablesFreed.reduce(0, +)
               }
               do {
@@ -186,8 +185,7 @@ public enum Bench {
                 guard ut >= 0 else { throw HarnessError("bench: \(revision) has no pass API or oopsed") }
                 unmapTraced.append(ms(UInt64(ut)))
                 if region == .vmemmap,
-                   let f = VmemmapBlockFlushes.measure(StepObservation(index: 1, result: .ok, counters: mt.counters, warns: [],
-                                                                       faults: [], trace: mt.trace, before: before, after: before),
+                   let f = VmemmapBlockFlushes.measure(mt.observe(index: 1, result: .ok, before: before, after: before, traced: true),
                                                        geometry: g), !f.blocks.isEmpty {
                     perBlock = Double(f.blocks.reduce(0) { $0 + $1.invalidations }) / Double(f.blocks.count)
                 }
@@ -202,7 +200,7 @@ public enum Bench {
                 let t0 = now()
                 let before = try m.snapshot()
                 let result = m.remove(start: start, size: size)
-                let obs = observations(m, result, before: before, after: try m.snapshot(), trace: m.trace)
+                let obs = observations(m, result, before: before, after: try m.snapshot(), traced: true)
                 _ = refModel.check(step: 0, obs.add)
                 _ = refModel.check(step: 1, obs.remove)
                 checked.append(ms(now() - t0))
@@ -219,12 +217,12 @@ public enum Bench {
             let t2 = now()
             remove.append(ms(t2 - t1))
             if region == .device {
-                tlbi = m.counters
+                tlbi = m.counted.effects
                 tablesFreed = tlbi.tablesFreed.reduce(0, +)
                 leaves = before.runs.filter { $0.va >= lo && $0.va < hi }.reduce(0) { $0 + $1.count }
             }
             let t3 = now()
-            let obs = observations(m, result, before: before, after: try m.snapshot(), trace: nil)
+            let obs = observations(m, result, before: before, after: try m.snapshot(), traced: false)
             _ = refModel.check(step: 0, obs.add)
             let t4 = now()
             _ = refModel.prediction(step: 1)

@@ -85,7 +85,7 @@ public enum BenchTargets {
         let model = ModelJudge(scenario: sc, revision: "final")
         // the model moves on by its own prediction of the add, whatever it is shown
         let empty = ObservedState()
-        _ = model.check(step: 0, StepObservation(index: 0, result: .ok, counters: ObservedCounters(), warns: [], faults: [],
+        _ = model.check(step: 0, StepObservation(index: 0, result: .ok, effects: StepEffects(), warns: [], faults: [],
                                                  trace: nil, before: empty, after: empty))
         let t0 = Bench.now()
         _ = model.prediction(step: 1)

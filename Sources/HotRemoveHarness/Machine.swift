@@ -152,36 +152,42 @@ public final class Machine {
                              dataAllocations: s.allocated_data_pages, dataAllocationsReached: s.reached_data_pages)
     }
 
-    public var counters: ObservedCounters {
+    /// The step's effects as the recorders counted them (StepEffects, the type the model predicts) and
+    /// the totals beyond them, read from hr_counters in one place.  The lists (WARN_ON() sites, faults,
+    /// trace) are added by observe().
+    public var counted: (effects: StepEffects, totals: RecorderTotals) {
         var c = hr_counters()
         hr_counters_get(handle, &c)
-        var o = ObservedCounters()
-        withUnsafeBytes(of: c.sets) { o.sets = Array($0.bindMemory(to: UInt64.self)) }
-        withUnsafeBytes(of: c.clears) { o.clears = Array($0.bindMemory(to: UInt64.self)) }
-        withUnsafeBytes(of: c.tables_freed) { o.tablesFreed = Array($0.bindMemory(to: UInt64.self)) }
-        withUnsafeBytes(of: c.tables_allocated) { o.tablesAllocated = Array($0.bindMemory(to: UInt64.self)) }
-        withUnsafeBytes(of: c.data_freed_by_order) { o.dataFreedByOrder = Array($0.bindMemory(to: UInt64.self)) }
-        withUnsafeBytes(of: c.data_allocated_by_order) { o.dataAllocatedByOrder = Array($0.bindMemory(to: UInt64.self)) }
-        o.altmapPagesFreed = c.altmap_pages_freed
-        o.vmemmapPagesMarked = c.vmemmap_pages_marked
-        o.vmemmapHeadSections = c.vmemmap_head_sections
-        o.vmemmapPagesOnlined = c.vmemmap_pages_onlined
-        o.tlbiVA = c.tlbi_va
-        o.tlbiAll = c.tlbi_all
-        o.tlbiWalk = c.tlbi_walk
-        o.dsbIshst = c.dsb_ishst
-        o.dsbIsh = c.dsb_ish
-        o.isb = c.isb
-        o.fixmapClears = c.fixmap_clears
-        o.warns = c.warns
-        o.faults = c.faults
-        withUnsafeBytes(of: c.faults_by_kind) { raw in
-            let n = raw.bindMemory(to: UInt64.self)
-            for (i, kind) in Machine.faultKinds where n[Int(i)] > 0 { o.faultsByKind[kind] = n[Int(i)] }
-        }
-        o.bugs = c.bugs
-        o.allocFailures = c.alloc_failures
-        return o
+        func array<T>(_ x: T) -> [UInt64] { withUnsafeBytes(of: x) { Array($0.bindMemory(to: UInt64.self)) } }
+        var e = StepEffects()
+        e.sets = array(c.sets); e.clears = array(c.clears)
+        e.tablesFreed = array(c.tables_freed); e.tablesAllocated = array(c.tables_allocated)
+        e.dataFreedByOrder = array(c.data_freed_by_order); e.allocationsByOrder = array(c.data_allocated_by_order)
+        e.altmapPagesFreed = c.altmap_pages_freed
+        e.vmemmapPagesMarked = c.vmemmap_pages_marked
+        e.vmemmapHeadSections = c.vmemmap_head_sections
+        e.vmemmapPagesOnlined = c.vmemmap_pages_onlined
+        e.tlbiVA = c.tlbi_va; e.tlbiAll = c.tlbi_all; e.tlbiWalk = c.tlbi_walk
+        e.dsbIshst = c.dsb_ishst; e.dsbIsh = c.dsb_ish; e.isb = c.isb
+        let byKind = array(c.faults_by_kind)
+        for (i, kind) in Machine.faultKinds where byKind[Int(i)] > 0 { e.faults[kind.rawValue] = byKind[Int(i)] }
+        var t = RecorderTotals()
+        t.warns = c.warns; t.faults = c.faults; t.bugs = c.bugs
+        t.fixmapClears = c.fixmap_clears
+        t.allocFailures = c.alloc_failures
+        return (e, t)
+    }
+
+    /// Step `index` as the recorders saw it since resetRecorders(): its effects filled once, from the
+    /// counters and the lists, and the tables `before` and `after` it.
+    public func observe(index: Int, result: StepResult, before: ObservedState, after: ObservedState,
+                        altmaps: [ObservedAltmap] = [], traced: Bool) -> StepObservation {
+        var (effects, totals) = counted
+        effects.result = StepEffects.result(result)
+        let warns = self.warns, faults = self.faults, trace = traced ? self.trace : nil
+        effects.record(warns: warns, faults: faults, trace: trace, before: before, geometry: geometry)
+        return StepObservation(index: index, result: result, effects: effects, recorder: totals, warns: warns, faults: faults,
+                               trace: trace, before: before, after: after, altmaps: altmaps, recorderLimits: recorderLimits)
     }
 
     public func resetRecorders() {

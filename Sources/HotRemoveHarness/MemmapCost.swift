@@ -48,7 +48,7 @@ public enum MemmapCost {
         let add = r.steps[0], remove = r.steps[1]
         let pageKiB = Double(g.pageSize) / 1024
         func pages(_ byOrder: [UInt64]) -> UInt64 { byOrder.enumerated().reduce(0) { $0 + $1.element << UInt64($1.offset) } }
-        let backing = pages(add.counters.dataAllocatedByOrder) - add.counters.tablesAllocated.reduce(0, +)
+        let backing = pages(add.effects.allocationsByOrder) - add.effects.tablesAllocated.reduce(0, +)
             + add.altmaps.reduce(0) { $0 + $1.alloc }
         let inVmemmap = { (va: UInt64) in va >= g.vmemmapStart && va < g.vmemmapEnd }
         func vmemmapTables(_ s: ObservedState) -> Int { s.tables.filter { inVmemmap($0.vaStart) }.count }
@@ -62,7 +62,7 @@ public enum MemmapCost {
             }
             return true
         }
-        let freed = pages(remove.counters.dataFreedByOrder) + remove.counters.altmapPagesFreed
+        let freed = pages(remove.effects.dataFreedByOrder) + remove.effects.altmapPagesFreed
         let linearCont: Set<String> = ["inv.tlb-cont-refill", "inv.cont-range-split"]
         let findings = Checker.check(r).findings.map(\.rule).filter { !linearCont.contains($0) }
         return Row(geometry: g.name, sectionSizeBits: sectionBits, structPageSize: structPage, variant: variant,

@@ -59,9 +59,7 @@ public enum ScenarioRunner {
             }
             let after: ObservedState
             do { after = try m.snapshot() } catch { throw HarnessError("steps[\(i)]: \(error)") }
-            let obs = StepObservation(index: i, result: result, counters: m.counters, warns: m.warns, faults: m.faults,
-                                      trace: trace ? m.trace : nil, before: before, after: after, altmaps: m.altmaps(),
-                                      recorderLimits: m.recorderLimits)
+            let obs = m.observe(index: i, result: result, before: before, after: after, altmaps: m.altmaps(), traced: trace)
             steps.append(obs)
             onStep?(obs, m)
             before = after
@@ -71,9 +69,9 @@ public enum ScenarioRunner {
 
     /// The kernel code alone: the same steps with the always-on counters only, no trace, no
     /// snapshot, no model (what `bench` quotes the checked campaign against).  Returns the steps run;
-    /// `counters`, when given, sees each step's counters (tests compare them with a checked run's).
+    /// `counted`, when given, sees each step's counted effects (tests compare them with a checked run's).
     public static func runBare(_ scenario: Scenario, revision: String,
-                               counters: ((Int, ObservedCounters) -> Void)? = nil) throws -> Int {
+                               counted: ((Int, StepEffects) -> Void)? = nil) throws -> Int {
         let m = try Machine(revision: revision, scenario: scenario)
         for n in scenario.neighbours { try m.mapNeighbour(va: n.va, size: n.size) }
         m.traceEnabled = false
@@ -88,7 +86,7 @@ public enum ScenarioRunner {
             case .offline: _ = m.offline(start: s.start, size: s.size)
             }
             m.failNthAllocation(0)
-            counters?(i, m.counters)
+            counted?(i, m.counted.effects)
         }
         return scenario.steps.count
     }

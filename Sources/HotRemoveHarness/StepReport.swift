@@ -44,13 +44,13 @@ public struct StepReport: Codable, Sendable {
         func levels(_ a: [UInt64]) -> [String: UInt64] {
             Dictionary(uniqueKeysWithValues: Level.allCases.map { ($0.description, a[$0.rawValue]) })
         }
-        entriesCleared = levels(o.counters.clears)
-        tablePagesFreed = levels(o.counters.tablesFreed)
-        dataPagesFreedByOrder = Dictionary(uniqueKeysWithValues: o.counters.dataFreedByOrder.enumerated()
+        entriesCleared = levels(o.effects.clears)
+        tablePagesFreed = levels(o.effects.tablesFreed)
+        dataPagesFreedByOrder = Dictionary(uniqueKeysWithValues: o.effects.dataFreedByOrder.enumerated()
             .filter { $0.element > 0 }.map { ("\($0.offset)", $0.element) })
-        altmapPagesReturned = o.counters.altmapPagesFreed
-        tlbi = ["vaale1is": o.counters.tlbiVA, "vmalle1is": o.counters.tlbiAll, "vaae1is": o.counters.tlbiWalk]
-        barriers = ["dsb(ishst)": o.counters.dsbIshst, "dsb(ish)": o.counters.dsbIsh, "isb": o.counters.isb]
+        altmapPagesReturned = o.effects.altmapPagesFreed
+        tlbi = ["vaale1is": o.effects.tlbiVA, "vmalle1is": o.effects.tlbiAll, "vaae1is": o.effects.tlbiWalk]
+        barriers = ["dsb(ishst)": o.effects.dsbIshst, "dsb(ish)": o.effects.dsbIsh, "isb": o.effects.isb]
         var warnCounts: [String: Int] = [:]
         var warnOrder: [String] = []
         for w in o.warns {
@@ -58,7 +58,7 @@ public struct StepReport: Codable, Sendable {
             if warnCounts[k] == nil { warnOrder.append(k) }
             warnCounts[k, default: 0] += 1
         }
-        if o.counters.warns > UInt64(o.warns.count) { warnOrder.append("(\(o.counters.warns - UInt64(o.warns.count)) more not listed)") }
+        if o.recorder.warns > UInt64(o.warns.count) { warnOrder.append("(\(o.recorder.warns - UInt64(o.warns.count)) more not listed)") }
         warns = warnOrder.map { key in
             guard let c = warnCounts[key] else { return key }
             return c > 1 ? "\(key) x\(c)" : key

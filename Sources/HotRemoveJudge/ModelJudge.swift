@@ -90,13 +90,12 @@ public final class ModelJudge {
         }
         if hasContract {
             let cc = ContractCheck(lay: lay, contract: contract, step: index, prefix: contract.name)
-            var predicted = StepEffects(model.prediction(index, m))
-            let observed = StepEffects(obs, geometry: lay.g)
+            var predicted = model.prediction(index, m).effects
             if obs.trace == nil {
                 // without a trace only the counts of TLBIs are known (check says so: --no-trace)
                 predicted.tlbiVAAddresses = StepEffects.notTraced; predicted.tlbiWalkAddresses = StepEffects.notTraced
             }
-            cc.effects(predicted, observed, obs.warns, &out)
+            cc.effects(predicted, obs.effects, obs.warns, &out)
             cc.leaves(m.state.pt.leaves, obs.after.runs, &out)
             cc.tables(m.state.pt, obs.after.tables, before: obs.before.tables, notes: m.notes, &out)
             cc.altmaps(m.state.mem.altmaps, obs.altmaps, &out)

@@ -57,36 +57,15 @@ public struct ObservedState: Equatable, Sendable, Codable {
     }
 }
 
-/// The recorders' counters for one step.  Arrays are indexed by Level.rawValue
-/// (clears and sets by the level of the table the entry lives in: with folding,
-/// a pud_clear() on 3 levels clears a PGD entry and counts as .pgd).
-public struct ObservedCounters: Equatable, Sendable, Codable {
-    public var sets = [UInt64](repeating: 0, count: 4)
-    public var clears = [UInt64](repeating: 0, count: 4)
-    public var tablesFreed = [UInt64](repeating: 0, count: 4)
-    public var tablesAllocated = [UInt64](repeating: 0, count: 4)
-    /// data (non-table) pages freed, by allocation order
-    public var dataFreedByOrder = [UInt64](repeating: 0, count: 24)
-    public var dataAllocatedByOrder = [UInt64](repeating: 0, count: 24)
-    public var altmapPagesFreed: UInt64 = 0
-    /// seed 004 ("memmap": "range"): pages mark_vmemmap_pages() made PageVmemmap, the section count it set in
-    /// the head page, and PageVmemmap pages that onlining did not skip
-    public var vmemmapPagesMarked: UInt64 = 0
-    public var vmemmapHeadSections: UInt64 = 0
-    public var vmemmapPagesOnlined: UInt64 = 0
-    /// vaale1is: one per page flushed by flush_tlb_kernel_range()
-    public var tlbiVA: UInt64 = 0
-    /// vmalle1is: flush_tlb_all()
-    public var tlbiAll: UInt64 = 0
-    /// vaae1is: __flush_tlb_kernel_pgtable()
-    public var tlbiWalk: UInt64 = 0
-    public var dsbIshst: UInt64 = 0, dsbIsh: UInt64 = 0, isb: UInt64 = 0
+/// What the recorders count beyond a step's effects (StepEffects): totals that include what the lists
+/// could not keep, and shim events no contract fixes.
+public struct RecorderTotals: Equatable, Sendable, Codable {
+    /// WARN_ON()s fired and faults met in the step, however many the lists kept; BUG()s among the faults
+    public var warns: UInt64 = 0, faults: UInt64 = 0, bugs: UInt64 = 0
     /// clear_fixmap() calls: in v5.7 each is a pte_clear() of the slot plus one vaale1is of
     /// its page, which the shim counts here instead of issuing (CShim/mmu/README.md)
     public var fixmapClears: UInt64 = 0
-    public var warns: UInt64 = 0, faults: UInt64 = 0, bugs: UInt64 = 0
-    /// every fault counted by kind, however many there were (the list keeps the first few)
-    public var faultsByKind: [FaultKind: UInt64] = [:]
+    /// page allocations the scenario made fail
     public var allocFailures: UInt64 = 0
     public init() {}
 }
@@ -138,7 +117,7 @@ public struct ObservedEvent: Equatable, Sendable, Codable {
         case thread
     }
     public var kind: Kind
-    /// table level for set/clear (as in ObservedCounters), order for free/alloc
+    /// table level for set/clear (as in StepEffects.sets), order for free/alloc
     public var level: Int
     public var count: UInt64
     public var a: UInt64
@@ -186,7 +165,9 @@ public struct ObservedAltmap: Equatable, Sendable, Codable {
 public struct StepObservation: Equatable, Sendable, Codable {
     public var index: Int
     public var result: StepResult
-    public var counters: ObservedCounters
+    /// what the step did, as the model predicts it: filled once, from the recorders (Machine)
+    public var effects: StepEffects
+    public var recorder: RecorderTotals
     public var warns: [ObservedWarn]
     public var faults: [ObservedFault]
     /// nil when the trace was off
@@ -196,10 +177,10 @@ public struct StepObservation: Equatable, Sendable, Codable {
     public var altmaps: [ObservedAltmap]
     /// what the recorders could not keep: a judge must not pass a step whose record is incomplete
     public var recorderLimits: [String]
-    public init(index: Int, result: StepResult, counters: ObservedCounters, warns: [ObservedWarn],
-                faults: [ObservedFault], trace: [ObservedEvent]?, before: ObservedState, after: ObservedState,
-                altmaps: [ObservedAltmap] = [], recorderLimits: [String] = []) {
-        self.index = index; self.result = result; self.counters = counters; self.warns = warns
+    public init(index: Int, result: StepResult, effects: StepEffects, recorder: RecorderTotals = RecorderTotals(),
+                warns: [ObservedWarn], faults: [ObservedFault], trace: [ObservedEvent]?, before: ObservedState,
+                after: ObservedState, altmaps: [ObservedAltmap] = [], recorderLimits: [String] = []) {
+        self.index = index; self.result = result; self.effects = effects; self.recorder = recorder; self.warns = warns
         self.faults = faults; self.trace = trace; self.before = before; self.after = after; self.altmaps = altmaps
         self.recorderLimits = recorderLimits
     }

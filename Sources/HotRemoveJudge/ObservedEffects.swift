@@ -1,22 +1,20 @@
-// The observed side of a step's effects: StepEffects (HotRemoveModel) filled from what the harness
-// recorded of the C code, so that the model's prediction and the observation are compared as one type.
+// The observed side of a step's effects: what the recorders' lists (WARN_ON() sites, faults, the trace)
+// add to the effects the harness counted, so that the model's prediction and the observation are one type.
 
 import HotRemoveModel
 import HotRemoveScenario
 
-extension ObservedCounters: StepCounters {}
-
 extension StepEffects {
     /// The observed faults named like the model's: `where` is the line for a BUG, a pfn for a bad free.
-    package static func faultSites(_ o: StepObservation, _ g: Geometry) -> [String: UInt64] {
+    static func faultSites(_ faults: [ObservedFault], before: ObservedState, _ g: Geometry) -> [String: UInt64] {
         // most steps have no fault: the lookups below are built only for a step that names a page
-        guard !o.faults.isEmpty else { return [:] }
+        guard !faults.isEmpty else { return [:] }
         let pageSize = g.pageSize
         var out: [String: UInt64] = [:]
         var tables: [UInt64: ObservedTable] = [:]
-        for t in o.before.tables { tables[t.pa] = t }
+        for t in before.tables { tables[t.pa] = t }
         // a vmemmap or vmalloc leaf names its backing before the linear map, which maps all RAM
-        let live = o.before.runs.filter { $0.kind != .invalid }
+        let live = before.runs.filter { $0.kind != .invalid }
         let linear = g.pageOffset ..< g.pageEnd
         let others = live.filter { !linear.contains($0.va) }.sorted { $0.pa < $1.pa }
         let linearRuns = live.filter { linear.contains($0.va) }.sorted { $0.pa < $1.pa }
@@ -26,7 +24,7 @@ extension StepEffects {
             }
             return nil
         }
-        for f in o.faults {
+        for f in faults {
             let site: String
             switch f.kind {
             case .bug: site = faultSite(bug: f.detail)
@@ -46,22 +44,26 @@ extension StepEffects {
         return out
     }
 
-    public init(_ o: StepObservation, geometry g: Geometry) {
-        let pageSize = g.pageSize
-        let result: String
-        switch o.result {
-        case .ok: result = "ok"
-        case .error(let e): result = "error \(e)"
-        case .refused: result = "refused (NOTIFY_BAD)"
-        case .oops: result = "oops"
-        case .invalid(let why): result = "invalid: \(why)"
-        case .blocked(let lock): result = "blocked on \(lock)"
+    /// The result as the harness observed it.
+    public static func result(_ r: StepResult) -> String {
+        switch r {
+        case .ok: return "ok"
+        case .error(let e): return "error \(e)"
+        case .refused: return "refused (NOTIFY_BAD)"
+        case .oops: return "oops"
+        case .invalid(let why): return "invalid: \(why)"
+        case .blocked(let lock): return "blocked on \(lock)"
         }
-        self.init(result: result, o.counters)
-        for w in o.warns { warns[StepEffects.warnSite(file: StepEffects.kernelFile(of: w.file), w.condition), default: 0] += w.count }
-        for (k, n) in o.counters.faultsByKind { faults[k.rawValue] = n }
-        faultSites = StepEffects.faultSites(o, g)
-        if let trace = o.trace {
+    }
+
+    /// Adds what the recorders' lists say to the counted effects: the WARN_ON() sites, what each fault hit
+    /// (named from the tables `before` the step), and the TLBI addresses of `trace` (nil: not traced).
+    public mutating func record(warns sites: [ObservedWarn], faults list: [ObservedFault], trace: [ObservedEvent]?,
+                                before: ObservedState, geometry g: Geometry) {
+        let pageSize = g.pageSize
+        for w in sites { warns[StepEffects.warnSite(file: StepEffects.kernelFile(of: w.file), w.condition), default: 0] += w.count }
+        faultSites = StepEffects.faultSites(list, before: before, g)
+        if let trace {
             var va = StridedRangeSet(), walk = StridedRangeSet()
             // a loop's TLBIs at once: repetition k of a body event reaches [a + k*da, a + k*da + len), k = 1...n,
             // one progression (one range when da <= len: the repetitions touch each other)

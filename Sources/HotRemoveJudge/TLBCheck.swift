@@ -24,7 +24,7 @@ struct TLBCheck {
     /// Without a trace only counts can be judged: one TLBI by VA reaches at most
     /// one leaf, and freed tables with disjoint spans need one vaae1is each.
     private func counted(_ obs: StepObservation, _ out: inout FindingList) {
-        let c = obs.counters
+        let c = obs.effects
         guard c.tlbiAll == 0 else { return }
         let g = lay.g
         let before = LeafIndex(obs.before.runs, lay, withPA: true), after = LeafIndex(obs.after.runs, lay, withPA: true)

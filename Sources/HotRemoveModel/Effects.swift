@@ -1,7 +1,6 @@
-// A step's effects: one type that the observation of the C code and the model's
-// prediction both fill, compared field by field.  The comparison walks the
-// encoded fields, so a field added here is compared without further code, and
-// StepEffects.explanations must name it (a test checks that every field has one).
+// A step's effects: the one type the model predicts and the harness fills from the C recorders
+// (Machine, once per step), compared field by field through StepEffects.fields.  A field added here
+// must be added there and to fieldRules; a test checks both against the stored fields.
 
 import HotRemoveScenario
 
@@ -43,19 +42,20 @@ public struct StepEffects: Equatable, Sendable, Codable {
     /// A TLBI address field: the address set, or a text standing for it ("not traced"; a field decoded
     /// from JSON holds the text it was written as).  Two sets compare as sets, exactly and without being
     /// rendered; the text (StepEffects.render) is made only for what is shown.
-    public enum TLBIAddresses: Equatable, Sendable, Codable {
-        case addresses(StridedRangeSet)
-        case text(String)
+    public struct TLBIAddresses: Equatable, Sendable, Codable {
+        /// the addresses, grown in place as the model predicts invalidations
+        public var set: StridedRangeSet
+        /// what stands for the set when there is none
+        public var text: String?
 
-        public var rendered: String {
-            switch self {
-            case .addresses(let s): return StepEffects.render(s)
-            case .text(let t): return t
-            }
-        }
+        public init(set: StridedRangeSet, text: String?) { self.set = set; self.text = text }
+        public static func addresses(_ s: StridedRangeSet) -> TLBIAddresses { TLBIAddresses(set: s, text: nil) }
+        public static func text(_ t: String) -> TLBIAddresses { TLBIAddresses(set: StridedRangeSet(), text: t) }
+
+        public var rendered: String { text ?? StepEffects.render(set) }
 
         public static func == (a: TLBIAddresses, b: TLBIAddresses) -> Bool {
-            if case .addresses(let x) = a, case .addresses(let y) = b { return x == y }
+            if a.text == nil && b.text == nil { return a.set == b.set }
             return a.rendered == b.rendered
         }
 
@@ -118,25 +118,6 @@ public struct StepEffects: Equatable, Sendable, Codable {
 
 
 
-    public init(_ p: StepPrediction) {
-        let result: String
-        switch p.outcome {
-        case .ok: result = "ok"
-        case .error(let e): result = "error \(e)"
-        case .refused: result = "refused (NOTIFY_BAD)"
-        case .oops: result = "oops"
-        case .invalid(let why): result = "invalid: \(why)"
-        case .blocked(let lock): result = "blocked on \(lock.rawValue)"
-        }
-        self.init(result: result, p.counters)
-        // every WARN_ON() the model predicts is in the revision's arch/arm64/mm/mmu.c
-        for (c, n) in p.counters.warns { warns[StepEffects.warnSite(file: "arch/arm64/mm/mmu.c", c), default: 0] += n }
-        for (k, n) in p.counters.faults { faults[k.rawValue] = n }
-        faultSites = p.counters.faultSites
-        tlbiVAAddresses = .addresses(p.counters.tlbiVAPages)
-        tlbiWalkAddresses = .addresses(p.counters.tlbiWalkAddresses)
-    }
-
     /// An address set as text: every range when there are few, else a summary whose checksum
     /// covers every bound, so two sets render alike only when they are equal.
     package static func render(_ s: StridedRangeSet) -> String {
@@ -149,19 +130,6 @@ public struct StepEffects: Equatable, Sendable, Codable {
         return "\(ranges.count) ranges, \(Quantity.hex(s.measure)) bytes: \(r(ranges[0])) \(r(ranges[1])) .. \(r(ranges[ranges.count - 1])) (checksum \(String(h, radix: 16)))"
     }
 
-    /// The counters both sides keep under the same names.
-    package init<C: StepCounters>(result: String, _ c: C) {
-        self.result = result
-        sets = c.sets; clears = c.clears
-        tablesAllocated = c.tablesAllocated; tablesFreed = c.tablesFreed
-        allocationsByOrder = c.dataAllocatedByOrder; dataFreedByOrder = c.dataFreedByOrder
-        altmapPagesFreed = c.altmapPagesFreed
-        vmemmapPagesMarked = c.vmemmapPagesMarked; vmemmapHeadSections = c.vmemmapHeadSections
-        vmemmapPagesOnlined = c.vmemmapPagesOnlined
-        tlbiVA = c.tlbiVA; tlbiAll = c.tlbiAll; tlbiWalk = c.tlbiWalk
-        dsbIshst = c.dsbIshst; dsbIsh = c.dsbIsh; isb = c.isb
-    }
-
     /// One difference: the field, what the prediction says, what was observed.
     public struct Difference: Equatable, Sendable {
         public var field: String
@@ -169,71 +137,116 @@ public struct StepEffects: Equatable, Sendable, Codable {
         public var found: String
     }
 
-    /// Every field that differs, found by walking the stored fields, so no field can be skipped: an address
-    /// set is compared as a set (rendered only when it differs), every other field by its rendering.
+    /// Every field that differs: an address set is compared as a set (rendered only when it differs), every
+    /// other field by its rendering.
     public static func differences(expected e: StepEffects, found f: StepEffects) -> [Difference] {
         // equal effects have no difference: only unequal ones are walked and rendered (most steps conform)
         guard e != f else { return [] }
         var out: [Difference] = []
-        for (x, y) in zip(Mirror(reflecting: e).children, Mirror(reflecting: f).children) {
-            guard let name = x.label else { continue }
-            if let p = x.value as? TLBIAddresses, let q = y.value as? TLBIAddresses {
-                if p != q { out.append(Difference(field: name, expected: p.rendered, found: q.rendered)) }
+        for field in fields {
+            if let addresses = field.addresses {
+                let (p, q) = (addresses(e), addresses(f))
+                if p != q { out.append(Difference(field: field.name, expected: p.rendered, found: q.rendered)) }
                 continue
             }
-            let expected = render(x.value, name), found = render(y.value, name)
-            if expected != found { out.append(Difference(field: name, expected: expected, found: found)) }
+            let expected = field.render(e), found = field.render(f)
+            if expected != found { out.append(Difference(field: field.name, expected: expected, found: found)) }
         }
         return out.sorted { $0.field < $1.field }
     }
 
-    /// The fields as readable strings, keyed by name (arrays by level or order, zeros left out).
-    public func fields() -> [String: String] {
-        var out: [String: String] = [:]
-        for child in Mirror(reflecting: self).children {
-            guard let name = child.label else { continue }
-            out[name] = StepEffects.render(child.value, name)
-        }
-        return out
+    /// One stored field: its name, its rendering, and for an address set the set itself.
+    public struct Field: Sendable {
+        public let name: String
+        let render: @Sendable (StepEffects) -> String
+        let addresses: (@Sendable (StepEffects) -> TLBIAddresses)?
     }
+
+    /// Every stored field, in declaration order: what the comparison and the reports walk.
+    public static let fields: [Field] = [
+        Field(name: "result", render: { $0.result }, addresses: nil),
+        Field(name: "sets", render: { byLevel($0.sets) }, addresses: nil),
+        Field(name: "clears", render: { byLevel($0.clears) }, addresses: nil),
+        Field(name: "tablesAllocated", render: { byLevel($0.tablesAllocated) }, addresses: nil),
+        Field(name: "tablesFreed", render: { byLevel($0.tablesFreed) }, addresses: nil),
+        Field(name: "allocationsByOrder", render: { byOrder($0.allocationsByOrder) }, addresses: nil),
+        Field(name: "dataFreedByOrder", render: { byOrder($0.dataFreedByOrder) }, addresses: nil),
+        Field(name: "altmapPagesFreed", render: { "\($0.altmapPagesFreed)" }, addresses: nil),
+        Field(name: "vmemmapPagesMarked", render: { "\($0.vmemmapPagesMarked)" }, addresses: nil),
+        Field(name: "vmemmapHeadSections", render: { "\($0.vmemmapHeadSections)" }, addresses: nil),
+        Field(name: "vmemmapPagesOnlined", render: { "\($0.vmemmapPagesOnlined)" }, addresses: nil),
+        Field(name: "tlbiVA", render: { "\($0.tlbiVA)" }, addresses: nil),
+        Field(name: "tlbiAll", render: { "\($0.tlbiAll)" }, addresses: nil),
+        Field(name: "tlbiWalk", render: { "\($0.tlbiWalk)" }, addresses: nil),
+        Field(name: "tlbiVAAddresses", render: { $0.tlbiVAAddresses.rendered }, addresses: { $0.tlbiVAAddresses }),
+        Field(name: "tlbiWalkAddresses", render: { $0.tlbiWalkAddresses.rendered }, addresses: { $0.tlbiWalkAddresses }),
+        Field(name: "dsbIshst", render: { "\($0.dsbIshst)" }, addresses: nil),
+        Field(name: "dsbIsh", render: { "\($0.dsbIsh)" }, addresses: nil),
+        Field(name: "isb", render: { "\($0.isb)" }, addresses: nil),
+        Field(name: "warns", render: { counted($0.warns) }, addresses: nil),
+        Field(name: "faults", render: { counted($0.faults) }, addresses: nil),
+        Field(name: "faultSites", render: { counted($0.faultSites) }, addresses: nil),
+    ]
 
     private static let levelNames = ["PGD", "PUD", "PMD", "PTE"]
 
-    private static func render(_ v: Any, _ name: String) -> String {
-        switch v {
-        case let s as String: return s
-        case let a as TLBIAddresses: return a.rendered
-        case let n as UInt64: return "\(n)"
-        case let a as [UInt64]:
-            let parts = a.enumerated().filter { $0.element != 0 }.map { i, n in
-                a.count == 4 ? "\(levelNames[i]) \(n)" : "o\(i):\(n)"
-            }
-            return parts.isEmpty ? "0" : parts.joined(separator: " ")
-        case let d as [String: UInt64]:
-            return d.isEmpty ? "none" : d.sorted { $0.key < $1.key }.map { "\($0.value)x \($0.key)" }.joined(separator: ", ")
-        default:
-            preconditionFailure("StepEffects.\(name): no rendering for \(type(of: v))")
-        }
+    private static func byLevel(_ a: [UInt64]) -> String {
+        let parts = a.enumerated().filter { $0.element != 0 }.map { "\(levelNames[$0.offset]) \($0.element)" }
+        return parts.isEmpty ? "0" : parts.joined(separator: " ")
+    }
+    private static func byOrder(_ a: [UInt64]) -> String {
+        let parts = a.enumerated().filter { $0.element != 0 }.map { "o\($0.offset):\($0.element)" }
+        return parts.isEmpty ? "0" : parts.joined(separator: " ")
+    }
+    private static func counted(_ d: [String: UInt64]) -> String {
+        d.isEmpty ? "none" : d.sorted { $0.key < $1.key }.map { "\($0.value)x \($0.key)" }.joined(separator: ", ")
     }
 }
 
-/// The counters the recorders keep and the model predicts under the same names.
-package protocol StepCounters {
-    var sets: [UInt64] { get }
-    var clears: [UInt64] { get }
-    var tablesAllocated: [UInt64] { get }
-    var tablesFreed: [UInt64] { get }
-    var dataAllocatedByOrder: [UInt64] { get }
-    var dataFreedByOrder: [UInt64] { get }
-    var altmapPagesFreed: UInt64 { get }
-    var vmemmapPagesMarked: UInt64 { get }
-    var vmemmapHeadSections: UInt64 { get }
-    var vmemmapPagesOnlined: UInt64 { get }
-    var tlbiVA: UInt64 { get }
-    var tlbiAll: UInt64 { get }
-    var tlbiWalk: UInt64 { get }
-    var dsbIshst: UInt64 { get }
-    var dsbIsh: UInt64 { get }
-    var isb: UInt64 { get }
+// What the model writes as it predicts a step.
+extension StepEffects {
+    /// The result as the model's outcome has it.
+    package static func result(_ o: StepPrediction.Outcome) -> String {
+        switch o {
+        case .ok: return "ok"
+        case .error(let e): return "error \(e)"
+        case .refused: return "refused (NOTIFY_BAD)"
+        case .oops: return "oops"
+        case .invalid(let why): return "invalid: \(why)"
+        case .blocked(let lock): return "blocked on \(lock.rawValue)"
+        }
+    }
+
+    /// Every WARN_ON() the model predicts is in the revision's arch/arm64/mm/mmu.c.
+    package mutating func warn(_ condition: String, _ n: UInt64 = 1) {
+        guard n > 0 else { return }
+        warns[StepEffects.warnSite(file: "arch/arm64/mm/mmu.c", condition), default: 0] += n
+    }
+    package mutating func fault(_ kind: FaultKind, _ n: UInt64 = 1) {
+        guard n > 0 else { return }
+        faults[kind.rawValue, default: 0] += n
+    }
+    package mutating func fault(_ kind: FaultKind, at site: String) {
+        faults[kind.rawValue, default: 0] += 1
+        faultSites[site, default: 0] += 1
+    }
+
+    /// WARN_ON()s fired, every site together.
+    public var warnCount: UInt64 { warns.values.reduce(0, +) }
+    /// Faults of one kind.
+    public func faults(_ kind: FaultKind) -> UInt64? { faults[kind.rawValue] }
+
+    // Barriers, as v5.7's helpers issue them (arch/arm64/include/asm/pgtable.h, tlbflush.h):
+    // set_pte()/set_pmd()/set_pud() of a valid kernel entry end with dsb(ishst); isb(); an entry of
+    // swapper_pg_dir's own page goes through set_swapper_pgd() and the fixmap instead (no barrier of its
+    // own); a clear writes an invalid entry (no barrier).  flush_tlb_kernel_range() (either branch) and
+    // __flush_tlb_kernel_pgtable() each issue dsb(ishst), dsb(ish), isb.
+    package mutating func entriesSet(_ n: UInt64, at level: Level) {
+        guard n > 0 else { return }
+        sets[level.rawValue] += n
+        if level != .pgd { dsbIshst += n; isb += n }
+    }
+    package mutating func tlbFlushCalls(_ n: UInt64) {
+        dsbIshst += n; dsbIsh += n; isb += n
+    }
 }
-extension PredictedCounters: StepCounters {}

@@ -11,7 +11,7 @@ import HotRemoveScenario
 
 package struct StepModel {
     package var outcome: StepPrediction.Outcome
-    package var counters = PredictedCounters()
+    package var effects = StepEffects()
     package var state: ModelState
     /// ranges torn down (kernel offsets), in order
     package var torn: [(range: Range<UInt64>, target: TeardownTarget)] = []
@@ -21,9 +21,9 @@ package struct StepModel {
     /// Why the step is not predicted: it reads memory whose contents the model cannot know.
     package var notPredicted: String?
 
-    package init(outcome: StepPrediction.Outcome, counters: PredictedCounters = PredictedCounters(), state: ModelState,
+    package init(outcome: StepPrediction.Outcome, effects: StepEffects = StepEffects(), state: ModelState,
                  notPredicted: String? = nil) {
-        self.outcome = outcome; self.counters = counters; self.state = state; self.notPredicted = notPredicted
+        self.outcome = outcome; self.effects = effects; self.state = state; self.notPredicted = notPredicted
     }
 }
 
@@ -45,23 +45,6 @@ extension ModelAltmap {
         let pad = alignUp(next, u & (~u &+ 1)) - next
         guard u + pad <= available else { return 0 }
         return 1 + (available - u - pad) / u
-    }
-}
-
-// Barriers, as v5.7's helpers issue them (arch/arm64/include/asm/pgtable.h,
-// tlbflush.h): set_pte()/set_pmd()/set_pud() of a valid kernel entry end with
-// dsb(ishst); isb(); an entry of swapper_pg_dir's own page goes through
-// set_swapper_pgd() and the fixmap instead (no barrier of its own); a clear
-// writes an invalid entry (no barrier).  flush_tlb_kernel_range() (either
-// branch) and __flush_tlb_kernel_pgtable() each issue dsb(ishst), dsb(ish), isb.
-package extension PredictedCounters {
-    package mutating func entriesSet(_ n: UInt64, at level: Level) {
-        guard n > 0 else { return }
-        sets[level.rawValue] += n
-        if level != .pgd { dsbIshst += n; isb += n }
-    }
-    package mutating func tlbFlushCalls(_ n: UInt64) {
-        dsbIshst += n; dsbIsh += n; isb += n
     }
 }
 
@@ -94,7 +77,7 @@ package struct Hotplug {
     package enum TableSource { case pgdPgtableAlloc, other }
 
     private func install(_ plan: MappingPlan, _ st: inout ModelState, reserved: Bool, altmap: Int?,
-                         _ source: TableSource, _ c: inout PredictedCounters) {
+                         _ source: TableSource, _ c: inout StepEffects) {
         let new = plan.newTables(st.pt)
         for l in g.freeableTableLevels {
             tablesMade(new[l.rawValue].blocks(of: g.tableSpan(l)), l, source, &c)
@@ -104,7 +87,7 @@ package struct Hotplug {
     }
 
     private func installPartial(_ order: AllocationOrder, _ p: AllocationPoint, _ st: inout ModelState, altmap: Int?,
-                                _ source: TableSource, _ c: inout PredictedCounters) {
+                                _ source: TableSource, _ c: inout StepEffects) {
         for l in g.freeableTableLevels {
             let made = order.tablesAllocated(before: p, l, g)
             tablesMade(made.blocks(of: g.tableSpan(l)), l, source, &c)
@@ -116,7 +99,7 @@ package struct Hotplug {
 
     /// Leaves and slot writes in the walk's order (VA order), which fixes the altmap pfns each takes.
     private func fill(_ leaves: [LeafRun], _ slots: IntervalSet, _ st: inout ModelState, altmap: Int?, rewrites: Bool,
-                      _ c: inout PredictedCounters) {
+                      _ c: inout StepEffects) {
         var li = leaves.startIndex
         for r in slots.ranges {
             let upTo = leaves[li...].firstIndex { $0.start >= r.lowerBound } ?? leaves.endIndex
@@ -129,13 +112,13 @@ package struct Hotplug {
 
     /// vmemmap_pte_populate() under a live PMD block: for each page a backing page is allocated and
     /// its descriptor written into the block's output page, which maps nothing.
-    private func writeSlots(_ r: Range<UInt64>, _ st: inout ModelState, altmap: Int?, _ c: inout PredictedCounters) {
+    private func writeSlots(_ r: Range<UInt64>, _ st: inout ModelState, altmap: Int?, _ c: inout StepEffects) {
         let n = UInt64(r.count) / g.pageSize
         guard n > 0 else { return }
         if let a = altmap {
             if st.mem.altmaps[a].allocate(1) != nil { st.mem.altmaps[a].alloc += n - 1 }
         } else {
-            c.dataAllocatedByOrder[0] += n
+            c.allocationsByOrder[0] += n
         }
         c.entriesSet(n, at: .pte)
         for page in stride(from: r.lowerBound, to: r.upperBound, by: Int(g.pageSize)) {
@@ -145,10 +128,10 @@ package struct Hotplug {
     }
 
     /// n table pages of level l allocated (order 0) and hooked into their parent.
-    private func tablesMade(_ n: UInt64, _ l: Level, _ source: TableSource, _ c: inout PredictedCounters) {
+    private func tablesMade(_ n: UInt64, _ l: Level, _ source: TableSource, _ c: inout StepEffects) {
         guard n > 0 else { return }
         c.tablesAllocated[l.rawValue] += n
-        c.dataAllocatedByOrder[0] += n
+        c.allocationsByOrder[0] += n
         if source == .pgdPgtableAlloc { c.dsbIshst += n }
         c.entriesSet(n, at: g.parentTable(of: l))
     }
@@ -156,7 +139,7 @@ package struct Hotplug {
     /// Leaves go in; altmap-backed ones take consecutive pfns from the altmap (vmem_altmap_alloc),
     /// the others that need backing take one allocation per leaf from the page allocator.
     private func insert(_ leaves: [LeafRun], _ st: inout ModelState, altmap: Int?, rewrites: Bool,
-                        _ c: inout PredictedCounters) {
+                        _ c: inout StepEffects) {
         for var leaf in leaves {
             if let a = altmap {
                 let unitPfns = leaf.size / g.pageSize
@@ -171,7 +154,7 @@ package struct Hotplug {
             let n = st.pt.leaves.insertWhereEmpty(leaf)
             if let fill { for x in fresh.ranges { st.pt.memmapWords.set(x, fill) } }
             if altmap == nil && leaf.backing == .allocatedMemmap {
-                c.dataAllocatedByOrder[min((leaf.size / g.pageSize).trailingZeroBitCount, 23)] += n
+                c.allocationsByOrder[min((leaf.size / g.pageSize).trailingZeroBitCount, 23)] += n
             }
             c.entriesSet(rewrites ? leaf.count : n, at: leaf.level)
         }
@@ -182,7 +165,7 @@ package struct Hotplug {
     /// paging_init() + sparse_init() + the neighbours mapped after boot.
     package func boot() -> ModelState {
         var st = ModelState()
-        var c = PredictedCounters()
+        var c = StepEffects()
         let boot = scenario.bootStart ..< scenario.bootStart + scenario.bootSize
         st.mem.added.insert(boot)
         install(AddSide.linear(lay.linear(boot), lay, blocks: blocks, st.pt), &st, reserved: true, altmap: nil, .other, &c)
@@ -431,7 +414,7 @@ package struct Hotplug {
         if t != .linear && contract.vmemmapKeepsUsedBlocks {
             for x in m.state.mem.present.ranges { inUse.insert(lay.memmap(x)) }
         }
-        teardown.run(r, t, &m.state, &m.counters, &m.notes, inUse: inUse)
+        teardown.run(r, t, &m.state, &m.effects, &m.notes, inUse: inUse)
         m.torn.append((r, t))
     }
 
@@ -476,7 +459,7 @@ package struct Hotplug {
         }
     }
 
-    /// Seed 004's RFC (MHP_MEMMAP_FROM_RANGE): one altmap over the whole range (base_pfn its first pfn, free
+    /// The memmap-from-range RFC (<20190122103708.11043-4-osalvador@suse.de>, MHP_MEMMAP_FROM_RANGE): one altmap over the whole range (base_pfn its first pfn, free
     /// all its pages, reserve 0) for every section's memmap.  The revision takes the memmap from it exactly
     /// when its vmemmap_populate() honours an altmap; whatever the altmap gave, from its first pfn on, becomes
     /// PageVmemmap, the first page the head (_refcount: the range's sections, private: the page count), once
@@ -500,8 +483,8 @@ package struct Hotplug {
             m.state.mem.pageRefs = m.state.mem.pageRefs.filter { !pfns.contains($0.key) }
             m.state.mem.pageRefs[pfns.lowerBound] = Int64(sections)
             m.state.mem.headPrivate[pfns.lowerBound] = alt.alloc
-            m.counters.vmemmapPagesMarked += alt.alloc
-            m.counters.vmemmapHeadSections += sections
+            m.effects.vmemmapPagesMarked += alt.alloc
+            m.effects.vmemmapHeadSections += sections
         }
         guard m.outcome == .ok else {
             m.state.mem.altmaps.removeAll { $0.start == step.start }
@@ -562,22 +545,22 @@ package struct Hotplug {
         let failure = budget.flatMap { order.point(ofAllocation: $0, g) }
         let unsafe = firstUnsafeRewrite(plan, m.state.pt)
         if let p = failure, unsafe.map({ p.key < $0.key }) ?? true {
-            installPartial(order, p, &m.state, altmap: nil, .pgdPgtableAlloc, &m.counters)
+            installPartial(order, p, &m.state, altmap: nil, .pgdPgtableAlloc, &m.effects)
             m.outcome = .oops
-            m.counters.fault(.bug, at: StepEffects.faultSite(bug: "BUG_ON(!ptr)"))
+            m.effects.fault(.bug, at: StepEffects.faultSite(bug: "BUG_ON(!ptr)"))
             return
         }
         if let u = unsafe {
             // the walk reaches the live entry with every table above it in place
-            installPartial(order, AllocationPoint(key: u.key, level: nil), &m.state, altmap: nil, .pgdPgtableAlloc, &m.counters)
+            installPartial(order, AllocationPoint(key: u.key, level: nil), &m.state, altmap: nil, .pgdPgtableAlloc, &m.effects)
             // init_pte() writes before it checks; pmd_set_huge()/pud_set_huge() refuse the unsafe value unwritten
-            if u.kind == .page && u.sameShape { m.counters.entriesSet(1, at: u.level) }
+            if u.kind == .page && u.sameShape { m.effects.entriesSet(1, at: u.level) }
             m.outcome = .oops
-            m.counters.fault(.bug, at: StepEffects.faultSite(bug: u.condition))
+            m.effects.fault(.bug, at: StepEffects.faultSite(bug: u.condition))
             return
         }
         budget = budget.map { $0 - order.total(g) }
-        install(plan, &m.state, reserved: false, altmap: nil, .pgdPgtableAlloc, &m.counters)
+        install(plan, &m.state, reserved: false, altmap: nil, .pgdPgtableAlloc, &m.effects)
 
         // __add_pages() failed: arch_add_memory() removes the linear mapping it made (not before V14)
         func rolledBack(_ errno: Int) {
@@ -638,20 +621,20 @@ package struct Hotplug {
                     let before = (u.lowerBound - run.start) / run.size, after = (run.end - u.upperBound) / run.size
                     return (before > 0 ? [run.slice(0, before)] : []) + (after > 0 ? [run.slice(run.count - after, run.count)] : [])
                 }
-                install(rest, &m.state, reserved: false, altmap: nil, .other, &m.counters)
+                install(rest, &m.state, reserved: false, altmap: nil, .other, &m.effects)
                 let sub = max(mm.lowerBound, u.lowerBound) ..< min(mm.upperBound, u.upperBound)
                 let subPlan = AddSide.memmap(sub, lay, m.state.pt, backing: .allocatedMemmap, basePages: true)
                 if let u = subPlan.unknownSlot {
                     m.notPredicted = u.why
                     return
                 }
-                install(subPlan, &m.state, reserved: false, altmap: nil, .other, &m.counters)
+                install(subPlan, &m.state, reserved: false, altmap: nil, .other, &m.effects)
                 budget = nil
                 structPagesPoisoned([piece], &m.state)
                 continue
             }
             if let p = failure {
-                installPartial(morder, p, &m.state, altmap: fromAltmap ? altmapIndex : nil, .other, &m.counters)
+                installPartial(morder, p, &m.state, altmap: fromAltmap ? altmapIndex : nil, .other, &m.effects)
                 // section_activate(): population failed, section_deactivate() undoes the piece (its pages were
                 // never made PageReserved: memmap_init_zone_device() runs after a successful add only)
                 m.state.mem.device.remove(piece)
@@ -659,7 +642,7 @@ package struct Hotplug {
                 return rolledBack(-12)
             }
             budget = budget.map { $0 - morder.total(g) }
-            install(mplan, &m.state, reserved: false, altmap: fromAltmap ? altmapIndex : nil, .other, &m.counters)
+            install(mplan, &m.state, reserved: false, altmap: fromAltmap ? altmapIndex : nil, .other, &m.effects)
             structPagesPoisoned([piece], &m.state)
         }
     }

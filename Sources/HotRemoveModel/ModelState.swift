@@ -64,7 +64,7 @@ package struct Memory: Sendable, Equatable {
     /// Memory blocks (sections) added with their memmap on memory (Scenario.Memmap.memoryBlock, when supported).
     package var memmapOnMemory = IntervalSet()
     package var altmaps: [ModelAltmap] = []
-    /// Seed 004 ("memmap": "range"): the ranges added so, as added.
+    /// The memmap-from-range RFC ("memmap": "range"): the ranges added so, as added.
     package var rangeAdds: [Range<UInt64>] = []
     /// The pfns whose struct page is PageVmemmap: the pages a range's altmap gave its memmap.
     package var vmemmapPfns = IntervalSet()

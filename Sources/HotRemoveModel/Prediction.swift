@@ -1,59 +1,7 @@
-// What the model predicts for one step: the result, the counters a revision's
-// contract fixes, and the page tables after.
+// What the model predicts for one step: the result, the effects a revision's
+// contract fixes (StepEffects), and the page tables after.
 
 import HotRemoveScenario
-
-/// The counters a step is expected to produce (arrays indexed by Level.rawValue
-/// or by allocation order, as in ObservedCounters).
-
-public struct PredictedCounters: Equatable, Sendable {
-    /// entries written with a non-zero value, by the level of the table holding them
-    public var sets = [UInt64](repeating: 0, count: 4)
-    public var clears = [UInt64](repeating: 0, count: 4)
-    public var tablesFreed = [UInt64](repeating: 0, count: 4)
-    /// informative: table pages the add side allocates (not part of the teardown contract)
-    public var tablesAllocated = [UInt64](repeating: 0, count: 4)
-    public var dataFreedByOrder = [UInt64](repeating: 0, count: 24)
-    /// every page allocation by order: table pages (order 0) and vmemmap backing
-    public var dataAllocatedByOrder = [UInt64](repeating: 0, count: 24)
-    public var altmapPagesFreed: UInt64 = 0
-    /// seed 004 ("memmap": "range"): see ObservedCounters
-    public var vmemmapPagesMarked: UInt64 = 0
-    public var vmemmapHeadSections: UInt64 = 0
-    public var vmemmapPagesOnlined: UInt64 = 0
-    public var tlbiVA: UInt64 = 0
-    public var tlbiAll: UInt64 = 0
-    public var tlbiWalk: UInt64 = 0
-    /// the VAs the vaale1is reach, each one PAGE_SIZE from its 4K-aligned operand address
-    public var tlbiVAPages = StridedRangeSet()
-    /// the operand addresses of the vaae1is (4K-aligned, one 4K unit each): a level's tables are one progression
-    public var tlbiWalkAddresses = StridedRangeSet()
-    /// barriers as v5.7's helpers issue them (see Barriers in Hotplug.swift)
-    public var dsbIshst: UInt64 = 0, dsbIsh: UInt64 = 0, isb: UInt64 = 0
-    /// WARN conditions expected, with how often each fires
-    public var warns: [String: UInt64] = [:]
-    public var faults: [FaultKind: UInt64] = [:]
-
-    public init() {}
-
-    public var warnCount: UInt64 { warns.values.reduce(0, +) }
-
-    package mutating func warn(_ condition: String, _ n: UInt64 = 1) {
-        guard n > 0 else { return }
-        warns[condition, default: 0] += n
-    }
-    /// each fault named by what it hit (StepEffects.faultSite), with how often
-    public var faultSites: [String: UInt64] = [:]
-
-    package mutating func fault(_ kind: FaultKind, _ n: UInt64 = 1) {
-        guard n > 0 else { return }
-        faults[kind, default: 0] += n
-    }
-    package mutating func fault(_ kind: FaultKind, at site: String) {
-        faults[kind, default: 0] += 1
-        faultSites[site, default: 0] += 1
-    }
-}
 
 /// A run of leaf entries in a prediction, in kernel VAs.
 public struct PredictedRun: Equatable, Sendable {
@@ -135,7 +83,7 @@ public struct StepPrediction: Sendable {
     public var step: Int
     public var revision: String
     public var outcome: Outcome
-    public var counters: PredictedCounters
+    public var effects: StepEffects
     public var after: ModelSnapshot
     /// what the step tears down, in the order the kernel does it
     public var torn: [TornRange]
@@ -144,10 +92,10 @@ public struct StepPrediction: Sendable {
     /// why the model predicts nothing for the step (it reads memory whose contents the model cannot know)
     public var notPredicted: String? = nil
 
-    public var warnCount: UInt64 { counters.warnCount }
+    public var warnCount: UInt64 { effects.warnCount }
 
     public func describe() -> String {
-        let c = counters
+        let c = effects
         if let why = notPredicted { return "step \(step) [\(revision)]: not predicted: \(why)" }
         var lines = ["step \(step) [\(revision)]: \(outcome)"]
         func levels(_ a: [UInt64]) -> String {
@@ -163,7 +111,7 @@ public struct StepPrediction: Sendable {
         lines.append("  TLBI: vaale1is \(c.tlbiVA), vmalle1is \(c.tlbiAll), vaae1is \(c.tlbiWalk)")
         lines.append("  barriers: dsb(ishst) \(c.dsbIshst), dsb(ish) \(c.dsbIsh), isb \(c.isb)")
         for (w, n) in c.warns.sorted(by: { $0.key < $1.key }) { lines.append("  WARN x\(n): \(w)") }
-        for (f, n) in c.faults.sorted(by: { $0.key.rawValue < $1.key.rawValue }) { lines.append("  fault x\(n): \(f.rawValue)") }
+        for (f, n) in c.faults.sorted(by: { $0.key < $1.key }) { lines.append("  fault x\(n): \(f)") }
         for t in torn { lines.append("  tears down \(t.region.rawValue) [\(Quantity.hex(t.vaStart)), \(Quantity.hex(t.vaEnd)))") }
         lines += notes.map { "  note: \($0)" }
         lines.append("  after:")

@@ -52,8 +52,10 @@ public final class ReferenceModel {
     }
 
     package func prediction(_ index: Int, _ m: StepModel) -> StepPrediction {
-        StepPrediction(step: index, revision: hasContract ? contract.name : "\(revision) (no contract; final shown)",
-                       outcome: m.outcome, counters: m.counters, after: Snapshots.make(m.state, lay),
+        var effects = m.effects
+        effects.result = StepEffects.result(m.outcome)
+        return StepPrediction(step: index, revision: hasContract ? contract.name : "\(revision) (no contract; final shown)",
+                       outcome: m.outcome, effects: effects, after: Snapshots.make(m.state, lay),
                        torn: m.torn.map { TornRange(region: $0.target == .linear ? .linear : .vmemmap,
                                                     vaStart: lay.va($0.range.lowerBound), vaEnd: lay.va($0.range.upperBound)) },
                        notes: m.notes.map { "\($0.level) tables \($0.spans.ranges.first.map { lay.describe($0) } ?? "")\($0.spans.ranges.count > 1 ? " and more" : "") \($0.freed ? "freed" : "kept"): \($0.reason)" },

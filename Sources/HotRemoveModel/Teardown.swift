@@ -61,7 +61,7 @@ package struct Teardown {
 
     /// flush_tlb_kernel_range(a, b) of kernel offsets, `times` over consecutive spans of (b - a):
     /// counts its TLBIs and records where its vaale1is go.
-    package func flushKernelRange(_ a: UInt64, _ b: UInt64, _ c: inout PredictedCounters, times: UInt64 = 1) {
+    package func flushKernelRange(_ a: UInt64, _ b: UInt64, _ c: inout StepEffects, times: UInt64 = 1) {
         let x = flushCost(a, b)
         c.tlbiVA += x.va * times; c.tlbiAll += x.all * times
         guard x.va > 0 else { return }
@@ -69,12 +69,12 @@ package struct Teardown {
         if (b - a) % 4096 == 0 {
             // the operands of the repetitions are the first's moved by (b - a): one progression
             let first = lay.va(alignDown(a, 4096))
-            c.tlbiVAPages.insert(RangeProgression(start: first, width: width, stride: b - a, count: times))
+            c.tlbiVAAddresses.set.insert(RangeProgression(start: first, width: width, stride: b - a, count: times))
             return
         }
         for k in 0 ..< times {
             let first = lay.va(alignDown(a + k * (b - a), 4096))
-            c.tlbiVAPages.insert(first ..< first + width)
+            c.tlbiVAAddresses.set.insert(first ..< first + width)
         }
     }
 
@@ -82,7 +82,7 @@ package struct Teardown {
     /// `span`): one vaae1is each, whose operand is the first address the free walk of `walkStart...`
     /// visits in the table's span.  (The addresses go into `addresses`, in increasing order: the caller
     /// merges a level's into the counters at once.)
-    package func flushWalks(_ tables: Range<UInt64>, span: UInt64, walkStart: UInt64, _ c: inout PredictedCounters,
+    package func flushWalks(_ tables: Range<UInt64>, span: UInt64, walkStart: UInt64, _ c: inout StepEffects,
                     into addresses: inout StridedRangeSet) {
         let count = UInt64(tables.count) / span
         guard count > 0 else { return }
@@ -102,7 +102,7 @@ package struct Teardown {
     /// `inUse`: the memmap (kernel offsets) of the sections still present, for a contract whose
     /// vmemmap_free() keeps the PMD blocks holding it (vmemmapKeepsUsedBlocks).
     package func run(_ r: Range<UInt64>, _ target: TeardownTarget, _ st: inout ModelState,
-             _ c: inout PredictedCounters, _ notes: inout [TableNote], inUse: IntervalSet = IntervalSet()) {
+             _ c: inout StepEffects, _ notes: inout [TableNote], inUse: IntervalSet = IntervalSet()) {
         guard !r.isEmpty else { return }
         let bounds = target == .linear ? lay.linearBounds : lay.vmemmapBounds
         if contract.warnsOutsideRegion && (lay.va(r.lowerBound) < bounds.floor || lay.va(r.upperBound) > bounds.ceiling) {
@@ -146,7 +146,7 @@ package struct Teardown {
         return lo < hi ? lo ..< hi : lo ..< lo
     }
 
-    private func unmap(_ r: Range<UInt64>, _ target: TeardownTarget, _ st: inout ModelState, _ c: inout PredictedCounters,
+    private func unmap(_ r: Range<UInt64>, _ target: TeardownTarget, _ st: inout ModelState, _ c: inout StepEffects,
                        keepingBlocksOf inUse: IntervalSet? = nil) {
         let reach = pteReach(r)
         let window = min(r.lowerBound, reach.lowerBound) ..< max(r.upperBound, reach.upperBound)
@@ -193,7 +193,7 @@ package struct Teardown {
         }
     }
 
-    private func flush(_ piece: LeafRun, _ r: Range<UInt64>, _ c: inout PredictedCounters) {
+    private func flush(_ piece: LeafRun, _ r: Range<UInt64>, _ c: inout StepEffects) {
         let n = piece.count
         if piece.kind == .page {
             // flush_tlb_kernel_range(addr, addr + PAGE_SIZE): exactly one vaale1is per leaf.  In the PMD entry
@@ -204,9 +204,9 @@ package struct Teardown {
             let boundary = alignDown(r.lowerBound, g.pmdSize) + g.pmdSize
             let firstEntryEnd = shift == 0 ? piece.start : min(max(piece.start, boundary), piece.end)
             if firstEntryEnd > piece.start {
-                c.tlbiVAPages.insert(lay.va(piece.start + shift) ..< lay.va(firstEntryEnd + shift))
+                c.tlbiVAAddresses.set.insert(lay.va(piece.start + shift) ..< lay.va(firstEntryEnd + shift))
             }
-            c.tlbiVAPages.insert(lay.va(firstEntryEnd) ..< lay.va(piece.end))
+            c.tlbiVAAddresses.set.insert(lay.va(firstEntryEnd) ..< lay.va(piece.end))
             return
         }
         // `addr` is the walk's address: the start of the range in the first entry the walk meets, then aligned
@@ -231,7 +231,7 @@ package struct Teardown {
     }
 
     /// free_hotplug_page_range() of each cleared leaf's backing.
-    private func freeBacking(_ piece: LeafRun, altmap: Int?, _ st: inout ModelState, _ c: inout PredictedCounters) {
+    private func freeBacking(_ piece: LeafRun, altmap: Int?, _ st: inout ModelState, _ c: inout StepEffects) {
         let n = piece.count
         let pages = piece.size / g.pageSize
         let order = pages.trailingZeroBitCount
@@ -309,7 +309,7 @@ package struct Teardown {
 
     /// `walkTLBI`: the parent entry's clear is followed by a walk-cache TLBI (s390style's vmemmap: none)
     private func freeEmptyTables(_ r: Range<UInt64>, floorCeiling fc: (floor: UInt64, ceiling: UInt64)?, walkTLBI: Bool = true,
-                                 _ st: inout ModelState, _ c: inout PredictedCounters, _ notes: inout [TableNote]) {
+                                 _ st: inout ModelState, _ c: inout StepEffects, _ notes: inout [TableNote]) {
         // deepest level first: a PMD table emptied by freeing its PTE tables goes in the same pass
         for l in g.freeableTableLevels where !contract.tableFreeLevelGuardsOfV1 || g.levels > (l == .pte ? 2 : 3) {
             let span = g.tableSpan(l)
@@ -333,7 +333,7 @@ package struct Teardown {
                 // each table's __flush_tlb_kernel_pgtable(start): the first address its free walk visits
                 var walks = StridedRangeSet()
                 for t in freed.ranges { flushWalks(t, span: span, walkStart: r.lowerBound, &c, into: &walks) }
-                c.tlbiWalkAddresses.formUnion(walks)
+                c.tlbiWalkAddresses.set.formUnion(walks)
                 c.tlbFlushCalls(n)
             }
             if contract.freesReservedPages {

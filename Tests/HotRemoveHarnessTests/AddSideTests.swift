@@ -57,7 +57,7 @@ import Testing
         #expect(runs.allSatisfy { $0.entrySize == 2 * M && $0.kind == .block && $0.attrs == protSectNormal })
         #expect((runs.first?.va ?? .max) == start)
         // eight order-9 allocations for 64 bytes, seven for 56
-        #expect(r.steps[0].counters.dataAllocatedByOrder[9] == blocks)
+        #expect(r.steps[0].effects.allocationsByOrder[9] == blocks)
     }
 
     @Test(arguments: [("16K/47", 64, 256), ("16K/47", 56, 224), ("64K/42", 64, 16), ("64K/48", 56, 14)])
@@ -72,7 +72,7 @@ import Testing
         let runs = r.steps[0].after.runs(in: start, start + 4 * M)
         #expect(runs.map(\.count).reduce(0, +) == pages)
         #expect(runs.allSatisfy { $0.entrySize == geo.pageSize && $0.kind == .page && $0.attrs == pageKernelPage })
-        #expect(r.steps[0].counters.dataAllocatedByOrder[0] >= pages)
+        #expect(r.steps[0].effects.allocationsByOrder[0] >= pages)
     }
 
     @Test func twoLevels64K42() throws {
@@ -85,7 +85,7 @@ import Testing
         let lo = g.pageOffset + 7 * G
         #expect(r.steps[0].after.runs(in: lo, lo + G) == [ObservedRun(va: lo, count: 2, entrySize: 512 * M, pa: 8 * G,
                                                                        attrs: pageKernelBlock, level: .pgd, kind: .block)])
-        #expect(r.steps[0].counters.tablesAllocated[Level.pte.rawValue] == 0 || r.steps[0].after.tables(.pte, in: lo, lo + G).isEmpty)
+        #expect(r.steps[0].effects.tablesAllocated[Level.pte.rawValue] == 0 || r.steps[0].after.tables(.pte, in: lo, lo + G).isEmpty)
     }
 
     @Test func deviceSubsectionWithAltmap() throws {
@@ -99,7 +99,7 @@ import Testing
         #expect(s.result == .ok)
         #expect((s.altmaps.first?.alloc ?? .max) == 512)
         #expect((s.altmaps.first?.align ?? .max) == 0)
-        #expect(s.counters.dataAllocatedByOrder.reduce(0, +) == s.counters.tablesAllocated.reduce(0, +))
+        #expect(s.effects.allocationsByOrder.reduce(0, +) == s.effects.tablesAllocated.reduce(0, +))
         let g = geometry("4K/48")
         let va = (g.vmemmapStart + (7 * G >> 12) * 64) & ~(2 * M - 1)
         #expect((s.after.runs(in: va, va + 2 * M).first?.pa ?? 0) == 8 * G)

@@ -68,6 +68,6 @@ import Testing
         #expect(m.debugAlloc(order: 0) != 0)
         #expect(m.debugAlloc(order: 0) == 0)   // the second fails
         #expect(m.debugAlloc(order: 0) != 0)   // and only that one
-        #expect(m.counters.allocFailures == 1)
+        #expect(m.counted.totals.allocFailures == 1)
     }
 }

@@ -28,7 +28,7 @@ import Testing
     @Test(arguments: ["v7", "v8", "v9"])
     func walkedBlockFlush(_ rev: String) throws {
         let r = try pmdBlockRun(rev)
-        let p = predicted(r, step: 1).counters
+        let p = predicted(r, step: 1).effects
         // flush_tlb_kernel_range(addr, next) of each 2 MiB block: 512 pages, not more than MAX_TLBI_OPS (512):
         // 512 vaale1is per block, 520 blocks.  The two linear PMD tables are freed (pud_clear, 1 vaae1is each);
         // V7: the vmemmap walk frees nothing (vmalloc_vmemmap_overlap on 4K/48, see HistoryRevisionTests.v7);
@@ -45,7 +45,7 @@ import Testing
     @Test(arguments: ["v10", "v12"])
     func oneTLBIPerBlock(_ rev: String) throws {
         let r = try pmdBlockRun(rev)
-        let p = predicted(r, step: 1).counters
+        let p = predicted(r, step: 1).effects
         // "Perform just single TLBI invalidation for PMD or PUD block mappings": 1 vaale1is per block, 520
         #expect(p.tlbiVA == 520)
         #expect(p.tlbiWalk == 2)
@@ -56,7 +56,7 @@ import Testing
     @Test(arguments: ["v3", "v4", "v5"])
     func blocksWithoutTLBI(_ rev: String) throws {
         let r = try pmdBlockRun(rev)
-        let p = predicted(r, step: 1).counters
+        let p = predicted(r, step: 1).effects
         // remove_pmd_table(): blocks pmd_clear()ed with no TLBI; free_pmd_table() frees the two linear PMD
         // tables, pud_clear() + __flush_tlb_kernel_pgtable() each (HistoryRevisionTests.blocksWithoutTLBI)
         #expect(p.tlbiVA == 0)
@@ -81,7 +81,7 @@ import Testing
         //  (513) = 1025 (V6 on: one flush per page, 262144 + 513).
         let r = try run(rev, "4K/48", rodata: true, [.init(op: .add, start: 8 * G, size: G),
                                                      .init(op: .remove, start: 8 * G, size: G)])
-        let p = predicted(r, step: 1).counters
+        let p = predicted(r, step: 1).effects
         #expect(p.clears == [0, 1, 520, 262144])
         #expect(p.tlbiVA == 262144)
         #expect(p.tlbiAll == 0)
@@ -104,7 +104,7 @@ import Testing
         // pages > MAX_TLBI_OPS: 1 vmalle1is.  V6 never frees vmemmap tables: no vaae1is, the table stays.
         let steps: [Scenario.Step] = [.init(op: .add, start: 80 * G, size: G), .init(op: .remove, start: 80 * G, size: G)]
         let r7 = try run("v7", "4K/39", steps)
-        let p7 = predicted(r7, step: 1).counters
+        let p7 = predicted(r7, step: 1).effects
         #expect(p7.tlbiVA == 8 * 512)
         #expect(p7.tlbiAll == 1)
         #expect(p7.tlbiWalk == 1)
@@ -115,8 +115,8 @@ import Testing
         let r6 = try run("v6", "4K/39", steps)
         let p6 = ModelJudge(scenario: r6.scenario, revision: "v6")
         _ = p6.check(step: 0, r6.steps[0])
-        #expect(p6.prediction(step: 1).counters.tlbiWalk == 0)
-        #expect(p6.prediction(step: 1).counters.tablesFreed.reduce(0, +) == 0)
+        #expect(p6.prediction(step: 1).effects.tlbiWalk == 0)
+        #expect(p6.prediction(step: 1).effects.tablesFreed.reduce(0, +) == 0)
     }
 
     @Test func v12RefusesBootMemoryV10DoesNot() throws {
@@ -132,7 +132,7 @@ import Testing
 
     @Test func v2FlushesOnceAfterTheWalk() throws {
         let r = try pmdBlockRun("v2")
-        let p = predicted(r, step: 1).counters
+        let p = predicted(r, step: 1).effects
         // remove_pagetable()'s one flush_tlb_kernel_range(start, end): linear 1 GiB > MAX_TLBI_OPS pages: 1
         // vmalle1is; each section's 2 MiB memmap: 512 vaale1is, 8 sections.  free_pmd_table() frees the two
         // linear PMD tables with no walk-cache TLBI (HistoryRevisionTests.oneFlushAfterTheWalk).
@@ -151,7 +151,7 @@ import Testing
         // table and the vmemmap PTE table; vaale1is 8 + 1, vaae1is 2, 8 order-0 frees.
         let r = try run("fix2025", "4K/48", section: 27, [.init(op: .add, start: 8 * G, size: 2 * M, kind: .device),
                                                           .init(op: .remove, start: 8 * G, size: 2 * M)])
-        let p = predicted(r, step: 1).counters
+        let p = predicted(r, step: 1).effects
         #expect(p.clears == [0, 1, 2, 8])
         #expect(p.tablesFreed == [0, 0, 1, 1])
         #expect(p.tlbiVA == 9)
@@ -162,7 +162,7 @@ import Testing
 
     @Test func fix2026BatchesTheLinearFlush() throws {
         let r = try pmdBlockRun("fix2026")
-        let p = predicted(r, step: 1).counters
+        let p = predicted(r, step: 1).effects
         // HistoryRevisionTests.fix2026BatchesTheLinearMapFlush: linear 1 GiB flushed once at the end: 1
         // vmalle1is; each vmemmap block flushed over PMD_SIZE: 512 vaale1is, 8 blocks; 2 linear PMD tables freed.
         #expect(p.tlbiAll == 1)
@@ -179,7 +179,7 @@ import Testing
                                                           .init(op: .remove, start: 8 * G, size: 128 * M)])
         let p = predicted(r, step: 1)
         #expect(p.outcome == .refused)
-        #expect(p.counters.clears == [0, 0, 0, 0])
+        #expect(p.effects.clears == [0, 0, 0, 0])
         #expect(Checker.check(r).contractMismatches == 0)
     }
 }

@@ -35,8 +35,8 @@ import Testing
         let s = try pmdBlockRemoval("v7")
         // unmap_hotplug_{pmd}_range(): each block: pmd_clear(), flush_tlb_kernel_range(addr, next) = 512 vaale1is;
         // vmemmap blocks (sparse_vmap) also free_hotplug_page_range(page, PMD_SIZE): 8 order-9 frees.
-        #expect(s.counters.tlbiVA == walkedBlockTLBIs)
-        #expect(s.counters.tlbiAll == 0)
+        #expect(s.effects.tlbiVA == walkedBlockTLBIs)
+        #expect(s.effects.tlbiAll == 0)
         // linear: remove_pagetable() -> free_empty_tables(start, end) without floor/ceiling:
         // free_pmd_table() frees the two PMD tables (all 512 entries none), pud_clear() + one vaae1is each;
         // free_pud_table() keeps PGD[0]'s PUD table (boot entries).
@@ -44,47 +44,47 @@ import Testing
         // -1G - 2^41 - 64K (VMEMMAP_START > VMALLOC_END, so the gap is [VMALLOC_END, VMEMMAP_START]); both
         // round down to -2^41 - 2^39 with PGDIR_MASK (512 GiB): one PGD entry, vmalloc_vmemmap_overlap = true,
         // so vmemmap_free() never calls free_empty_tables() (and its PMD table is shared with boot anyway).
-        #expect(s.counters.tablesFreed == [0, 0, 2, 0])
-        #expect(s.counters.tlbiWalk == 2)
-        #expect(s.counters.clears == clears)
-        #expect(s.counters.dataFreedByOrder[9] == 8)
-        #expect(s.counters.dataFreedByOrder.reduce(0, +) == 8)
+        #expect(s.effects.tablesFreed == [0, 0, 2, 0])
+        #expect(s.effects.tlbiWalk == 2)
+        #expect(s.effects.clears == clears)
+        #expect(s.effects.dataFreedByOrder[9] == 8)
+        #expect(s.effects.dataFreedByOrder.reduce(0, +) == 8)
         #expect(s.warns.isEmpty && s.faults.isEmpty)
     }
 
     @Test func v8() throws {
         let s = try pmdBlockRemoval("v8")
         // unmap as V7: flush_tlb_kernel_range(addr, next) per block, 520 x 512 vaale1is, 8 order-9 frees.
-        #expect(s.counters.tlbiVA == walkedBlockTLBIs)
-        #expect(s.counters.tlbiAll == 0)
+        #expect(s.effects.tlbiVA == walkedBlockTLBIs)
+        #expect(s.effects.tlbiAll == 0)
         // free_empty_tables(start, end, PAGE_OFFSET, PAGE_END): free_pmd_table(pudp, addr, next, ...) with
         // PUD_MASK: PUD entry 7: addr = +7G+128M masks to +7G >= PAGE_OFFSET, next - 1 <= PAGE_END - 1;
         // entry 8: +8G; both aligned, both tables empty: freed (2 x pud_clear + vaae1is).  free_pud_table():
         // PGDIR_MASK gives PAGE_OFFSET >= floor, but boot's entries are present: kept.
         // vmemmap: free_empty_tables(.., VMEMMAP_START, VMEMMAP_END): the PMD entries are none after the unmap,
         // so free_pte_table() is never called; free_pmd_table() on the vmemmap PMD table: boot memmap present.
-        #expect(s.counters.tablesFreed == [0, 0, 2, 0])
-        #expect(s.counters.tlbiWalk == 2)
-        #expect(s.counters.clears == clears)
-        #expect(s.counters.dataFreedByOrder[9] == 8)
-        #expect(s.counters.dataFreedByOrder.reduce(0, +) == 8)
+        #expect(s.effects.tablesFreed == [0, 0, 2, 0])
+        #expect(s.effects.tlbiWalk == 2)
+        #expect(s.effects.clears == clears)
+        #expect(s.effects.dataFreedByOrder[9] == 8)
+        #expect(s.effects.dataFreedByOrder.reduce(0, +) == 8)
         #expect(s.warns.isEmpty && s.faults.isEmpty)
     }
 
     @Test func v9() throws {
         let s = try pmdBlockRemoval("v9")
         // V9 still flushes a block over (addr, next): 520 x 512 vaale1is; free_mapped frees 8 order-9 blocks.
-        #expect(s.counters.tlbiVA == walkedBlockTLBIs)
-        #expect(s.counters.tlbiAll == 0)
+        #expect(s.effects.tlbiVA == walkedBlockTLBIs)
+        #expect(s.effects.tlbiAll == 0)
         // free_empty_pmd_table() checks pgtable_range_aligned(start, end, floor, ceiling, PUD_MASK) with the
         // range it walked: PUD entry 7: [+7G+128M, +8G) -> +7G >= PAGE_OFFSET; entry 8: [+8G, +8G+128M);
         // both empty: freed, pud_clear() + __flush_tlb_kernel_pgtable(start) each.  The PUD table (PGDIR_MASK)
         // and the vmemmap PMD table keep boot entries.
-        #expect(s.counters.tablesFreed == [0, 0, 2, 0])
-        #expect(s.counters.tlbiWalk == 2)
-        #expect(s.counters.clears == clears)
-        #expect(s.counters.dataFreedByOrder[9] == 8)
-        #expect(s.counters.dataFreedByOrder.reduce(0, +) == 8)
+        #expect(s.effects.tablesFreed == [0, 0, 2, 0])
+        #expect(s.effects.tlbiWalk == 2)
+        #expect(s.effects.clears == clears)
+        #expect(s.effects.dataFreedByOrder[9] == 8)
+        #expect(s.effects.dataFreedByOrder.reduce(0, +) == 8)
         #expect(s.warns.isEmpty && s.faults.isEmpty)
     }
 
@@ -93,14 +93,14 @@ import Testing
         let s = try pmdBlockRemoval(rev)
         // V10 (per Catalin) and V12: "One TLBI should be sufficient here as the PMD_SIZE range is mapped with
         // a single block entry": flush_tlb_kernel_range(addr, addr + PAGE_SIZE), 1 vaale1is per block, 520.
-        #expect(s.counters.tlbiVA == 520)
-        #expect(s.counters.tlbiAll == 0)
+        #expect(s.effects.tlbiVA == 520)
+        #expect(s.effects.tlbiAll == 0)
         // the free pass is V9's: the two linear PMD tables freed, one vaae1is each.
-        #expect(s.counters.tablesFreed == [0, 0, 2, 0])
-        #expect(s.counters.tlbiWalk == 2)
-        #expect(s.counters.clears == clears)
-        #expect(s.counters.dataFreedByOrder[9] == 8)
-        #expect(s.counters.dataFreedByOrder.reduce(0, +) == 8)
+        #expect(s.effects.tablesFreed == [0, 0, 2, 0])
+        #expect(s.effects.tlbiWalk == 2)
+        #expect(s.effects.clears == clears)
+        #expect(s.effects.dataFreedByOrder[9] == 8)
+        #expect(s.effects.dataFreedByOrder.reduce(0, +) == 8)
         #expect(s.warns.isEmpty && s.faults.isEmpty)
     }
 
@@ -109,7 +109,7 @@ import Testing
         // NOTIFY_BAD, nothing is unmapped.  V10 has no notifier (see RemovalTests for V6's WARNs there).
         let s = try run("v12", "4K/48", [.init(op: .remove, start: 2 * G, size: G)]).steps[0]
         #expect(s.result == .refused)
-        #expect(s.counters.clears == [0, 0, 0, 0])
+        #expect(s.effects.clears == [0, 0, 0, 0])
     }
 
     // fix2025: 4K/48, 128 MiB sections; hot-add and remove a 2 MiB sub-section of device memory at 8G.
@@ -136,22 +136,22 @@ import Testing
 
     @Test func fix2025MapsASubsectionWithBasePages() throws {
         let s = try subsection("fix2025")
-        #expect(s.counters.clears == [0, 1, 2, 8])
-        #expect(s.counters.tablesFreed == [0, 0, 1, 1])
-        #expect(s.counters.tlbiVA == 9)
-        #expect(s.counters.tlbiWalk == 2)
-        #expect(s.counters.tlbiAll == 0)
-        #expect(s.counters.dataFreedByOrder[0] == 8)
-        #expect(s.counters.dataFreedByOrder.reduce(0, +) == 8)
+        #expect(s.effects.clears == [0, 1, 2, 8])
+        #expect(s.effects.tablesFreed == [0, 0, 1, 1])
+        #expect(s.effects.tlbiVA == 9)
+        #expect(s.effects.tlbiWalk == 2)
+        #expect(s.effects.tlbiAll == 0)
+        #expect(s.effects.dataFreedByOrder[0] == 8)
+        #expect(s.effects.dataFreedByOrder.reduce(0, +) == 8)
         #expect(s.warns.isEmpty && s.faults.isEmpty)
 
         let a = try subsection("altmap")
-        #expect(a.counters.clears == [0, 1, 2, 0])
-        #expect(a.counters.tablesFreed == [0, 0, 1, 0])
-        #expect(a.counters.tlbiVA == 2)
-        #expect(a.counters.tlbiWalk == 1)
-        #expect(a.counters.dataFreedByOrder[9] == 1)
-        #expect(a.counters.dataFreedByOrder.reduce(0, +) == 1)
+        #expect(a.effects.clears == [0, 1, 2, 0])
+        #expect(a.effects.tablesFreed == [0, 0, 1, 0])
+        #expect(a.effects.tlbiVA == 2)
+        #expect(a.effects.tlbiWalk == 1)
+        #expect(a.effects.dataFreedByOrder[9] == 1)
+        #expect(a.effects.dataFreedByOrder.reduce(0, +) == 1)
     }
 
     @Test func fix2025FullSectionStillUsesBlocks() throws {
@@ -161,10 +161,10 @@ import Testing
         // each (addr + PAGE_SIZE), table freed (1 vaae1is); the vmemmap block: 1 vaale1is, one order-9 free.
         let s = try run("fix2025", "4K/48", section: 27, [.init(op: .add, start: 8 * G, size: 128 * M),
                                                           .init(op: .remove, start: 8 * G, size: 128 * M)]).steps[1]
-        #expect(s.counters.clears == [0, 1, 65, 0])
-        #expect(s.counters.tlbiVA == 65)
-        #expect(s.counters.tablesFreed == [0, 0, 1, 0])
-        #expect(s.counters.dataFreedByOrder[9] == 1)
+        #expect(s.effects.clears == [0, 1, 65, 0])
+        #expect(s.effects.tlbiVA == 65)
+        #expect(s.effects.tablesFreed == [0, 0, 1, 0])
+        #expect(s.effects.dataFreedByOrder[9] == 1)
         #expect(s.warns.isEmpty && s.faults.isEmpty)
     }
 
@@ -177,14 +177,14 @@ import Testing
         // [start, end) once: 1 GiB = 262144 pages > MAX_TLBI_OPS, so flush_tlb_all(): 1 vmalle1is.
         // Unmap, vmemmap (free_mapped), one vmemmap_free() per section: pmd_clear(), WARN_ON(pmd_cont()) quiet,
         // flush_tlb_kernel_range(addr, addr + PMD_SIZE) = 512 pages, not more than 512: 512 vaale1is; 8 x.
-        #expect(s.counters.tlbiAll == 1)
-        #expect(s.counters.tlbiVA == 8 * 512)
+        #expect(s.effects.tlbiAll == 1)
+        #expect(s.effects.tlbiVA == 8 * 512)
         // free pass: the altmap revision's (floor/ceiling): the two linear PMD tables, one vaae1is each
-        #expect(s.counters.tablesFreed == [0, 0, 2, 0])
-        #expect(s.counters.tlbiWalk == 2)
-        #expect(s.counters.clears == clears)
-        #expect(s.counters.dataFreedByOrder[9] == 8)
-        #expect(s.counters.dataFreedByOrder.reduce(0, +) == 8)
+        #expect(s.effects.tablesFreed == [0, 0, 2, 0])
+        #expect(s.effects.tlbiWalk == 2)
+        #expect(s.effects.clears == clears)
+        #expect(s.effects.dataFreedByOrder[9] == 8)
+        #expect(s.effects.dataFreedByOrder.reduce(0, +) == 8)
         #expect(s.warns.isEmpty && s.faults.isEmpty)
     }
 
@@ -196,12 +196,12 @@ import Testing
         let steps: [Scenario.Step] = [.init(op: .add, start: 8 * G, size: G), .init(op: .remove, start: 8 * G, size: 128 * M)]
         let s = try run("fix2026", "4K/48", section: 27, steps).steps[1]
         #expect(s.result == .refused)
-        #expect(s.counters.clears == [0, 0, 0, 0])
-        #expect(s.counters.tlbiVA == 0 && s.counters.tlbiAll == 0)
+        #expect(s.effects.clears == [0, 0, 0, 0])
+        #expect(s.effects.tlbiVA == 0 && s.effects.tlbiAll == 0)
         // fix2025 (no such check) goes ahead: unmap_hotplug_pud_range() clears the whole 1 GiB PUD block.
         let f = try run("fix2025", "4K/48", section: 27, steps).steps[1]
         #expect(f.result == .ok)
-        #expect(f.counters.clears[Level.pud.rawValue] == 1)
+        #expect(f.effects.clears[Level.pud.rawValue] == 1)
     }
 
     // V1..V5 walk once (remove_pagetable()): each table page is freed as soon as its entries are all none.
@@ -216,13 +216,13 @@ import Testing
         // remove_pte_table() only, reached for table entries); vmemmap blocks are freed (order 9) before the
         // clear.  free_pmd_table() then frees the two linear PMD tables: pud_clear() +
         // __flush_tlb_kernel_pgtable() each.  No vaale1is, no vmalle1is.
-        #expect(s.counters.tlbiVA == 0)
-        #expect(s.counters.tlbiAll == 0)
-        #expect(s.counters.tlbiWalk == 2)
-        #expect(s.counters.tablesFreed == [0, 0, 2, 0])
-        #expect(s.counters.clears == clears)
-        #expect(s.counters.dataFreedByOrder[9] == 8)
-        #expect(s.counters.dataFreedByOrder.reduce(0, +) == 8)
+        #expect(s.effects.tlbiVA == 0)
+        #expect(s.effects.tlbiAll == 0)
+        #expect(s.effects.tlbiWalk == 2)
+        #expect(s.effects.tablesFreed == [0, 0, 2, 0])
+        #expect(s.effects.clears == clears)
+        #expect(s.effects.dataFreedByOrder[9] == 8)
+        #expect(s.effects.dataFreedByOrder.reduce(0, +) == 8)
         #expect(s.warns.isEmpty && s.faults.isEmpty)
     }
 
@@ -236,13 +236,13 @@ import Testing
         // pud_clear()s, with no __flush_tlb_kernel_pgtable(): no vaae1is.  vmemmap blocks: free_pagetable(page,
         // get_order(PMD_SIZE)) = order 9, not reserved (hot-added).  V1's pmd_large() is true for a 4-level
         // block entry (no PMD_TABLE_BIT), pud_large() false for the PUD table entries.
-        #expect(s.counters.tlbiVA == 8 * 512)
-        #expect(s.counters.tlbiAll == 1)
-        #expect(s.counters.tlbiWalk == 0)
-        #expect(s.counters.tablesFreed == [0, 0, 2, 0])
-        #expect(s.counters.clears == clears)
-        #expect(s.counters.dataFreedByOrder[9] == 8)
-        #expect(s.counters.dataFreedByOrder.reduce(0, +) == 8)
+        #expect(s.effects.tlbiVA == 8 * 512)
+        #expect(s.effects.tlbiAll == 1)
+        #expect(s.effects.tlbiWalk == 0)
+        #expect(s.effects.tablesFreed == [0, 0, 2, 0])
+        #expect(s.effects.clears == clears)
+        #expect(s.effects.dataFreedByOrder[9] == 8)
+        #expect(s.effects.dataFreedByOrder.reduce(0, +) == 8)
         #expect(s.warns.isEmpty && s.faults.isEmpty)
     }
 }

@@ -52,15 +52,15 @@ import Testing
         let r = try blocksRun(rev)
         // the add: no order-9 allocation (the three memmap blocks come from the altmaps)
         #expect(r.steps[0].result == .ok)
-        #expect(r.steps[0].counters.dataAllocatedByOrder[9] == 0)
+        #expect(r.steps[0].effects.allocationsByOrder[9] == 0)
         #expect(r.steps[0].altmaps.map(\.alloc) == [512, 512, 512])
-        #expect(predicted(r, step: 0).counters.dataAllocatedByOrder[9] == 0)
+        #expect(predicted(r, step: 0).effects.allocationsByOrder[9] == 0)
         // removing two blocks at once: try_remove_memory(): "wrong granularity", -EINVAL, nothing done
         #expect(r.steps[1].result == .error(-22))
-        #expect(r.steps[1].counters.clears == [0, 0, 0, 0])
+        #expect(r.steps[1].effects.clears == [0, 0, 0, 0])
         #expect(predicted(r, step: 1).outcome == .error(-22))
         for (i, last) in [(2, false), (3, false), (4, true)] {
-            let s = r.steps[i].counters, p = predicted(r, step: i).counters
+            let s = r.steps[i].effects, p = predicted(r, step: i).effects
             expectRemoval((s.clears, s.tablesFreed, s.tlbiVA, s.tlbiWalk), last: last)
             expectRemoval((p.clears, p.tablesFreed, p.tlbiVA, p.tlbiWalk), last: last)
             #expect(s.altmapPagesFreed == 512 && p.altmapPagesFreed == 512)
@@ -78,11 +78,11 @@ import Testing
     @Test(arguments: ["v6", "final", "subpmd"])
     func memmapFromThePageAllocator(_ rev: String) throws {
         let r = try blocksRun(rev)
-        #expect(r.steps[0].counters.dataAllocatedByOrder[9] == 3)
+        #expect(r.steps[0].effects.allocationsByOrder[9] == 3)
         #expect(r.steps[0].altmaps.map(\.alloc) == [0, 0, 0])
         #expect(r.steps[1].result == .error(-22))
         for i in 2...4 {
-            let s = r.steps[i].counters, p = predicted(r, step: i).counters
+            let s = r.steps[i].effects, p = predicted(r, step: i).effects
             #expect(s.dataFreedByOrder[9] == 1 && p.dataFreedByOrder[9] == 1)
             #expect(s.altmapPagesFreed == 0 && p.altmapPagesFreed == 0)
         }
@@ -98,7 +98,7 @@ import Testing
                          .init(op: .remove, start: 8 * G, size: 256 * M)])
         #expect(r.steps[0].result == .ok && r.steps[1].result == .ok)
         #expect(r.steps[0].altmaps.isEmpty)
-        #expect(r.steps[1].counters.altmapPagesFreed == 0)
+        #expect(r.steps[1].effects.altmapPagesFreed == 0)
         #expect(predicted(r, step: 1).outcome == .ok)
         #expect(Checker.check(r).contractMismatches == 0)
     }
@@ -144,7 +144,7 @@ import Testing
         let r = try run("altmap", "4K/48", section: 27, rodata: true,
                         [.init(op: .add, start: 8 * G, size: 256 * M, failAddPages: true, memmap: .memoryBlock)])
         #expect(r.steps[0].result == .error(-22))
-        let s = r.steps[0].counters
+        let s = r.steps[0].effects
         #expect(s.clears == [0, 1, 64, 32768])
         #expect(s.tablesFreed == [0, 0, 1, 64])
         #expect(predicted(r, step: 0).outcome == .error(-22))

@@ -40,7 +40,7 @@ import Testing
 
     /// PMD-level clears of a removal: 64 linear PTE tables unhooked plus `vmemmapBlocks` vmemmap blocks.
     func pmdClears(_ r: ScenarioRun, step: Int) -> (observed: UInt64, predicted: UInt64) {
-        (r.steps[step].counters.clears[2], predicted(r, step: step).counters.clears[2])
+        (r.steps[step].effects.clears[2], predicted(r, step: step).effects.clears[2])
     }
 
     func rules(_ r: ScenarioRun) -> [String: [Int]] {
@@ -55,13 +55,13 @@ import Testing
     @Test(arguments: ["altmap", "fix2025", "fix2026"])
     func addMarksTheAltmapPages(_ rev: String) throws {
         let r = try rangeRun(rev, [])
-        let s = r.steps[0], p = predicted(r, step: 0).counters
+        let s = r.steps[0], p = predicted(r, step: 0).effects
         #expect(s.result == .ok)
-        #expect(s.counters.dataAllocatedByOrder[9] == 0 && p.dataAllocatedByOrder[9] == 0)
+        #expect(s.effects.allocationsByOrder[9] == 0 && p.allocationsByOrder[9] == 0)
         #expect(s.altmaps.map(\.alloc) == [1536])
-        #expect(s.counters.vmemmapPagesMarked == 1536 && p.vmemmapPagesMarked == 1536)
-        #expect(s.counters.vmemmapHeadSections == 3 && p.vmemmapHeadSections == 3)
-        #expect(s.counters.vmemmapPagesOnlined == 0)
+        #expect(s.effects.vmemmapPagesMarked == 1536 && p.vmemmapPagesMarked == 1536)
+        #expect(s.effects.vmemmapHeadSections == 3 && p.vmemmapHeadSections == 3)
+        #expect(s.effects.vmemmapPagesOnlined == 0)
         // the three blocks map PA 8G, 8G + 2M, 8G + 4M
         let vmemmap = Geometry(name: "4K/48")!.vmemmapStart
         let blocks = s.after.runs(in: vmemmap + 112 * M, vmemmap + 118 * M)
@@ -80,15 +80,15 @@ import Testing
         let r = try rangeRun("altmap", [Self.A, Self.B, Self.C])
         for i in 1...2 {
             #expect(pmdClears(r, step: i) == (64, 64))
-            #expect(r.steps[i].counters.tlbiVA == 32768)
+            #expect(r.steps[i].effects.tlbiVA == 32768)
             #expect(r.steps[i].faults.isEmpty)
         }
         #expect(pmdClears(r, step: 3) == (67, 67))
-        #expect(r.steps[3].counters.tlbiVA == 32768 + 3)
+        #expect(r.steps[3].effects.tlbiVA == 32768 + 3)
         #expect(r.steps[3].faults.map(\.kind) == [.freeReserved, .freeReserved, .freeReserved])
         #expect(r.steps[3].faults.first?.location == 0x200400)
-        #expect(r.steps[3].counters.warns == 3)
-        #expect(r.steps[3].counters.altmapPagesFreed == 0)
+        #expect(r.steps[3].recorder.warns == 3)
+        #expect(r.steps[3].effects.altmapPagesFreed == 0)
         #expect(r.steps[3].altmaps.map(\.alloc) == [1536])
         let found = rules(r)
         #expect(Checker.check(r).contractMismatches == 0)
@@ -105,7 +105,7 @@ import Testing
                          .init(op: .remove, start: 8 * G, size: 384 * M)])
         // 3 x 64 linear PTE tables + 3 vmemmap blocks; the linear PMD table of [7G, 8G) goes too
         #expect(pmdClears(r, step: 1) == (195, 195))
-        #expect(r.steps[1].counters.clears[1] == 1)
+        #expect(r.steps[1].effects.clears[1] == 1)
         #expect(r.steps[1].faults.map(\.kind) == [.freeReserved, .freeReserved, .freeReserved])
         let found = rules(r)
         #expect(Checker.check(r).contractMismatches == 0)
@@ -173,8 +173,8 @@ import Testing
                          .init(op: .remove, start: 8 * G, size: 256 * M),
                          .init(op: .remove, start: 12 * G, size: 128 * M)])
         #expect(pmdClears(r, step: 5) == (68, 68))
-        #expect(r.steps[5].counters.clears[1] == 1)
-        #expect(r.steps[5].counters.dataFreedByOrder[9] == 2)
+        #expect(r.steps[5].effects.clears[1] == 1)
+        #expect(r.steps[5].effects.dataFreedByOrder[9] == 2)
         #expect(r.steps[5].faults.map(\.kind) == [.freeReserved, .freeReserved])
         #expect(r.steps[5].faults.first?.location == 0x200200)
         let found = rules(r)
@@ -189,13 +189,13 @@ import Testing
     func allocatorMemmapInEveryOrder(_ rev: String) throws {
         for order in [[Self.A, Self.B, Self.C], [Self.C, Self.B, Self.A], [Self.B, Self.A, Self.C]] {
             let r = try rangeRun(rev, order)
-            #expect(r.steps[0].counters.dataAllocatedByOrder[9] == 3)
-            #expect(r.steps[0].counters.vmemmapPagesMarked == 0)
+            #expect(r.steps[0].effects.allocationsByOrder[9] == 3)
+            #expect(r.steps[0].effects.vmemmapPagesMarked == 0)
             #expect(r.steps[0].altmaps.map(\.alloc) == [0])
             for i in 1...3 {
                 #expect(pmdClears(r, step: i) == (65, 65))
-                #expect(r.steps[i].counters.dataFreedByOrder[9] == 1)
-                #expect(predicted(r, step: i).counters.dataFreedByOrder[9] == 1)
+                #expect(r.steps[i].effects.dataFreedByOrder[9] == 1)
+                #expect(predicted(r, step: i).effects.dataFreedByOrder[9] == 1)
             }
             let report = Checker.check(r)
             #expect(report.contractMismatches == 0)
@@ -208,7 +208,7 @@ import Testing
     @Test(arguments: ["v2", "v3", "s390style"])
     func allocatorMemmapWithTheirOwnFindings(_ rev: String) throws {
         let r = try rangeRun(rev, [Self.A, Self.B, Self.C])
-        #expect(r.steps[0].counters.vmemmapPagesMarked == 0)
+        #expect(r.steps[0].effects.vmemmapPagesMarked == 0)
         let found = rules(r)
         #expect(Checker.check(r).contractMismatches == 0)
         #expect(found["inv.freed-while-reachable"] != nil)

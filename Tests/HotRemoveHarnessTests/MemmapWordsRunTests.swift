@@ -49,7 +49,7 @@ import Testing
         let r = try ScenarioRunner.run(scenario([Self.ramSection121,
                                                  .init(op: .add, start: 0x4_0720_0000, size: 2 * M, kind: .device,
                                                        altmap: .init(reserve: 0))]), revision: rev)
-        #expect(predicted(r, step: 1).counters.sets[Level.pte.rawValue] == 7)
+        #expect(predicted(r, step: 1).effects.sets[Level.pte.rawValue] == 7)
         #expect(r.steps[1].altmaps.map(\.alloc) == [7])
         let report = Checker.check(r)
         #expect(report.contractMismatches == 0, "\(report.findings.map(\.line))")
@@ -75,7 +75,7 @@ import Testing
         let r = try ScenarioRunner.run(scenario([Self.ramSection121,
                                                  .init(op: .add, start: 0x4_1000_0000, size: 2 * M, kind: .device,
                                                        altmap: .init(reserve: 0))]), revision: "fix2025")
-        #expect(predicted(r, step: 1).counters.sets[Level.pte.rawValue] == 3)
+        #expect(predicted(r, step: 1).effects.sets[Level.pte.rawValue] == 3)
         #expect(r.steps[1].altmaps.map(\.alloc) == [3])
         let report = Checker.check(r)
         #expect(report.contractMismatches == 0, "\(report.findings.map(\.line))")
@@ -96,7 +96,7 @@ import Testing
                                                  .init(op: .add, start: 0x4_1000_0000, size: 2 * M, kind: .device,
                                                        altmap: .init(reserve: 0))]), revision: "fix2025")
         #expect(r.steps[1].result == .ok)
-        #expect(predicted(r, step: 2).counters.sets[Level.pte.rawValue] == 0)
+        #expect(predicted(r, step: 2).effects.sets[Level.pte.rawValue] == 0)
         #expect(r.steps[2].altmaps.map(\.alloc) == [0])
         let report = Checker.check(r)
         #expect(report.contractMismatches == 0, "\(report.findings.map(\.line))")
@@ -113,7 +113,7 @@ import Testing
                                                        altmap: .init(reserve: 0))], bootStart: 0x4800_0000),
                                        revision: "fix2025")
         #expect(r.steps[0].result == .ok)
-        #expect(predicted(r, step: 0).counters.sets[Level.pte.rawValue] == 0)
+        #expect(predicted(r, step: 0).effects.sets[Level.pte.rawValue] == 0)
         #expect(r.steps[0].altmaps.map(\.alloc) == [0])
         let report = Checker.check(r)
         #expect(report.contractMismatches == 0, "\(report.findings.map(\.line))")

@@ -20,32 +20,32 @@ import Testing
         let s = try pmdBlockRemoval("v6")
         // V6: flush_tlb_kernel_range(addr, next) over each 2 MiB block = 512 pages = MAX_TLBI_OPS, not more,
         // so 512 vaale1is per block: 512 linear blocks + 8 vmemmap blocks = 520 blocks x 512 = 266240.
-        #expect(s.counters.tlbiVA == 520 * 512)
-        #expect(s.counters.tlbiAll == 0)
+        #expect(s.effects.tlbiVA == 520 * 512)
+        #expect(s.effects.tlbiAll == 0)
         // linear map: the two PMD tables are empty afterwards and V6 frees empty tables without floor/ceiling;
         // vmemmap: V6 never frees vmemmap tables.  One vaae1is per freed table.
-        #expect(s.counters.tablesFreed == [0, 0, 2, 0])
-        #expect(s.counters.tlbiWalk == 2)
+        #expect(s.effects.tablesFreed == [0, 0, 2, 0])
+        #expect(s.effects.tlbiWalk == 2)
         // data: only the 8 vmemmap blocks (order 9); the linear map frees no data
-        #expect(s.counters.dataFreedByOrder[9] == 8)
-        #expect(s.counters.dataFreedByOrder.reduce(0, +) == 8)
+        #expect(s.effects.dataFreedByOrder[9] == 8)
+        #expect(s.effects.dataFreedByOrder.reduce(0, +) == 8)
         // cleared: 512 + 8 block entries, 2 PUD entries that pointed at the freed PMD tables
-        #expect(s.counters.clears == [0, 2, 520, 0])
+        #expect(s.effects.clears == [0, 2, 520, 0])
         #expect(s.warns.isEmpty && s.faults.isEmpty)
     }
 
     @Test func pmdBlocksFinalOneTlbiPerBlock() throws {
         let s = try pmdBlockRemoval("final")
         // final: "One TLBI should be sufficient here": 1 vaale1is per block, 520 blocks.
-        #expect(s.counters.tlbiVA == 520)
-        #expect(s.counters.tlbiAll == 0)
+        #expect(s.effects.tlbiVA == 520)
+        #expect(s.effects.tlbiAll == 0)
         // linear PMD tables [7G,8G) and [8G,9G) (relative to PAGE_OFFSET): empty, start >= PAGE_OFFSET and
         // end <= PAGE_END -> freed.  The vmemmap PMD table still maps boot memmap -> kept.  PUD table kept
         // (boot memory's PUD blocks).
-        #expect(s.counters.tablesFreed == [0, 0, 2, 0])
-        #expect(s.counters.tlbiWalk == 2)
-        #expect(s.counters.dataFreedByOrder[9] == 8)
-        #expect(s.counters.dataFreedByOrder.reduce(0, +) == 8)
+        #expect(s.effects.tablesFreed == [0, 0, 2, 0])
+        #expect(s.effects.tlbiWalk == 2)
+        #expect(s.effects.dataFreedByOrder[9] == 8)
+        #expect(s.effects.dataFreedByOrder.reduce(0, +) == 8)
         #expect(s.warns.isEmpty && s.faults.isEmpty)
     }
 
@@ -58,10 +58,10 @@ import Testing
         // (the PUD block lives in the boot PUD table; the vmemmap blocks share boot's PMD table).
         let r = try run(rev, "4K/48", [.init(op: .add, start: 8 * G, size: G), .init(op: .remove, start: 8 * G, size: G)])
         let s = r.steps[1]
-        #expect(s.counters.tlbiVA == tlbiVA)
-        #expect(s.counters.tlbiAll == tlbiAll)
-        #expect(s.counters.tablesFreed == [0, 0, 0, 0])
-        #expect(s.counters.clears == [0, 1, 8, 0])
+        #expect(s.effects.tlbiVA == tlbiVA)
+        #expect(s.effects.tlbiAll == tlbiAll)
+        #expect(s.effects.tablesFreed == [0, 0, 0, 0])
+        #expect(s.effects.clears == [0, 1, 8, 0])
         #expect(s.after.runs == r.boot.runs)
     }
 
@@ -80,8 +80,8 @@ import Testing
         let r = try vmemmapScenario("v6")
         for s in r.steps[2...3] {
             // 8 vmemmap blocks freed per section; linear PUD block cleared; V6 never frees vmemmap tables
-            #expect(s.counters.dataFreedByOrder[9] == 8)
-            #expect(s.counters.tablesFreed == [0, 0, 0, 0])
+            #expect(s.effects.dataFreedByOrder[9] == 8)
+            #expect(s.effects.tablesFreed == [0, 0, 0, 0])
         }
         // the PMD table made for the 80G section's memmap stays, empty
         let g = geometry("4K/48")
@@ -94,12 +94,12 @@ import Testing
         let g = geometry("4K/48")
         // removing [1G, 2G): its memmap's first block is in PGD[507]'s PMD table, which starts below
         // VMEMMAP_START (floor) and holds the neighbour: kept.  The other 7 share boot's table: kept.
-        #expect(r.steps[2].counters.tablesFreed == [0, 0, 0, 0])
+        #expect(r.steps[2].effects.tablesFreed == [0, 0, 0, 0])
         #expect(r.steps[2].after.tables.contains { $0.level == .pmd && $0.vaStart < g.vmemmapStart && g.vmemmapStart < $0.vaStart + $0.vaSpan })
         // removing [80G, 81G): its PMD table [VMEMMAP_START + 2M + 1G, +1G) is empty and inside
         // [VMEMMAP_START, VMEMMAP_END): freed, with its PUD entry cleared and one vaae1is.
-        #expect(r.steps[3].counters.tablesFreed == [0, 0, 1, 0])
-        #expect(r.steps[3].counters.tlbiWalk == 1)
+        #expect(r.steps[3].effects.tablesFreed == [0, 0, 1, 0])
+        #expect(r.steps[3].effects.tlbiWalk == 1)
         #expect(r.steps[3].after.unreachableTablePages == 0)
         // and the neighbour's mapping is untouched
         let n = g.vmemmapStart - 2 * M
@@ -114,9 +114,9 @@ import Testing
     func vmemmap64K42(_ rev: String, pteTablesFreed: UInt64) throws {
         let r = try run(rev, "64K/42", [.init(op: .add, start: 600 * G, size: G), .init(op: .remove, start: 600 * G, size: G)])
         let s = r.steps[1]
-        #expect(s.counters.dataFreedByOrder[0] == 16)
+        #expect(s.effects.dataFreedByOrder[0] == 16)
         // the linear map: two 512 MiB blocks in the PGD, cleared; no table
-        #expect(s.counters.tablesFreed == [0, 0, 0, pteTablesFreed])
+        #expect(s.effects.tablesFreed == [0, 0, 0, pteTablesFreed])
         #expect(s.after.unreachableTablePages == 0)
     }
 
@@ -129,8 +129,8 @@ import Testing
         let r = try run(rev, "16K/47", [.init(op: .add, start: 16 * G, size: G), .init(op: .remove, start: 16 * G, size: G)])
         let s = r.steps[1]
         // 1 GiB / 16K = 65536 pages x 64 B = 4 MiB of memmap = 256 pages of 16K
-        #expect(s.counters.dataFreedByOrder[0] == 256)
-        #expect(s.counters.tablesFreed[Level.pte.rawValue] == pteTablesFreed)
+        #expect(s.effects.dataFreedByOrder[0] == 256)
+        #expect(s.effects.tablesFreed[Level.pte.rawValue] == pteTablesFreed)
         #expect(s.after.unreachableTablePages == 0)
     }
 
@@ -138,7 +138,7 @@ import Testing
         // [2G, +1G) is a boot (early) section.  final: prevent_bootmem_remove_notifier says NOTIFY_BAD.
         let f = try run("final", "4K/48", [.init(op: .remove, start: 2 * G, size: G)]).steps[0]
         #expect(f.result == .refused)
-        #expect(f.counters.clears == [0, 0, 0, 0])
+        #expect(f.effects.clears == [0, 0, 0, 0])
         // V6 has no notifier: the section's 8 vmemmap blocks were allocated by memblock at boot and are
         // PageReserved, so WARN_ON(!page || PageReserved(page)) fires 8 times and the allocator refuses the
         // frees (8 free-reserved faults).  The PUD block of the linear map is cleared.
@@ -147,7 +147,7 @@ import Testing
         #expect(v.warns.count == 1 && v.warns.first?.count == 8)   // one WARN_ON() site, fired 8 times
         #expect(v.warns.allSatisfy { $0.file == "hotremove_v6.c" && $0.condition == "!page || PageReserved(page)" })
         #expect(v.faults.count == 8 && v.faults.allSatisfy { $0.kind == .freeReserved })
-        #expect(v.counters.clears == [0, 1, 8, 0])
+        #expect(v.effects.clears == [0, 1, 8, 0])
     }
 
     @Test(arguments: ["v6", "final", "altmap"])
@@ -157,9 +157,9 @@ import Testing
         let r = try run(rev, "4K/48", rodata: true, [.init(op: .add, start: 8 * G, size: G, failAddPages: true)])
         let s = r.steps[0]
         #expect(s.result == .error(-22))
-        #expect(s.counters.tablesAllocated == [0, 0, 1, 512])
-        #expect(s.counters.tablesFreed == [0, 0, 1, 512])
-        #expect(s.counters.clears[Level.pte.rawValue] == 262_144)
+        #expect(s.effects.tablesAllocated == [0, 0, 1, 512])
+        #expect(s.effects.tablesFreed == [0, 0, 1, 512])
+        #expect(s.effects.clears[Level.pte.rawValue] == 262_144)
         #expect(s.after.runs == r.boot.runs)
         #expect(s.after.tables.map(\.pa) == r.boot.tables.map(\.pa))
         #expect(s.after.unreachableTablePages == 0)
@@ -173,9 +173,9 @@ import Testing
                                             .init(op: .remove, start: 8 * G, size: 2 * M)])
         #expect((r.steps[0].altmaps.first?.alloc ?? .max) == 512)
         #expect((r.steps[1].altmaps.first?.alloc ?? .max) == 0)
-        #expect(r.steps[1].counters.altmapPagesFreed == 512)
-        #expect(r.steps[1].counters.dataFreedByOrder.reduce(0, +) == 0)
-        #expect(r.steps[0].counters.dataAllocatedByOrder.reduce(0, +) == r.steps[0].counters.tablesAllocated.reduce(0, +))
+        #expect(r.steps[1].effects.altmapPagesFreed == 512)
+        #expect(r.steps[1].effects.dataFreedByOrder.reduce(0, +) == 0)
+        #expect(r.steps[0].effects.allocationsByOrder.reduce(0, +) == r.steps[0].effects.tablesAllocated.reduce(0, +))
         #expect(r.steps[1].warns.isEmpty && r.steps[1].faults.isEmpty)
     }
 

@@ -30,12 +30,12 @@ import Testing
     }
 
     /// The model's prediction for `step`, the steps before it checked.
-    func predicted(_ r: ScenarioRun, step: Int) -> PredictedCounters {
+    func predicted(_ r: ScenarioRun, step: Int) -> StepEffects {
         let m = ModelJudge(scenario: r.scenario, revision: r.revision)
         #expect(m.hasContract, "\(r.revision) has a contract")
         _ = m.checkBoot(r.boot)
         for i in 0..<step { _ = m.check(step: i, r.steps[i]) }
-        return m.prediction(step: step).counters
+        return m.prediction(step: step).effects
     }
 
     // Every revision, linear map, remove A: 32768 pte_clear() + one vaale1is each; free_empty_tables(): the
@@ -53,7 +53,7 @@ import Testing
         // Remove A: vmemmap_free(98M, 99.75M): block 49 only partly covered: vmemmap_unuse_sub_pmd() writes
         // block 50's tail [101.5M, 102M) PAGE_UNUSED (the pending range) and A's range; B's part of block 49 is
         // still used: the block stays -- no clear, no TLBI, no free.  The PMD table keeps boot's memmap.
-        let s1 = r.steps[1].counters, p1 = predicted(r, step: 1)
+        let s1 = r.steps[1].effects, p1 = predicted(r, step: 1)
         for c in [(s1.clears, s1.tablesFreed, s1.tlbiVA, s1.tlbiWalk, s1.tlbiAll, s1.dataFreedByOrder),
                   (p1.clears, p1.tablesFreed, p1.tlbiVA, p1.tlbiWalk, p1.tlbiAll, p1.dataFreedByOrder)] {
             #expect(c.0 == linearClears1)
@@ -67,7 +67,7 @@ import Testing
         // PAGE_UNUSED: pmd_clear(), flush_tlb_kernel_range(addr, addr + PAGE_SIZE) = 1 vaale1is, then
         // free_hotplug_page_range(page, PMD_SIZE) = one order-9 free; block 50 the same.  The PMD table keeps
         // boot's memmap.  Totals: the linear map's + 2 PMD clears, 2 vaale1is, 2 order-9 frees.
-        let s2 = r.steps[2].counters, p2 = predicted(r, step: 2)
+        let s2 = r.steps[2].effects, p2 = predicted(r, step: 2)
         for c in [(s2.clears, s2.tablesFreed, s2.tlbiVA, s2.tlbiWalk, s2.tlbiAll, s2.dataFreedByOrder),
                   (p2.clears, p2.tablesFreed, p2.tlbiVA, p2.tlbiWalk, p2.tlbiAll, p2.dataFreedByOrder)] {
             #expect(c.0 == [0, 1, 66, 32768])
@@ -88,7 +88,7 @@ import Testing
         // while B's struct pages [99.75M, 100M) live in it: inv.outside-unchanged; remove B finds block 49 none
         // and clears block 50 alone.
         let r = try subPMDRun("final")
-        let s1 = r.steps[1].counters, s2 = r.steps[2].counters
+        let s1 = r.steps[1].effects, s2 = r.steps[2].effects
         #expect(s1.clears == [0, 0, 65, 32768] && s1.tlbiVA == 32769 && s1.dataFreedByOrder[9] == 1)
         #expect(s2.clears == [0, 1, 65, 32768] && s2.tlbiVA == 32769 && s2.dataFreedByOrder[9] == 1)
         let report = Checker.check(r)
@@ -101,7 +101,7 @@ import Testing
         // Remove A: the same decisions as subpmd (block 49 stays), then modify_pagetable()'s single flush, which
         // on s390 is __tlb_flush_kernel() whatever the range: flush_tlb_all(), one vmalle1is ([98M, 99.75M) is
         // page aligned, so no WARN_ON_ONCE(!PAGE_ALIGNED(start | end)) refusal).  The linear map is final's.
-        let s1 = r.steps[1].counters, p1 = predicted(r, step: 1)
+        let s1 = r.steps[1].effects, p1 = predicted(r, step: 1)
         for c in [(s1.clears, s1.tablesFreed, s1.tlbiVA, s1.tlbiWalk, s1.dataFreedByOrder, s1.tlbiAll),
                   (p1.clears, p1.tablesFreed, p1.tlbiVA, p1.tlbiWalk, p1.dataFreedByOrder, p1.tlbiAll)] {
             #expect(c.0 == linearClears1)
@@ -113,7 +113,7 @@ import Testing
         }
         // Remove B: blocks 49 and 50 end wholly unused: each freed (order 9), then its entry cleared, no TLBI
         // in the walk; then one vmalle1is.
-        let s2 = r.steps[2].counters, p2 = predicted(r, step: 2)
+        let s2 = r.steps[2].effects, p2 = predicted(r, step: 2)
         for c in [(s2.clears, s2.tablesFreed, s2.tlbiVA, s2.tlbiWalk, s2.dataFreedByOrder, s2.tlbiAll),
                   (p2.clears, p2.tablesFreed, p2.tlbiVA, p2.tlbiWalk, p2.dataFreedByOrder, p2.tlbiAll)] {
             #expect(c.0 == [0, 1, 66, 32768])

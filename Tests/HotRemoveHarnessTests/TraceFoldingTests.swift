@@ -40,7 +40,7 @@ import Testing
                 }
                 return true
             }
-            let k = o.counters
+            let k = o.effects
             let where_ = "\(c.0) \(c.1) step \(o.index)"
             #expect(clears == k.clears.reduce(0, +), "\(where_) clears")
             #expect(sets == k.sets.reduce(0, +), "\(where_) sets")
@@ -48,7 +48,7 @@ import Testing
             #expect(ishst == k.dsbIshst && ish == k.dsbIsh && isb == k.isb, "\(where_) barriers")
             #expect(tables == k.tablesFreed.reduce(0, +), "\(where_) table frees")
             #expect(data == k.dataFreedByOrder, "\(where_) data frees")
-            #expect(allocs == k.dataAllocatedByOrder.reduce(0, +), "\(where_) allocations")
+            #expect(allocs == k.allocationsByOrder.reduce(0, +), "\(where_) allocations")
             // the fold keeps the trace small: a removal costs records per table page, not per entry
             if sc.name.hasPrefix("linear-no-blocks") && sc.steps[o.index].op == .remove {
                 #expect(t.count < 20_000, "\(where_): \(t.count) records for \(clears) clears")

@@ -17,7 +17,7 @@ import Testing
 
     func observation(_ trace: [ObservedEvent]) -> StepObservation {
         let before = ObservedState(tables: [Self.pmdTable, Self.linearTable])
-        return StepObservation(index: 1, result: .ok, counters: ObservedCounters(), warns: [], faults: [], trace: trace,
+        return StepObservation(index: 1, result: .ok, effects: StepEffects(), warns: [], faults: [], trace: trace,
                                before: before, after: before)
     }
     /// the clear of entry `i` of `t`, which held a block (type 0b01) or a table (0b11) descriptor at `pa`

@@ -30,8 +30,8 @@ import Testing
         // nothing ran: the tables stay as the oops left them, no entry written, no page freed
         for o in run.steps[1...] {
             #expect(o.after == run.steps[0].after)
-            #expect(o.counters.sets == [0, 0, 0, 0])
-            #expect(o.counters.clears == [0, 0, 0, 0])
+            #expect(o.effects.sets == [0, 0, 0, 0])
+            #expect(o.effects.clears == [0, 0, 0, 0])
         }
         let r = Checker.check(run)
         #expect(r.contractMismatches == 0)

@@ -38,7 +38,7 @@ import Testing
 
     func rules(_ trace: [ObservedEvent]) -> Set<String> {
         var out = FindingList()
-        let obs = StepObservation(index: 0, result: .ok, counters: ObservedCounters(), warns: [], faults: [], trace: trace,
+        let obs = StepObservation(index: 0, result: .ok, effects: StepEffects(), warns: [], faults: [], trace: trace,
                                   before: before, after: ObservedState())
         OrderingJudge.check(obs, lay: Layout(sc), step: 0, &out)
         return Set(out.finish().map(\.rule))

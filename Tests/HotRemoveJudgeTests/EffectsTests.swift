@@ -18,6 +18,8 @@ import Testing
         let keys = Set(try encodedFields(StepEffects()).keys)
         let mirrored = Set(Mirror(reflecting: StepEffects()).children.compactMap(\.label))
         #expect(keys == mirrored)
+        // the comparison walks StepEffects.fields: it must name every stored field, in order
+        #expect(StepEffects.fields.map(\.name) == Mirror(reflecting: StepEffects()).children.compactMap(\.label))
         #expect(keys == Set(StepEffects.fieldRules.keys), "fields without a rule: \(keys.subtracting(StepEffects.fieldRules.keys))")
     }
 
@@ -53,8 +55,15 @@ import Testing
                                                       attrs: Descriptor.sectNormal, level: .pmd, kind: .block)],
                                    tables: [ObservedTable(level: .pmd, pa: 0x40_0000_0000, vaStart: 0xffff_0000_4000_0000,
                                                           vaSpan: 1 << 30, live: 1)])
-        return StepObservation(index: 0, result: .ok, counters: ObservedCounters(), warns: [], faults: faults, trace: events,
+        return StepObservation(index: 0, result: .ok, effects: StepEffects(), warns: [], faults: faults, trace: events,
                                before: before, after: before)
+    }
+
+    /// The effects the recorders' lists of `o` add to no counted effects.
+    func recorded(_ o: StepObservation) -> StepEffects {
+        var e = StepEffects()
+        e.record(warns: o.warns, faults: o.faults, trace: o.trace, before: o.before, geometry: Geometry(name: "4K/48")!)
+        return e
     }
 
     @Test func tlbiAddressesAreReadFromTheTrace() {
@@ -63,19 +72,18 @@ import Testing
         let o = observation([ObservedEvent(kind: .tlbiVA, level: 0, count: 3, a: 0xffff_0000_4000_0000, b: 0),
                              ObservedEvent(kind: .tlbiAll, level: 0, count: 1, a: 0, b: 0),
                              ObservedEvent(kind: .tlbiWalk, level: 0, count: 1, a: 0xffff_0000_4020_0000, b: 0)])
-        let e = StepEffects(o, geometry: Geometry(name: "4K/48")!)
+        let e = recorded(o)
         #expect(e.tlbiVAAddresses.rendered == "[0xffff000040000000, 0xffff000040003000)")
         #expect(e.tlbiWalkAddresses.rendered == "[0xffff000040200000, 0xffff000040201000)")
         // one page further is a different set, so a difference in that field alone
-        let moved = StepEffects(observation([ObservedEvent(kind: .tlbiVA, level: 0, count: 3, a: 0xffff_0000_4000_1000, b: 0),
-                                             ObservedEvent(kind: .tlbiAll, level: 0, count: 1, a: 0, b: 0),
-                                             ObservedEvent(kind: .tlbiWalk, level: 0, count: 1, a: 0xffff_0000_4020_0000, b: 0)]),
-                                geometry: Geometry(name: "4K/48")!)
+        let moved = recorded(observation([ObservedEvent(kind: .tlbiVA, level: 0, count: 3, a: 0xffff_0000_4000_1000, b: 0),
+                                          ObservedEvent(kind: .tlbiAll, level: 0, count: 1, a: 0, b: 0),
+                                          ObservedEvent(kind: .tlbiWalk, level: 0, count: 1, a: 0xffff_0000_4020_0000, b: 0)]))
         #expect(StepEffects.differences(expected: e, found: moved).map(\.field) == ["tlbiVAAddresses"])
         // without a trace the addresses are marked, not left empty
         var untraced = o
         untraced.trace = nil
-        #expect(StepEffects(untraced, geometry: Geometry(name: "4K/48")!).tlbiVAAddresses.rendered == "not traced")
+        #expect(recorded(untraced).tlbiVAAddresses.rendered == "not traced")
     }
 
     @Test func faultsAreNamedByWhatTheyHit() {
@@ -84,7 +92,7 @@ import Testing
         let o = observation([], faults: [ObservedFault(kind: .freeReserved, location: 0x400_0000, detail: ""),
                                          ObservedFault(kind: .freeReserved, location: 0x410_0001, detail: ""),
                                          ObservedFault(kind: .bug, location: 294, detail: "BUG_ON(!ptr)")])
-        let sites = StepEffects(o, geometry: Geometry(name: "4K/48")!).faultSites
+        let sites = recorded(o).faultSites
         #expect(sites == ["free-reserved: the PMD table for 0xffff000040000000": 1,
                           "free-reserved: the backing of the leaf at 0xfffffe0000000000": 1,
                           "BUG: BUG_ON(!ptr)": 1])
@@ -94,8 +102,8 @@ import Testing
         // the same condition from the revision's mmu.c and from the shim are different WARNs
         var o = observation([])
         o.warns = [ObservedWarn(file: "CShim/mmu/hotremove_final.c", line: 812, condition: "PageReserved(page)", count: 2)]
-        #expect(StepEffects(o, geometry: Geometry(name: "4K/48")!).warns == ["arch/arm64/mm/mmu.c: PageReserved(page)": 2])
+        #expect(recorded(o).warns == ["arch/arm64/mm/mmu.c: PageReserved(page)": 2])
         o.warns = [ObservedWarn(file: "CShim/kernel/page_alloc.c", line: 90, condition: "PageReserved(page)", count: 2)]
-        #expect(StepEffects(o, geometry: Geometry(name: "4K/48")!).warns == ["shim page_alloc.c: PageReserved(page)": 2])
+        #expect(recorded(o).warns == ["shim page_alloc.c: PageReserved(page)": 2])
     }
 }

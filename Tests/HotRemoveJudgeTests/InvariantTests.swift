@@ -52,7 +52,7 @@ import Testing
         var obs = obs0
         // 9 leaves cleared (8 vmemmap blocks + the PUD block) but no vaale1is at all; the one
         // vaae1is for the freed PMD table cannot reach 9 leaves
-        obs.counters.tlbiVA = 0
+        obs.effects.tlbiVA = 0
         let f = m.check(step: 1, obs)
         #expect(rules(f).contains("inv.tlb-stale-leaf"))
         #expect(rules(f).contains("final.tlbi-va"))
@@ -100,8 +100,8 @@ import Testing
         let (m, obs0) = afterAdd()
         var obs = obs0
         obs.faults = [ObservedFault(kind: .doubleFree, location: 0x1234, detail: "free_pages() of a free page")]
-        obs.counters.faults = 1
-        obs.counters.faultsByKind[.doubleFree] = 1
+        obs.recorder.faults = 1
+        obs.effects.faults[FaultKind.doubleFree.rawValue] = 1
         let f = m.check(step: 1, obs)
         #expect(f.contains { $0.rule == "fault.double-free" && $0.classification == .fault })
         #expect(rules(f).contains("final.faults"))
@@ -111,7 +111,7 @@ import Testing
         let m = ModelJudge(scenario: scenario("4K/48", referenceRemoval), revision: "v7-draft")
         #expect(!m.hasContract)
         var obs = perfectObservation(m, step: 0, before: m.bootSnapshot)
-        obs.counters.tlbiWalk = 5   // no contract: counts are not judged
+        obs.effects.tlbiWalk = 5   // no contract: counts are not judged
         #expect(m.check(step: 0, obs).isEmpty)
     }
 }

@@ -53,7 +53,7 @@ import Testing
 
     func rules(_ trace: [ObservedEvent]) -> [String] {
         var out = FindingList()
-        let obs = StepObservation(index: 0, result: .ok, counters: ObservedCounters(), warns: [], faults: [], trace: trace,
+        let obs = StepObservation(index: 0, result: .ok, effects: StepEffects(), warns: [], faults: [], trace: trace,
                                   before: before, after: ObservedState())
         OrderingJudge.check(obs, lay: lay, step: 0, &out)
         return out.finish().map(\.rule)

@@ -18,7 +18,7 @@ import Testing
         #expect((r?.count ?? .max) == 1 && (r?.entrySize ?? .max) == G && r?.kind == .block && r?.level == .pud)
         #expect((r?.attrs ?? .max) == Descriptor.blockKernel && r?.pa == 8 * G)
         // the PUD table for the first 512 GiB of the linear map exists since boot: no table allocated
-        #expect(p.counters.tablesAllocated == [0, 0, 0, 0])
+        #expect(p.effects.tablesAllocated == [0, 0, 0, 0])
     }
 
     @Test func noBlockMappingsUsesPteTables() {
@@ -29,9 +29,9 @@ import Testing
         let r = run(p.after, at: 0xffff_0001_c000_0000)
         #expect((r?.va ?? .max) == 0xffff_0001_c000_0000 && (r?.count ?? .max) == 262_144 && (r?.entrySize ?? .max) == 4 * K)
         #expect((r?.attrs ?? .max) == Descriptor.pageKernel)   // no PTE_CONT
-        #expect(p.counters.tablesAllocated[Level.pmd.rawValue] == 1)
-        #expect(p.counters.tablesAllocated[Level.pte.rawValue] == 512)
-        #expect(p.counters.tablesAllocated[Level.pud.rawValue] == 0)
+        #expect(p.effects.tablesAllocated[Level.pmd.rawValue] == 1)
+        #expect(p.effects.tablesAllocated[Level.pte.rawValue] == 512)
+        #expect(p.effects.tablesAllocated[Level.pud.rawValue] == 0)
     }
 
     @Test func twoMiBAlignedGetsContOn32MiBChunks() {
@@ -50,7 +50,7 @@ import Testing
         #expect((tail?.va ?? .max) == 0xffff_0002_0000_0000 && (tail?.count ?? .max) == 1 && (tail?.attrs ?? .max) == Descriptor.blockKernel)
         #expect(head?.level == .pmd && (tail?.entrySize ?? .max) == 2 * M)
         // two new PMD tables, for the GiBs at offsets 7G and 8G (boot's GiB is a PUD block)
-        #expect(p.counters.tablesAllocated[Level.pmd.rawValue] == 2)
+        #expect(p.effects.tablesAllocated[Level.pmd.rawValue] == 2)
     }
 
     @Test func vmemmapOfOneSectionOn4K() {
@@ -100,7 +100,7 @@ import Testing
         #expect(p.outcome == .oops)
         #expect((run(p.after, at: 0xffff_0001_c000_0000)?.count ?? .max) == 512)
         #expect(run(p.after, at: 0xffff_0001_c020_0000) == nil)
-        #expect(p.counters.tablesAllocated[Level.pmd.rawValue] == 1 && p.counters.tablesAllocated[Level.pte.rawValue] == 1)
+        #expect(p.effects.tablesAllocated[Level.pmd.rawValue] == 1 && p.effects.tablesAllocated[Level.pte.rawValue] == 1)
     }
 
     @Test func injectedFailureInTheMemmapUnwinds() {
@@ -110,12 +110,12 @@ import Testing
         let m = ModelJudge(scenario: scenario("4K/48", [.init(op: .add, start: 8 * G, size: G, failAllocation: 3)]), revision: "final")
         let p = m.prediction(step: 0)
         #expect(p.outcome == .error(-12))
-        #expect(p.counters.dataFreedByOrder[9] == 2)
+        #expect(p.effects.dataFreedByOrder[9] == 2)
         #expect(run(p.after, at: 0xffff_fe00_06e0_0000) == nil)
         #expect(run(p.after, at: 0xffff_0001_c000_0000) == nil)
         // vaale1is: final flushes each of the 2 memmap blocks and the 1 GiB PUD block with one
         // page each; the fixmap slots the add side uses are counted apart (fixmapClears), not as TLBIs
-        #expect(p.counters.tlbiVA == 3)
+        #expect(p.effects.tlbiVA == 3)
     }
 }
 
@@ -143,9 +143,9 @@ import Testing
         _ = m.check(step: 0, perfectObservation(m, step: 0, before: m.bootSnapshot))
         let p1 = m.prediction(step: 1)
         #expect(p1.outcome == .oops)
-        #expect(p1.counters.sets == [0, 0, 0, 0])
-        #expect(p1.counters.dataAllocatedByOrder.allSatisfy { $0 == 0 })
-        #expect(p1.counters.faults[.bug] == 1)
+        #expect(p1.effects.sets == [0, 0, 0, 0])
+        #expect(p1.effects.allocationsByOrder.allSatisfy { $0 == 0 })
+        #expect(p1.effects.faults(.bug) == 1)
     }
 
     @Test func aRetriedAddAfterAnOopsIsBlocked() {
@@ -159,7 +159,7 @@ import Testing
         _ = m.check(step: 0, perfectObservation(m, step: 0, before: m.bootSnapshot))
         let p1 = m.prediction(step: 1)
         #expect(p1.outcome == .blocked(.deviceHotplug))
-        #expect(p1.counters.sets == [0, 0, 0, 0])
+        #expect(p1.effects.sets == [0, 0, 0, 0])
     }
 
     @Test func aBasePageMemmapUnderALiveBlockIsWrittenIntoTheBlock() {
@@ -176,8 +176,8 @@ import Testing
         _ = m.check(step: 0, perfectObservation(m, step: 0, before: m.bootSnapshot))
         let p = m.prediction(step: 1)
         #expect(p.outcome == .ok)
-        #expect(p.counters.sets[Level.pte.rawValue] == 7)
-        #expect(p.counters.tablesAllocated == [0, 0, 0, 0])
+        #expect(p.effects.sets[Level.pte.rawValue] == 7)
+        #expect(p.effects.tablesAllocated == [0, 0, 0, 0])
         #expect(run(p.after, at: 0xffff_ffff_0d00_0000)?.entrySize == 2 * M)
     }
 }

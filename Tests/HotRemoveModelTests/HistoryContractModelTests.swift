@@ -21,32 +21,32 @@ import Testing
         let p = removal("v2")
         // one flush_tlb_kernel_range(start, end) per remove_pagetable(): the memmap's 16 MiB (4096 pages) and
         // the linear 1 GiB both exceed MAX_TLBI_OPS (512) pages: 2 vmalle1is, no vaale1is
-        #expect(p.counters.tlbiAll == 2)
-        #expect(p.counters.tlbiVA == 0)
+        #expect(p.effects.tlbiAll == 2)
+        #expect(p.effects.tlbiVA == 0)
         // the emptied vmemmap PMD table is freed (4 levels: free_pmd_table() is compiled in), with no vaae1is
-        #expect(p.counters.tablesFreed == [0, 0, 1, 0])
-        #expect(p.counters.tlbiWalk == 0)
-        #expect(p.counters.clears == [0, 2, 8, 0])
+        #expect(p.effects.tablesFreed == [0, 0, 1, 0])
+        #expect(p.effects.tlbiWalk == 0)
+        #expect(p.effects.clears == [0, 2, 8, 0])
     }
 
     @Test(arguments: ["v3", "v4", "v5"])
     func blocksGetNoTLBI(_ rev: String) {
         let p = removal(rev)
         // 9 block entries cleared, none flushed; the emptied PMD table freed (no floor/ceiling), one vaae1is
-        #expect(p.counters.tlbiVA == 0)
-        #expect(p.counters.tlbiAll == 0)
-        #expect(p.counters.tablesFreed == [0, 0, 1, 0])
-        #expect(p.counters.tlbiWalk == 1)
-        #expect(p.counters.dataFreedByOrder[9] == 8)
+        #expect(p.effects.tlbiVA == 0)
+        #expect(p.effects.tlbiAll == 0)
+        #expect(p.effects.tablesFreed == [0, 0, 1, 0])
+        #expect(p.effects.tlbiWalk == 1)
+        #expect(p.effects.dataFreedByOrder[9] == 8)
     }
 
     @Test func v7KeepsVmemmapTablesWhenVmallocSharesThePGDEntry() {
         let p = removal("v7")
         // 4K/48: the vmalloc/vmemmap gap edges round to one PGD entry, so free_empty_tables() is skipped for the
         // vmemmap: as V6, the emptied PMD table stays; blocks flushed over (addr, next): 8 x 512 + 1 vmalle1is
-        #expect(p.counters.tablesFreed == [0, 0, 0, 0])
-        #expect(p.counters.tlbiVA == 8 * 512)
-        #expect(p.counters.tlbiAll == 1)
+        #expect(p.effects.tablesFreed == [0, 0, 0, 0])
+        #expect(p.effects.tlbiVA == 8 * 512)
+        #expect(p.effects.tlbiAll == 1)
         #expect(p.after.hasTable(.pmd, vaStart: 0xffff_fe00_4000_0000))
     }
 
@@ -54,28 +54,28 @@ import Testing
     func floorCeilingFreesTheVmemmapTable(_ rev: String) {
         let p = removal(rev)
         // the emptied table lies inside [VMEMMAP_START, VMEMMAP_END): freed; blocks still flushed over (addr, next)
-        #expect(p.counters.tablesFreed == [0, 0, 1, 0])
-        #expect(p.counters.tlbiWalk == 1)
-        #expect(p.counters.tlbiVA == 8 * 512)
-        #expect(p.counters.tlbiAll == 1)
+        #expect(p.effects.tablesFreed == [0, 0, 1, 0])
+        #expect(p.effects.tlbiWalk == 1)
+        #expect(p.effects.tlbiVA == 8 * 512)
+        #expect(p.effects.tlbiAll == 1)
     }
 
     @Test(arguments: ["v10", "v12"])
     func oneTLBIPerBlock(_ rev: String) {
         let p = removal(rev)
-        #expect(p.counters.tlbiVA == 9)
-        #expect(p.counters.tlbiAll == 0)
-        #expect(p.counters.tablesFreed == [0, 0, 1, 0])
+        #expect(p.effects.tlbiVA == 9)
+        #expect(p.effects.tlbiAll == 0)
+        #expect(p.effects.tablesFreed == [0, 0, 1, 0])
     }
 
     @Test func fix2026BatchesTheLinearMapAndFlushesWholeVmemmapBlocks() {
         let p = removal("fix2026")
         // linear: one flush_tlb_kernel_range(start, end) of 1 GiB after the walk: 1 vmalle1is; vmemmap: each
         // 2 MiB block flushed over PMD_SIZE = 512 pages: 8 x 512 vaale1is; the emptied table freed, 1 vaae1is
-        #expect(p.counters.tlbiAll == 1)
-        #expect(p.counters.tlbiVA == 8 * 512)
-        #expect(p.counters.tlbiWalk == 1)
-        #expect(p.counters.tablesFreed == [0, 0, 1, 0])
+        #expect(p.effects.tlbiAll == 1)
+        #expect(p.effects.tlbiVA == 8 * 512)
+        #expect(p.effects.tlbiWalk == 1)
+        #expect(p.effects.tablesFreed == [0, 0, 1, 0])
     }
 
     @Test func everyHistoryRevisionButV1HasAContract() {

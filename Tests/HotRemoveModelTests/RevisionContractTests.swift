@@ -23,17 +23,17 @@ import Testing
         let p = removal("final")
         #expect(p.outcome == .ok)
         // 8 vmemmap PMD blocks + 1 linear PUD block, one vaale1is each
-        #expect(p.counters.tlbiVA == 9)
-        #expect(p.counters.tlbiAll == 0)
+        #expect(p.effects.tlbiVA == 9)
+        #expect(p.effects.tlbiAll == 0)
         // the emptied PMD table at 0xfffffe0040000000 lies inside [VMEMMAP_START, VMEMMAP_END): freed,
         // its PUD entry cleared and one vaae1is issued
-        #expect(p.counters.tablesFreed == [0, 0, 1, 0])
-        #expect(p.counters.tlbiWalk == 1)
+        #expect(p.effects.tablesFreed == [0, 0, 1, 0])
+        #expect(p.effects.tlbiWalk == 1)
         // clears: PUD level = the linear block + the PMD table's entry; PMD level = the 8 blocks
-        #expect(p.counters.clears == [0, 2, 8, 0])
+        #expect(p.effects.clears == [0, 2, 8, 0])
         // backing: 8 blocks of 2 MiB, order 9
-        #expect(p.counters.dataFreedByOrder[9] == 8)
-        #expect(p.counters.warnCount == 0)
+        #expect(p.effects.dataFreedByOrder[9] == 8)
+        #expect(p.effects.warnCount == 0)
         #expect(!p.after.hasTable(.pmd, vaStart: 0xffff_fe00_4000_0000))
         #expect(p.after.hasTable(.pmd, vaStart: 0xffff_fe00_0000_0000))
     }
@@ -41,14 +41,14 @@ import Testing
     @Test func v6FlushesWholeBlocksAndNeverFreesVmemmapTables() {
         let p = removal("v6")
         // each 2 MiB block: flush_tlb_kernel_range over 512 pages = MAX_TLBI_OPS pages, not more: 512 vaale1is
-        #expect(p.counters.tlbiVA == 8 * 512)
+        #expect(p.effects.tlbiVA == 8 * 512)
         // the 1 GiB PUD block exceeds MAX_TLBI_OPS pages: one vmalle1is
-        #expect(p.counters.tlbiAll == 1)
+        #expect(p.effects.tlbiAll == 1)
         // vmemmap_free() only unmaps (its FIXME): the emptied PMD table stays
-        #expect(p.counters.tablesFreed == [0, 0, 0, 0])
-        #expect(p.counters.tlbiWalk == 0)
-        #expect(p.counters.clears == [0, 1, 8, 0])
-        #expect(p.counters.dataFreedByOrder[9] == 8)
+        #expect(p.effects.tablesFreed == [0, 0, 0, 0])
+        #expect(p.effects.tlbiWalk == 0)
+        #expect(p.effects.clears == [0, 1, 8, 0])
+        #expect(p.effects.dataFreedByOrder[9] == 8)
         #expect(p.after.hasTable(.pmd, vaStart: 0xffff_fe00_4000_0000))
     }
 
@@ -61,12 +61,12 @@ import Testing
         let m = ModelJudge(scenario: sc, revision: "final")
         let add = m.prediction(step: 0)
         // the add makes that PMD table and the PUD table [0xfffffd8000000000, +512G) above it
-        #expect(add.counters.tablesAllocated[Level.pmd.rawValue] == 1)
-        #expect(add.counters.tablesAllocated[Level.pud.rawValue] == 1)
+        #expect(add.effects.tablesAllocated[Level.pmd.rawValue] == 1)
+        #expect(add.effects.tablesAllocated[Level.pud.rawValue] == 1)
         _ = m.check(step: 0, perfectObservation(m, step: 0, before: m.bootSnapshot))
         let p = m.prediction(step: 1)
         #expect(p.outcome == .ok)
-        #expect(p.counters.tablesFreed == [0, 0, 0, 0])
+        #expect(p.effects.tablesFreed == [0, 0, 0, 0])
         #expect(p.after.hasTable(.pmd, vaStart: 0xffff_fdff_c000_0000))
         #expect(p.notes.contains { $0.contains("pgtable_range_aligned") })
     }
@@ -76,16 +76,16 @@ import Testing
         let steps: [Scenario.Step] = [.init(op: .remove, start: G, size: G)]
         let fin = ModelJudge(scenario: scenario("4K/48", steps), revision: "final").prediction(step: 0)
         #expect(fin.outcome == .refused)
-        #expect(fin.counters.clears == [0, 0, 0, 0])
+        #expect(fin.effects.clears == [0, 0, 0, 0])
         let v6 = ModelJudge(scenario: scenario("4K/48", steps), revision: "v6").prediction(step: 0)
         #expect(v6.outcome == .ok)
         // the 8 boot memmap blocks are PageReserved: WARN and a refused free each; nothing freed
-        #expect((v6.counters.faults[.freeReserved] ?? .max) == 8 + 1)
-        #expect(v6.counters.dataFreedByOrder[9] == 0)
+        #expect((v6.effects.faults(.freeReserved) ?? .max) == 8 + 1)
+        #expect(v6.effects.dataFreedByOrder[9] == 0)
         // ... and the linear PUD table [PAGE_OFFSET, +512G), now empty, is freed by V6 (no floor/ceiling):
         // it was allocated at boot, so that free is refused too (the "+ 1" above)
-        #expect(v6.counters.tablesFreed == [0, 0, 0, 0])
-        #expect(v6.counters.clears[Level.pgd.rawValue] == 1)
+        #expect(v6.effects.tablesFreed == [0, 0, 0, 0])
+        #expect(v6.effects.clears[Level.pgd.rawValue] == 1)
         #expect(v6.warnCount == 9)
     }
 
@@ -111,8 +111,8 @@ import Testing
         // sub-section still uses: one memmap PTE cleared, one page freed. The sub-section's linear map
         // (2M in 64K pages, 512M PMD_SIZE so no block) adds 32 PTE clears: 33 in all.
         let p = m.prediction(step: 2)
-        #expect(p.counters.clears[Level.pte.rawValue] == 1 + 32)
-        #expect(p.counters.dataFreedByOrder[0] == 1)
+        #expect(p.effects.clears[Level.pte.rawValue] == 1 + 32)
+        #expect(p.effects.dataFreedByOrder[0] == 1)
         #expect(run(p.after, at: 0xffff_ffe0_0042_0000) == nil)
     }
 }

@@ -22,17 +22,17 @@ import Testing
         let p = m.prediction(step: 1)
         #expect(p.after.runs.count == 2)
         // 8192 memmap blocks and 1024 PUD blocks cleared, one vaale1is each
-        #expect(p.counters.clears[Level.pmd.rawValue] == 8192)
-        #expect(p.counters.tlbiVA == 8192 + 1024)
+        #expect(p.effects.clears[Level.pmd.rawValue] == 8192)
+        #expect(p.effects.tlbiVA == 8192 + 1024)
         // memmap VA [0xfffffe03fee00000, 0xfffffe07fee00000) touches the PMD tables of GiBs 15..31 after
         // 0xfffffe0000000000: 17 tables, all freed; the linear range (offsets [1023G, 2047G)) touches
         // the PUD tables of [512G, 1T), [1T, 1.5T) and [1.5T, 2T): 3 tables, all freed.
-        #expect(p.counters.tablesFreed == [0, 3, 17, 0])
+        #expect(p.effects.tablesFreed == [0, 3, 17, 0])
         // clears: PUD level = 1024 blocks + 17 PMD-table entries; PGD level = 3 PUD-table entries
-        #expect(p.counters.clears[Level.pud.rawValue] == 1024 + 17)
-        #expect(p.counters.clears[Level.pgd.rawValue] == 3)
-        #expect(p.counters.tlbiWalk == 20)
-        #expect(p.counters.dataFreedByOrder[9] == 8192)
+        #expect(p.effects.clears[Level.pud.rawValue] == 1024 + 17)
+        #expect(p.effects.clears[Level.pgd.rawValue] == 3)
+        #expect(p.effects.tlbiWalk == 20)
+        #expect(p.effects.dataFreedByOrder[9] == 8192)
     }
 
     @Test func oneTiBWithoutBlocks() {
@@ -42,9 +42,9 @@ import Testing
         let sc = scenario("4K/48", rodata: true, [.init(op: .add, start: T, size: T)])
         let p = ModelJudge(scenario: sc, revision: "final").prediction(step: 0)
         #expect((run(p.after, at: 0xffff_0000_0000_0000 + T - G)?.count ?? .max) == 1 << 28)
-        #expect(p.counters.tablesAllocated[Level.pte.rawValue] == 524_288)
-        #expect(p.counters.tablesAllocated[Level.pmd.rawValue] == 1024 + 17)
-        #expect(p.counters.tablesAllocated[Level.pud.rawValue] == 3)
+        #expect(p.effects.tablesAllocated[Level.pte.rawValue] == 524_288)
+        #expect(p.effects.tablesAllocated[Level.pmd.rawValue] == 1024 + 17)
+        #expect(p.effects.tablesAllocated[Level.pud.rawValue] == 3)
     }
 
     @Test func oneTiBWithoutBlocksRemovedGivesOneProgressionOfWalkTLBIs() {
@@ -53,8 +53,8 @@ import Testing
         _ = m.check(step: 0, perfectObservation(m, step: 0, before: m.bootSnapshot))
         let p = m.prediction(step: 1)
         // freed: the 524288 PTE and 1024 PMD tables of the linear range, its 3 PUD tables, the memmap's 17 PMD tables
-        #expect(p.counters.tablesFreed == [0, 3, 1024 + 17, 524_288])
-        #expect(p.counters.tlbiWalk == 524_288 + 1024 + 17 + 3)
+        #expect(p.effects.tablesFreed == [0, 3, 1024 + 17, 524_288])
+        #expect(p.effects.tlbiWalk == 524_288 + 1024 + 17 + 3)
         // the linear range is offsets [1023G, 2047G): VA 0xffff000000000000 + 0xffc0000000.  Each PTE table's
         // operand is its span's start, one every 2 MiB; each PMD table's (every 1 GiB) and each PUD table's
         // (the walk enters [512G, 1T) at 1023G, then 1T and 1.5T) is a PTE table's too: one progression
@@ -66,6 +66,6 @@ import Testing
         let linear = RangeProgression(start: 0xffff_00ff_c000_0000, width: 0x1000, stride: 0x20_0000, count: 524_288)
         let memmap = [RangeProgression(start: 0xffff_fe03_ffe0_0000, width: 0x1000, stride: 1 << 30, count: 16),
                       RangeProgression(start: 0xffff_fe07_fde0_0000, width: 0x1000, stride: 0, count: 1)]
-        #expect(p.counters.tlbiWalkAddresses.progressions == [linear] + memmap)
+        #expect(p.effects.tlbiWalkAddresses.set.progressions == [linear] + memmap)
     }
 }

@@ -45,30 +45,20 @@ public func tablePA(_ l: Level, _ va: UInt64, _ g: Geometry) -> UInt64 {
     0x1000_0000_0000 &* UInt64(l.rawValue + 1) &+ ((va &- g.pageOffset) / g.tableSpan(l)) &* g.pageSize
 }
 
-public func counters(_ p: StepPrediction) -> ObservedCounters {
-    var c = ObservedCounters()
-    c.sets = p.counters.sets
-    c.dataAllocatedByOrder = p.counters.dataAllocatedByOrder
-    c.dsbIshst = p.counters.dsbIshst
-    c.dsbIsh = p.counters.dsbIsh
-    c.isb = p.counters.isb
-    c.clears = p.counters.clears
-    c.tablesFreed = p.counters.tablesFreed
-    c.tablesAllocated = p.counters.tablesAllocated
-    c.dataFreedByOrder = p.counters.dataFreedByOrder
-    c.altmapPagesFreed = p.counters.altmapPagesFreed
-    c.tlbiVA = p.counters.tlbiVA
-    c.tlbiAll = p.counters.tlbiAll
-    c.tlbiWalk = p.counters.tlbiWalk
-    c.warns = p.counters.warnCount
-    c.faultsByKind = p.counters.faults
-    return c
+/// The effects a perfect run of the step without a trace records: the prediction's, TLBI addresses not traced.
+public func recordedEffects(_ p: StepPrediction) -> StepEffects {
+    var e = p.effects
+    e.tlbiVAAddresses = StepEffects.notTraced
+    e.tlbiWalkAddresses = StepEffects.notTraced
+    return e
 }
 
 /// The WARN_ON() sites a prediction implies, one made-up site per condition.
 public func warnSites(_ p: StepPrediction) -> [ObservedWarn] {
-    p.counters.warns.sorted { $0.key < $1.key }.enumerated().map {
-        ObservedWarn(file: "hotremove_\(p.revision).c", line: 100 + $0.offset, condition: $0.element.key, count: $0.element.value)
+    // the model's sites are "arch/arm64/mm/mmu.c: <condition>"; a transcription's file maps back to it
+    p.effects.warns.sorted { $0.key < $1.key }.enumerated().map {
+        let condition = String($0.element.key.drop { $0 != ":" }.dropFirst(2))
+        return ObservedWarn(file: "hotremove_\(p.revision).c", line: 100 + $0.offset, condition: condition, count: $0.element.value)
     }
 }
 
@@ -87,6 +77,6 @@ public func result(_ o: StepPrediction.Outcome) -> StepResult {
 public func perfectObservation(_ m: ModelJudge, step i: Int, before: ModelSnapshot) -> StepObservation {
     let p = m.prediction(step: i)
     let g = m.scenario.geometry
-    return StepObservation(index: i, result: result(p.outcome), counters: counters(p), warns: warnSites(p), faults: [], trace: nil,
+    return StepObservation(index: i, result: result(p.outcome), effects: recordedEffects(p), warns: warnSites(p), faults: [], trace: nil,
                            before: observed(before, g), after: observed(p.after, g))
 }
