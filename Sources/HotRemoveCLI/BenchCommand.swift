@@ -1,4 +1,3 @@
-import CShim
 import Foundation
 import HotRemoveHarness
 import HotRemoveJudge
@@ -6,14 +5,15 @@ import HotRemoveModel
 import HotRemoveScenario
 
 enum BenchCommand {
-    static func run(_ args: [String], _ c: Console) throws -> Int32 {
+    static func run(_ args: [String], _ c: Console, _ settings: CLI.Settings) throws -> Int32 {
         let a = try Arguments(args, valued: ["sizes", "geometries", "mapping", "region", "revisions", "reps", "out", "throughput", "timeout",
                                              "campaign-count", "rss-count", "svg"],
                               flags: ["quick", "json", "no-throughput", "memmap-costs", "markdown", "no-targets", "no-tib"])
         // --timeout S: each repetition of a point may take S seconds (default 120: a repetition adds the
         // memory four times and checks a removal of up to terabytes in full)
         let timeout = a.options["timeout"] == nil ? 120 : try a.timeout()
-        CLI.installCrashGuard(timeout: timeout)
+        // each repetition of a point may take `timeout` seconds
+        let runGuard = settings.guardRuns(timeout: timeout)
         if a.flags.contains("memmap-costs") { return try memmapCosts(a, c) }
         let quick = a.flags.contains("quick")
         let sizes = try (a.options["sizes"] ?? (quick ? "1G,8G" : "1G,8G,64G,256G")).split(separator: ",").map { s -> UInt64 in
@@ -49,11 +49,11 @@ enum BenchCommand {
                         for size in sizes {
                             if size > (g.pageEnd &- g.pageOffset) / 2 { continue }
                             c.err("bench: \(points.count + 1)/\(total) \(g.name) \(region.rawValue) \(mapping.rawValue) \(rev) \(Quantity.human(size))\n")
-                            hr_crash_alarm(timeout &* UInt32(reps))
-                            defer { hr_crash_alarm(0) }
+                            let pointGuard = CLI.RunGuard(armed: runGuard.armed, timeout: timeout &* UInt32(reps))
                             do {
-                                points.append(try Bench.point(geometry: g, mapping: mapping, region: region, revision: rev,
-                                                              size: size, reps: reps))
+                                points.append(try pointGuard.around {
+                                    try Bench.point(geometry: g, mapping: mapping, region: region, revision: rev, size: size, reps: reps)
+                                })
                             } catch {
                                 throw CommandError(.internalError, "bench \(g.name) \(region.rawValue) \(mapping.rawValue) \(rev) \(Quantity.human(size)): \(error)")
                             }
@@ -66,7 +66,7 @@ enum BenchCommand {
         if !a.flags.contains("no-throughput") {
             let n = try a.int("throughput", default: quick ? 200 : 2000, range: 10...1_000_000)
             c.err("bench: campaign throughput, \(n) scenarios\n")
-            report.throughput = Bench.throughput(count: n)
+            report.throughput = Bench.throughput(count: n, worker: settings.worker)
         }
         if !a.flags.contains("no-targets") {
             var o = BenchTargets.Options()
@@ -75,8 +75,7 @@ enum BenchCommand {
             o.smallCount = o.campaignCount
             o.rssCount = try a.int("rss-count", default: quick ? 500 : 10_000, range: 10...1_000_000)
             o.tebibyte = !a.flags.contains("no-tib") && !quick
-            // the targets' campaigns run the kernel code out of any crash-guard window a point set
-            hr_crash_alarm(0)
+            o.worker = settings.worker
             do {
                 report.targets = try BenchTargets.measure(o, points: points) { c.err($0) }
             } catch let e as HarnessError {

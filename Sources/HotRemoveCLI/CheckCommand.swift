@@ -5,10 +5,10 @@ import HotRemoveModel
 import HotRemoveScenario
 
 enum CheckCommand {
-    static func check(_ args: [String], _ c: Console) throws -> Int32 {
+    static func check(_ args: [String], _ c: Console, _ settings: CLI.Settings) throws -> Int32 {
         let a = try Arguments(args, valued: ["revision", "timeout", "fail-on", "baseline", "write-baseline"],
                               flags: ["json", "no-trace", "ktap"])
-        CLI.installCrashGuard(timeout: try a.timeout())
+        let runGuard = settings.guardRuns(timeout: try a.timeout())
         Interrupts.install()
         guard !a.positional.isEmpty else { throw CommandError(.usage, "check takes one or more scenario files") }
         let revs = try CLI.revisionNames(a.all["revision"])
@@ -29,7 +29,7 @@ enum CheckCommand {
         runs: for sc in scenarios {
             for rev in revs {
                 let run: ScenarioRun
-                do { run = try CLI.runScenario(sc, revision: rev, trace: trace) } catch is CLI.Interrupted {
+                do { run = try CLI.runScenario(sc, revision: rev, guard: runGuard, trace: trace) } catch is CLI.Interrupted {
                     interrupted = true
                     break runs
                 }
@@ -92,9 +92,9 @@ enum CheckCommand {
         var rows: [Row]
     }
 
-    static func diff(_ args: [String], _ c: Console) throws -> Int32 {
+    static func diff(_ args: [String], _ c: Console, _ settings: CLI.Settings) throws -> Int32 {
         let a = try Arguments(args, valued: ["revisions", "revision", "timeout"], flags: ["json"])
-        CLI.installCrashGuard(timeout: try a.timeout())
+        let runGuard = settings.guardRuns(timeout: try a.timeout())
         guard !a.positional.isEmpty else { throw CommandError(.usage, "diff takes one or more scenario files") }
         let given = (a.all["revisions"] ?? []) + (a.all["revision"] ?? [])
         let revs = try CLI.revisionNames(given.isEmpty ? nil : given, default: "v6,final")
@@ -105,7 +105,7 @@ enum CheckCommand {
         var mismatch = false
         for sc in scenarios {
             let runs: [ScenarioRun]
-            do { runs = try revs.map { try CLI.runScenario(sc, revision: $0) } } catch is CLI.Interrupted {
+            do { runs = try revs.map { try CLI.runScenario(sc, revision: $0, guard: runGuard) } } catch is CLI.Interrupted {
                 if a.flags.contains("json") {
                     struct J: Codable { let revisions: [String]; let scenarios: [String: [StepDiff]] }
                     c.out(JSONOutput.encode(J(revisions: revs, scenarios: all)) + "\n")

@@ -1,4 +1,3 @@
-import CShim
 import Foundation
 import HotRemoveHarness
 import HotRemoveJudge
@@ -49,8 +48,8 @@ public enum CLI {
     /// seconds one revision may take on one scenario, in every command that runs revisions
     public static let defaultTimeout = 20
 
-    public static func main(_ args: [String], console: Console = .standard) -> Int32 {
-        let code = dispatch(args, console)
+    public static func main(_ args: [String], console: Console = .standard, settings: Settings = Settings()) -> Int32 {
+        let code = dispatch(args, console, settings)
         reportPeakRSS()
         // results that did not reach standard output are an I/O error, whatever else happened
         if let why = console.outputFailure() {
@@ -72,28 +71,28 @@ public enum CLI {
         try? AtomicFile.write(Data((kb + "\n").utf8), to: path)
     }
 
-    static func dispatch(_ args: [String], _ console: Console) -> Int32 {
+    static func dispatch(_ args: [String], _ console: Console, _ settings: Settings) -> Int32 {
         do {
-            guard let cmd = args.first else { return try MainJob.run(Array(args.dropFirst(0)), console) }
+            guard let cmd = args.first else { return try MainJob.run(args, console, settings) }
             let rest = Array(args.dropFirst())
             switch cmd {
             case "help", "--help", "-h": console.out(usage + "\n"); return 0
             case "revisions": return try revisions(rest, console)
-            case "dump": return try dump(rest, console)
-            case "run": return try run(rest, console)
-            case "check": return try CheckCommand.check(rest, console)
-            case "diff": return try CheckCommand.diff(rest, console)
-            case "fuzz": return try FuzzCommand.run(rest, console)
-            case "history": return try HistoryCommand.run(rest, console)
+            case "dump": return try dump(rest, console, settings)
+            case "run": return try run(rest, console, settings)
+            case "check": return try CheckCommand.check(rest, console, settings)
+            case "diff": return try CheckCommand.diff(rest, console, settings)
+            case "fuzz": return try FuzzCommand.run(rest, console, settings)
+            case "history": return try HistoryCommand.run(rest, console, settings)
             case "scenarios": return try scenarios(rest, console)
-            case "bench": return try BenchCommand.run(rest, console)
-            case "explore": return try ExploreCommand.run(rest, console)
+            case "bench": return try BenchCommand.run(rest, console, settings)
+            case "explore": return try ExploreCommand.run(rest, console, settings)
             case "findings": return try FindingsCommand.run(rest, console)
             case "oracle": return try OracleCommand.run(rest, console)
             case "__worker": return try WorkerCommand.run(rest, console)
             case "__shrink": return try ShrinkCommand.run(rest, console)
             default:
-                if cmd.hasPrefix("--") { return try MainJob.run(args, console) }
+                if cmd.hasPrefix("--") { return try MainJob.run(args, console, settings) }
                 throw CommandError(.usage, "unknown command \"\(cmd)\"\n\n\(usage)")
             }
         } catch let e as CommandError where e.code == .ok {
@@ -158,31 +157,17 @@ public enum CLI {
         return names
     }
 
-    /// Single runs report a crash or hang of the code under test (signal, scenario, revision, step) on
-    /// standard error and exit with code 7, instead of dying silently.
-    nonisolated(unsafe) static var guardInstalled = false
-    /// set by the hotremove executable; tests running the CLI in-process leave it off
-    nonisolated(unsafe) public static var crashGuard = false
-    /// per (scenario, revision) time limit of single runs, seconds (0: none)
-    nonisolated(unsafe) static var runTimeout: UInt32 = 0
-    static func installCrashGuard(timeout: UInt32 = UInt32(defaultTimeout)) {
-        runTimeout = timeout
-        guard crashGuard else { return }
-        if !guardInstalled {
-            hr_crash_guard_install(2, ExitCode.crashed.rawValue)
-            guardInstalled = true
-        }
-    }
-
     /// SIGINT/SIGTERM during a single run: the step in hand finishes, then the run stops.
     struct Interrupted: Error {}
 
-    static func runScenario(_ sc: Scenario, revision: String, trace: Bool = true, onlyAdds: Bool = false,
-                            throughStep: Int? = nil,
+    static func runScenario(_ sc: Scenario, revision: String, guard runGuard: RunGuard, trace: Bool = true,
+                            onlyAdds: Bool = false, throughStep: Int? = nil,
                             onStep: ((StepObservation, Machine) -> Void)? = nil) throws -> ScenarioRun {
         do {
-            return try ScenarioRunner.run(sc, revision: revision, trace: trace, onlyAdds: onlyAdds, throughStep: throughStep,
-                                          stop: Interrupts.requested, onStep: onStep)
+            return try runGuard.around {
+                try ScenarioRunner.run(sc, revision: revision, trace: trace, onlyAdds: onlyAdds, throughStep: throughStep,
+                                       stop: Interrupts.requested, onStep: onStep)
+            }
         } catch let e as HarnessError where e.internalFailure {
             // validation guarantees what the C's hr_machine_create() checks: a refusal here is the harness's
             throw CommandError(.internalError, "\(sc.name) on \(revision): \(e) (the scenario passed validation)")
@@ -218,9 +203,9 @@ public enum CLI {
 
     // MARK: dump
 
-    static func dump(_ args: [String], _ c: Console) throws -> Int32 {
+    static func dump(_ args: [String], _ c: Console, _ settings: Settings) throws -> Int32 {
         let a = try Arguments(args, valued: ["revision", "timeout"], flags: ["json"])
-        installCrashGuard(timeout: try a.timeout())
+        let runGuard = settings.guardRuns(timeout: try a.timeout())
         guard a.positional.count == 1 else { throw CommandError(.usage, "dump takes one scenario file") }
         let sc = try loadScenario(a.positional[0])
         let rev = try revisionNames(a.all["revision"], default: "final")
@@ -231,7 +216,7 @@ public enum CLI {
         let lastAdd = sc.steps.lastIndex { $0.op == .add } ?? -1
         let run: ScenarioRun
         do {
-            run = try runScenario(sc, revision: rev[0], trace: false, throughStep: lastAdd) { o, m in
+            run = try runScenario(sc, revision: rev[0], guard: runGuard, trace: false, throughStep: lastAdd) { o, m in
                 machineSummary = (m.freePages, o.effects, o.recorder)
             }
         } catch is Interrupted {
@@ -266,9 +251,9 @@ public enum CLI {
 
     // MARK: run
 
-    static func run(_ args: [String], _ c: Console) throws -> Int32 {
+    static func run(_ args: [String], _ c: Console, _ settings: Settings) throws -> Int32 {
         let a = try Arguments(args, valued: ["revision", "timeout", "trace-limit"], flags: ["json", "dump", "no-trace", "trace"])
-        installCrashGuard(timeout: try a.timeout())
+        let runGuard = settings.guardRuns(timeout: try a.timeout())
         guard a.positional.count == 1 else { throw CommandError(.usage, "run takes one scenario file") }
         if a.flags.contains("trace") && a.flags.contains("no-trace") { throw CommandError(.usage, "--trace and --no-trace: choose one") }
         let traceLimit = try a.int("trace-limit", default: 2000, range: 1...Int(Int32.max))
@@ -284,7 +269,7 @@ public enum CLI {
             var dumps: [[ObservedRun]] = []
             var reports: [StepReport] = []
             do {
-                _ = try runScenario(sc, revision: rev, trace: !a.flags.contains("no-trace")) { o, _ in
+                _ = try runScenario(sc, revision: rev, guard: runGuard, trace: !a.flags.contains("no-trace")) { o, _ in
                     let report = StepReport(step: sc.steps[o.index], o)
                     if !a.flags.contains("json") {
                         c.out(report.text)

@@ -20,14 +20,14 @@ enum ExploreCommand {
         let findings: [FindingJSON]
     }
 
-    static func run(_ args: [String], _ c: Console) throws -> Int32 {
-        do { return try explore(args, c) } catch is CLI.Interrupted {
+    static func run(_ args: [String], _ c: Console, _ settings: CLI.Settings) throws -> Int32 {
+        do { return try explore(args, c, settings) } catch is CLI.Interrupted {
             c.err("hotremove: interrupted\n")
             return ExitCode.interrupted.rawValue
         }
     }
 
-    static func explore(_ args: [String], _ c: Console) throws -> Int32 {
+    static func explore(_ args: [String], _ c: Console, _ settings: CLI.Settings) throws -> Int32 {
         let a = try Arguments(args, valued: ["revision", "preemptions", "schedules", "seed", "schedule", "timeout"],
                               flags: ["json"])
         guard a.positional.count == 1 else { throw CommandError(.usage, "explore takes one scenario file") }
@@ -51,7 +51,8 @@ enum ExploreCommand {
                 throw CommandError(.usage, "--schedule \"\(text)\": \(e)")
             }
         }
-        CLI.installCrashGuard(timeout: 0)
+        // no time limit: a schedule count bounds the run; a crash still says where
+        _ = settings.guardRuns(timeout: 0)
         Interrupts.install()
         let json = a.flags.contains("json")
         var all: [RevisionJSON] = []

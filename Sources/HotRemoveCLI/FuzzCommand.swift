@@ -5,7 +5,7 @@ import HotRemoveModel
 import HotRemoveScenario
 
 enum FuzzCommand {
-    static func run(_ args: [String], _ c: Console) throws -> Int32 {
+    static func run(_ args: [String], _ c: Console, _ settings: CLI.Settings) throws -> Int32 {
         if args.contains("--walkers") { return try WalkerFuzzCommand.run(args, c) }
         let a = try Arguments(args, valued: ["seed", "count", "revision", "jobs", "out", "report", "timeout"],
                               flags: ["json", "no-shrink", "no-isolation"])
@@ -25,10 +25,10 @@ enum FuzzCommand {
         Interrupts.install()
         // without worker processes a crash of the code under test ends this process: it still says
         // where (CRASH <scenario> <revision> step N ... SIGSEGV) and exits 7
-        if a.flags.contains("no-isolation") { CLI.installCrashGuard(timeout: 0) }
+        if a.flags.contains("no-isolation") { _ = settings.guardRuns(timeout: 0) }
         let opts = CampaignOptions(seed: seed, count: count, revisions: revs, jobs: jobs, outDir: out,
                                    shrink: !a.flags.contains("no-shrink"), isolate: !a.flags.contains("no-isolation"),
-                                   timeout: timeout, progress: { c.err($0) })
+                                   timeout: timeout, worker: settings.worker, progress: { c.err($0) })
         let report = Campaign.run(opts, stop: Interrupts.requested)
         return try finish(report, title: "campaign seed \(seed)", json: a.flags.contains("json"),
                           reportPath: a.options["report"], c)

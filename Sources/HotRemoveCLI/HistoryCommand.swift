@@ -1,4 +1,3 @@
-import CShim
 import Foundation
 import HotRemoveHarness
 import HotRemoveJudge
@@ -33,7 +32,7 @@ enum HistoryCommand {
         var rows: [Row]
     }
 
-    static func run(_ args: [String], _ c: Console) throws -> Int32 {
+    static func run(_ args: [String], _ c: Console, _ settings: CLI.Settings) throws -> Int32 {
         let a = try Arguments(args, valued: ["revisions", "revision", "from", "jobs", "timeout"],
                               flags: ["markdown", "json", "worker", "no-isolation"])
         if a.flags.contains("worker") { return try worker(a) }
@@ -48,14 +47,14 @@ enum HistoryCommand {
 
         let outcomes = Locked([String: [Isolation.Outcome?]]())
         let next = Locked(0)
-        let isolated = !a.flags.contains("no-isolation") && Isolation.executable != nil
+        let worker = a.flags.contains("no-isolation") ? nil : settings.worker
         DispatchQueue.concurrentPerform(iterations: min(jobs, revs.count)) { _ in
             while !Interrupts.requested() {
                 let k = next.with { n -> Int in let i = n; n += 1; return i }
                 guard k < revs.count else { return }
                 let rev = revs[k]
                 var mine = [Isolation.Outcome?](repeating: nil, count: scenarios.count)
-                if isolated, let exe = Isolation.executable {
+                if let exe = worker {
                     runWorkers(exe, rev, files: a.positional, count: scenarios.count, timeout: timeout) { mine[$0] = $1 }
                 } else {
                     for (i, sc) in scenarios.enumerated() where !Interrupts.requested() { mine[i] = checkOne(sc, rev) }
@@ -236,20 +235,20 @@ enum HistoryCommand {
         }
         let timeout = UInt32(a.options["timeout"] ?? "\(CLI.defaultTimeout)") ?? UInt32(CLI.defaultTimeout)
         let scenarios = a.positional.isEmpty ? CuratedScenarios.all : try a.positional.map { try CLI.loadScenario($0) }
-        hr_crash_guard_install(1, 70)
+        CrashGuard.install(reportingTo: 1, exitCode: 70)
         signal(SIGINT, SIG_IGN)
         let enc = JSONEncoder()
         for i in from..<scenarios.count {
-            hr_crash_context_set("\(i) \(scenarios[i].name) \(rev) setup")
+            CrashGuard.context("\(i) \(scenarios[i].name) \(rev) setup")
             Isolation.emit("BEGIN \(i)")
-            hr_crash_alarm(timeout)
+            CrashGuard.alarm(timeout)
             let line: String
             switch checkOne(scenarios[i], rev) {
             case .result(let r): line = "RESULT \(i) " + String(decoding: (try? enc.encode(r)) ?? Data(), as: UTF8.self)
             case .error(let e): line = "ERROR \(i) \(e.replacingOccurrences(of: "\n", with: " "))"
             case .crash(let why): line = "ERROR \(i) \(why)"
             }
-            hr_crash_alarm(0)
+            CrashGuard.alarm(0)
             Isolation.emit(line)
         }
         return 0

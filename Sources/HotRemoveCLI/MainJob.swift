@@ -8,7 +8,7 @@ import HotRemoveScenario
 /// revision and geometry, with a summary table.  Exit 0 when every revision conforms to its
 /// contract (findings are reported, they are the point); 1 on any contract mismatch.
 enum MainJob {
-    static func run(_ args: [String], _ c: Console) throws -> Int32 {
+    static func run(_ args: [String], _ c: Console, _ settings: CLI.Settings) throws -> Int32 {
         let a = try Arguments(args, valued: ["seed", "count", "jobs", "out", "report", "timeout"], flags: ["quick", "json"])
         guard a.positional.isEmpty else { throw CommandError(.usage, "unknown command \"\(a.positional[0])\"\n\n\(CLI.usage)") }
         let seed = try a.seed(default: 1)
@@ -55,7 +55,8 @@ enum MainJob {
         c.err("hotremove: campaign seed \(seed), \(count) scenarios\n")
         let report = count > 0
             ? Campaign.run(CampaignOptions(seed: seed, count: count, revisions: revs, jobs: jobs, outDir: a.options["out"],
-                                           shrink: a.options["out"] != nil, timeout: timeout, progress: { c.err($0) }),
+                                           shrink: a.options["out"] != nil, timeout: timeout, worker: settings.worker,
+                                           progress: { c.err($0) }),
                            stop: Interrupts.requested)
             : CampaignReport(seed: seed, count: 0, completed: 0, interrupted: false, revisions: [], findings: [], errors: [])
         for (k, s) in report.revisions.enumerated() {

@@ -1,4 +1,4 @@
-import CShim
+internal import CShim
 import Foundation
 import HotRemoveJudge
 import HotRemoveModel
@@ -253,17 +253,18 @@ public enum Bench {
     }
 
     /// Small random scenarios checked per second (every step against the model), one and all cores.
-    public static func throughput(count: Int, seed: UInt64 = 99) -> Throughput {
+    /// The isolated rate runs `worker` (none: not measured).
+    public static func throughput(count: Int, seed: UInt64 = 99, worker: String?) -> Throughput {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         func rate(jobs: Int, isolate: Bool) -> Double {
             let t0 = now()
             let r = Campaign.run(CampaignOptions(seed: seed, count: count, revisions: ["final"], jobs: jobs, shrink: false,
-                                                 isolate: isolate))
+                                                 isolate: isolate, worker: worker))
             return Double(r.completed) / (Double(now() - t0) / 1e9)
         }
         return Throughput(scenarios: count, singleCorePerSecond: rate(jobs: 1, isolate: false),
                           allCoresPerSecond: rate(jobs: cores, isolate: false),
-                          isolatedAllCoresPerSecond: Isolation.executable != nil ? rate(jobs: cores, isolate: true) : nil,
+                          isolatedAllCoresPerSecond: worker != nil ? rate(jobs: cores, isolate: true) : nil,
                           cores: cores)
     }
 }

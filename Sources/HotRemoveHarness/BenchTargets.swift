@@ -1,4 +1,4 @@
-import CShim
+internal import CShim
 import Foundation
 import HotRemoveJudge
 import HotRemoveModel
@@ -40,6 +40,8 @@ public enum BenchTargets {
         /// scenarios of the campaign whose peak RSS is measured (in a child process)
         public var rssCount = 10_000
         public var tebibyte = true
+        /// the hotremove executable the 1 TiB and peak-RSS measurements run as a child
+        public var worker: String? = Isolation.toolExecutable
         public init() {}
     }
 
@@ -95,8 +97,8 @@ public enum BenchTargets {
     /// A child process's wall time and peak RSS (MiB): this tool run with `args`, its output discarded.
     /// The child writes its own VmHWM (CLI.reportPeakRSS): the rusage of a child also counts the
     /// memory of this process, which a spawned child shares until its exec.
-    package static func child(_ args: [String]) throws -> (seconds: Double, peakMiB: Double, status: Int32) {
-        guard let exe = Isolation.executable else { throw HarnessError("bench: the hotremove executable was not found") }
+    package static func child(_ args: [String], executable: String?) throws -> (seconds: Double, peakMiB: Double, status: Int32) {
+        guard let exe = executable else { throw HarnessError("bench: the hotremove executable was not found") }
         let tmp = FileManager.default.temporaryDirectory
         let hwm = tmp.appendingPathComponent("hotremove-bench-vmhwm-\(getpid())").path
         let errFile = tmp.appendingPathComponent("hotremove-bench-stderr-\(getpid())").path
@@ -207,7 +209,8 @@ public enum BenchTargets {
                 }
             }
             let r = try child(["bench", "--sizes", "1T", "--mapping", "no-blocks", "--revisions", "final", "--reps", "1",
-                               "--no-throughput", "--no-targets", "--timeout", "1800", "--out", json])
+                               "--no-throughput", "--no-targets", "--timeout", "1800", "--out", json],
+                              executable: o.worker)
             let data = try Data(contentsOf: URL(fileURLWithPath: json))
             guard let p = try JSONDecoder().decode(Bench.Report.self, from: data).points.first else {
                 throw HarnessError("bench: the 1 TiB child wrote no point")
@@ -232,7 +235,8 @@ public enum BenchTargets {
         // peak RSS of a campaign, in a child process
         progress("bench: targets: peak RSS of a \(o.rssCount)-scenario campaign (child process)\n")
         let r = try child(["fuzz", "--seed", "\(o.seed)", "--count", "\(o.rssCount)", "--revision", o.revisions.joined(separator: ","),
-                           "--no-isolation", "--jobs", "\(o.jobs)", "--out", FileManager.default.temporaryDirectory.appendingPathComponent("hotremove-bench-rss-\(getpid())").path])
+                           "--no-isolation", "--jobs", "\(o.jobs)", "--out", FileManager.default.temporaryDirectory.appendingPathComponent("hotremove-bench-rss-\(getpid())").path],
+                          executable: o.worker)
         guard r.status == 0 || r.status == 1 else { throw HarnessError("bench: the RSS campaign exited \(r.status)") }
         out.append(Target("campaign-rss", "peak RSS of a \(o.rssCount)-scenario campaign (\(revs), in-process, \(o.jobs) jobs) <= 200 MB",
                           unit: "MB", bound: 200, atLeast: false, [r.peakMiB * 1.048576],

@@ -17,12 +17,15 @@ public struct CampaignOptions: Sendable {
     public var isolate: Bool
     /// per (scenario, revision) time limit in isolated runs, seconds
     public var timeout: UInt32
+    /// the executable isolated runs use as their worker (`__worker`, `__shrink`); nil: the campaign runs
+    /// in this process
+    public var worker: String?
     public init(seed: UInt64, count: Int, revisions: [String], jobs: Int = ProcessInfo.processInfo.activeProcessorCount,
                 outDir: String? = nil, shrink: Bool = true, isolate: Bool = true, timeout: UInt32 = 20,
-                progress: (@Sendable (String) -> Void)? = nil) {
+                worker: String? = Isolation.toolExecutable, progress: (@Sendable (String) -> Void)? = nil) {
         self.seed = seed; self.count = count; self.revisions = revisions; self.jobs = max(1, jobs)
         self.outDir = outDir; self.shrink = shrink; self.progress = progress
-        self.isolate = isolate; self.timeout = timeout
+        self.isolate = isolate; self.timeout = timeout; self.worker = worker
     }
     /// geometries every chosen revision is compiled for (mutants: three)
     public var geometries: [Geometry] {
@@ -147,7 +150,7 @@ public enum Campaign {
             }
         }
         let next = Locked(0)
-        if o.isolate, let exe = Isolation.executable {
+        if o.isolate, let exe = o.worker {
             let chunk = max(8, min(256, pairs / (o.jobs * 4) + 1))
             DispatchQueue.concurrentPerform(iterations: o.jobs) { _ in
                 while !stop() {
@@ -259,7 +262,7 @@ public enum Campaign {
         var repro = sc
         let crashLike = rule == "crash" || rule == "hang"
         let shrink = o.shrink
-        if shrink, !crashLike, o.isolate, let exe = Isolation.executable {
+        if shrink, !crashLike, o.isolate, let exe = o.worker {
             let proc = Process()
             proc.executableURL = URL(fileURLWithPath: exe)
             proc.arguments = ["__shrink", "--seed", "\(o.seed)", "--index", "\(index)", "--revision", revision,

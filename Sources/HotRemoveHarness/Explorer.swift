@@ -1,4 +1,4 @@
-import CShim
+internal import CShim
 import Foundation
 import HotRemoveJudge
 import HotRemoveModel
@@ -59,7 +59,7 @@ public struct Schedule: Equatable, Hashable, Sendable, CustomStringConvertible {
         return Schedule(runs)
     }
 
-    package var cRuns: [hr_sched_run] {
+    var cRuns: [hr_sched_run] {
         runs.map { hr_sched_run(thread: UInt32($0.thread), count: $0.star ? 0 : UInt32($0.count), star: $0.star) }
     }
 }
@@ -173,7 +173,7 @@ public struct Execution: Sendable {
         self.divergedAt = divergedAt; self.eventsTruncated = eventsTruncated
     }
 
-    package init(_ r: hr_explore_result, removal: StepResult?, pageShift: Int) {
+    init(_ r: hr_explore_result, removal: StepResult?, pageShift: Int) {
         events = (0..<r.nr_events).map { i in
             let e = r.events[i]
             return SchedEvent(thread: Int(e.thread), access: SchedEvent.Access(rawValue: Int(e.kind)) ?? .read, obj: e.obj,
@@ -528,8 +528,8 @@ public enum SchedSelfTest {
     }
 }
 
-package extension Machine {
-    package func explore(start: UInt64, size: UInt64, walkers: [hr_walker_spec], plan: [hr_sched_run],
+extension Machine {
+    func explore(start: UInt64, size: UInt64, walkers: [hr_walker_spec], plan: [hr_sched_run],
                  out: inout hr_explore_result, err: inout [CChar]) -> Int32 {
         let n = err.count
         return walkers.withUnsafeBufferPointer { w in

@@ -1,4 +1,4 @@
-import CShim
+internal import CShim
 import Foundation
 import HotRemoveJudge
 import HotRemoveModel
@@ -11,18 +11,11 @@ import HotRemoveScenario
 /// starts a new worker after it.  Results are placed by pair index, so the
 /// report does not depend on the number of workers.
 public enum Isolation {
-    /// Path of the hotremove executable to use as a worker, if there is one.
-    public nonisolated(unsafe) static var executable: String? = {
-        let me = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        if me.lastPathComponent == "hotremove" { return me.path }
-        // under `swift test`: the tool is built next to the test bundle
-        var dir = me.deletingLastPathComponent()
-        for _ in 0..<3 {
-            let candidate = dir.appendingPathComponent("hotremove").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            dir = dir.deletingLastPathComponent()
-        }
-        return nil
+    /// This executable when it is a hotremove tool (`hotremove`, or the tests' `hotremove-mutants`): the
+    /// worker campaigns and bench run by default.  In a test bundle nil: a test names its worker.
+    public static let toolExecutable: String? = {
+        guard let me = Bundle.main.executablePath else { return nil }
+        return URL(fileURLWithPath: me).lastPathComponent.hasPrefix("hotremove") ? me : nil
     }()
 
     /// A worker whose parent is gone (closed pipe) has no one to report to: it stops.
@@ -32,16 +25,16 @@ public enum Isolation {
 
     /// Runs pairs [from, to) of a campaign in this process: the worker side.
     package static func worker(seed: UInt64, revisions: [String], geometries: [Geometry], from: Int, to: Int, timeout: UInt32) {
-        hr_crash_guard_install(1, 70)
+        CrashGuard.install(reportingTo: 1, exitCode: 70)
         signal(SIGINT, SIG_IGN)
         signal(SIGTERM, SIG_DFL)
         let enc = JSONEncoder()
         for p in from..<to {
             let i = p / revisions.count, rev = revisions[p % revisions.count]
             let sc = ScenarioGenerator.generate(seed: seed, index: i, geometries: geometries)
-            hr_crash_context_set("\(p) \(sc.name) \(rev) setup")
+            CrashGuard.context("\(p) \(sc.name) \(rev) setup")
             emit("BEGIN \(p)")
-            hr_crash_alarm(timeout)
+            CrashGuard.alarm(timeout)
             let line: String
             do {
                 let r = try Checker.check(sc, revision: rev)
@@ -49,7 +42,7 @@ public enum Isolation {
             } catch {
                 line = "ERROR \(p) \(String(describing: error).replacingOccurrences(of: "\n", with: " "))"
             }
-            hr_crash_alarm(0)
+            CrashGuard.alarm(0)
             emit(line)
         }
     }

@@ -1,4 +1,4 @@
-import CShim
+internal import CShim
 import HotRemoveJudge
 import HotRemoveModel
 import HotRemoveScenario
@@ -55,7 +55,7 @@ public final class Machine {
     deinit { hr_machine_destroy(handle) }
 
     /// The geometry as the compiled instance sees it (its own macros).
-    public var compiledGeometry: hr_geometry {
+    var compiledGeometry: hr_geometry {
         var g = hr_geometry()
         hr_machine_get_geometry(handle, &g)
         return g

@@ -1,4 +1,4 @@
-import CShim
+internal import CShim
 import HotRemoveJudge
 import HotRemoveModel
 import HotRemoveScenario

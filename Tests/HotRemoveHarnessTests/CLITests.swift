@@ -6,11 +6,12 @@ import HotRemoveModel
 import HotRemoveScenario
 import Testing
 
-/// Runs the CLI in-process, capturing both streams.
+/// Runs the CLI in-process, capturing both streams; campaigns' workers are the shipped tool, and no crash
+/// guard is installed (its handlers would belong to the whole test process).
 func cli(_ args: [String]) -> (code: Int32, out: String, err: String) {
     let out = Locked(""), err = Locked("")
     let console = Console(out: { s in out.with { $0 += s } }, err: { s in err.with { $0 += s } })
-    let code = CLI.main(args, console: console)
+    let code = CLI.main(args, console: console, settings: CLI.Settings(crashGuard: false, worker: Tools.shipped))
     return (code, out.with { $0 }, err.with { $0 })
 }
 

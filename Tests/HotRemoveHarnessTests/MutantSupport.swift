@@ -19,11 +19,4 @@ enum Tools {
     static let shipped = path("hotremove")
     /// `hotremove-mutants`: the same CLI with the mutants registered; the crash-isolation worker
     static let withMutants = path("hotremove-mutants")
-
-    /// Registers the mutants in this process and makes campaign workers run `hotremove-mutants`.
-    /// Only suites that run campaigns (serialized) call this; nothing else reads `Isolation.executable`.
-    static func useMutantsWorker() {
-        Mutants.register()
-        Isolation.executable = withMutants
-    }
 }

@@ -9,7 +9,8 @@ import Testing
 /// Crash and hang isolation, determinism, and interruption.  The crashing, aborting and hanging
 /// revisions are test-only mutants of final (CShim/mutants), so the workers are `hotremove-mutants`.
 @Suite(.serialized) struct RobustnessTests {
-    init() { Tools.useMutantsWorker() }
+    /// the mutants run in this process (shrinking in-process) and in the workers
+    init() { Mutants.register() }
 
     func tempDir(_ name: String) -> String {
         let d = FileManager.default.temporaryDirectory.appendingPathComponent("hotremove-\(name)-\(getpid())").path
@@ -18,8 +19,7 @@ import Testing
     }
 
     @Test func campaignSurvivesCrashingAbortingAndHangingRevisions() throws {
-        #expect(Isolation.executable != nil && Isolation.executable == Tools.withMutants,
-                "hotremove-mutants is built next to the tests")
+        let worker = try #require(Tools.withMutants, "hotremove-mutants is built next to the tests")
         let out = tempDir("crash")
         // seed 5: scenarios 1 and 2 remove memory whose vmemmap is mapped with base pages, which the
         // mutants' unmap pass reaches (the crash/abort/hang lines sit in unmap_hotplug_pte_range)
@@ -27,7 +27,7 @@ import Testing
                                 outDir: out, shrink: true, isolate: true,
                                 // mut_final_hang never returns; 10 s keeps final's checks (debug, or under
                                 // the sanitizers) clear of the limit when the suite shares two cores
-                                timeout: 10)
+                                timeout: 10, worker: worker)
         let r = Campaign.run(o)
         #expect(r.completed == 6)
         let byRev = Dictionary(uniqueKeysWithValues: r.revisions.map { ($0.revision, $0) })
@@ -55,7 +55,9 @@ import Testing
         let a = Campaign.run(CampaignOptions(seed: 11, count: 24, revisions: ["v6", "final"], jobs: 1, isolate: false))
         let b = Campaign.run(CampaignOptions(seed: 11, count: 24, revisions: ["v6", "final"], jobs: 2, isolate: false))
         // no scenario hangs here: a generous limit, so that a slow (sanitized, loaded) worker is not a "hang"
-        let c = Campaign.run(CampaignOptions(seed: 11, count: 24, revisions: ["v6", "final"], jobs: 2, isolate: true, timeout: 300))
+        #expect(Tools.withMutants != nil, "the isolated run has a worker")
+        let c = Campaign.run(CampaignOptions(seed: 11, count: 24, revisions: ["v6", "final"], jobs: 2, isolate: true, timeout: 300,
+                                             worker: Tools.withMutants))
         #expect(JSONOutput.encode(a) == JSONOutput.encode(b))
         #expect(JSONOutput.encode(a) == JSONOutput.encode(c))
         #expect(a.completed == 24)

@@ -6,7 +6,5 @@ import HotRemoveHarness
 import HotRemoveMutants
 
 Mutants.register()
-// campaign workers are this executable, not the shipped tool next to it
-if let me = Bundle.main.executablePath { Isolation.executable = me }
-CLI.crashGuard = true
-exit(CLI.main(Array(CommandLine.arguments.dropFirst())))
+// campaign workers are this executable (Isolation.toolExecutable), not the shipped tool next to it
+exit(CLI.main(Array(CommandLine.arguments.dropFirst()), settings: CLI.Settings(crashGuard: true)))
