@@ -46,7 +46,7 @@ public struct KernelEra: Sendable, Equatable {
         }
         // the memmap options are later kernels' (or no kernel's) generic code around this revision
         if scenario.steps.contains(where: { $0.memmap == .range }) {
-            out.append("memmap \"range\" (seed 004's RFC v2, 2019-01, never merged)")
+            out.append("memmap \"range\" (Oscar Salvador's RFC v2, 2019-01, never merged)")
         }
         if !memmapOnMemory && scenario.steps.contains(where: { $0.memmap == .memoryBlock }) {
             out.append("memmap \"memory-block\" (MHP_MEMMAP_ON_MEMORY is v5.14's; \(name) has none)")
