@@ -57,6 +57,23 @@ import Testing
         #expect(out.contains("CRASH"))
     }
 
+    /// A file `check` refuses is not run in `history` either: its second add overlaps the memory the first
+    /// added ([8G, +1G) twice), which no revision's kernel is asked to do.  The table's "not run" column
+    /// counts it on each revision, the reason is on standard error, and the exit is 3 as for `check`.
+    @Test func aScenarioCheckRefusesIsNotRun() {
+        let path = tempFile("history-twice.json", #"{"version":1,"geometry":"4K/48","steps":[{"op":"add","start":"8G","size":"1G"},{"op":"add","start":"8G","size":"1G"}]}"#)
+        #expect(cli(["check", path, "--revision", "final"]).code == ExitCode.badInput.rawValue)
+        let r = cli(["history", "--revisions", "v6,final", "--no-isolation", path])
+        #expect(r.code == ExitCode.badInput.rawValue, "\(r.out)\n\(r.err)")
+        #expect(r.out.contains("not run"))
+        for rev in ["v6", "final"] {
+            let row = r.out.split(separator: "\n").first { $0.hasPrefix(rev + " ") }
+            #expect(row?.split(separator: " ").last == "1", "\(rev): \(String(describing: row))")
+            #expect(r.err.contains("history: \(rev): 1 scenarios not run; first: "))
+        }
+        #expect(r.err.contains("steps[1]"))
+    }
+
     @Test func usageErrors() {
         #expect(cli(["history", "--revisions", "v99"]).code == ExitCode.usage.rawValue)
         #expect(cli(["history", "--markdown", "--json"]).code == ExitCode.usage.rawValue)
