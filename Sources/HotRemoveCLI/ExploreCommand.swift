@@ -17,6 +17,8 @@ enum ExploreCommand {
         let revision, geometry, mode: String
         let schedules, distinctInterleavings, overBound, notRun: Int
         let seconds, schedulesPerSecond: Double
+        /// how the removal ended, each distinct result once ("ok" when it ran)
+        let removal: [String]
         let findings: [FindingJSON]
     }
 
@@ -56,6 +58,7 @@ enum ExploreCommand {
         Interrupts.install()
         let json = a.flags.contains("json")
         var all: [RevisionJSON] = []
+        var removalNeverRan: [String] = []
         for rev in revs where !Interrupts.requested() {
             let target: ExploreTarget
             do { target = try ExploreTarget(scenario: sc, revision: rev) } catch let e as HarnessError {
@@ -65,8 +68,16 @@ enum ExploreCommand {
             if !json {
                 c.out("== \(sc.name) on \(rev) (\(sc.geometry.name)): steps[\(target.stepIndex)] remove [\(Quantity.hex(step.start)), +\(Quantity.human(step.size))) beside \(sc.walkers.enumerated().map { "thread \($0.offset + 1) \($0.element.label)" }.joined(separator: ", "))\n")
             }
+            // how the removal ended in the schedules run: a refused removal tore nothing down, so no schedule
+            // checked anything, and the report must not say "no findings" as if it had
+            var removals: [String] = []
             func execute(_ s: Schedule) throws -> Execution {
-                do { return try target.execute(s) } catch let e as HarnessError {
+                do {
+                    let ex = try target.execute(s)
+                    let r = (ex.removal ?? .ok).text
+                    if !removals.contains(r) { removals.append(r) }
+                    return ex
+                } catch let e as HarnessError {
                     throw CommandError(.badInput, "\(sc.name) on \(rev): \(e.message)")
                 }
             }
@@ -133,7 +144,9 @@ enum ExploreCommand {
             if json {
                 all.append(RevisionJSON(revision: rev, geometry: sc.geometry.name, mode: mode, schedules: report.schedulesRun,
                                         distinctInterleavings: report.distinctInterleavings, overBound: report.overBound,
-                                        notRun: report.pending, seconds: secs, schedulesPerSecond: rate, findings: findings))
+                                        notRun: report.pending, seconds: secs, schedulesPerSecond: rate, removal: removals,
+                                        findings: findings))
+                if !removals.contains(StepResult.ok.text) { removalNeverRan.append(rev) }
                 continue
             }
             if replay == nil {
@@ -141,7 +154,13 @@ enum ExploreCommand {
                     : "\(report.overBound) over the preemption bound, \(report.pending) not run (--schedules)"
                 c.out("   \(mode): \(report.schedulesRun) schedules, \(report.distinctInterleavings) distinct interleavings (\(coverage))\n")
             }
-            if findings.isEmpty { c.out("   no findings\n") }
+            if !removals.contains(StepResult.ok.text) {
+                // the walkers ran beside a removal the kernel refused: nothing was torn down, nothing checked
+                c.out("   not checked: the removal did not run in any schedule (\(removals.joined(separator: "; ")))\n")
+                removalNeverRan.append(rev)
+            } else if findings.isEmpty {
+                c.out("   no findings\n")
+            }
             for f in findings {
                 c.out("   [\(f.rule)] thread \(f.thread) \(f.decision < 0 ? "(its ordered trace)" : "at decision \(f.decision)"): \(f.detail)\n")
                 if let x = f.conflicting { c.out("     because: \(x)\n") }
@@ -153,6 +172,10 @@ enum ExploreCommand {
         if Interrupts.requested() {
             c.err("hotremove: interrupted; the schedules run so far are reported\n")
             return ExitCode.interrupted.rawValue
+        }
+        if !removalNeverRan.isEmpty {
+            c.err("hotremove: the removal of \(a.positional[0]) did not run on \(removalNeverRan.joined(separator: ", ")): nothing was explored there\n")
+            return ExitCode.badInput.rawValue
         }
         return 0
     }

@@ -245,6 +245,23 @@ import Testing
         #expect(text.out.contains("executed: 1:522,0:*,1:*"))
     }
 
+    /// A removal the kernel refuses tears nothing down: explore says nothing was checked, never "no
+    /// findings".  final's memory notifier refuses to offline boot memory (NOTIFY_BAD: boot memory is not
+    /// removable from v5.7 on), so the removal of [1G, +1G) is refused in every schedule; exit 3.
+    @Test func aRefusedRemovalIsNotReportedAsChecked() throws {
+        let path = tempFile("explore-boot.json", #"{"version":1,"geometry":"4K/48","walkers":[{"kind":"ptdump"}],"steps":[{"op":"remove","start":"1G","size":"1G"}]}"#)
+        let r = cli(["explore", path, "--revision", "final", "--preemptions", "1", "--schedules", "20"])
+        #expect(r.code == ExitCode.badInput.rawValue, "\(r.out)\n\(r.err)")
+        #expect(r.out.contains("not checked: the removal did not run in any schedule (refused"), "\(r.out)")
+        #expect(!r.out.contains("no findings"))
+        #expect(r.err.contains("did not run on final"))
+        struct Row: Decodable { let removal: [String] }
+        let js = cli(["explore", path, "--revision", "final", "--preemptions", "1", "--schedules", "20", "--json"])
+        #expect(js.code == ExitCode.badInput.rawValue)
+        let rows = try JSONDecoder().decode([Row].self, from: Data(js.out.utf8))
+        #expect(rows.count == 1 && !rows[0].removal.isEmpty && !rows[0].removal.contains("ok"), "\(js.out)")
+    }
+
     /// fuzz --walkers: generated scenarios with walkers, a few random schedules each; every finding
     /// comes with a reproducer that `explore --schedule` replays to the same finding.
     @Test func fuzzWithWalkersWritesReplayableReproducers() throws {
