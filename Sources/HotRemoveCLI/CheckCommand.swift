@@ -36,7 +36,9 @@ enum CheckCommand {
                 var r = Checker.check(run)
                 if !trace { r.unchecked.append("ordering rules and TLBI addresses (run without --no-trace to check them)") }
                 results.append(r)
-                if !a.flags.contains("json") && !a.flags.contains("ktap") { c.out(text(r, baseline: baseline)) }
+                if !a.flags.contains("json") && !a.flags.contains("ktap") {
+                    c.out(text(r, baseline: baseline, countNew: failOnFindings))
+                }
             }
         }
         /// a result fails when it has a contract mismatch, or (with --fail-on findings / --baseline) a finding not in the baseline
@@ -60,16 +62,25 @@ enum CheckCommand {
                 throw CommandError(.io, "--write-baseline \(e.message)")
             }
         }
-        return results.contains(where: fails) ? ExitCode.contractMismatch.rawValue : 0
+        guard results.contains(where: fails) else { return 0 }
+        // exit 1 always says why: a contract mismatch (in the report), or findings the verdict does not accept
+        if !results.contains(where: { $0.contractMismatches > 0 }) {
+            let n = results.reduce(0) { $0 + baseline.new(in: $1).count }
+            let why = a.options["baseline"].map { "not in the baseline \($0)" } ?? "with --fail-on findings, every finding counts"
+            c.err("hotremove: exit 1: \(n) finding\(n == 1 ? "" : "s") \(why)\n")
+        }
+        return ExitCode.contractMismatch.rawValue
     }
 
-    static func text(_ r: CheckResult, baseline: FindingBaseline = FindingBaseline()) -> String {
+    /// One result as text; `countNew`: the verdict counts findings (--fail-on findings, --baseline), so the
+    /// line says how many it counts, even against an empty baseline.
+    static func text(_ r: CheckResult, baseline: FindingBaseline = FindingBaseline(), countNew: Bool = false) -> String {
         let verdict = r.contractMismatches > 0 ? "CONTRACT MISMATCH"
             : r.findings.isEmpty ? "conforms, no findings" : "conforms; findings"
         var s = "\(r.scenario) on \(r.revision) (\(r.geometry)): \(verdict) — \(r.stepsChecked) steps, "
         if let b = r.stepsBlocked { s += "\(b) not run (blocked: an earlier step oopsed holding the hotplug locks), " }
         s += "\(r.contractMismatches) contract mismatches, \(r.invariantViolations) invariant violations, \(r.faults) faults"
-        if !baseline.isEmpty { s += ", \(baseline.new(in: r).count) not in the baseline" }
+        if countNew || !baseline.isEmpty { s += ", \(baseline.new(in: r).count) not in the baseline" }
         s += "\n"
         if let w = r.whatIf { s += "  what-if: \(w.joined(separator: "; ")): the revision's kernel never ran with this\n" }
         for u in r.unchecked { s += "  not checked: \(u)\n" }

@@ -23,6 +23,22 @@ import Testing
         #expect(cli(["check", path, "--fail-on", "everything"]).code == 2)
     }
 
+    /// An empty baseline accepts nothing: v6's boot removal has its fault.free-reserved finding (one class,
+    /// one baseline entry), so the exit is 1 — and the report says why, not just "conforms".
+    @Test func anExitOneAlwaysSaysWhy() {
+        let path = tempFile("boot-removal-3.json", VerdictCLITests.bootRemoval)
+        let empty = tempFile("empty-baseline.txt", "")
+        let r = cli(["check", path, "--revision", "v6", "--fail-on", "mismatches", "--baseline", empty])
+        #expect(r.code == 1)
+        #expect(r.out.contains("conforms; findings") && r.out.contains("not in the baseline"), "\(r.out)")
+        #expect(r.err.contains("hotremove: exit 1: ") && r.err.contains("not in the baseline \(empty)"), "\(r.err)")
+        let f = cli(["check", path, "--revision", "v6", "--fail-on", "findings"])
+        #expect(f.code == 1 && f.err.contains("with --fail-on findings, every finding counts"), "\(f.err)")
+        // final refuses the offline (no finding): exit 0 and nothing to explain
+        let ok = cli(["check", path, "--revision", "final", "--baseline", empty])
+        #expect(ok.code == 0 && !ok.err.contains("exit 1"))
+    }
+
     @Test func baselineFailsOnlyOnNewFindings() {
         let path = tempFile("boot-removal-2.json", VerdictCLITests.bootRemoval)
         let known = tempFile("known.txt", "# accepted\nboot-removal v6 fault.free-reserved\n")
