@@ -264,6 +264,7 @@ public enum CLI {
         struct RunJSON: Codable { let revision: String; let steps: [StepReport]; let tables: [[ObservedRun]]? }
         var all: [RunJSON] = []
         var interrupted = false
+        var revisionsDone = 0
         for rev in revs {
             if !a.flags.contains("json") { c.out("== \(sc.name) on \(rev), \(sc.geometry.name)\n") }
             var dumps: [[ObservedRun]] = []
@@ -302,9 +303,10 @@ public enum CLI {
                 all.append(RunJSON(revision: rev, steps: reports, tables: a.flags.contains("dump") ? dumps : nil))
             }
             if interrupted {
-                c.err("hotremove: interrupted: \(reports.count) of \(sc.steps.count) steps run on \(rev); \(all.count > 0 ? all.count - 1 : 0) revisions before it done\n")
+                c.err("hotremove: interrupted: \(reports.count) of \(sc.steps.count) steps run on \(rev); \(revisionsDone) revision\(revisionsDone == 1 ? "" : "s") before it done\n")
                 break
             }
+            revisionsDone += 1
         }
         if a.flags.contains("json") { c.out(JSONOutput.encode(all) + "\n") }
         return interrupted ? ExitCode.interrupted.rawValue : 0
