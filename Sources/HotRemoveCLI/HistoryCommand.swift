@@ -64,10 +64,14 @@ enum HistoryCommand {
                 c.err("history: \(rev) done (\(scenarios.count) scenarios\(crashes > 0 ? ", \(crashes) crashed or hung" : ""))\n")
             }
         }
-        if Interrupts.requested() { c.err("history: interrupted\n"); return ExitCode.interrupted.rawValue }
         let table = tabulate(revs, scenarios.count, outcomes.with { $0 })
         if a.flags.contains("json") { c.out(JSONOutput.encode(table) + "\n") }
         else { c.out(render(table, markdown: a.flags.contains("markdown"))) }
+        if Interrupts.requested() {
+            // what finished is in the table; what did not is counted under "not run"
+            c.err("history: interrupted; the table covers the scenarios that finished (\(table.rows.map { "\($0.revision) \($0.notRun) not run" }.joined(separator: ", ")))\n")
+            return ExitCode.interrupted.rawValue
+        }
         if table.rows.contains(where: { $0.contractMismatches > 0 }) { return ExitCode.contractMismatch.rawValue }
         // what was not run is never reported as checked: the table says "not run", the reason goes to standard
         // error, and the exit is that of `check` refusing the input
@@ -104,7 +108,8 @@ enum HistoryCommand {
             let contract = RevisionContract.named(Registry.revision(named: rev)?.contract ?? rev) != nil
             var row = Row(revision: rev, checkedAgainst: contract ? "contract" : "invariants only", scenarios: 0,
                           contractMismatches: 0, cells: [:], notRun: 0, errors: [])
-            for out in outcomes[rev] ?? [] {
+            // a revision never started (interrupted first) ran none of the scenarios
+            for out in outcomes[rev] ?? Array(repeating: nil, count: count) {
                 switch out {
                 case .result(let r)?:
                     row.scenarios += 1

@@ -74,6 +74,36 @@ import Testing
         #expect(r.err.contains("steps[1]"))
     }
 
+    /// Interrupted after its first revision, history prints the table of what finished: v6's row whole,
+    /// the rest counted under "not run" (the 96 curated scenarios each), and exits 6.
+    @Test func anInterruptedHistoryKeepsTheRevisionsItFinished() throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: try #require(Tools.shipped))
+        p.arguments = ["history", "--revisions", "v6,final,altmap", "--jobs", "1", "--no-isolation"]
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        var seen = Data()
+        while !String(decoding: seen, as: UTF8.self).contains("history: v6 done") {
+            let chunk = err.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen.append(chunk)
+        }
+        kill(p.processIdentifier, SIGINT)
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        seen.append(err.fileHandleForReading.readDataToEndOfFile())
+        p.waitUntilExit()
+        let errText = String(decoding: seen, as: UTF8.self)
+        #expect(p.terminationStatus == ExitCode.interrupted.rawValue, "\(errText)")
+        #expect(text.contains("not run"), "\(text)")
+        let v6 = text.split(separator: "\n").first { $0.hasPrefix("v6 ") }
+        #expect(v6?.split(separator: " ").last == "0", "v6 finished: \(String(describing: v6))")
+        let altmap = text.split(separator: "\n").first { $0.hasPrefix("altmap ") }
+        #expect(altmap?.split(separator: " ").last == "96", "altmap never started: \(String(describing: altmap))")
+        #expect(errText.contains("history: interrupted; the table covers the scenarios that finished (v6 0 not run"), "\(errText)")
+    }
+
     @Test func usageErrors() {
         #expect(cli(["history", "--revisions", "v99"]).code == ExitCode.usage.rawValue)
         #expect(cli(["history", "--markdown", "--json"]).code == ExitCode.usage.rawValue)
