@@ -38,9 +38,11 @@ enum BenchCommand {
         let reps = try a.int("reps", default: quick ? 1 : 3, range: 1...100)
         let out = a.options["out"] ?? "bench/bench.json"
         try AtomicFile.checkWritable(out, what: "--out")
+        // SIGINT/SIGTERM: the point in hand finishes, then the points measured so far are reported
+        Interrupts.install()
         var points: [Bench.Point] = []
         let total = sizes.count * geos.count * mappings.count * regions.count * revs.count
-        for g in geos {
+        measuring: for g in geos {
             for region in regions {
                 for mapping in mappings {
                     if region == .device && mapping != .blocks { continue }
@@ -48,6 +50,7 @@ enum BenchCommand {
                         if region == .device && rev != "altmap" { continue }
                         for size in sizes {
                             if size > (g.pageEnd &- g.pageOffset) / 2 { continue }
+                            if Interrupts.requested() { break measuring }
                             c.err("bench: \(points.count + 1)/\(total) \(g.name) \(region.rawValue) \(mapping.rawValue) \(rev) \(Quantity.human(size))\n")
                             let pointGuard = CLI.RunGuard(armed: runGuard.armed, timeout: timeout &* UInt32(reps))
                             do {
@@ -63,12 +66,14 @@ enum BenchCommand {
             }
         }
         var report = Bench.Report(cores: ProcessInfo.processInfo.activeProcessorCount, points: points, throughput: nil)
-        if !a.flags.contains("no-throughput") {
+        let interrupted = Interrupts.requested()
+        if interrupted { report.interrupted = true }
+        if !a.flags.contains("no-throughput") && !interrupted {
             let n = try a.int("throughput", default: quick ? 200 : 2000, range: 10...1_000_000)
             c.err("bench: campaign throughput, \(n) scenarios\n")
             report.throughput = Bench.throughput(count: n, worker: settings.worker)
         }
-        if !a.flags.contains("no-targets") {
+        if !a.flags.contains("no-targets") && !interrupted {
             var o = BenchTargets.Options()
             o.reps = reps
             o.campaignCount = try a.int("campaign-count", default: quick ? 100 : 600, range: 10...1_000_000)
@@ -88,6 +93,10 @@ enum BenchCommand {
         try AtomicFile.write(Data(costPlot(points).utf8), to: base + "-cost.svg")
         try AtomicFile.write(Data(tlbiPlot(points).utf8), to: base + "-tlbi.svg")
         c.out(a.flags.contains("json") ? json : table(report) + "written: \(out), \(base)-cost.svg, \(base)-tlbi.svg\n")
+        if interrupted {
+            c.err("hotremove: interrupted: \(points.count) of \(total) points measured (reported; no throughput or targets)\n")
+            return ExitCode.interrupted.rawValue
+        }
         return 0
     }
 
@@ -142,6 +151,7 @@ enum BenchCommand {
             s += pad(p.tlbiPerVmemmapBlock.map { f($0, 1) } ?? "-", 18) + "\n"
         }
         s += "(times: median of the repetitions; min-max in the JSON)\n"
+        if r.interrupted == true { s += "(interrupted: only the points measured before the signal; no throughput or targets)\n" }
         if let t = r.throughput {
             s += "campaign throughput (\(t.scenarios) small random scenarios, final, every step checked): "
             s += "\(Int(t.singleCorePerSecond))/s on 1 core, \(Int(t.allCoresPerSecond))/s on \(t.cores) cores"

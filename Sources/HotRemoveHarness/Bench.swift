@@ -79,6 +79,8 @@ public enum Bench {
         public var throughput: Throughput?
         /// the bench targets (docs/PERFORMANCE.md), each with its same-run figures and whether it is met
         public var targets: [BenchTargets.Target]?
+        /// set when the run was interrupted: the points measured before it, no throughput, no targets
+        public var interrupted: Bool?
 
 
         package init(cores: Int, points: [Point], throughput: Throughput?, targets: [BenchTargets.Target]? = nil) {

@@ -127,4 +127,38 @@ import Testing
         #expect(errText.contains("steps run on altmap; 2 revisions before it done"), "\(errText)")
         #expect(String(decoding: seen, as: UTF8.self).contains(" on final, "))
     }
+
+    /// `bench` interrupted after its first point: the points measured are written and printed, marked
+    /// interrupted, without throughput or targets, and the exit is 6.
+    @Test func interruptedBenchKeepsThePointsItMeasured() throws {
+        let exe = try #require(Tools.shipped)
+        let out = tempDir("bench-interrupt") + ".json"
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: exe)
+        p.arguments = ["bench", "--sizes", "1G,8G,64G", "--mapping", "no-blocks", "--revisions", "v6,final,altmap", "--reps", "1",
+                       "--no-throughput", "--no-targets", "--out", out]
+        let o = Pipe(), e = Pipe()
+        p.standardOutput = o
+        p.standardError = e
+        try p.run()
+        var seen = Data()
+        while !String(decoding: seen, as: UTF8.self).contains("bench: 2/9") {
+            let chunk = e.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen.append(chunk)
+        }
+        kill(p.processIdentifier, SIGINT)
+        let text = String(decoding: o.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        seen.append(e.fileHandleForReading.readDataToEndOfFile())
+        p.waitUntilExit()
+        let errText = String(decoding: seen, as: UTF8.self)
+        #expect(p.terminationStatus == ExitCode.interrupted.rawValue, "\(errText)")
+        #expect(text.contains("(interrupted: only the points measured before the signal"), "\(text)")
+        let report = try JSONDecoder().decode(Bench.Report.self, from: Data(contentsOf: URL(fileURLWithPath: out)))
+        #expect(report.interrupted == true)
+        // the first point finished before the signal, the second (in hand) finishes after it, no third starts
+        #expect((1...2).contains(report.points.count), "\(report.points.count) points")
+        #expect(report.throughput == nil && report.targets == nil)
+        #expect(errText.contains("points measured (reported; no throughput or targets)"))
+    }
 }
