@@ -34,6 +34,20 @@ enum BenchCommand {
             guard let r = Bench.Region(rawValue: String(s)) else { throw CommandError(.usage, "--region \(s): linear, vmemmap or device") }
             return r
         }
+        for (name, list) in [("sizes", sizes.count), ("geometries", geos.count), ("mapping", mappings.count), ("region", regions.count)]
+            where list == 0 {
+            throw CommandError(.usage, "--\(name) \(a.options[name] ?? ""): no value given")
+        }
+        // RAM is added in whole sections: a point's size is a multiple of the section size its mapping uses
+        // (Bench.scenario: SECTION_SIZE_BITS 30 as in v5.7; cont: 27, or 29 with 64K pages)
+        for g in geos {
+            for m in mappings {
+                let section: UInt64 = m == .cont ? (g.pageShift == 16 ? 1 << 29 : 1 << 27) : 1 << 30
+                for size in sizes where size % section != 0 {
+                    throw CommandError(.usage, "--sizes \(Quantity.human(size)): the \(m.rawValue) mapping on \(g.name) adds whole \(Quantity.human(section)) sections; use a multiple of \(Quantity.human(section))")
+                }
+            }
+        }
         let revs = try CLI.revisionNames(a.all["revisions"])
         let reps = try a.int("reps", default: quick ? 1 : 3, range: 1...100)
         let out = a.options["out"] ?? "bench/bench.json"

@@ -16,6 +16,25 @@ import Testing
         #expect(!BenchTargets.Target("x", "", unit: "/s", bound: 0, atLeast: true, [], sameRun: "").met)
     }
 
+    /// RAM is added in whole sections, so a bench size is a multiple of the section its mapping uses: 1 GiB
+    /// (SECTION_SIZE_BITS 30, v5.7) for blocks and no-blocks, 128 MiB (27) for cont on 4K.  Anything else, or
+    /// an empty list, is a usage error before any work, not an internal error after it.
+    @Test func benchSizesAreWholeSections() {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("hotremove-bench-sizes-\(getpid()).json").path
+        let r = cli(["bench", "--sizes", "128M", "--mapping", "no-blocks", "--out", out])
+        #expect(r.code == ExitCode.usage.rawValue)
+        #expect(r.err.contains("--sizes 128M: the no-blocks mapping on 4K/48 adds whole 1G sections"), "\(r.err)")
+        #expect(cli(["bench", "--sizes", ",", "--out", out]).code == ExitCode.usage.rawValue)
+        #expect(cli(["bench", "--sizes", "1G", "--mapping", ",", "--out", out]).code == ExitCode.usage.rawValue)
+        #expect(!FileManager.default.fileExists(atPath: out), "nothing written")
+        let cont = cli(["bench", "--sizes", "128M", "--mapping", "cont", "--revisions", "final", "--reps", "1", "--no-throughput",
+                        "--no-targets", "--out", out])
+        #expect(cont.code == 0, "\(cont.err)")
+        for f in [out, String(out.dropLast(5)) + "-cost.svg", String(out.dropLast(5)) + "-tlbi.svg"] {
+            try? FileManager.default.removeItem(atPath: f)
+        }
+    }
+
     @Test func smallScenariosAreAtMost256MiBAddedInAtMost8Steps() {
         let G: UInt64 = 1 << 30, M: UInt64 = 1 << 20
         func sc(_ steps: [Scenario.Step]) -> Scenario {
