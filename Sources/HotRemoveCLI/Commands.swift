@@ -109,25 +109,31 @@ public enum CLI {
 
     // MARK: shared helpers
 
-    static func loadScenario(_ path: String) throws -> Scenario {
+    /// An input file the user named, read whole: a regular file of at most `limit` bytes, else an error
+    /// that says what the path is instead (exit 4) or that it is too large (exit 3).  `what` names the
+    /// file's kind in messages ("a scenario is a JSON file").
+    static func readInput(_ path: String, what: (kind: String, format: String), limit: Int) throws -> Data {
         var st = stat()
         guard stat(path, &st) == 0 else {
             throw CommandError(.io, "\(path): cannot read (\(AtomicFile.reason()))")
         }
         switch st.st_mode & S_IFMT {
         case S_IFREG: break
-        case S_IFDIR: throw CommandError(.io, "\(path): is a directory, not a scenario file")
+        case S_IFDIR: throw CommandError(.io, "\(path): is a directory, not \(what.kind) file")
         case S_IFIFO, S_IFCHR, S_IFBLK, S_IFSOCK:
-            throw CommandError(.io, "\(path): not a regular file (a device, fifo or socket); a scenario is a JSON file")
+            throw CommandError(.io, "\(path): not a regular file (a device, fifo or socket); \(what.kind) is \(what.format)")
         default: throw CommandError(.io, "\(path): not a regular file")
         }
-        guard st.st_size <= 64 << 20 else {
-            throw CommandError(.badInput, "\(path): \(st.st_size) bytes; a scenario is at most 64 MiB")
+        guard st.st_size <= limit else {
+            throw CommandError(.badInput, "\(path): \(st.st_size) bytes; \(what.kind) is at most \(Quantity.human(UInt64(limit)))iB")
         }
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+        do { return try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
             throw CommandError(.io, "\(path): cannot read (\(AtomicFile.reason()))")
         }
+    }
+
+    static func loadScenario(_ path: String) throws -> Scenario {
+        let data = try readInput(path, what: ("a scenario", "a JSON file"), limit: 64 << 20)
         do { return try Scenario.parse(data: data) } catch let e as ScenarioError {
             throw CommandError(.badInput, "\(path): \(e)")
         }

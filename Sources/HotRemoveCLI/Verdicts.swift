@@ -16,12 +16,16 @@ struct FindingBaseline {
     static func key(_ scenario: String, _ revision: String, _ rule: String) -> String { "\(scenario) \(revision) \(rule)" }
 
     static func load(_ path: String) throws -> FindingBaseline {
-        let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw CommandError(.io, "--baseline \(path): cannot read (\((error as NSError).localizedDescription))")
+        let data: Data
+        do { data = try CLI.readInput(path, what: ("a baseline", "a text file"), limit: 64 << 20) } catch let e as CommandError {
+            throw CommandError(e.code, "--baseline \(e.message)")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw CommandError(.badInput, "--baseline \(path): not UTF-8 text")
         }
         var b = FindingBaseline()
-        for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // "\r\n" is one Character in Swift: split on every line break, so a CRLF file has its lines
+        for (n, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
             let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
             if words.isEmpty { continue }

@@ -39,6 +39,19 @@ import Testing
         #expect(ok.code == 0 && !ok.err.contains("exit 1"))
     }
 
+    /// A baseline is read as a scenario is: a directory or a device is named as such (exit 4), and a file
+    /// with CRLF line ends has its lines (the known finding accepted: exit 0).
+    @Test func aBaselineIsAFileReadLikeAScenario() {
+        let path = tempFile("boot-removal-4.json", VerdictCLITests.bootRemoval)
+        let dir = cli(["check", path, "--revision", "v6", "--baseline", FileManager.default.temporaryDirectory.path])
+        #expect(dir.code == ExitCode.io.rawValue && dir.err.contains("is a directory, not a baseline file"), "\(dir.err)")
+        let dev = cli(["check", path, "--revision", "v6", "--baseline", "/dev/zero"])
+        #expect(dev.code == ExitCode.io.rawValue && dev.err.contains("/dev/zero: not a regular file"), "\(dev.err)")
+        let crlf = tempFile("crlf.txt", "# accepted\r\nboot-removal v6 fault.free-reserved\r\n")
+        let r = cli(["check", path, "--revision", "v6", "--baseline", crlf])
+        #expect(r.code == 0, "\(r.out)\(r.err)")
+    }
+
     @Test func baselineFailsOnlyOnNewFindings() {
         let path = tempFile("boot-removal-2.json", VerdictCLITests.bootRemoval)
         let known = tempFile("known.txt", "# accepted\nboot-removal v6 fault.free-reserved\n")
