@@ -49,6 +49,9 @@ enum ExploreCommand {
             throw CommandError(.badInput, "\(a.positional[0]): no remove step; explore runs the walkers beside the last removal")
         }
         let replay = try a.options["schedule"].map { text -> Schedule in
+            guard !text.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw CommandError(.usage, "--schedule \"\(text)\": an empty schedule; give runs such as 1:522,0:*,1:*")
+            }
             do { return try Schedule.parse(text, threads: sc.walkers.count + 1) } catch let e as Schedule.ParseError {
                 throw CommandError(.usage, "--schedule \"\(text)\": \(e)")
             }

@@ -37,7 +37,9 @@ enum HistoryCommand {
                               flags: ["markdown", "json", "worker", "no-isolation"])
         if a.flags.contains("worker") { return try worker(a) }
         if a.flags.contains("markdown") && a.flags.contains("json") { throw CommandError(.usage, "--markdown and --json: choose one") }
-        let revs = try revisionNames(a.options["revisions"] ?? a.options["revision"])
+        // every --revisions and --revision given, as check takes them (a repeated option adds, never replaces)
+        let given = (a.all["revisions"] ?? []) + (a.all["revision"] ?? [])
+        let revs = try revisionNames(given.isEmpty ? nil : given)
         let scenarios = a.positional.isEmpty ? CuratedScenarios.all : try a.positional.map { try CLI.loadScenario($0) }
         guard !scenarios.isEmpty else { throw CommandError(.usage, "history: no scenarios") }
         let jobs = try a.int("jobs", default: ProcessInfo.processInfo.activeProcessorCount, range: 1...64)
@@ -81,9 +83,9 @@ enum HistoryCommand {
     }
 
     /// The history in posting order (`pre` only when named).
-    static func revisionNames(_ spec: String?) throws -> [String] {
-        guard let spec, spec != "all" else { return Registry.revisions.map(\.name).filter { $0 != "pre" }.sorted(by: postingOrder) }
-        return try CLI.revisionNames([spec]).sorted(by: postingOrder)
+    static func revisionNames(_ specs: [String]?) throws -> [String] {
+        guard let specs, specs != ["all"] else { return Registry.revisions.map(\.name).filter { $0 != "pre" }.sorted(by: postingOrder) }
+        return try CLI.revisionNames(specs).sorted(by: postingOrder)
     }
 
     static let posting = ["pre", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13",

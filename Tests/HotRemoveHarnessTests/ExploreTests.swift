@@ -243,6 +243,8 @@ import Testing
         #expect(text.code == 0)
         #expect(text.out.contains("[walker.freed-table-read]"))
         #expect(text.out.contains("executed: 1:522,0:*,1:*"))
+        // an empty schedule is a usage error, not the default schedule
+        #expect(cli(["explore", path, "--revision", "final", "--schedule", ""]).code == ExitCode.usage.rawValue)
     }
 
     /// A removal the kernel refuses tears nothing down: explore says nothing was checked, never "no

@@ -109,5 +109,9 @@ import Testing
         #expect(cli(["history", "--markdown", "--json"]).code == ExitCode.usage.rawValue)
         #expect(cli(["history", "--jobs", "0"]).code == ExitCode.usage.rawValue)
         #expect(cli(["history", "/nonexistent/scenario.json"]).code == ExitCode.io.rawValue)
+        // repeated options add up, as in check: v1 is not dropped for v6
+        let both = cli(["history", "--revisions", "v1", "--revisions", "v6", "--no-isolation", scenarioFile])
+        let rows = both.out.split(separator: "\n").map { $0.split(separator: " ").first.map(String.init) ?? "" }
+        #expect(Array(rows.prefix(3)) == ["revision", "v1", "v6"], "\(both.out)")
     }
 }
