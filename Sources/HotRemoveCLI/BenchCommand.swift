@@ -52,6 +52,9 @@ enum BenchCommand {
         let reps = try a.int("reps", default: quick ? 1 : 3, range: 1...100)
         let out = a.options["out"] ?? "bench/bench.json"
         try AtomicFile.checkWritable(out, what: "--out")
+        // the plots are written beside the report: their paths are checked before the work too
+        let plotBase = out.hasSuffix(".json") ? String(out.dropLast(5)) : out
+        for plot in [plotBase + "-cost.svg", plotBase + "-tlbi.svg"] { try AtomicFile.checkWritable(plot, what: "--out (its plot)") }
         // SIGINT/SIGTERM: the point in hand finishes, then the points measured so far are reported
         Interrupts.install()
         var points: [Bench.Point] = []

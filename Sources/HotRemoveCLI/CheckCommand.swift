@@ -19,7 +19,14 @@ enum CheckCommand {
         case let v?: throw CommandError(.usage, "--fail-on \(v): one of findings, mismatches")
         }
         if a.flags.contains("json") && a.flags.contains("ktap") { throw CommandError(.usage, "--json and --ktap: choose one") }
-        if let path = a.options["write-baseline"] { try AtomicFile.checkWritable(path, what: "--write-baseline") }
+        if let path = a.options["write-baseline"] {
+            try AtomicFile.checkWritable(path, what: "--write-baseline")
+            // the baseline must not take the place of a scenario being checked
+            let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+            if let input = a.positional.first(where: { URL(fileURLWithPath: $0).resolvingSymlinksInPath().path == target }) {
+                throw CommandError(.usage, "--write-baseline \(path): is the scenario \(input) being checked; name another file")
+            }
+        }
         let baseline = try a.options["baseline"].map(FindingBaseline.load) ?? FindingBaseline()
         let scenarios = try a.positional.map { try CLI.loadScenario($0) }
         let trace = !a.flags.contains("no-trace")

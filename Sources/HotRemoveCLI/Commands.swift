@@ -343,7 +343,7 @@ public enum CLI {
         if let dir = a.options["write"] {
             for sc in list {
                 let path = URL(fileURLWithPath: dir).appendingPathComponent("\(sc.name).json").path
-                try AtomicFile.write(sc.jsonData(), to: path)
+                try AtomicFile.writeNew(sc.jsonData(), to: path)
             }
             c.out("wrote \(list.count) scenario\(list.count == 1 ? "" : "s") to \(dir)\n")
             return 0

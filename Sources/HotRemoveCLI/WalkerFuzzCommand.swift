@@ -65,7 +65,7 @@ enum WalkerFuzzCommand {
                         if var known = findings[key] { known.scenarios += 1; findings[key] = known; continue }
                         let shrunk = (try? Explorer.shrink(ex.schedule, rule: f.rule, thread: f.thread, execute: target.execute)) ?? ex.schedule
                         let path = URL(fileURLWithPath: out).appendingPathComponent("\(sc.name).json").path
-                        try AtomicFile.write(sc.jsonData(), to: path)
+                        try AtomicFile.writeNew(sc.jsonData(), to: path)
                         findings[key] = Finding(revision: rev, rule: f.rule, scenario: sc.name,
                                                 thread: target.threadName(f.thread), schedule: shrunk.description,
                                                 replay: "hotremove explore \(path) --revision \(rev) --schedule \(shrunk)", scenarios: 1)

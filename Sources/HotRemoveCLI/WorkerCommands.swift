@@ -31,7 +31,7 @@ enum ShrinkCommand {
         let sc = ScenarioGenerator.generate(seed: seed, index: index, geometries: geos)
         var small = Campaign.shrinkInProcess(sc, revision: rev, classification: cls, rule: rule)
         small.description = "reproducer: \(cls) \(rule) on \(rev); from seed \(seed) index \(index)"
-        try AtomicFile.write(small.jsonData(), to: out)
+        try AtomicFile.writeNew(small.jsonData(), to: out)
         return 0
     }
 }

@@ -10,6 +10,18 @@ public enum AtomicFile {
 
     package static func reason(_ e: Int32 = errno) -> String { String(cString: strerror(e)) }
 
+    /// Writes a file the tool names itself (a reproducer, a scenario written out) without replacing
+    /// another: an existing file with these very bytes is left as it is (a campaign run again writes the
+    /// same files); one with other bytes is an error naming it, so a file the user edited is never
+    /// overwritten (remove it, or write elsewhere, to have it written again).
+    public static func writeNew(_ data: Data, to path: String) throws {
+        if let existing = FileManager.default.contents(atPath: path) {
+            if existing == data { return }
+            throw CommandError(.io, "\(path): exists with other contents; not replaced (remove it to have it written again)")
+        }
+        try write(data, to: path)
+    }
+
     public static func write(_ data: Data, to path: String) throws {
         guard !path.isEmpty else { throw CommandError(.io, "an empty path is not a file") }
         let target = try resolve(path)

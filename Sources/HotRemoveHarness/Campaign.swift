@@ -279,7 +279,7 @@ public enum Campaign {
         }
         repro.description = "reproducer: \(classification) \(rule) on \(revision); from seed \(o.seed) index \(index)"
             + (crashLike ? " (not shrunk: the revision crashes)" : shrink ? "" : " (not shrunk)")
-        try AtomicFile.write(repro.jsonData(), to: path)
+        try AtomicFile.writeNew(repro.jsonData(), to: path)
         return path
     }
 

@@ -124,6 +124,44 @@ import Testing
         }
     }
 
+    /// A file the user edited is never replaced: a campaign run again over its directory leaves identical
+    /// reproducers as they are and refuses to overwrite an edited one (a write error naming it, exit 4);
+    /// `scenarios --write` likewise; `--write-baseline` may not name the scenario being checked; and
+    /// bench's plots are checked before any point is measured.
+    @Test func filesAreNeverReplaced() throws {
+        let dir = tempDir("noclobber")
+        Mutants.register()
+        let o = CampaignOptions(seed: 2, count: 6, revisions: ["mut_final_skip_tlbi"], jobs: 1, outDir: dir, shrink: false, isolate: false)
+        let first = Campaign.run(o)
+        let path = try #require(first.findings.first?.reproducer)
+        // the same campaign again: the same bytes, nothing to report
+        #expect(Campaign.run(o).writeErrors == nil)
+        try Data("edited\n".utf8).write(to: URL(fileURLWithPath: path))
+        let again = Campaign.run(o)
+        #expect(again.writeErrors?.contains { $0.contains(path) && $0.contains("exists with other contents") } == true,
+                "\(String(describing: again.writeErrors))")
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "edited\n")
+
+        let written = tempDir("noclobber-scenarios")
+        #expect(cli(["scenarios", "--write", written]).code == 0)
+        #expect(cli(["scenarios", "--write", written]).code == 0, "the same files again")
+        let one = try #require(try FileManager.default.contentsOfDirectory(atPath: written).first)
+        try Data("mine\n".utf8).write(to: URL(fileURLWithPath: written + "/" + one))
+        let w = cli(["scenarios", "--write", written])
+        #expect(w.code == ExitCode.io.rawValue && w.err.contains("not replaced"), "\(w.err)")
+
+        let sc = written + "/" + (try FileManager.default.contentsOfDirectory(atPath: written).first { $0 != one }!)
+        let before = try Data(contentsOf: URL(fileURLWithPath: sc))
+        #expect(cli(["check", sc, "--revision", "final", "--write-baseline", sc]).code == ExitCode.usage.rawValue)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: sc)) == before)
+
+        let bench = tempDir("noclobber-bench")
+        try FileManager.default.createDirectory(atPath: bench + "/b-cost.svg", withIntermediateDirectories: true)
+        let b = cli(["bench", "--sizes", "1G", "--mapping", "no-blocks", "--revisions", "final", "--reps", "1", "--no-throughput",
+                     "--no-targets", "--out", bench + "/b.json"])
+        #expect(b.code != 0 && !b.err.contains("bench: 1/"), "refused before the first point: \(b.err)")
+    }
+
     @Test func unwritableReproducersAreAnIOError() throws {
         // the directory exists when checked, then becomes unwritable (a file takes its place)
         let dir = tempDir("lost")
