@@ -6,6 +6,8 @@ import HotRemoveScenario
 
 /// Known findings a kernel developer's CI accepts: `check --baseline FILE` fails only on
 /// findings not listed.  One finding per line: `<scenario> <revision> <rule>`; `#` starts a comment.
+/// A scenario name is written with space, tab, `#` and `%` as `%20`, `%09`, `%23`, `%25`, and an empty
+/// name as `%00`, so that every name the tool writes reads back.
 struct FindingBaseline {
     private var known: Set<String> = []
 
@@ -13,7 +15,31 @@ struct FindingBaseline {
 
     var isEmpty: Bool { known.isEmpty }
 
-    static func key(_ scenario: String, _ revision: String, _ rule: String) -> String { "\(scenario) \(revision) \(rule)" }
+    static func key(_ scenario: String, _ revision: String, _ rule: String) -> String { "\(escape(scenario)) \(revision) \(rule)" }
+
+    private static let escapes: [(Character, String)] = [("%", "%25"), (" ", "%20"), ("\t", "%09"), ("#", "%23")]
+
+    /// A name as one word of a baseline line.
+    static func escape(_ name: String) -> String {
+        if name.isEmpty { return "%00" }
+        var s = ""
+        for c in name { s += escapes.first { $0.0 == c }?.1 ?? String(c) }
+        return s
+    }
+
+    /// A word as written by escape(); nil when it holds a `%` that escape() does not write.
+    static func unescape(_ word: String) -> String? {
+        if word == "%00" { return "" }
+        var out = "", rest = Substring(word)
+        while let i = rest.firstIndex(of: "%") {
+            out += rest[..<i]
+            let code = rest[i...].prefix(3)
+            guard let c = escapes.first(where: { $0.1 == code })?.0 else { return nil }
+            out.append(c)
+            rest = rest[i...].dropFirst(3)
+        }
+        return out + rest
+    }
 
     static func load(_ path: String) throws -> FindingBaseline {
         let data: Data
@@ -32,7 +58,13 @@ struct FindingBaseline {
             guard words.count == 3 else {
                 throw CommandError(.badInput, "--baseline \(path):\(n + 1): expected \"<scenario> <revision> <rule>\", found \"\(raw)\"")
             }
-            b.known.insert(key(words[0], words[1], words[2]))
+            guard let scenario = unescape(words[0]) else {
+                throw CommandError(.badInput, "--baseline \(path):\(n + 1): \"\(words[0])\": a % that is none of %20 %09 %23 %25 (or %00 alone)")
+            }
+            guard Registry.revision(named: words[1]) != nil else {
+                throw CommandError(.badInput, "--baseline \(path):\(n + 1): unknown revision \"\(words[1])\"; one of \(Registry.revisions.map(\.name).joined(separator: ", "))")
+            }
+            b.known.insert(key(scenario, words[1], words[2]))
         }
         return b
     }

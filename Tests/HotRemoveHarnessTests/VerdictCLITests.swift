@@ -52,6 +52,24 @@ import Testing
         #expect(r.code == 0, "\(r.out)\(r.err)")
     }
 
+    /// What --write-baseline writes, --baseline reads: a scenario named with spaces and '#', or with no name
+    /// at all, round-trips (exit 0 on the same findings); a revision that does not exist is refused, not
+    /// accepted as a baseline that can never match.
+    @Test func aWrittenBaselineReadsBack() throws {
+        for name in ["boot removal #1 (100%)", ""] {
+            let text = VerdictCLITests.bootRemoval.replacingOccurrences(of: #""name":"boot-removal""#, with: #""name":"\#(name)""#)
+            let path = tempFile("named-\(name.count).json", text)
+            let written = FileManager.default.temporaryDirectory.appendingPathComponent("hotremove-named-\(getpid())-\(name.count).txt").path
+            #expect(cli(["check", path, "--revision", "v6", "--write-baseline", written]).code == 0)
+            let r = cli(["check", path, "--revision", "v6", "--baseline", written])
+            #expect(r.code == 0, "\(name): \(r.out)\(r.err)")
+        }
+        let path = tempFile("boot-removal-5.json", VerdictCLITests.bootRemoval)
+        let typo = tempFile("typo.txt", "boot-removal v66 fault.free-reserved\n")
+        let r = cli(["check", path, "--revision", "v6", "--baseline", typo])
+        #expect(r.code == ExitCode.badInput.rawValue && r.err.contains("typo.txt:1: unknown revision \"v66\""), "\(r.err)")
+    }
+
     @Test func baselineFailsOnlyOnNewFindings() {
         let path = tempFile("boot-removal-2.json", VerdictCLITests.bootRemoval)
         let known = tempFile("known.txt", "# accepted\nboot-removal v6 fault.free-reserved\n")
