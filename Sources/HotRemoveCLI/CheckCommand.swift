@@ -31,6 +31,12 @@ enum CheckCommand {
         let scenarios = try a.positional.map { try CLI.loadScenario($0) }
         let trace = !a.flags.contains("no-trace")
         Interrupts.install()
+        /// a result fails when it has a contract mismatch, or (with --fail-on findings / --baseline) a finding not in the baseline
+        func fails(_ r: CheckResult) -> Bool {
+            r.contractMismatches > 0 || (failOnFindings && !baseline.new(in: r).isEmpty)
+        }
+        let ktap = a.flags.contains("ktap")
+        if ktap { c.out(KTAP.header(tests: scenarios.count * revs.count)) }
         var results: [CheckResult] = []
         var interrupted = false
         runs: for sc in scenarios {
@@ -43,14 +49,19 @@ enum CheckCommand {
                 var r = Checker.check(run)
                 if !trace { r.unchecked.append("ordering rules and TLBI addresses (run without --no-trace to check them)") }
                 results.append(r)
-                if !a.flags.contains("json") && !a.flags.contains("ktap") {
+                if ktap {
+                    c.out(KTAP.result(r, number: results.count, fails: fails(r), baseline: baseline))
+                } else if !a.flags.contains("json") {
                     c.out(text(r, baseline: baseline, countNew: failOnFindings))
                 }
             }
         }
-        /// a result fails when it has a contract mismatch, or (with --fail-on findings / --baseline) a finding not in the baseline
-        func fails(_ r: CheckResult) -> Bool {
-            r.contractMismatches > 0 || (failOnFindings && !baseline.new(in: r).isEmpty)
+        if ktap && interrupted {
+            // the plan named every test: those the interruption left are skips that say so
+            let pairs = scenarios.flatMap { sc in revs.map { (sc.name, $0) } }
+            for (k, (name, rev)) in pairs.enumerated().dropFirst(results.count) {
+                c.out(KTAP.notRun(scenario: name, revision: rev, number: k + 1, why: "interrupted"))
+            }
         }
         if a.flags.contains("json") {
             struct J: Codable { let scenario, revision, geometry: String; let steps: Int; let stepsBlocked: Int?; let whatIf: [String]?; let findings: [Finding]; let statuses: [String]; let unchecked: [String]; let newFindings: Int }
@@ -59,7 +70,6 @@ enum CheckCommand {
                                                    findings: $0.findings, statuses: $0.statuses, unchecked: $0.unchecked,
                                                    newFindings: baseline.new(in: $0).count) }) + "\n")
         }
-        if a.flags.contains("ktap") { c.out(KTAP.render(results, fails: fails, baseline: baseline)) }
         if interrupted {
             c.err("hotremove: interrupted: \(results.count) of \(scenarios.count * revs.count) runs checked (reported above)\n")
             return ExitCode.interrupted.rawValue

@@ -82,25 +82,32 @@ struct FindingBaseline {
 }
 
 /// KTAP (Documentation/dev-tools/ktap.rst), the format kselftest and KUnit print: one test per
-/// scenario x revision, findings as diagnostic lines before the result line.
+/// scenario x revision, findings as diagnostic lines before the result line.  Printed as the tests run
+/// (the plan first), so a run that stops early - interrupted, or killed by a hang of the code under
+/// test - has printed every result it finished.
 enum KTAP {
-    static func render(_ results: [CheckResult], fails: (CheckResult) -> Bool, baseline: FindingBaseline) -> String {
-        var s = "KTAP version 1\n1..\(results.count)\n"
-        for (i, r) in results.enumerated() {
-            let newOnes = Set(baseline.new(in: r).map(\.line))
-            for u in r.unchecked { s += "# \(r.scenario).\(r.revision): not checked: \(u)\n" }
-            for f in r.findings {
-                let tag = baseline.isEmpty || newOnes.contains(f.line) ? "" : " (in baseline)"
-                s += "# \(oneLine(f.line))\(tag)\n"
-            }
-            s += "\(fails(r) ? "not ok" : "ok") \(i + 1) \(name(r))\n"
+    static func header(tests: Int) -> String { "KTAP version 1\n1..\(tests)\n" }
+
+    /// Test `number` (from 1): its diagnostics, then its result line.
+    static func result(_ r: CheckResult, number: Int, fails: Bool, baseline: FindingBaseline) -> String {
+        var s = ""
+        let newOnes = Set(baseline.new(in: r).map(\.line))
+        for u in r.unchecked { s += "# \(r.scenario).\(r.revision): not checked: \(u)\n" }
+        for f in r.findings {
+            let tag = baseline.isEmpty || newOnes.contains(f.line) ? "" : " (in baseline)"
+            s += "# \(oneLine(f.line))\(tag)\n"
         }
-        return s
+        return s + "\(fails ? "not ok" : "ok") \(number) \(name(r.scenario, r.revision))\n"
+    }
+
+    /// A test the run stopped before: a skip that says why.
+    static func notRun(scenario: String, revision: String, number: Int, why: String) -> String {
+        "ok \(number) \(name(scenario, revision)) # SKIP not run: \(why)\n"
     }
 
     /// A test name has no spaces or '#' (they would read as a directive).
-    static func name(_ r: CheckResult) -> String {
-        "\(r.scenario).\(r.revision)".map { $0 == " " || $0 == "#" ? "_" : $0 }.map(String.init).joined()
+    static func name(_ scenario: String, _ revision: String) -> String {
+        "\(scenario).\(revision)".map { $0 == " " || $0 == "#" ? "_" : $0 }.map(String.init).joined()
     }
 
     static func oneLine(_ s: String) -> String { s.replacingOccurrences(of: "\n", with: " ") }

@@ -207,6 +207,18 @@ import Testing
         #expect(Date().timeIntervalSince(started) < 15, "the 1 s limit, not the default")
     }
 
+    /// KTAP is printed as the tests run: when the code under test hangs in the second test and the guard
+    /// stops the process (exit 7), the plan and the first test's result are out already.
+    @Test func ktapKeepsWhatFinishedBeforeAHang() throws {
+        let path = crashingScenario()
+        let r = try sh("HOTREMOVE check \(path) --revision final,mut_final_hang --timeout 1 --ktap", tool: Tools.withMutants)
+        if mutantsMissing(r) { Issue.record("hotremove-mutants does not know the mutant: \(r.err)"); return }
+        #expect(r.code == ExitCode.crashed.rawValue, "\(r.err)")
+        #expect(r.out.hasPrefix("KTAP version 1\n1..2\n"), "\(r.out)")
+        #expect(r.out.contains("ok 1 fuzz-5-1.final"), "\(r.out)")
+        #expect(!r.out.contains(" 2 fuzz-5-1.mut_final_hang"))
+    }
+
     @Test func interruptedCheckReportsWhatFinished() throws {
         let exe = try #require(Tools.shipped)
         // add/remove pairs of 1 GiB under rodata_full: each step maps or unmaps 262144 PTEs (about a second here)
@@ -236,5 +248,34 @@ import Testing
         #expect(p.terminationStatus == ExitCode.interrupted.rawValue, "\(e)")
         #expect(o.contains("example on final (4K/48): conforms"), "the finished run is reported")
         #expect(e.contains("interrupted: 1 of 2 runs checked"), "\(e)")
+    }
+
+    /// The same interruption with --ktap: the plan names both tests, the first has its result, and the
+    /// one the interruption left is a skip that says so (exit 6).
+    @Test func interruptedKtapSkipsWhatDidNotRun() throws {
+        let exe = try #require(Tools.shipped)
+        let pair = #"{"op":"add","start":"8G","size":"1G"},{"op":"remove","start":"8G","size":"1G"}"#
+        let text = #"{"version":1,"name":"slow","geometry":"4K/48","config":{"rodataFull":true},"steps":["#
+            + Array(repeating: pair, count: 20).joined(separator: ",") + "]}"
+        let path = tempFile("slow-ktap.json", text)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: exe)
+        p.arguments = ["check", packageRoot + "/scenarios/example.json", path, "--revision", "final", "--ktap"]
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        var seen = Data()
+        while !String(decoding: seen, as: UTF8.self).contains("ok 1 example.final") {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen.append(chunk)
+        }
+        kill(p.processIdentifier, SIGINT)
+        let o = String(decoding: seen + out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == ExitCode.interrupted.rawValue)
+        #expect(o.hasPrefix("KTAP version 1\n1..2\n"), "\(o)")
+        #expect(o.contains("ok 2 slow.final # SKIP not run: interrupted"), "\(o)")
     }
 }
