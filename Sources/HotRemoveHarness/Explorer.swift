@@ -50,15 +50,6 @@ public struct Schedule: Equatable, Hashable, Sendable, CustomStringConvertible {
         return Schedule(runs)
     }
 
-    /// The schedule of a list of per-decision choices (explicit counts, no stars).
-    package static func of(choices: ArraySlice<UInt8>) -> Schedule {
-        var runs: [Run] = []
-        for c in choices {
-            if let l = runs.last, l.thread == Int(c) { runs[runs.count - 1].count += 1 } else { runs.append(Run(thread: Int(c), count: 1)) }
-        }
-        return Schedule(runs)
-    }
-
     var cRuns: [hr_sched_run] {
         runs.map { hr_sched_run(thread: UInt32($0.thread), count: $0.star ? 0 : UInt32($0.count), star: $0.star) }
     }
@@ -340,11 +331,19 @@ public struct Explorer {
                 last[o] = l
             }
         }
-        let choices = ev.map { UInt8($0.thread) }
         var out: [(Int, Schedule)] = []
+        // the schedule of decisions 0..<i, grown point by point (the points ascend): building each from the
+        // start made one execution cost (backtrack points) x (decisions), minutes for a 1 GiB walker
+        var prefix = Schedule(), at = 0
         for i in points.keys.sorted() {
+            while at < i {
+                let c = ev[at].thread
+                if let l = prefix.runs.last, l.thread == c { prefix.runs[prefix.runs.count - 1].count += 1 }
+                else { prefix.runs.append(.init(thread: c, count: 1)) }
+                at += 1
+            }
             for t in points[i]!.sorted() where t != ev[i].thread {
-                var plan = Schedule.of(choices: choices[0..<i])
+                var plan = prefix
                 plan.runs.append(.init(thread: t, count: 1))
                 let p = (i > 0 ? pre[i - 1] : 0) + (i > 0 && t != ev[i - 1].thread && ev[i].enabled & (1 << ev[i - 1].thread) != 0 ? 1 : 0)
                 out.append((p, plan))
