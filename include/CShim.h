@@ -321,13 +321,18 @@ typedef struct hr_explore_result {
 	int removal_rc;		/* what hr_remove_memory() returned */
 	char removal_err[256];
 	int64_t diverged_at;	/* -1, or the decision at which the plan named a thread that could not run */
+	bool stopped;		/* hr_sched_request_stop() ended it before its threads did: not a result */
 } hr_explore_result;
 
 /* Removes [start, +size) on thread 0 while the walkers run, under `plan` (then: the thread
- * that ran last goes on while it can, else the lowest-numbered that can).  0, or HR_E_INVALID. */
+ * that ran last goes on while it can, else the lowest-numbered that can).  0, or HR_E_INVALID.
+ * A non-zero *stop (hr_sched_request_stop(), from any thread) ends it at its next decision. */
 int hr_explore_run(hr_machine *m, uint64_t start, uint64_t size, const hr_walker_spec *walkers, int nr_walkers,
-		   const hr_sched_run *plan, size_t nr_plan, hr_explore_result *out, char *err, size_t errlen);
+		   const hr_sched_run *plan, size_t nr_plan, const int *stop, hr_explore_result *out,
+		   char *err, size_t errlen);
 void hr_explore_result_free(hr_explore_result *r);
+/* Sets (or clears) the stop flag hr_explore_run() was given: async-signal-safe, from any thread. */
+void hr_sched_request_stop(int *flag, bool stop);
 /* the explorer's own test: two threads doing `n0`/`n1` accesses (kind, obj) on no machine */
 int hr_sched_selftest(const uint8_t *kinds0, const uint64_t *objs0, size_t n0,
 		      const uint8_t *kinds1, const uint64_t *objs1, size_t n1,

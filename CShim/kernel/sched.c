@@ -77,6 +77,7 @@ struct hr_sched_thread {
 struct hr_sched {
 	struct hr_machine *m;
 	bool selftest;
+	const int *stop;	/* non-zero: end the execution at the next decision (hr_explore_run()) */
 	int n;
 	struct hr_sched_thread t[HR_SCHED_MAX_THREADS];
 	ucontext_t main;
@@ -208,12 +209,22 @@ static void take(struct hr_sched *s, int i)
 	}
 }
 
-/* One decision: the thread that makes the next access, or -1 when none can. */
+void hr_sched_request_stop(int *flag, bool stop)
+{
+	__atomic_store_n(flag, stop, __ATOMIC_RELAXED);
+}
+
+/* One decision: the thread that makes the next access, or -1 when none can (or a stop was asked). */
 static int decide(struct hr_sched *s)
 {
 	hr_explore_result *o = s->out;
 	unsigned mask = 0;
 	int choice = -1;
+
+	if (s->stop && __atomic_load_n(s->stop, __ATOMIC_RELAXED)) {
+		o->stopped = true;	/* the threads are left where they are, as when none can go on */
+		return -1;
+	}
 
 	for (int i = 0; i < s->n; i++)
 		if (enabled(s, i))
@@ -518,7 +529,7 @@ static int run_threads(struct hr_sched *s)
 
 	if (o->nr_runs)
 		o->runs[o->nr_runs - 1].star = true;
-	for (int i = 0; i < s->n; i++) {
+	for (int i = 0; i < s->n && !o->stopped; i++) {
 		if (s->t[i].state != TS_DONE) {
 			char what[160];
 
@@ -540,7 +551,8 @@ static void cleanup(struct hr_sched *s)
 }
 
 int hr_explore_run(hr_machine *m, uint64_t start, uint64_t size, const hr_walker_spec *walkers, int nr_walkers,
-		   const hr_sched_run *plan, size_t nr_plan, hr_explore_result *out, char *err, size_t errlen)
+		   const hr_sched_run *plan, size_t nr_plan, const int *stop, hr_explore_result *out,
+		   char *err, size_t errlen)
 {
 	struct hr_machine *prev = hr_cur_machine;
 	struct hr_sched *s;
@@ -560,6 +572,7 @@ int hr_explore_run(hr_machine *m, uint64_t start, uint64_t size, const hr_walker
 	s->n = nr_walkers + 1;
 	s->plan = plan;
 	s->nr_plan = nr_plan;
+	s->stop = stop;
 	s->start = start;
 	s->size = size;
 	s->out = out;

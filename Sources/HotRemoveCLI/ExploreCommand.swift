@@ -59,14 +59,18 @@ enum ExploreCommand {
         // no time limit: a schedule count bounds the run; a crash still says where
         _ = settings.guardRuns(timeout: 0)
         Interrupts.install()
+        // one schedule can take many seconds: a signal also stops the one in hand (it is then not counted)
+        let stop = ExploreStop()
+        Interrupts.onRequest { stop.request() }
         let json = a.flags.contains("json")
         var all: [RevisionJSON] = []
         var removalNeverRan: [String] = []
         for rev in revs where !Interrupts.requested() {
-            let target: ExploreTarget
+            var target: ExploreTarget
             do { target = try ExploreTarget(scenario: sc, revision: rev) } catch let e as HarnessError {
                 throw CommandError(.badInput, e.message)
             }
+            target.stop = stop
             let step = sc.steps[target.stepIndex]
             if !json {
                 c.out("== \(sc.name) on \(rev) (\(sc.geometry.name)): steps[\(target.stepIndex)] remove [\(Quantity.hex(step.start)), +\(Quantity.human(step.size))) beside \(sc.walkers.enumerated().map { "thread \($0.offset + 1) \($0.element.label)" }.joined(separator: ", "))\n")
@@ -89,7 +93,11 @@ enum ExploreCommand {
             var mode: String
             if let replay {
                 mode = "replay"
-                let ex = try execute(replay)
+                let ex: Execution
+                do { ex = try execute(replay) } catch is Explorer.Stopped {
+                    c.err("hotremove: interrupted before the schedule ended; nothing to report\n")
+                    return ExitCode.interrupted.rawValue
+                }
                 if let d = ex.divergedAt {
                     throw CommandError(.usage, "--schedule \(replay): at decision \(d) the schedule names a thread that cannot run there (it ended or waits for a lock)")
                 }
@@ -101,22 +109,29 @@ enum ExploreCommand {
                 if !json { c.out("   executed: \(ex.schedule) (\(ex.events.count) decisions, \(ex.schedule.preemptions) preemption\(ex.schedule.preemptions == 1 ? "" : "s")); removal: \((ex.removal ?? .ok).text)\n") }
             } else if random {
                 mode = "random seed \(seed)"
-                let first = try execute(Schedule())
+                let first: Execution
+                do { first = try execute(Schedule()) } catch is Explorer.Stopped { break }
                 let plans = Explorer.randomPlans(seed: seed, count: maxSchedules, preemptions: bound, threads: target.threads,
                                                  length: first.events.count)
                 var keys = Set<Int>(), kinds = Set<String>()
                 var lastProgress = Date()
                 for p in plans {
                     if Interrupts.requested() { break }
-                    let ex = try execute(p)
+                    let ex: Execution
+                    do { ex = try execute(p) } catch is Explorer.Stopped { break }
                     report.schedulesRun += 1
                     report.decisions += ex.events.count
                     if keys.insert(ex.interleavingKey).inserted { report.distinctInterleavings += 1 }
                     for f in ex.findings where kinds.insert("\(f.rule) \(f.thread)").inserted {
-                        let s = try Explorer.shrink(ex.schedule, rule: f.rule, thread: f.thread, execute: execute)
-                        let shrunk = try execute(s)
-                        let g = shrunk.findings.first { $0.rule == f.rule && $0.thread == f.thread } ?? f
-                        report.findings.append((g, shrunk.schedule, shrunk))
+                        // stopped while shrinking: the finding with the schedule that showed it
+                        do {
+                            let s = try Explorer.shrink(ex.schedule, rule: f.rule, thread: f.thread, execute: execute)
+                            let shrunk = try execute(s)
+                            let g = shrunk.findings.first { $0.rule == f.rule && $0.thread == f.thread } ?? f
+                            report.findings.append((g, shrunk.schedule, shrunk))
+                        } catch is Explorer.Stopped {
+                            report.findings.append((f, ex.schedule, ex))
+                        }
                     }
                     if Date().timeIntervalSince(lastProgress) >= 1 {
                         lastProgress = Date()

@@ -63,12 +63,18 @@ enum FuzzCommand {
 enum Interrupts {
     private static let flag = Locked(false)
     static let requested: @Sendable () -> Bool = { flag.with { $0 } }
+    /// what else a signal asks to stop (a long C call that cannot wait for the check between steps)
+    private static let observers = Locked<[@Sendable () -> Void]>([])
+    static func onRequest(_ f: @escaping @Sendable () -> Void) { observers.with { $0.append(f) } }
     static func install() {
         guard sources.with({ $0.isEmpty }) else { return }  // once per process
         for sig in [SIGINT, SIGTERM] {
             signal(sig, SIG_IGN)
             let src = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            src.setEventHandler { flag.with { $0 = true } }
+            src.setEventHandler {
+                flag.with { $0 = true }
+                for f in observers.with({ $0 }) { f() }
+            }
             src.resume()
             sources.with { $0.append(src) }
         }

@@ -246,6 +246,9 @@ public struct Explorer {
     }
 
     /// `stop` is asked before each schedule; when it says stop, the report so far is returned.
+    /// A schedule that a stop request (ExploreStop) ended before its threads did: it has no result.
+    public struct Stopped: Error {}
+
     public static func explore(options: Options, progress: ((Report) -> Void)? = nil, stop: (() -> Bool)? = nil,
                                execute: (Schedule) throws -> Execution) rethrows -> Report {
         var report = Report()
@@ -260,8 +263,10 @@ public struct Explorer {
             guard level <= options.preemptionBound else { break }
             if let stop, stop() { break }
             let plan = queues[level][head]
+            let ex: Execution
+            // a stop asked during the schedule (the target's ExploreStop) leaves it unrun: it counts as pending
+            do { ex = try execute(plan) } catch is Stopped { break }
             head += 1
-            let ex = try execute(plan)
             report.schedulesRun += 1
             report.decisions += ex.events.count
             if keys.insert(ex.interleavingKey).inserted { report.distinctInterleavings += 1 }
@@ -421,6 +426,16 @@ package struct SplitMix {
     }
 }
 
+/// A stop request for the executions of one exploration: `request()` (a signal's handling calls it: one
+/// schedule can take many seconds) ends the schedule in hand at its next decision, and every later one
+/// at its first, until `request(false)`.  One per exploration, so that explorations do not stop each other.
+public final class ExploreStop: @unchecked Sendable {
+    let flag: UnsafeMutablePointer<Int32>
+    public init() { flag = .allocate(capacity: 1); flag.initialize(to: 0) }
+    deinit { flag.deallocate() }
+    public func request(_ stop: Bool = true) { hr_sched_request_stop(flag, stop) }
+}
+
 /// Runs a scenario's last removal beside its walkers under a schedule, on a fresh machine
 /// each time (boot, neighbours and the steps before it run first, sequentially), and judges the
 /// removal's own ordered trace by the sequential checker's ordering rules (OrderingJudge).
@@ -431,6 +446,8 @@ public struct ExploreTarget {
     public var threads: Int { scenario.walkers.count + 1 }
     /// judge the removal's trace by the ordering rules in every schedule (off: walkers only)
     public var judgeOrdering = true
+    /// what ends its executions early (a signal, in `explore`)
+    public var stop = ExploreStop()
 
     /// The page tables when the threads start: the same in every schedule (the steps before run
     /// alone), taken once.
@@ -454,6 +471,7 @@ public struct ExploreTarget {
         t == 0 ? "removal" : t - 1 < scenario.walkers.count ? scenario.walkers[t - 1].label : "thread \(t)"
     }
 
+    /// Throws Explorer.Stopped when a stop was asked (`stop`) before the schedule ended.
     public func execute(_ plan: Schedule) throws -> Execution {
         let m = try Machine(revision: revision, scenario: scenario)
         for (i, n) in scenario.neighbours.enumerated() {
@@ -491,9 +509,10 @@ public struct ExploreTarget {
         var out = hr_explore_result()
         var err = [CChar](repeating: 0, count: 512)
         let runs = plan.cRuns
-        let rc = m.explore(start: step.start, size: step.size, walkers: specs, plan: runs, out: &out, err: &err)
+        let rc = m.explore(start: step.start, size: step.size, walkers: specs, plan: runs, stop: stop, out: &out, err: &err)
         defer { hr_explore_result_free(&out) }
         guard rc == 0 else { throw HarnessError("explore: \(cString(err))") }
+        if out.stopped { throw Explorer.Stopped() }
         let removal: StepResult
         switch out.removal_rc {
         case 0: removal = .ok
@@ -528,13 +547,14 @@ public enum SchedSelfTest {
 }
 
 extension Machine {
-    func explore(start: UInt64, size: UInt64, walkers: [hr_walker_spec], plan: [hr_sched_run],
+    func explore(start: UInt64, size: UInt64, walkers: [hr_walker_spec], plan: [hr_sched_run], stop: ExploreStop,
                  out: inout hr_explore_result, err: inout [CChar]) -> Int32 {
         let n = err.count
         return walkers.withUnsafeBufferPointer { w in
             plan.withUnsafeBufferPointer { p in
                 err.withUnsafeMutableBufferPointer { e in
-                    hr_explore_run(handle, start, size, w.baseAddress, Int32(w.count), p.baseAddress, p.count, &out, e.baseAddress, n)
+                    hr_explore_run(handle, start, size, w.baseAddress, Int32(w.count), p.baseAddress, p.count, stop.flag, &out,
+                                   e.baseAddress, n)
                 }
             }
         }

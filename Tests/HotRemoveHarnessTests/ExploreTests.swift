@@ -233,6 +233,20 @@ import Testing
         #expect(try quiet.execute(Schedule()).findings.isEmpty)
     }
 
+    /// A stop request (what SIGINT and SIGTERM make of themselves in `explore`) ends the schedule in hand
+    /// at its next decision: the execution is Stopped, not a result with a made-up deadlock, and once
+    /// the request is cleared the same schedule runs to its end.
+    @Test func aStopEndsTheScheduleInHand() throws {
+        let target = try ExploreTarget(scenario: Self.linear(lock: .none), revision: "final")
+        target.stop.request()
+        #expect(throws: Explorer.Stopped.self) { try target.execute(Schedule()) }
+        let r = try Explorer.explore(options: .init(preemptionBound: 1, maxSchedules: 10), execute: target.execute)
+        #expect(r.schedulesRun == 0 && r.findings.isEmpty && r.pending > 0, "the stopped schedule is pending, not run")
+        target.stop.request(false)
+        let ex = try target.execute(Schedule())
+        #expect(ex.removal == .ok && !ex.findings.contains { $0.rule.contains("deadlock") })
+    }
+
     @Test func exploreCommandReportsAndReplays() throws {
         let path = packageRoot + "/scenarios/explore-linear-ptdump.json"
         let r = cli(["explore", path, "--revision", "final", "--preemptions", "1", "--schedules", "60", "--json"])
