@@ -77,25 +77,10 @@ import Testing
     /// Interrupted after its first revision, history prints the table of what finished: v6's row whole,
     /// the rest counted under "not run" (the 96 curated scenarios each), and exits 6.
     @Test func anInterruptedHistoryKeepsTheRevisionsItFinished() throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: try #require(Tools.shipped))
-        p.arguments = ["history", "--revisions", "v6,final,altmap", "--jobs", "1", "--no-isolation"]
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        var seen = Data()
-        while !String(decoding: seen, as: UTF8.self).contains("history: v6 done") {
-            let chunk = err.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            seen.append(chunk)
-        }
-        kill(p.processIdentifier, SIGINT)
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        seen.append(err.fileHandleForReading.readDataToEndOfFile())
-        p.waitUntilExit()
-        let errText = String(decoding: seen, as: UTF8.self)
-        #expect(p.terminationStatus == ExitCode.interrupted.rawValue, "\(errText)")
+        let r = try interrupt(try #require(Tools.shipped), ["history", "--revisions", "v6,final,altmap", "--jobs", "1", "--no-isolation"],
+                              when: "history: v6 done", onOutput: false)
+        let text = r.out, errText = r.err
+        #expect(r.status == ExitCode.interrupted.rawValue, "\(errText)")
         #expect(text.contains("not run"), "\(text)")
         let v6 = text.split(separator: "\n").first { $0.hasPrefix("v6 ") }
         #expect(v6?.split(separator: " ").last == "0", "v6 finished: \(String(describing: v6))")

@@ -226,28 +226,12 @@ import Testing
         let text = #"{"version":1,"name":"slow","geometry":"4K/48","config":{"rodataFull":true},"steps":["#
             + Array(repeating: pair, count: 20).joined(separator: ",") + "]}"
         let path = tempFile("slow.json", text)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: exe)
-        p.arguments = ["check", packageRoot + "/scenarios/example.json", path, "--revision", "final"]
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
         // interrupt once the first run is reported (the handlers are in place by then), during the slow one
-        var seen = Data()
-        while !String(decoding: seen, as: UTF8.self).contains("example on final") {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            seen.append(chunk)
-        }
-        kill(p.processIdentifier, SIGINT)
-        let o = String(decoding: seen + out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        #expect(p.terminationReason == .exit)
-        #expect(p.terminationStatus == ExitCode.interrupted.rawValue, "\(e)")
-        #expect(o.contains("example on final (4K/48): conforms"), "the finished run is reported")
-        #expect(e.contains("interrupted: 1 of 2 runs checked"), "\(e)")
+        let r = try interrupt(exe, ["check", packageRoot + "/scenarios/example.json", path, "--revision", "final"],
+                              when: "example on final")
+        #expect(r.status == ExitCode.interrupted.rawValue, "\(r.err)")
+        #expect(r.out.contains("example on final (4K/48): conforms"), "the finished run is reported")
+        #expect(r.err.contains("interrupted: 1 of 2 runs checked"), "\(r.err)")
     }
 
     /// The same interruption with --ktap: the plan names both tests, the first has its result, and the
@@ -258,23 +242,10 @@ import Testing
         let text = #"{"version":1,"name":"slow","geometry":"4K/48","config":{"rodataFull":true},"steps":["#
             + Array(repeating: pair, count: 20).joined(separator: ",") + "]}"
         let path = tempFile("slow-ktap.json", text)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: exe)
-        p.arguments = ["check", packageRoot + "/scenarios/example.json", path, "--revision", "final", "--ktap"]
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        var seen = Data()
-        while !String(decoding: seen, as: UTF8.self).contains("ok 1 example.final") {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            seen.append(chunk)
-        }
-        kill(p.processIdentifier, SIGINT)
-        let o = String(decoding: seen + out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        #expect(p.terminationStatus == ExitCode.interrupted.rawValue)
+        let r = try interrupt(exe, ["check", packageRoot + "/scenarios/example.json", path, "--revision", "final", "--ktap"],
+                              when: "ok 1 example.final")
+        let o = r.out
+        #expect(r.status == ExitCode.interrupted.rawValue)
         #expect(o.hasPrefix("KTAP version 1\n1..2\n"), "\(o)")
         #expect(o.contains("ok 2 slow.final # SKIP not run: interrupted"), "\(o)")
     }

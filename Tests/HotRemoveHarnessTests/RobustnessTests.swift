@@ -105,27 +105,11 @@ import Testing
         let path = tempDir("run-interrupt") + ".json"
         try Data(#"{"version":1,"geometry":"4K/48","config":{"rodataFull":true},"bootMemory":{"start":"1G","size":"8G"},"steps":[{"op":"add","start":"32G","size":"32G"},{"op":"remove","start":"32G","size":"32G"}]}"#.utf8)
             .write(to: URL(fileURLWithPath: path))
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: exe)
-        p.arguments = ["run", path, "--revision", "v6,final,altmap"]
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
         // the header of the third revision's run: send the signal then
-        var seen = Data()
-        while !String(decoding: seen, as: UTF8.self).contains(" on altmap, ") {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            seen.append(chunk)
-        }
-        kill(p.processIdentifier, SIGINT)
-        seen.append(out.fileHandleForReading.readDataToEndOfFile())
-        let errText = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        #expect(p.terminationStatus == ExitCode.interrupted.rawValue, "\(errText)")
-        #expect(errText.contains("steps run on altmap; 2 revisions before it done"), "\(errText)")
-        #expect(String(decoding: seen, as: UTF8.self).contains(" on final, "))
+        let r = try interrupt(exe, ["run", path, "--revision", "v6,final,altmap"], when: " on altmap, ")
+        #expect(r.status == ExitCode.interrupted.rawValue, "\(r.err)")
+        #expect(r.err.contains("steps run on altmap; 2 revisions before it done"), "\(r.err)")
+        #expect(r.out.contains(" on final, "))
     }
 
     /// `bench` interrupted after its first point: the points measured are written and printed, marked
@@ -133,32 +117,16 @@ import Testing
     @Test func interruptedBenchKeepsThePointsItMeasured() throws {
         let exe = try #require(Tools.shipped)
         let out = tempDir("bench-interrupt") + ".json"
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: exe)
-        p.arguments = ["bench", "--sizes", "1G,8G,64G", "--mapping", "no-blocks", "--revisions", "v6,final,altmap", "--reps", "1",
-                       "--no-throughput", "--no-targets", "--out", out]
-        let o = Pipe(), e = Pipe()
-        p.standardOutput = o
-        p.standardError = e
-        try p.run()
-        var seen = Data()
-        while !String(decoding: seen, as: UTF8.self).contains("bench: 2/9") {
-            let chunk = e.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            seen.append(chunk)
-        }
-        kill(p.processIdentifier, SIGINT)
-        let text = String(decoding: o.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        seen.append(e.fileHandleForReading.readDataToEndOfFile())
-        p.waitUntilExit()
-        let errText = String(decoding: seen, as: UTF8.self)
-        #expect(p.terminationStatus == ExitCode.interrupted.rawValue, "\(errText)")
-        #expect(text.contains("(interrupted: only the points measured before the signal"), "\(text)")
+        let r = try interrupt(exe, ["bench", "--sizes", "1G,8G,64G", "--mapping", "no-blocks", "--revisions", "v6,final,altmap",
+                                    "--reps", "1", "--no-throughput", "--no-targets", "--out", out],
+                              when: "bench: 2/9", onOutput: false)
+        #expect(r.status == ExitCode.interrupted.rawValue, "\(r.err)")
+        #expect(r.out.contains("(interrupted: only the points measured before the signal"), "\(r.out)")
         let report = try JSONDecoder().decode(Bench.Report.self, from: Data(contentsOf: URL(fileURLWithPath: out)))
         #expect(report.interrupted == true)
         // the first point finished before the signal, the second (in hand) finishes after it, no third starts
         #expect((1...2).contains(report.points.count), "\(report.points.count) points")
         #expect(report.throughput == nil && report.targets == nil)
-        #expect(errText.contains("points measured (reported; no throughput or targets)"))
+        #expect(r.err.contains("points measured (reported; no throughput or targets)"))
     }
 }
