@@ -219,13 +219,17 @@ import Testing
         #expect(!r.out.contains(" 2 fuzz-5-1.mut_final_hang"))
     }
 
+    /// 20 add/remove pairs of 1 GiB under rodata_full, named "slow": each step maps or unmaps 262144 PTEs
+    /// (about a second here), so an interruption lands inside its run.
+    func slowScenario(_ file: String) -> String {
+        let pair = #"{"op":"add","start":"8G","size":"1G"},{"op":"remove","start":"8G","size":"1G"}"#
+        return tempFile(file, #"{"version":1,"name":"slow","geometry":"4K/48","config":{"rodataFull":true},"steps":["#
+            + Array(repeating: pair, count: 20).joined(separator: ",") + "]}")
+    }
+
     @Test func interruptedCheckReportsWhatFinished() throws {
         let exe = try #require(Tools.shipped)
-        // add/remove pairs of 1 GiB under rodata_full: each step maps or unmaps 262144 PTEs (about a second here)
-        let pair = #"{"op":"add","start":"8G","size":"1G"},{"op":"remove","start":"8G","size":"1G"}"#
-        let text = #"{"version":1,"name":"slow","geometry":"4K/48","config":{"rodataFull":true},"steps":["#
-            + Array(repeating: pair, count: 20).joined(separator: ",") + "]}"
-        let path = tempFile("slow.json", text)
+        let path = slowScenario("slow.json")
         // interrupt once the first run is reported (the handlers are in place by then), during the slow one
         let r = try interrupt(exe, ["check", packageRoot + "/scenarios/example.json", path, "--revision", "final"],
                               when: "example on final")
@@ -238,10 +242,7 @@ import Testing
     /// one the interruption left is a skip that says so (exit 6).
     @Test func interruptedKtapSkipsWhatDidNotRun() throws {
         let exe = try #require(Tools.shipped)
-        let pair = #"{"op":"add","start":"8G","size":"1G"},{"op":"remove","start":"8G","size":"1G"}"#
-        let text = #"{"version":1,"name":"slow","geometry":"4K/48","config":{"rodataFull":true},"steps":["#
-            + Array(repeating: pair, count: 20).joined(separator: ",") + "]}"
-        let path = tempFile("slow-ktap.json", text)
+        let path = slowScenario("slow-ktap.json")
         let r = try interrupt(exe, ["check", packageRoot + "/scenarios/example.json", path, "--revision", "final", "--ktap"],
                               when: "ok 1 example.final")
         let o = r.out
