@@ -17,14 +17,6 @@ import Testing
         return m.prediction(step: step)
     }
 
-    /// 4K/48, 128 MiB sections, [8G + 128M, +1G) added and removed: HistoryRevisionTests.pmdBlockRemoval
-    /// (512 linear PMD blocks in two PMD tables of their own, 8 vmemmap PMD blocks in a table shared with
-    /// boot's memmap).
-    func pmdBlockRun(_ rev: String) throws -> ScenarioRun {
-        try run(rev, "4K/48", section: 27, [.init(op: .add, start: 8 * G + 128 * M, size: G),
-                                            .init(op: .remove, start: 8 * G + 128 * M, size: G)])
-    }
-
     @Test(arguments: ["v7", "v8", "v9"])
     func walkedBlockFlush(_ rev: String) throws {
         let r = try pmdBlockRun(rev)

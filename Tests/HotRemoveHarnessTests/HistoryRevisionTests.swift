@@ -8,20 +8,7 @@ import Testing
 /// code (the derivation is written beside each test, never taken from a run).  These tests pin what
 /// each posting's code does; HistoryContractTests checks the model's contracts against the same counts.
 @Suite struct HistoryRevisionTests {
-    // The scenario shared by V7..V12 (the one RemovalTests uses for V6 and final): 4K/48, 128 MiB sections
-    // (sectionSizeBits 27), boot memory [1G, 5G) = linear VA offsets [0, 4G) (physOffset 1G), block
-    // mappings allowed.  Hot-add and remove [8G + 128M, +1G):
-    //  - linear map: VA offsets [7G + 128M, 8G + 128M): 2 MiB aligned, not 1 GiB aligned, so 512 PMD blocks
-    //    in two PMD tables made by the add: PUD entry 7 (448 blocks) and PUD entry 8 (64 blocks); nothing
-    //    else maps those two tables.  The PUD table of PGD[0] also holds boot's entries 0..3.
-    //  - vmemmap: 8 sections x 32768 pages x 64 B = 8 x 2 MiB = 8 PMD blocks at VMEMMAP_START + 114 MiB ..
-    //    + 130 MiB, in the PMD table for VMEMMAP_START + [2M, 1G + 2M), which also maps boot's memmap
-    //    (offsets [0, 64 MiB)), so that table is never empty.
-    func pmdBlockRemoval(_ rev: String) throws -> StepObservation {
-        let r = try run(rev, "4K/48", section: 27, [.init(op: .add, start: 8 * G + 128 * M, size: G),
-                                                    .init(op: .remove, start: 8 * G + 128 * M, size: G)])
-        return r.steps[1]
-    }
+    // The scenario (pmdBlockRun, in Support.swift) is the one RemovalTests uses for V6 and final.
 
     // v5.7 flush_tlb_kernel_range(start, end): flush_tlb_all() (one vmalle1is) only if
     // (end - start) >> PAGE_SHIFT > MAX_TLBI_OPS (= PTRS_PER_PTE = 512), else one vaale1is per page.
@@ -31,12 +18,25 @@ import Testing
     // the linear PMD tables it frees.
     let clears: [UInt64] = [0, 2, 520, 0]
 
+    /// The TLB counts are each revision's own (derived beside its test); the rest of pmdBlockRun's removal is the
+    /// same for all: the clears above, the two linear PMD tables freed, the 8 vmemmap blocks freed as
+    /// order-9 pages, no WARN and no fault.
+    func expectPMDBlockRemoval(_ s: StepObservation, tlbiVA: UInt64, tlbiAll: UInt64, tlbiWalk: UInt64,
+                               sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(s.effects.tlbiVA == tlbiVA, sourceLocation: sourceLocation)
+        #expect(s.effects.tlbiAll == tlbiAll, sourceLocation: sourceLocation)
+        #expect(s.effects.tlbiWalk == tlbiWalk, sourceLocation: sourceLocation)
+        #expect(s.effects.tablesFreed == [0, 0, 2, 0], sourceLocation: sourceLocation)
+        #expect(s.effects.clears == clears, sourceLocation: sourceLocation)
+        #expect(s.effects.dataFreedByOrder[9] == 8, sourceLocation: sourceLocation)
+        #expect(s.effects.dataFreedByOrder.reduce(0, +) == 8, sourceLocation: sourceLocation)
+        #expect(s.warns.isEmpty && s.faults.isEmpty, sourceLocation: sourceLocation)
+    }
+
     @Test func v7() throws {
-        let s = try pmdBlockRemoval("v7")
+        let s = try pmdBlockRun("v7").steps[1]
         // unmap_hotplug_{pmd}_range(): each block: pmd_clear(), flush_tlb_kernel_range(addr, next) = 512 vaale1is;
         // vmemmap blocks (sparse_vmap) also free_hotplug_page_range(page, PMD_SIZE): 8 order-9 frees.
-        #expect(s.effects.tlbiVA == walkedBlockTLBIs)
-        #expect(s.effects.tlbiAll == 0)
         // linear: remove_pagetable() -> free_empty_tables(start, end) without floor/ceiling:
         // free_pmd_table() frees the two PMD tables (all 512 entries none), pud_clear() + one vaae1is each;
         // free_pud_table() keeps PGD[0]'s PUD table (boot entries).
@@ -44,64 +44,38 @@ import Testing
         // -1G - 2^41 - 64K (VMEMMAP_START > VMALLOC_END, so the gap is [VMALLOC_END, VMEMMAP_START]); both
         // round down to -2^41 - 2^39 with PGDIR_MASK (512 GiB): one PGD entry, vmalloc_vmemmap_overlap = true,
         // so vmemmap_free() never calls free_empty_tables() (and its PMD table is shared with boot anyway).
-        #expect(s.effects.tablesFreed == [0, 0, 2, 0])
-        #expect(s.effects.tlbiWalk == 2)
-        #expect(s.effects.clears == clears)
-        #expect(s.effects.dataFreedByOrder[9] == 8)
-        #expect(s.effects.dataFreedByOrder.reduce(0, +) == 8)
-        #expect(s.warns.isEmpty && s.faults.isEmpty)
+        expectPMDBlockRemoval(s, tlbiVA: walkedBlockTLBIs, tlbiAll: 0, tlbiWalk: 2)
     }
 
     @Test func v8() throws {
-        let s = try pmdBlockRemoval("v8")
+        let s = try pmdBlockRun("v8").steps[1]
         // unmap as V7: flush_tlb_kernel_range(addr, next) per block, 520 x 512 vaale1is, 8 order-9 frees.
-        #expect(s.effects.tlbiVA == walkedBlockTLBIs)
-        #expect(s.effects.tlbiAll == 0)
         // free_empty_tables(start, end, PAGE_OFFSET, PAGE_END): free_pmd_table(pudp, addr, next, ...) with
         // PUD_MASK: PUD entry 7: addr = +7G+128M masks to +7G >= PAGE_OFFSET, next - 1 <= PAGE_END - 1;
         // entry 8: +8G; both aligned, both tables empty: freed (2 x pud_clear + vaae1is).  free_pud_table():
         // PGDIR_MASK gives PAGE_OFFSET >= floor, but boot's entries are present: kept.
         // vmemmap: free_empty_tables(.., VMEMMAP_START, VMEMMAP_END): the PMD entries are none after the unmap,
         // so free_pte_table() is never called; free_pmd_table() on the vmemmap PMD table: boot memmap present.
-        #expect(s.effects.tablesFreed == [0, 0, 2, 0])
-        #expect(s.effects.tlbiWalk == 2)
-        #expect(s.effects.clears == clears)
-        #expect(s.effects.dataFreedByOrder[9] == 8)
-        #expect(s.effects.dataFreedByOrder.reduce(0, +) == 8)
-        #expect(s.warns.isEmpty && s.faults.isEmpty)
+        expectPMDBlockRemoval(s, tlbiVA: walkedBlockTLBIs, tlbiAll: 0, tlbiWalk: 2)
     }
 
     @Test func v9() throws {
-        let s = try pmdBlockRemoval("v9")
+        let s = try pmdBlockRun("v9").steps[1]
         // V9 still flushes a block over (addr, next): 520 x 512 vaale1is; free_mapped frees 8 order-9 blocks.
-        #expect(s.effects.tlbiVA == walkedBlockTLBIs)
-        #expect(s.effects.tlbiAll == 0)
         // free_empty_pmd_table() checks pgtable_range_aligned(start, end, floor, ceiling, PUD_MASK) with the
         // range it walked: PUD entry 7: [+7G+128M, +8G) -> +7G >= PAGE_OFFSET; entry 8: [+8G, +8G+128M);
         // both empty: freed, pud_clear() + __flush_tlb_kernel_pgtable(start) each.  The PUD table (PGDIR_MASK)
         // and the vmemmap PMD table keep boot entries.
-        #expect(s.effects.tablesFreed == [0, 0, 2, 0])
-        #expect(s.effects.tlbiWalk == 2)
-        #expect(s.effects.clears == clears)
-        #expect(s.effects.dataFreedByOrder[9] == 8)
-        #expect(s.effects.dataFreedByOrder.reduce(0, +) == 8)
-        #expect(s.warns.isEmpty && s.faults.isEmpty)
+        expectPMDBlockRemoval(s, tlbiVA: walkedBlockTLBIs, tlbiAll: 0, tlbiWalk: 2)
     }
 
     @Test(arguments: ["v10", "v12"])
     func oneTLBIPerBlock(_ rev: String) throws {
-        let s = try pmdBlockRemoval(rev)
+        let s = try pmdBlockRun(rev).steps[1]
         // V10 (per Catalin) and V12: "One TLBI should be sufficient here as the PMD_SIZE range is mapped with
         // a single block entry": flush_tlb_kernel_range(addr, addr + PAGE_SIZE), 1 vaale1is per block, 520.
-        #expect(s.effects.tlbiVA == 520)
-        #expect(s.effects.tlbiAll == 0)
         // the free pass is V9's: the two linear PMD tables freed, one vaae1is each.
-        #expect(s.effects.tablesFreed == [0, 0, 2, 0])
-        #expect(s.effects.tlbiWalk == 2)
-        #expect(s.effects.clears == clears)
-        #expect(s.effects.dataFreedByOrder[9] == 8)
-        #expect(s.effects.dataFreedByOrder.reduce(0, +) == 8)
-        #expect(s.warns.isEmpty && s.faults.isEmpty)
+        expectPMDBlockRemoval(s, tlbiVA: 520, tlbiAll: 0, tlbiWalk: 2)
     }
 
     @Test func v12RefusesBootMemory() throws {
@@ -169,7 +143,7 @@ import Testing
     }
 
     @Test func fix2026BatchesTheLinearMapFlush() throws {
-        let s = try pmdBlockRemoval("fix2026")
+        let s = try pmdBlockRun("fix2026").steps[1]
         // The reject-split notifier passes: each 128 MiB memory block's linear edges (VA offsets 7G + 128M +
         // k x 128M) are CONT_PMD_SIZE (32 MiB) aligned, and their memmap edges (VMEMMAP_START + 114M + 2M x k,
         // VMEMMAP_START = -2^41 - 2M) are inside non-CONT vmemmap PMD blocks but PMD_SIZE aligned.
@@ -177,15 +151,8 @@ import Testing
         // [start, end) once: 1 GiB = 262144 pages > MAX_TLBI_OPS, so flush_tlb_all(): 1 vmalle1is.
         // Unmap, vmemmap (free_mapped), one vmemmap_free() per section: pmd_clear(), WARN_ON(pmd_cont()) quiet,
         // flush_tlb_kernel_range(addr, addr + PMD_SIZE) = 512 pages, not more than 512: 512 vaale1is; 8 x.
-        #expect(s.effects.tlbiAll == 1)
-        #expect(s.effects.tlbiVA == 8 * 512)
         // free pass: the altmap revision's (floor/ceiling): the two linear PMD tables, one vaae1is each
-        #expect(s.effects.tablesFreed == [0, 0, 2, 0])
-        #expect(s.effects.tlbiWalk == 2)
-        #expect(s.effects.clears == clears)
-        #expect(s.effects.dataFreedByOrder[9] == 8)
-        #expect(s.effects.dataFreedByOrder.reduce(0, +) == 8)
-        #expect(s.warns.isEmpty && s.faults.isEmpty)
+        expectPMDBlockRemoval(s, tlbiVA: 8 * 512, tlbiAll: 1, tlbiWalk: 2)
     }
 
     @Test func fix2026RefusesSplittingAPUDBlock() throws {
@@ -211,24 +178,17 @@ import Testing
 
     @Test(arguments: ["v3", "v4", "v5"])
     func blocksWithoutTLBI(_ rev: String) throws {
-        let s = try pmdBlockRemoval(rev)
+        let s = try pmdBlockRun(rev).steps[1]
         // remove_pmd_table(): a block is pmd_clear()ed with no TLBI at all (the flush_tlb_kernel_range() is in
         // remove_pte_table() only, reached for table entries); vmemmap blocks are freed (order 9) before the
         // clear.  free_pmd_table() then frees the two linear PMD tables: pud_clear() +
         // __flush_tlb_kernel_pgtable() each.  No vaale1is, no vmalle1is.
-        #expect(s.effects.tlbiVA == 0)
-        #expect(s.effects.tlbiAll == 0)
-        #expect(s.effects.tlbiWalk == 2)
-        #expect(s.effects.tablesFreed == [0, 0, 2, 0])
-        #expect(s.effects.clears == clears)
-        #expect(s.effects.dataFreedByOrder[9] == 8)
-        #expect(s.effects.dataFreedByOrder.reduce(0, +) == 8)
-        #expect(s.warns.isEmpty && s.faults.isEmpty)
+        expectPMDBlockRemoval(s, tlbiVA: 0, tlbiAll: 0, tlbiWalk: 2)
     }
 
     @Test(arguments: ["v1", "v2"])
     func oneFlushAfterTheWalk(_ rev: String) throws {
-        let s = try pmdBlockRemoval(rev)
+        let s = try pmdBlockRun(rev).steps[1]
         // remove_pagetable() ends with flush_tlb_kernel_range(start, end), its only TLBI: linear 1 GiB =
         // 262144 pages > MAX_TLBI_OPS: flush_tlb_all(), 1 vmalle1is; each vmemmap section 2 MiB = 512 pages:
         // 512 vaale1is, 8 sections = 4096.  Tables: free_pmd_table() (CONFIG_PGTABLE_LEVELS > 3 here) frees the
@@ -236,13 +196,6 @@ import Testing
         // pud_clear()s, with no __flush_tlb_kernel_pgtable(): no vaae1is.  vmemmap blocks: free_pagetable(page,
         // get_order(PMD_SIZE)) = order 9, not reserved (hot-added).  V1's pmd_large() is true for a 4-level
         // block entry (no PMD_TABLE_BIT), pud_large() false for the PUD table entries.
-        #expect(s.effects.tlbiVA == 8 * 512)
-        #expect(s.effects.tlbiAll == 1)
-        #expect(s.effects.tlbiWalk == 0)
-        #expect(s.effects.tablesFreed == [0, 0, 2, 0])
-        #expect(s.effects.clears == clears)
-        #expect(s.effects.dataFreedByOrder[9] == 8)
-        #expect(s.effects.dataFreedByOrder.reduce(0, +) == 8)
-        #expect(s.warns.isEmpty && s.faults.isEmpty)
+        expectPMDBlockRemoval(s, tlbiVA: 8 * 512, tlbiAll: 1, tlbiWalk: 0)
     }
 }

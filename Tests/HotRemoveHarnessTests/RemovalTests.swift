@@ -6,18 +6,8 @@ import Testing
 
 /// The three revisions' removals, with hand-derived expectations.
 @Suite struct RemovalTests {
-    // 4K/48, sectionSizeBits 27: [8G + 128M, +1G) is 2 MiB but not 1 GiB aligned -> 512 PMD blocks (all CONT),
-    // VA [PAGE_OFFSET + 7G + 128M, +1G) spanning PUD entries 7 and 8 -> two PMD tables (448 + 64 blocks).
-    // Its memmap: 8 sections of 128 MiB, each 32768 pages x 64 B = 2 MiB = one vmemmap PMD block at
-    // VMEMMAP_START + 114 MiB.., inside the PMD table that also maps boot memory's memmap (offsets < 64 MiB).
-    func pmdBlockRemoval(_ rev: String) throws -> StepObservation {
-        let r = try run(rev, "4K/48", section: 27, [.init(op: .add, start: 8 * G + 128 * M, size: G),
-                                                    .init(op: .remove, start: 8 * G + 128 * M, size: G)])
-        return r.steps[1]
-    }
-
     @Test func pmdBlocksV6FlushesWholeBlock() throws {
-        let s = try pmdBlockRemoval("v6")
+        let s = try pmdBlockRun("v6").steps[1]
         // V6: flush_tlb_kernel_range(addr, next) over each 2 MiB block = 512 pages = MAX_TLBI_OPS, not more,
         // so 512 vaale1is per block: 512 linear blocks + 8 vmemmap blocks = 520 blocks x 512 = 266240.
         #expect(s.effects.tlbiVA == 520 * 512)
@@ -35,7 +25,7 @@ import Testing
     }
 
     @Test func pmdBlocksFinalOneTlbiPerBlock() throws {
-        let s = try pmdBlockRemoval("final")
+        let s = try pmdBlockRun("final").steps[1]
         // final: "One TLBI should be sufficient here": 1 vaale1is per block, 520 blocks.
         #expect(s.effects.tlbiVA == 520)
         #expect(s.effects.tlbiAll == 0)

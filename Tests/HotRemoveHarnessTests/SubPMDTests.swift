@@ -38,6 +38,20 @@ import Testing
         return m.prediction(step: step).effects
     }
 
+    /// Step `step` as observed and as the model predicts it, against the counts derived by hand; the data
+    /// pages freed are vmemmap blocks, all order 9.
+    func expectStep(_ r: ScenarioRun, _ step: Int, clears: [UInt64], tablesFreed: [UInt64], tlbiVA: UInt64, tlbiWalk: UInt64,
+                    tlbiAll: UInt64, blocksFreed: UInt64, sourceLocation: SourceLocation = #_sourceLocation) {
+        for e in [r.steps[step].effects, predicted(r, step: step)] {
+            #expect(e.clears == clears, sourceLocation: sourceLocation)
+            #expect(e.tablesFreed == tablesFreed, sourceLocation: sourceLocation)
+            #expect(e.tlbiVA == tlbiVA, sourceLocation: sourceLocation)
+            #expect(e.tlbiWalk == tlbiWalk, sourceLocation: sourceLocation)
+            #expect(e.tlbiAll == tlbiAll, sourceLocation: sourceLocation)
+            #expect(e.dataFreedByOrder[9] == blocksFreed && e.dataFreedByOrder.reduce(0, +) == blocksFreed, sourceLocation: sourceLocation)
+        }
+    }
+
     // Every revision, linear map, remove A: 32768 pte_clear() + one vaale1is each; free_empty_tables(): the
     // 64 PTE tables are empty and inside [PAGE_OFFSET, PAGE_END): 64 pmd_clear() + vaae1is, 64 PTE tables
     // freed; the PMD table of [7G, 8G) still maps B: kept.
@@ -53,30 +67,14 @@ import Testing
         // Remove A: vmemmap_free(98M, 99.75M): block 49 only partly covered: vmemmap_unuse_sub_pmd() writes
         // block 50's tail [101.5M, 102M) PAGE_UNUSED (the pending range) and A's range; B's part of block 49 is
         // still used: the block stays -- no clear, no TLBI, no free.  The PMD table keeps boot's memmap.
-        let s1 = r.steps[1].effects, p1 = predicted(r, step: 1)
-        for c in [(s1.clears, s1.tablesFreed, s1.tlbiVA, s1.tlbiWalk, s1.tlbiAll, s1.dataFreedByOrder),
-                  (p1.clears, p1.tablesFreed, p1.tlbiVA, p1.tlbiWalk, p1.tlbiAll, p1.dataFreedByOrder)] {
-            #expect(c.0 == linearClears1)
-            #expect(c.1 == linearTables1)
-            #expect(c.2 == 32768)
-            #expect(c.3 == 64)
-            #expect(c.4 == 0)
-            #expect(c.5.reduce(0, +) == 0)
-        }
+        expectStep(r, 1, clears: linearClears1, tablesFreed: linearTables1, tlbiVA: 32768, tlbiWalk: 64,
+                   tlbiAll: 0, blocksFreed: 0)
         // Remove B: vmemmap_free(99.75M, 101.5M): block 49: B's 0.25 MiB marked unused, the whole block now reads
         // PAGE_UNUSED: pmd_clear(), flush_tlb_kernel_range(addr, addr + PAGE_SIZE) = 1 vaale1is, then
         // free_hotplug_page_range(page, PMD_SIZE) = one order-9 free; block 50 the same.  The PMD table keeps
         // boot's memmap.  Totals: the linear map's + 2 PMD clears, 2 vaale1is, 2 order-9 frees.
-        let s2 = r.steps[2].effects, p2 = predicted(r, step: 2)
-        for c in [(s2.clears, s2.tablesFreed, s2.tlbiVA, s2.tlbiWalk, s2.tlbiAll, s2.dataFreedByOrder),
-                  (p2.clears, p2.tablesFreed, p2.tlbiVA, p2.tlbiWalk, p2.tlbiAll, p2.dataFreedByOrder)] {
-            #expect(c.0 == [0, 1, 66, 32768])
-            #expect(c.1 == linearTables2)
-            #expect(c.2 == 32768 + 2)
-            #expect(c.3 == 65)
-            #expect(c.4 == 0)
-            #expect(c.5[9] == 2 && c.5.reduce(0, +) == 2)
-        }
+        expectStep(r, 2, clears: [0, 1, 66, 32768], tablesFreed: linearTables2, tlbiVA: 32768 + 2, tlbiWalk: 65,
+                   tlbiAll: 0, blocksFreed: 2)
         let report = Checker.check(r)
         #expect(report.contractMismatches == 0)
         // clear, invalidate, then free, and no block cleared under a present section: no finding at all
@@ -101,28 +99,12 @@ import Testing
         // Remove A: the same decisions as subpmd (block 49 stays), then modify_pagetable()'s single flush, which
         // on s390 is __tlb_flush_kernel() whatever the range: flush_tlb_all(), one vmalle1is ([98M, 99.75M) is
         // page aligned, so no WARN_ON_ONCE(!PAGE_ALIGNED(start | end)) refusal).  The linear map is final's.
-        let s1 = r.steps[1].effects, p1 = predicted(r, step: 1)
-        for c in [(s1.clears, s1.tablesFreed, s1.tlbiVA, s1.tlbiWalk, s1.dataFreedByOrder, s1.tlbiAll),
-                  (p1.clears, p1.tablesFreed, p1.tlbiVA, p1.tlbiWalk, p1.dataFreedByOrder, p1.tlbiAll)] {
-            #expect(c.0 == linearClears1)
-            #expect(c.1 == linearTables1)
-            #expect(c.2 == 32768)
-            #expect(c.3 == 64)
-            #expect(c.4.reduce(0, +) == 0)
-            #expect(c.5 == 1)
-        }
+        expectStep(r, 1, clears: linearClears1, tablesFreed: linearTables1, tlbiVA: 32768, tlbiWalk: 64,
+                   tlbiAll: 1, blocksFreed: 0)
         // Remove B: blocks 49 and 50 end wholly unused: each freed (order 9), then its entry cleared, no TLBI
         // in the walk; then one vmalle1is.
-        let s2 = r.steps[2].effects, p2 = predicted(r, step: 2)
-        for c in [(s2.clears, s2.tablesFreed, s2.tlbiVA, s2.tlbiWalk, s2.dataFreedByOrder, s2.tlbiAll),
-                  (p2.clears, p2.tablesFreed, p2.tlbiVA, p2.tlbiWalk, p2.dataFreedByOrder, p2.tlbiAll)] {
-            #expect(c.0 == [0, 1, 66, 32768])
-            #expect(c.1 == linearTables2)
-            #expect(c.2 == 32768)
-            #expect(c.3 == 65)
-            #expect(c.4[9] == 2 && c.4.reduce(0, +) == 2)
-            #expect(c.5 == 1)
-        }
+        expectStep(r, 2, clears: [0, 1, 66, 32768], tablesFreed: linearTables2, tlbiVA: 32768, tlbiWalk: 65,
+                   tlbiAll: 1, blocksFreed: 2)
         let report = Checker.check(r)
         #expect(report.contractMismatches == 0)
         // s390's order on arm64: each block goes back to the allocator while its entry still maps it
