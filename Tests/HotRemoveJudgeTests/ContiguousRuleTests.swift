@@ -7,7 +7,7 @@ import HotRemoveScenario
 import HotRemoveTestSupport
 import Testing
 
-@Suite struct ContiguousRuleTests {
+@Suite struct ContiguousRuleTests: HandBuiltTrace {
     @Test func contiguousSizesPerGranule() {
         // Arm ARM D8.6.1 (VMSAv8-64 contiguous ranges): 4K: 16 PTEs (64K), 16 PMD blocks (16 x 2M = 32M);
         // 16K: 128 PTEs (128 x 16K = 2M), 32 PMD blocks (32 x 32M = 1G); 64K: 32 PTEs (32 x 64K = 2M),
@@ -18,7 +18,6 @@ import Testing
         #expect(g64.contPteSize == 2 * M && g64.contPmdSize == 16 * G)
     }
 
-    let sc = scenario("4K/48", [])
     let va: UInt64 = 0xffff_0000_4000_0000
     let pteTable: UInt64 = 0x4020_0000, dataPA: UInt64 = 0x4000_0000
     var contPage: UInt64 { Descriptor.pageKernel | Descriptor.cont }
@@ -32,9 +31,6 @@ import Testing
         .init(kind: .clear, level: 3, count: count, a: pteTable + 8 * k, b: (dataPA + k * 4 * K) | contPage)
     }
     func tlbi(_ k: UInt64, pages: UInt64 = 1) -> ObservedEvent { .init(kind: .tlbiVA, level: 0, count: pages, a: va + k * 4 * K, b: 0) }
-    let ishst = ObservedEvent(kind: .dsb, level: 0, count: 1, a: 0, b: 0)
-    let ish = ObservedEvent(kind: .dsb, level: 1, count: 1, a: 0, b: 0)
-    let isb = ObservedEvent(kind: .isb, level: 0, count: 1, a: 0, b: 0)
 
     func rules(_ trace: [ObservedEvent]) -> Set<String> {
         var out = FindingList()

@@ -8,9 +8,7 @@ import HotRemoveScenario
 import HotRemoveTestSupport
 import Testing
 
-@Suite struct OrderingLoopTests {
-    let sc = scenario("4K/48", [])
-    var lay: Layout { Layout(sc) }
+@Suite struct OrderingLoopTests: HandBuiltTrace {
     let L: UInt64 = 0xffff_0000_4000_0000
     let pteTable: UInt64 = 0x4020_0000, data: UInt64 = 0x4000_0000
 
@@ -18,9 +16,6 @@ import Testing
         ObservedState(runs: [ObservedRun(va: L, count: 512, entrySize: 4 * K, pa: data, attrs: Descriptor.pageKernel, level: .pte, kind: .page)],
                       tables: [ObservedTable(level: .pte, pa: pteTable, vaStart: L, vaSpan: 2 * M, live: 512)])
     }
-    let ishst = ObservedEvent(kind: .dsb, level: 0, count: 1, a: 0, b: 0)
-    let ish = ObservedEvent(kind: .dsb, level: 1, count: 1, a: 0, b: 0)
-    let isb = ObservedEvent(kind: .isb, level: 0, count: 1, a: 0, b: 0)
     /// pte_clear() of entry k; repetitions clear the next entries
     func clear(_ k: UInt64) -> ObservedEvent {
         .init(kind: .clear, level: 3, count: 1, a: pteTable + 8 * k, b: (data + k * 4 * K) | Descriptor.pageKernel, da: 8, db: 4 * K)

@@ -8,9 +8,7 @@ import HotRemoveScenario
 import HotRemoveTestSupport
 import Testing
 
-@Suite struct OrderingRuleTests {
-    let sc = scenario("4K/48", [])
-    var lay: Layout { Layout(sc) }
+@Suite struct OrderingRuleTests: HandBuiltTrace {
 
     // the tables: a PMD table for [0xfffffe0000000000, +1G) holding a PTE table for the first 2 MiB
     // and a 2 MiB block for the next 2 MiB
@@ -31,10 +29,6 @@ import Testing
     var clearBlock: ObservedEvent { .init(kind: .clear, level: 2, count: 1, a: pmdTable + 8, b: blockPA | Descriptor.sectNormal) }
     func tlbi(_ v: UInt64) -> ObservedEvent { .init(kind: .tlbiVA, level: 0, count: 1, a: v, b: 0) }
     func walkTlbi(_ v: UInt64) -> ObservedEvent { .init(kind: .tlbiWalk, level: 0, count: 1, a: v, b: 0) }
-    let ishst = ObservedEvent(kind: .dsb, level: 0, count: 1, a: 0, b: 0)
-    let ish = ObservedEvent(kind: .dsb, level: 1, count: 1, a: 0, b: 0)
-    let isb = ObservedEvent(kind: .isb, level: 0, count: 1, a: 0, b: 0)
-    let all = ObservedEvent(kind: .tlbiAll, level: 0, count: 1, a: 0, b: 0)
     func free(_ pa: UInt64, order: Int = 0, table: Bool) -> ObservedEvent {
         .init(kind: .free, level: order, count: 1, a: pa >> 12, b: table ? 1 : 0)
     }
