@@ -102,34 +102,29 @@ struct LeafIndex: Sendable {
         }
     }
 
-    /// The leaves lying wholly inside `r`, per group.
-    func wholly(inside r: IntervalSet) -> LeafIndex {
+    /// Each group's set replaced by `transform` of it, empty groups dropped.
+    private func mapGroups(_ transform: (LeafKey, IntervalSet) -> IntervalSet) -> LeafIndex {
         var out = LeafIndex()
         for (k, s) in groups {
-            let x = s.intersection(r.roundedIn(to: k.size))
+            let x = transform(k, s)
             if !x.isEmpty { out.groups[k] = x }
         }
         return out
+    }
+
+    /// The leaves lying wholly inside `r`, per group.
+    func wholly(inside r: IntervalSet) -> LeafIndex {
+        mapGroups { k, s in s.intersection(r.roundedIn(to: k.size)) }
     }
 
     /// Everything except the leaves lying wholly inside `r`.
     func removing(whollyInside r: IntervalSet) -> LeafIndex {
-        var out = LeafIndex()
-        for (k, s) in groups {
-            let x = s.subtracting(r.roundedIn(to: k.size))
-            if !x.isEmpty { out.groups[k] = x }
-        }
-        return out
+        mapGroups { k, s in s.subtracting(r.roundedIn(to: k.size)) }
     }
 
     /// Per group, what this index has and `other` lacks.
     func subtracting(_ other: LeafIndex) -> LeafIndex {
-        var out = LeafIndex()
-        for (k, s) in groups {
-            let x = s.subtracting(other.set(k))
-            if !x.isEmpty { out.groups[k] = x }
-        }
-        return out
+        mapGroups { k, s in s.subtracting(other.set(k)) }
     }
 
     var isEmpty: Bool { groups.isEmpty }

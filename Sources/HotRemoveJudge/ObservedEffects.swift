@@ -44,17 +44,8 @@ extension StepEffects {
         return out
     }
 
-    /// The result as the harness observed it.
-    public static func result(_ r: StepResult) -> String {
-        switch r {
-        case .ok: return "ok"
-        case .error(let e): return "error \(e)"
-        case .refused: return "refused (NOTIFY_BAD)"
-        case .oops: return "oops"
-        case .invalid(let why): return "invalid: \(why)"
-        case .blocked(let lock): return "blocked on \(lock)"
-        }
-    }
+    /// The result as the harness observed it, in the words of the model's outcome.
+    public static func result(_ r: StepResult) -> String { result(StepPrediction.Outcome(r)) }
 
     /// Adds what the recorders' lists say to the counted effects: the WARN_ON() sites, what each fault hit
     /// (named from the tables `before` the step), and the TLBI addresses of `trace` (nil: not traced).

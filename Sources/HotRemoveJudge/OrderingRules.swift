@@ -22,30 +22,15 @@ import HotRemoveModel
 import HotRemoveScenario
 
 public enum OrderingRule: String, CaseIterable, Sendable {
-    /// a cleared leaf entry is never invalidated afterwards
-    case staleLeaf = "inv.tlb-stale-leaf"
-    /// a cleared table entry is never walk-cache invalidated afterwards
-    case staleWalk = "inv.tlb-stale-walk"
-    /// the only invalidation reaching a cleared entry came before the clear
-    case invalidatedBeforeClear = "inv.tlb-order"
-    /// a data page freed while a cleared leaf to it may still be cached
-    case freeBeforeLeafTLBI = "inv.free-before-leaf-tlbi"
-    /// a table page freed while a cleared pointer to it may still be in the walk cache
-    case freeBeforeWalkTLBI = "inv.free-before-walk-tlbi"
-    /// a page freed while a valid entry still points at it
-    case freedWhileReachable = "inv.freed-while-reachable"
-    /// a data page freed that no leaf cleared in the step mapped
-    case freedDataNotBacking = "inv.freed-data-not-backing"
-    /// an invalidation never completed by a dsb(ish) before the step ends
-    case tlbiIncomplete = "inv.tlbi-incomplete"
-    /// an entry of a contiguous range invalidated while a sibling was still valid, and never after
-    case contRefill = "inv.tlb-cont-refill"
-    /// a contiguous range left partly cleared
-    case contSplit = "inv.cont-range-split"
-    /// a valid entry changed to another valid one (output, size, type or CONT) without a break
-    case breakBeforeMake = "inv.break-before-make"
-    /// a descriptor written into a page that is not a page-table page (a block's output page, a freed table)
-    case writeOutsideTable = "inv.write-outside-table"
+    // Each rule's meaning is its statement below; the raw value is its id in findings.
+    // invalidation of what the step cleared
+    case staleLeaf = "inv.tlb-stale-leaf", staleWalk = "inv.tlb-stale-walk", invalidatedBeforeClear = "inv.tlb-order"
+    // frees against the invalidations and the entries still pointing at the page
+    case freeBeforeLeafTLBI = "inv.free-before-leaf-tlbi", freeBeforeWalkTLBI = "inv.free-before-walk-tlbi"
+    case freedWhileReachable = "inv.freed-while-reachable", freedDataNotBacking = "inv.freed-data-not-backing"
+    // completion, the Contiguous bit, break-before-make, and where descriptors are written
+    case tlbiIncomplete = "inv.tlbi-incomplete", contRefill = "inv.tlb-cont-refill", contSplit = "inv.cont-range-split"
+    case breakBeforeMake = "inv.break-before-make", writeOutsideTable = "inv.write-outside-table"
 
     /// One sentence for reports and README.
     public var statement: String {

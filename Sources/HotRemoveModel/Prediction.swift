@@ -68,14 +68,12 @@ public struct StepPrediction: Sendable {
         /// not run: a task that oopsed in an earlier step holds this lock, which the step takes first
         case blocked(HotplugLock)
 
+        /// StepEffects.result's words, with what a reader of a report is told beside them
         public var description: String {
             switch self {
-            case .ok: return "ok"
-            case .error(let e): return "error \(e)"
-            case .refused: return "refused (NOTIFY_BAD)"
             case .oops: return "oops (BUG)"
-            case .invalid(let why): return "invalid: \(why)"
             case .blocked(let lock): return "not run: blocked on \(lock.rawValue)"
+            default: return StepEffects.result(self)
             }
         }
     }
