@@ -118,15 +118,20 @@ public struct ScenarioError: Error, CustomStringConvertible, Equatable {
 // MARK: sizes and addresses
 
 public enum Quantity {
+    /// `text` read as 0x and hex digits: nil when it does not start with 0x; .some(nil) when it does but
+    /// its digits are malformed or beyond 64 bits.
+    private static func hexNumber(_ text: String) -> UInt64?? {
+        guard text.hasPrefix("0x") || text.hasPrefix("0X") else { return nil }
+        let digits = text.dropFirst(2)
+        guard !digits.isEmpty, digits.allSatisfy(\.isHexDigit) else { return .some(nil) }
+        return .some(UInt64(digits, radix: 16))
+    }
+
     /// "4096", "0x1000", "4K", "2M", "1G", "1T" (binary units, optional "iB"/"B").  Digits only:
     /// no sign, no inner spaces; nil when malformed or beyond 64 bits.
     public static func parseSize(_ text: String) -> UInt64? {
         var t = text.trimmingCharacters(in: .whitespaces)
-        if t.hasPrefix("0x") || t.hasPrefix("0X") {
-            let digits = t.dropFirst(2)
-            guard !digits.isEmpty, digits.allSatisfy(\.isHexDigit) else { return nil }
-            return UInt64(digits, radix: 16)
-        }
+        if let hex = hexNumber(t) { return hex }
         for suffix in ["iB", "B"] where t.hasSuffix(suffix) && t.count > suffix.count {
             let rest = t.dropLast(suffix.count)
             if let c = rest.last, "KMGTkmgt".contains(c) { t = String(rest) }
@@ -142,11 +147,7 @@ public enum Quantity {
     /// A whole number of pages (or other units): decimal or 0x hex digits, no unit suffix.
     public static func parseCount(_ text: String) -> UInt64? {
         let t = text.trimmingCharacters(in: .whitespaces)
-        if t.hasPrefix("0x") || t.hasPrefix("0X") {
-            let digits = t.dropFirst(2)
-            guard !digits.isEmpty, digits.allSatisfy(\.isHexDigit) else { return nil }
-            return UInt64(digits, radix: 16)
-        }
+        if let hex = hexNumber(t) { return hex }
         guard !t.isEmpty, t.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
         return UInt64(t)
     }
@@ -402,34 +403,29 @@ struct Reader {
         guard isBool(v), let b = v as? Bool else { throw ScenarioError(sub(key), "expected true or false") }
         return b
     }
-    func size(_ key: String, _ g: Geometry) throws -> UInt64 {
+    /// A whole number given either as a JSON number or as a string `parse` reads; `meaning` says what the
+    /// string should have been, `expected` what the number should have been.
+    private func quantity(_ key: String, parse: (String) -> UInt64?, meaning: String, expected: String) throws -> UInt64 {
         let v = try value(key)
         if let s = v as? String {
-            guard let q = Quantity.parseSize(s) else {
-                throw ScenarioError(sub(key), "\"\(Scenario.printable(s))\" is not a size (4096, 0x1000, 4K, 2M, 1G, 1T; digits only, no sign)")
-            }
+            guard let q = parse(s) else { throw ScenarioError(sub(key), "\"\(Scenario.printable(s))\" is not \(meaning)") }
             return q
         }
         let w = whole(v)
         if let why = w.why { throw ScenarioError(sub(key), why) }
-        guard let u = w.value else {
-            throw ScenarioError(sub(key), "expected a non-negative integer or a size string")
-        }
+        guard let u = w.value else { throw ScenarioError(sub(key), expected) }
         return u
+    }
+    func size(_ key: String, _ g: Geometry) throws -> UInt64 {
+        try quantity(key, parse: Quantity.parseSize,
+                     meaning: "a size (4096, 0x1000, 4K, 2M, 1G, 1T; digits only, no sign)",
+                     expected: "expected a non-negative integer or a size string")
     }
     /// A number of pages: a whole number (JSON number, or a decimal or 0x string), no unit.
     func count(_ key: String) throws -> UInt64 {
-        let v = try value(key)
-        if let s = v as? String {
-            guard let q = Quantity.parseCount(s) else {
-                throw ScenarioError(sub(key), "\"\(Scenario.printable(s))\" is not a page count (a whole number of pages, such as 16 or 0x10; no unit)")
-            }
-            return q
-        }
-        let w = whole(v)
-        if let why = w.why { throw ScenarioError(sub(key), why) }
-        guard let u = w.value else { throw ScenarioError(sub(key), "expected a page count (a non-negative whole number)") }
-        return u
+        try quantity(key, parse: Quantity.parseCount,
+                     meaning: "a page count (a whole number of pages, such as 16 or 0x10; no unit)",
+                     expected: "expected a page count (a non-negative whole number)")
     }
     func address(_ key: String, _ g: Geometry) throws -> UInt64 {
         let v = try value(key)
