@@ -186,58 +186,12 @@ enum HistoryCommand {
 
     // MARK: workers
 
-    /// Runs every scenario on `rev` in worker processes, one after another, starting a new worker after the
-    /// scenario a worker died in.
+    /// Runs every scenario on `rev` in worker processes (`history --worker`), one after another, starting a
+    /// new worker after the scenario a worker died in.
     static func runWorkers(_ exe: String, _ rev: String, files: [String], count: Int, timeout: UInt32,
                            deliver: (Int, Isolation.Outcome) -> Void) {
-        var next = 0
-        while next < count && !Interrupts.requested() {
-            let proc = Process()
-            proc.executableURL = URL(fileURLWithPath: exe)
-            proc.arguments = ["history", "--worker", "--revisions", rev, "--from", "\(next)", "--timeout", "\(timeout)"] + files
-            let pipe = Pipe()
-            proc.standardOutput = pipe
-            proc.standardError = FileHandle.nullDevice
-            do { try proc.run() } catch {
-                for p in next..<count { deliver(p, .error("cannot start a worker: \(error)")) }
-                return
-            }
-            var current: Int?
-            var crashText: String?
-            var buffer = Data()
-            let handle = pipe.fileHandleForReading
-            reading: while true {
-                let chunk = handle.availableData
-                if chunk.isEmpty { break }
-                buffer.append(chunk)
-                while let nl = buffer.firstIndex(of: 0x0A) {
-                    let line = String(decoding: buffer[buffer.startIndex..<nl], as: UTF8.self)
-                    buffer.removeSubrange(buffer.startIndex...nl)
-                    let parts = line.split(separator: " ", maxSplits: 2).map(String.init)
-                    switch parts.first {
-                    case "BEGIN": current = parts.count > 1 ? Int(parts[1]) : nil
-                    case "RESULT" where parts.count == 3:
-                        guard let p = Int(parts[1]) else { continue }
-                        if let r = try? JSONDecoder().decode(CheckResult.self, from: Data(parts[2].utf8)) { deliver(p, .result(r)) }
-                        else { deliver(p, .error("unreadable worker result")) }
-                        current = nil; next = p + 1
-                    case "ERROR" where parts.count == 3:
-                        guard let p = Int(parts[1]) else { continue }
-                        deliver(p, .error(parts[2])); current = nil; next = p + 1
-                    case "CRASH", "HANG": crashText = line; break reading
-                    default: continue
-                    }
-                }
-            }
-            proc.waitUntilExit()
-            if let p = current {
-                deliver(p, .crash(crashText ?? (proc.terminationReason == .uncaughtSignal
-                    ? "CRASH signal \(proc.terminationStatus)" : "worker exited with status \(proc.terminationStatus)")))
-                next = p + 1
-            } else if next < count {
-                deliver(next, .error("worker ended early (status \(proc.terminationStatus))"))
-                next += 1
-            }
+        Isolation.runWorkers(executable: exe, indices: 0..<count, stop: { Interrupts.requested() }, deliver: deliver) { next in
+            ["history", "--worker", "--revisions", rev, "--from", "\(next)", "--timeout", "\(timeout)"] + files
         }
     }
 
@@ -250,22 +204,8 @@ enum HistoryCommand {
         }
         let timeout = UInt32(a.options["timeout"] ?? "\(CLI.defaultTimeout)") ?? UInt32(CLI.defaultTimeout)
         let scenarios = a.positional.isEmpty ? CuratedScenarios.all : try a.positional.map { try CLI.loadScenario($0) }
-        CrashGuard.install(reportingTo: 1, exitCode: 70)
-        signal(SIGINT, SIG_IGN)
-        let enc = JSONEncoder()
-        for i in from..<scenarios.count {
-            CrashGuard.context("\(i) \(scenarios[i].name) \(rev) setup")
-            Isolation.emit("BEGIN \(i)")
-            CrashGuard.alarm(timeout)
-            let line: String
-            switch checkOne(scenarios[i], rev) {
-            case .result(let r): line = "RESULT \(i) " + String(decoding: (try? enc.encode(r)) ?? Data(), as: UTF8.self)
-            case .error(let e): line = "ERROR \(i) \(e.replacingOccurrences(of: "\n", with: " "))"
-            case .crash(let why): line = "ERROR \(i) \(why)"
-            }
-            CrashGuard.alarm(0)
-            Isolation.emit(line)
-        }
+        guard (0...scenarios.count).contains(from) else { throw CommandError(.usage, "history --worker: --from \(from) is past the scenarios") }
+        Isolation.serve(from..<scenarios.count, timeout: timeout) { i in ("\(scenarios[i].name) \(rev)", { checkOne(scenarios[i], rev) }) }
         return 0
     }
 }

@@ -9,7 +9,8 @@ enum WorkerCommand {
         let a = try Arguments(args, valued: ["seed", "revisions", "geometries", "from", "to", "timeout"], flags: [])
         guard let seed = UInt64(a.options["seed"] ?? ""), let from = Int(a.options["from"] ?? ""),
               let to = Int(a.options["to"] ?? ""), let revs = a.options["revisions"]?.split(separator: ",").map(String.init),
-              let geos = a.options["geometries"]?.split(separator: ",").compactMap({ Geometry(name: String($0)) }) else {
+              let geos = a.options["geometries"]?.split(separator: ",").compactMap({ Geometry(name: String($0)) }),
+              0 <= from, from <= to, !revs.isEmpty else {
             throw CommandError(.usage, "__worker is internal to campaigns")
         }
         Isolation.worker(seed: seed, revisions: revs, geometries: geos, from: from, to: to,

@@ -19,46 +19,68 @@ public enum Isolation {
     }()
 
     /// A worker whose parent is gone (closed pipe) has no one to report to: it stops.
-    package static func emit(_ line: String) {
+    private static func emit(_ line: String) {
         if !StandardStreams.output.write(line + "\n") { exit(ExitCode.io.rawValue) }
     }
 
-    /// Runs pairs [from, to) of a campaign in this process: the worker side.
-    package static func worker(seed: UInt64, revisions: [String], geometries: [Geometry], from: Int, to: Int, timeout: UInt32) {
+    package enum Outcome: Sendable { case result(CheckResult), error(String), crash(String) }
+
+    /// The worker side of the line protocol, for any list of checks: for each index `BEGIN i`, then
+    /// `RESULT i JSON` or `ERROR i why`; the crash guard writes the `CRASH`/`HANG` line of a check that
+    /// dies.  `job(i)` names the check (for the crash guard's context) and runs it.
+    package static func serve(_ indices: Range<Int>, timeout: UInt32, job: (Int) -> (name: String, run: () -> Outcome)) {
         CrashGuard.install(reportingTo: 1, exitCode: 70)
         signal(SIGINT, SIG_IGN)
         signal(SIGTERM, SIG_DFL)
         let enc = JSONEncoder()
-        for p in from..<to {
-            let i = p / revisions.count, rev = revisions[p % revisions.count]
-            let sc = ScenarioGenerator.generate(seed: seed, index: i, geometries: geometries)
-            CrashGuard.context("\(p) \(sc.name) \(rev) setup")
-            emit("BEGIN \(p)")
+        for i in indices {
+            let (name, run) = job(i)
+            CrashGuard.context("\(i) \(name) setup")
+            emit("BEGIN \(i)")
             CrashGuard.alarm(timeout)
             let line: String
-            do {
-                let r = try Checker.check(sc, revision: rev)
-                line = "RESULT \(p) " + String(decoding: try enc.encode(r), as: UTF8.self)
-            } catch {
-                line = "ERROR \(p) \(String(describing: error).replacingOccurrences(of: "\n", with: " "))"
+            switch run() {
+            case .result(let r): line = "RESULT \(i) " + String(decoding: (try? enc.encode(r)) ?? Data(), as: UTF8.self)
+            case .error(let why), .crash(let why): line = "ERROR \(i) \(why.replacingOccurrences(of: "\n", with: " "))"
             }
             CrashGuard.alarm(0)
             emit(line)
         }
     }
 
-    package enum Outcome: Sendable { case result(CheckResult), error(String), crash(String) }
+    /// Runs pairs [from, to) of a campaign in this process: the worker side of `runChunk`.
+    package static func worker(seed: UInt64, revisions: [String], geometries: [Geometry], from: Int, to: Int, timeout: UInt32) {
+        serve(from..<to, timeout: timeout) { p in
+            let rev = revisions[p % revisions.count]
+            let sc = ScenarioGenerator.generate(seed: seed, index: p / revisions.count, geometries: geometries)
+            return ("\(sc.name) \(rev)", {
+                do { return .result(try Checker.check(sc, revision: rev)) } catch { return .error(String(describing: error)) }
+            })
+        }
+    }
 
-    /// Runs pairs [from, to) in worker processes, restarting after crashes.
+    /// Runs pairs [from, to) of a campaign in worker processes, restarting after crashes.
     package static func runChunk(executable: String, seed: UInt64, revisions: [String], geometries: [Geometry], from: Int, to: Int,
-                         timeout: UInt32, stop: @Sendable () -> Bool, deliver: (Int, Outcome) -> Void) {
-        var next = from
+                                 timeout: UInt32, stop: @Sendable () -> Bool, deliver: (Int, Outcome) -> Void) {
+        runWorkers(executable: executable, indices: from..<to, stop: stop, deliver: deliver) { next in
+            ["__worker", "--seed", "\(seed)", "--revisions", revisions.joined(separator: ","),
+             "--geometries", geometries.map(\.name).joined(separator: ","),
+             "--from", "\(next)", "--to", "\(to)", "--timeout", "\(timeout)"]
+        }
+    }
+
+    /// The parent side of the line protocol: runs `indices` in worker processes started as `executable
+    /// arguments(first)` (a worker serves from `first` to the end), one after another, starting a new worker
+    /// after the index a worker died in.  On `stop()` the running worker is terminated and what it had not
+    /// finished is not delivered.
+    package static func runWorkers(executable: String, indices: Range<Int>, stop: @Sendable () -> Bool,
+                                   deliver: (Int, Outcome) -> Void, arguments: (Int) -> [String]) {
+        var next = indices.lowerBound
+        let to = indices.upperBound
         while next < to && !stop() {
             let proc = Process()
             proc.executableURL = URL(fileURLWithPath: executable)
-            proc.arguments = ["__worker", "--seed", "\(seed)", "--revisions", revisions.joined(separator: ","),
-                              "--geometries", geometries.map(\.name).joined(separator: ","),
-                              "--from", "\(next)", "--to", "\(to)", "--timeout", "\(timeout)"]
+            proc.arguments = arguments(next)
             let pipe = Pipe()
             proc.standardOutput = pipe
             proc.standardError = FileHandle.nullDevice
