@@ -36,18 +36,12 @@ enum MainJob {
                 curatedResults.with { $0[i] = r }
             }
         }
-        var sums = revs.map { CampaignReport.RevisionSummary(revision: $0, scenarios: 0, stepsChecked: 0, contractMismatches: 0,
-                                                             invariantViolations: 0, faults: 0, crashes: 0, harnessErrors: 0) }
+        var sums = revs.map { CampaignReport.RevisionSummary(revision: $0) }
         var curatedFindings: [String] = []
         for (i, r) in curatedResults.with({ $0 }).enumerated() {
             let k = i % revs.count
             guard let r else { sums[k].harnessErrors += 1; continue }
-            sums[k].scenarios += 1
-            sums[k].stepsChecked += r.stepsChecked
-            if let b = r.stepsBlocked { sums[k].stepsBlocked = (sums[k].stepsBlocked ?? 0) + b }
-            sums[k].contractMismatches += r.contractMismatches
-            sums[k].invariantViolations += r.invariantViolations
-            sums[k].faults += r.faults
+            sums[k].count(r)
             for f in r.findings where f.classification == .contractMismatch { curatedFindings.append("\(r.scenario) on \(r.revision): \(f.line)") }
         }
 

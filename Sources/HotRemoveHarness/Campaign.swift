@@ -48,8 +48,21 @@ public struct CampaignReport: Codable, Sendable {
         public var crashes: Int
         public var harnessErrors: Int
 
-        package init(revision: String, scenarios: Int, stepsChecked: Int, stepsBlocked: Int? = nil, contractMismatches: Int, invariantViolations: Int, faults: Int, crashes: Int, harnessErrors: Int) {
-            self.revision = revision; self.scenarios = scenarios; self.stepsChecked = stepsChecked; self.stepsBlocked = stepsBlocked; self.contractMismatches = contractMismatches; self.invariantViolations = invariantViolations; self.faults = faults; self.crashes = crashes; self.harnessErrors = harnessErrors
+        /// Nothing counted yet.
+        package init(revision: String) {
+            self.revision = revision
+            scenarios = 0; stepsChecked = 0; contractMismatches = 0; invariantViolations = 0; faults = 0; crashes = 0; harnessErrors = 0
+        }
+
+        /// Counts one checked scenario in.
+        package mutating func count(_ r: CheckResult) {
+            scenarios += 1
+            stepsChecked += r.stepsChecked
+            if let b = r.stepsBlocked { stepsBlocked = (stepsBlocked ?? 0) + b }
+            contractMismatches += r.contractMismatches
+            invariantViolations += r.invariantViolations
+            faults += r.faults
+            if r.crash != nil { crashes += 1 }
         }
     }
     public struct FindingGroup: Codable, Sendable {
@@ -213,10 +226,7 @@ public enum Campaign {
         package init(_ o: CampaignOptions) {
             revisions = o.revisions
             seed = o.seed
-            sums = o.revisions.map {
-                CampaignReport.RevisionSummary(revision: $0, scenarios: 0, stepsChecked: 0, contractMismatches: 0,
-                                               invariantViolations: 0, faults: 0, crashes: 0, harnessErrors: 0)
-            }
+            sums = o.revisions.map { CampaignReport.RevisionSummary(revision: $0) }
         }
 
         package mutating func fold(_ i: Int, _ r: CaseResult) {
@@ -229,13 +239,7 @@ public enum Campaign {
                     continue
                 }
                 guard let c = r.perRevision[k] else { continue }
-                sums[k].scenarios += 1
-                sums[k].stepsChecked += c.stepsChecked
-                if let b = c.stepsBlocked { sums[k].stepsBlocked = (sums[k].stepsBlocked ?? 0) + b }
-                sums[k].contractMismatches += c.contractMismatches
-                sums[k].invariantViolations += c.invariantViolations
-                sums[k].faults += c.faults
-                if c.crash != nil { sums[k].crashes += 1 }
+                sums[k].count(c)
                 var seen = Set<Key>()
                 let geometry = Geometry(name: c.geometry), whatIf = c.whatIf == nil ? 0 : 1
                 for f in c.findings {
