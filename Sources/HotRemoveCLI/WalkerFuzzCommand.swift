@@ -11,7 +11,7 @@ enum WalkerFuzzCommand {
     /// The walkers scenario `index` of a campaign gets: a ptdump, with or without the hotplug
     /// lock, and a vmalloc range just below vmemmap when no neighbour is there.
     static func withWalkers(_ base: Scenario, seed: UInt64, index: Int) -> Scenario {
-        var rng = SplitMix(seed: seed &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(index) &+ 0x5DEE_CE66)
+        var rng = SplitMix64(seed: seed &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(index) &+ 0x5DEE_CE66)
         var sc = base
         sc.walkers = [.ptdump(lock: rng.next() % 2 == 0 ? .none : .hotplug)]
         let g = sc.geometry

@@ -360,7 +360,7 @@ public struct Explorer {
     /// Random schedules: up to `preemptions` switches at random decisions to random threads,
     /// within the length of a default execution.
     public static func randomPlans(seed: UInt64, count: Int, preemptions: Int, threads: Int, length: Int) -> [Schedule] {
-        var rng = SplitMix(seed: seed)
+        var rng = SplitMix64(seed: seed)
         var plans: [Schedule] = []
         for _ in 0..<count {
             let n = preemptions == 0 ? 0 : Int(rng.next() % UInt64(preemptions + 1))
@@ -410,19 +410,6 @@ public struct Explorer {
             if let s = try shows(c), s.preemptions < best.preemptions { best = s } else { k += 1 }
         }
         return best
-    }
-}
-
-/// SplitMix64, for seeded random schedules.
-package struct SplitMix {
-    package var state: UInt64
-    package init(seed: UInt64) { state = seed }
-    package mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 
