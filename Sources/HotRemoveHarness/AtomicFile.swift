@@ -25,17 +25,9 @@ public enum AtomicFile {
     public static func write(_ data: Data, to path: String) throws {
         guard !path.isEmpty else { throw CommandError(.io, "an empty path is not a file") }
         let target = try resolve(path)
-        var st = stat()
-        if lstat(target, &st) == 0 {
-            switch st.st_mode & S_IFMT {
-            case S_IFDIR:
-                throw CommandError(.io, "\(path): is a directory, not a file")
-            case S_IFREG:
-                break
-            default:
-                try writeThrough(data, to: target, shownAs: path)
-                return
-            }
+        if let kind = try existingKind(target, shownAs: path), kind != S_IFREG {
+            try writeThrough(data, to: target, shownAs: path)
+            return
         }
         let url = URL(fileURLWithPath: target)
         let dir = url.deletingLastPathComponent()
@@ -63,26 +55,27 @@ public enum AtomicFile {
         }
     }
 
+    /// The type (S_IFMT bits) of what is at `target`, nil when nothing is; a directory is refused, named
+    /// `shownAs`.
+    private static func existingKind(_ target: String, shownAs: String) throws -> mode_t? {
+        var st = stat()
+        guard lstat(target, &st) == 0 else { return nil }
+        let kind = st.st_mode & S_IFMT
+        if kind == S_IFDIR { throw CommandError(.io, "\(shownAs): is a directory, not a file") }
+        return kind
+    }
+
     /// Checks, before any work, that `path` can be written as a file: a probe file is created
     /// (and removed) next to it, or a non-regular file opened for writing.
     public static func checkWritable(_ path: String, what: String) throws {
         guard !path.isEmpty else { throw CommandError(.usage, "\(what): an empty path") }
         let target = try resolve(path)
-        var st = stat()
-        if lstat(target, &st) == 0 {
-            switch st.st_mode & S_IFMT {
-            case S_IFDIR:
-                throw CommandError(.io, "\(what) \(path): is a directory, not a file")
-            case S_IFREG:
-                break
-            case S_IFIFO:
-                return  // opened when written: a reader may come later
-            default:
-                let fd = open(target, O_WRONLY | O_NONBLOCK | O_CLOEXEC)
-                guard fd >= 0 else { throw CommandError(.io, "\(what) \(path): cannot write (\(reason()))") }
-                close(fd)
-                return
-            }
+        if let kind = try existingKind(target, shownAs: "\(what) \(path)"), kind != S_IFREG {
+            guard kind != S_IFIFO else { return }  // opened when written: a reader may come later
+            let fd = open(target, O_WRONLY | O_NONBLOCK | O_CLOEXEC)
+            guard fd >= 0 else { throw CommandError(.io, "\(what) \(path): cannot write (\(reason()))") }
+            close(fd)
+            return
         }
         try checkDirectoryWritable(URL(fileURLWithPath: target).deletingLastPathComponent().path, what: what, shownAs: path)
     }

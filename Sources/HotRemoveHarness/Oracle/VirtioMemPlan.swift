@@ -107,8 +107,11 @@ package struct VirtioMemPlan: Equatable, Sendable {
             }
             let first = (st.start - regionStart) / block
             let blocks = Array(first ..< first + st.size / block)
+            let action: Action
+            var order = blocks
             switch st.op {
             case .add:
+                action = .plug
                 // virtio-mem plugs the lowest unplugged blocks of its region first
                 var lowest: [UInt64] = []
                 var b: UInt64 = 0
@@ -122,18 +125,14 @@ package struct VirtioMemPlan: Equatable, Sendable {
                 }
                 plugged.formUnion(blocks)
                 maxEnd = max(maxEnd, st.start + st.size)
-                steps.append(Step(index: i, action: .plug, guestStart: st.start &+ delta, size: st.size,
-                                  requestedSize: UInt64(plugged.count) * block))
-                calls += blocks.map { HarnessCall(step: i, op: .add, start: regionStart + $0 * block, size: block) }
             case .offline:
+                action = .offline
                 guard blocks.allSatisfy(plugged.contains) else {
                     throw refuse(path, "\(what): only plugged virtio-mem memory is offlined (boot memory holds the kernel's own allocations)")
                 }
                 offline.formUnion(blocks)
-                steps.append(Step(index: i, action: .offline, guestStart: st.start &+ delta, size: st.size,
-                                  requestedSize: UInt64(plugged.count) * block))
-                calls += blocks.map { HarnessCall(step: i, op: .offline, start: regionStart + $0 * block, size: block) }
             case .remove:
+                action = .unplug
                 guard blocks.allSatisfy(plugged.contains) else {
                     throw refuse(path, "\(what): not all of it is plugged virtio-mem memory")
                 }
@@ -144,11 +143,12 @@ package struct VirtioMemPlan: Equatable, Sendable {
                 }
                 plugged.subtract(blocks)
                 offline.subtract(blocks)
-                steps.append(Step(index: i, action: .unplug, guestStart: st.start &+ delta, size: st.size,
-                                  requestedSize: UInt64(plugged.count) * block))
                 // virtio_mem_sbm_unplug_request() takes the offline blocks from the highest down
-                calls += blocks.reversed().map { HarnessCall(step: i, op: .remove, start: regionStart + $0 * block, size: block) }
+                order.reverse()
             }
+            steps.append(Step(index: i, action: action, guestStart: st.start &+ delta, size: st.size,
+                              requestedSize: UInt64(plugged.count) * block))
+            calls += order.map { HarnessCall(step: i, op: st.op, start: regionStart + $0 * block, size: block) }
         }
         guard !steps.isEmpty, maxEnd > 0 else { throw refuse("steps", "no add: nothing for virtio-mem to plug") }
         let regionSize = (maxEnd - regionStart + gib - 1) / gib * gib
