@@ -35,6 +35,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <ucontext.h>
+#include "kernel/grow.h"
 #include "kernel/machine.h"
 #include "kernel/recorder.h"
 #include "kernel/instance.h"
@@ -145,19 +146,15 @@ static void enter_thread(struct hr_sched *s, int i)
 	asan_finish_switch(s->main_fake_stack, NULL, NULL);
 }
 
+/* hr_grow(); the explorer cannot go on without its lists */
 static void *grow(void *p, size_t *cap, size_t need, size_t elem)
 {
-	if (need <= *cap)
-		return p;
-	size_t c = *cap ? *cap * 2 : 256;
-	while (c < need)
-		c *= 2;
-	void *q = realloc(p, c * elem);
+	void *q = hr_grow(p, cap, need, elem);
+
 	if (!q) {
 		fprintf(stderr, "hotremove: out of memory in the explorer\n");
 		abort();
 	}
-	*cap = c;
 	return q;
 }
 
@@ -550,6 +547,21 @@ static void cleanup(struct hr_sched *s)
 	hr_starting_sched = NULL;
 }
 
+/* a zeroed scheduler for @n threads on @m: no thread has run, traced, or holds a lock */
+static void sched_init(struct hr_sched *s, struct hr_machine *m, int n, const hr_sched_run *plan, size_t nr_plan,
+		       hr_explore_result *out)
+{
+	s->m = m;
+	s->n = n;
+	s->plan = plan;
+	s->nr_plan = nr_plan;
+	s->out = out;
+	s->last = -1;
+	s->trace_thread = -1;
+	s->hotplug_writer = -1;
+	s->ptl_owner = -1;
+}
+
 int hr_explore_run(hr_machine *m, uint64_t start, uint64_t size, const hr_walker_spec *walkers, int nr_walkers,
 		   const hr_sched_run *plan, size_t nr_plan, const int *stop, hr_explore_result *out,
 		   char *err, size_t errlen)
@@ -568,18 +580,10 @@ int hr_explore_run(hr_machine *m, uint64_t start, uint64_t size, const hr_walker
 		snprintf(err, errlen, "out of host memory");
 		return HR_E_INVALID;
 	}
-	s->m = m;
-	s->n = nr_walkers + 1;
-	s->plan = plan;
-	s->nr_plan = nr_plan;
+	sched_init(s, m, nr_walkers + 1, plan, nr_plan, out);
 	s->stop = stop;
 	s->start = start;
 	s->size = size;
-	s->out = out;
-	s->last = -1;
-	s->trace_thread = -1;
-	s->hotplug_writer = -1;
-	s->ptl_owner = -1;
 	for (int i = 0; i < nr_walkers; i++)
 		s->t[i + 1].walker = &walkers[i];
 	hr_cur_machine = m;
@@ -612,18 +616,10 @@ int hr_sched_selftest(const uint8_t *kinds0, const uint64_t *objs0, size_t n0,
 		free(s);
 		return -1;
 	}
-	s->m = m;
+	sched_init(s, m, 2, plan, nr_plan, out);
 	s->selftest = true;
-	s->n = 2;
 	s->t[0] = (struct hr_sched_thread){ .st_kinds = kinds0, .st_objs = objs0, .st_n = n0 };
 	s->t[1] = (struct hr_sched_thread){ .st_kinds = kinds1, .st_objs = objs1, .st_n = n1 };
-	s->plan = plan;
-	s->nr_plan = nr_plan;
-	s->out = out;
-	s->last = -1;
-	s->trace_thread = -1;
-	s->hotplug_writer = -1;
-	s->ptl_owner = -1;
 	hr_cur_machine = m;
 	m->sched = s;
 	int rc = run_threads(s);

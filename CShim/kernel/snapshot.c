@@ -8,6 +8,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include "kernel/grow.h"
 #include "kernel/machine.h"
 
 #define DESC_ADDR_MASK(ps) ((((1ull << (48 - (ps))) - 1)) << (ps))
@@ -22,19 +23,15 @@ struct walk {
 	bool oom;
 };
 
+/* hr_grow(), or @p unchanged with the walk marked out of host memory */
 static void *grow(void *p, size_t *cap, size_t need, size_t elem, bool *oom)
 {
-	if (need <= *cap)
-		return p;
-	size_t n = *cap ? *cap * 2 : 256;
-	while (n < need)
-		n *= 2;
-	void *q = realloc(p, n * elem);
+	void *q = hr_grow(p, cap, need, elem);
+
 	if (!q) {
 		*oom = true;
 		return p;
 	}
-	*cap = n;
 	return q;
 }
 
