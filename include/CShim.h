@@ -180,9 +180,14 @@ const char *hr_last_oops(const hr_machine *m);
 uint64_t hr_pfn_of_phys(const hr_machine *m, uint64_t phys);
 bool hr_page_info(const hr_machine *m, uint64_t pfn, uint32_t *flags, uint32_t *order);
 uint64_t hr_free_pages_count(const hr_machine *m);
-/* the machine's n-th altmap (n from 0), one per range start, with its range's start; false past the last */
-bool hr_altmap_nth(const hr_machine *m, int n, uint64_t *start, uint64_t *base_pfn, uint64_t *reserve,
-		   uint64_t *free, uint64_t *align, uint64_t *alloc);
+/* an altmap's counters (struct vmem_altmap) and the start of the range it was made for */
+typedef struct {
+	uint64_t start, base_pfn, reserve, free, align, alloc;
+} hr_altmap_info;
+/* how many altmaps a machine keeps at most */
+#define HR_ALTMAP_SLOTS 256
+/* the machine's altmaps, one per range start, into @out (HR_ALTMAP_SLOTS entries); returns how many */
+int hr_altmaps(const hr_machine *m, hr_altmap_info *out);
 bool hr_section_info(const hr_machine *m, uint64_t pfn, unsigned long *flags,
 		     uint64_t *subsection_map_word0);
 

@@ -23,38 +23,31 @@ bool hr_page_info(const hr_machine *m, uint64_t pfn, uint32_t *flags, uint32_t *
 	return true;
 }
 
-/* a slot that holds an altmap, and the first to hold one for its start (a failed add's may linger) */
-static bool altmap_slot_shown(const hr_machine *m, int i)
-{
-	if (!m->altmaps[i].size)
-		return false;
-	for (int j = 0; j < i; j++)
-		if (m->altmaps[j].size && m->altmaps[j].start == m->altmaps[i].start)
-			return false;
-	return true;
-}
-
 /*
  * Slots are the harness's (memory_hotplug.c): one per range start, a removed range's kept readable
- * until an add reuses its slot, so its counters can be checked after the removal.
+ * until an add reuses its slot, so its counters can be checked after the removal.  A failed add's
+ * slot may linger beside a later one for the same start: the first slot for a start is the one shown.
+ * One pass over the slots; a start is looked for only among the altmaps already listed.
  */
-bool hr_altmap_nth(const hr_machine *m, int n, uint64_t *start, uint64_t *base_pfn, uint64_t *reserve,
-		   uint64_t *freep, uint64_t *align, uint64_t *alloc)
+int hr_altmaps(const hr_machine *m, hr_altmap_info *out)
 {
+	int n = 0;
+
 	for (int i = 0; i < HR_MAX_ALTMAPS; i++) {
 		const struct hr_altmap_slot *s = &m->altmaps[i];
+		bool listed = false;
 
-		if (altmap_slot_shown(m, i) && n-- == 0) {
-			*start = s->start;
-			*base_pfn = s->altmap.base_pfn;
-			*reserve = s->altmap.reserve;
-			*freep = s->altmap.free;
-			*align = s->altmap.align;
-			*alloc = s->altmap.alloc;
-			return true;
-		}
+		if (!s->size)
+			continue;
+		for (int j = 0; j < n && !listed; j++)
+			listed = out[j].start == s->start;
+		if (listed)
+			continue;
+		out[n++] = (hr_altmap_info){ .start = s->start, .base_pfn = s->altmap.base_pfn,
+					     .reserve = s->altmap.reserve, .free = s->altmap.free,
+					     .align = s->altmap.align, .alloc = s->altmap.alloc };
 	}
-	return false;
+	return n;
 }
 
 bool hr_section_info(const hr_machine *m, uint64_t pfn, unsigned long *flags, uint64_t *word0)

@@ -72,7 +72,7 @@ struct mm_struct {
 #define HR_MAX_RECORDED 64
 /* every fault of a step is kept with its address: the model compares them one by one */
 #define HR_MAX_FAULTS 4096
-#define HR_MAX_ALTMAPS 256
+#define HR_MAX_ALTMAPS HR_ALTMAP_SLOTS
 #define HR_MAX_ORDER 16
 
 /* an altmap and the range it was made for (memory_hotplug.c) */

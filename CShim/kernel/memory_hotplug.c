@@ -16,7 +16,7 @@
  * The machine keeps what was added (m->ranges) and one altmap slot per range
  * start.  In the kernel a struct vmem_altmap lives in the driver's dev_pagemap
  * or on add_memory_resource()'s stack; here its slot outlives the call, so that
- * the harness can read its counters (hr_altmap_nth()).
+ * the harness can read its counters (hr_altmaps()).
  */
 #include <string.h>
 #include "kernel/machine.h"
@@ -109,7 +109,7 @@ static int died(struct hr_machine *m, unsigned locks, int rc)
 
 /*
  * A free altmap slot for [start, +size): the one a removed range at the same start left (whatever it
- * still counts: a new add has a new altmap, and one slot per start keeps hr_altmap_nth() unambiguous),
+ * still counts: a new add has a new altmap, and one slot per start keeps hr_altmaps() unambiguous),
  * or an unused one.
  */
 static int altmap_slot(struct hr_machine *m, uint64_t start)

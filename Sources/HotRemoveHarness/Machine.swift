@@ -276,12 +276,11 @@ public final class Machine {
     /// removed range's until its slot is reused), one per range start, by start: the machine's slots, not
     /// a re-derivation of its policy.
     public func altmaps() -> [ObservedAltmap] {
-        var out: [ObservedAltmap] = []
-        var start: UInt64 = 0, base: UInt64 = 0, reserve: UInt64 = 0, free: UInt64 = 0, align: UInt64 = 0, alloc: UInt64 = 0
-        while hr_altmap_nth(handle, Int32(out.count), &start, &base, &reserve, &free, &align, &alloc) {
-            out.append(ObservedAltmap(start: start, basePfn: base, reserve: reserve, free: free, align: align, alloc: alloc))
-        }
-        return out.sorted { $0.start < $1.start }
+        var info = [hr_altmap_info](repeating: hr_altmap_info(), count: Int(HR_ALTMAP_SLOTS))
+        let n = Int(hr_altmaps(handle, &info))
+        return info[..<n].map {
+            ObservedAltmap(start: $0.start, basePfn: $0.base_pfn, reserve: $0.reserve, free: $0.free, align: $0.align, alloc: $0.alloc)
+        }.sorted { $0.start < $1.start }
     }
 
     public var freePages: UInt64 { hr_free_pages_count(handle) }
