@@ -25,7 +25,7 @@ let package = Package(
         .target(
             name: "CShim",
             path: ".",
-            exclude: ["CShim/instances/generate.sh", "CShim/mmu", "CShim/kshim", "CShim/mutants"],
+            exclude: ["CShim/instances/generate.sh", "CShim/instances/instance_array.sh", "CShim/mmu", "CShim/kshim", "CShim/mutants"],
             sources: ["CShim/kernel", "CShim/instances"],
             publicHeadersPath: "include",
             cSettings: [

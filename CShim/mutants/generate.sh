@@ -28,6 +28,7 @@
 # fails if it differs.  Run from anywhere.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../instances/instance_array.sh"
 mmu="$here/../mmu"
 out=${1:-"$here/CShimMutants"}
 geometries="12:48:4K/48 14:47:16K/47 16:42:64K/42"
@@ -69,6 +70,18 @@ manifest_of() {
 		[ -n "${v#*:}" ] || die "$2: no '${v%%:*}:' line before the diff"
 		case "$v" in *'"'*|*'\'*) die "$2: no quotes or backslashes in '${v%%:*}:'" ;; esac
 	done
+}
+
+# mutant <patch> <dir>: sets rel and rev (mut_<dir>_<name>) for CShim/mutants/<dir>/<name>.patch,
+# and its manifest fields
+mutant() {
+	name=$(basename "$1" .patch)
+	rel="CShim/mutants/$2/$name.patch"
+	case "$name" in
+	*[!a-z0-9_]*|"") die "$rel: a mutant name is lower case letters, digits and _" ;;
+	esac
+	rev="mut_$2_$name"
+	manifest_of "$1" "$rel"
 }
 
 # apply <source> <patch> <rel>: the patched source in $tmp/patched.c
@@ -115,13 +128,7 @@ for base in $bases; do
 	base_facts "$base"
 	for p in "$here/$base"/*.patch; do
 		[ -f "$p" ] || continue
-		name=$(basename "$p" .patch)
-		rel="CShim/mutants/$base/$name.patch"
-		case "$name" in
-		*[!a-z0-9_]*|"") die "$rel: a mutant name is lower case letters, digits and _" ;;
-		esac
-		rev="mut_${base}_$name"
-		manifest_of "$p" "$rel"
+		mutant "$p" "$base"
 		apply "$src" "$p" "$rel"
 		{
 			echo "// SPDX-License-Identifier: GPL-2.0-only"
@@ -148,13 +155,7 @@ for sym in $(grep -E '^[a-z]' "$generic" | grep -v '^static' |
 done
 for p in "$here/generic"/*.patch; do
 	[ -f "$p" ] || continue
-	name=$(basename "$p" .patch)
-	rel="CShim/mutants/generic/$name.patch"
-	case "$name" in
-	*[!a-z0-9_]*|"") die "$rel: a mutant name is lower case letters, digits and _" ;;
-	esac
-	rev="mut_generic_$name"
-	manifest_of "$p" "$rel"
+	mutant "$p" generic
 	base=$(field "$p" Base)
 	[ -n "$base" ] || die "$rel: no 'Base:' line (the revision the generic mutant runs with)"
 	case " $bases " in *" $base "*) ;; *) die "$rel: Base: $base is none of: $bases" ;; esac
@@ -187,12 +188,8 @@ done
 	echo '#include "kernel/instance.h"'
 	echo '#include "CShimMutants.h"'
 	echo
-	for id in $list; do echo "extern const struct hr_instance hr_${id}_instance;"; done
-	echo
-	echo "const struct hr_instance *const hr_mutant_instances[] = {"
-	for id in $list; do echo "	&hr_${id}_instance,"; done
-	echo "};"
-	echo "const int hr_nr_mutant_instances = sizeof(hr_mutant_instances) / sizeof(hr_mutant_instances[0]);"
+	# shellcheck disable=SC2086 # one id a word
+	instance_array hr_mutant_instances $list
 	echo
 	echo "/* revision, base, rule, kill scenarios, class, description, patch */"
 	echo "const hr_mutant_info hr_mutant_manifest[] = {"
