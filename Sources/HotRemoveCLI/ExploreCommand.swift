@@ -61,7 +61,8 @@ enum ExploreCommand {
         Interrupts.install()
         // one schedule can take many seconds: a signal also stops the one in hand (it is then not counted)
         let stop = ExploreStop()
-        Interrupts.onRequest { stop.request() }
+        let observer = Interrupts.onRequest { stop.request() }
+        defer { Interrupts.removeObserver(observer) }
         let json = a.flags.contains("json")
         var all: [RevisionJSON] = []
         var removalNeverRan: [String] = []

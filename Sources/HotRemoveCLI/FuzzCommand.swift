@@ -63,9 +63,13 @@ enum FuzzCommand {
 enum Interrupts {
     private static let flag = Locked(false)
     static let requested: @Sendable () -> Bool = { flag.with { $0 } }
-    /// what else a signal asks to stop (a long C call that cannot wait for the check between steps)
-    private static let observers = Locked<[@Sendable () -> Void]>([])
-    static func onRequest(_ f: @escaping @Sendable () -> Void) { observers.with { $0.append(f) } }
+    /// what else a signal asks to stop (a long C call that cannot wait for the check between steps), by token
+    private static let observers = Locked<(next: Int, calls: [Int: @Sendable () -> Void])>((0, [:]))
+    /// Calls `f` on a signal until `removeObserver` is given the token returned.
+    static func onRequest(_ f: @escaping @Sendable () -> Void) -> Int {
+        observers.with { o in o.next += 1; o.calls[o.next] = f; return o.next }
+    }
+    static func removeObserver(_ token: Int) { observers.with { _ = $0.calls.removeValue(forKey: token) } }
     static func install() {
         guard sources.with({ $0.isEmpty }) else { return }  // once per process
         for sig in [SIGINT, SIGTERM] {
@@ -73,7 +77,7 @@ enum Interrupts {
             let src = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             src.setEventHandler {
                 flag.with { $0 = true }
-                for f in observers.with({ $0 }) { f() }
+                for f in observers.with({ $0.calls.values }) { f() }
             }
             src.resume()
             sources.with { $0.append(src) }
