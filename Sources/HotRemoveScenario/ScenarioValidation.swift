@@ -173,12 +173,75 @@ extension Scenario {
         return (size + leaf - 1) / leaf + ((size / g.pageSize) * UInt64(structPageSize) + unit - 1) / unit + 16
     }
 
-    /// Host bytes kept per entry a step touches: its trace events and observation (measured 41 to 68).
-    static let hostBytesPerEntry: UInt64 = 96
-    /// Host bytes per page of boot memory: the driver's struct page and allocator lists (measured 4.4).
-    static let hostBytesPerBootPage: UInt64 = 8
-    /// Host bytes per page of hot-added memory (measured 0.2: its struct pages are touched sparsely).
-    static let hostBytesPerAddedPage: UInt64 = 1
+    // Host costs, measured with `check --revision final` (release build, 2026-12-08; docs/SCENARIOS.md has
+    // the runs) and rounded up: each is an upper bound within 2x of what was measured.
+    /// The process itself: the executable, the Swift runtime, the curated data (measured 22 MiB in a
+    /// release build, 33 in a debug build).
+    static let hostBytesOfProcess: UInt64 = 32 << 20
+    /// Per page of boot memory: the driver's struct page and allocator lists (measured 4.3).
+    static let hostBytesPerBootPage: UInt64 = 6
+    /// Per two pages of hot-added memory (measured 0.33 a page: its struct pages are touched sparsely).
+    static let hostBytesPerTwoAddedPages: UInt64 = 1
+    /// Per entry a step sets or clears, kept for the rest of the run: its folded trace and snapshots
+    /// (measured 0.9 over 60 add/remove cycles of 1 GiB under rodataFull).
+    static let hostBytesPerEntryKept: UInt64 = 2
+    /// Per entry of the step in hand, while its trace is recorded and judged (measured up to 10).
+    static let hostBytesPerEntryInHand: UInt64 = 12
+    /// Per page-table page, beside the page itself: its struct page, allocator and snapshot records
+    /// (measured 0.6 to 1.5 KiB with `bench` of 16 and 64 GiB page-mapped).
+    static let hostBytesPerTablePage: UInt64 = 2048
+    /// Per vmalloc walker page, times the number of walkers: the explorer's record of every access of
+    /// every thread (measured 2.0 KiB a page for one walker, 4.1 KiB for two).
+    static let hostBytesPerWalkerPagePerWalker: UInt64 = 2304
+
+    /// Where a run's host memory peaks, estimated from what is present at each step: boot memory, the
+    /// memory added and not removed with its page tables, what each step's check keeps, and the step in
+    /// hand (table pages a revision leaks stay in simulated memory, which validateResources() bounds).
+    /// `traced`: the steps are recorded and judged (`check`, `run`, campaigns); `bench` runs them
+    /// untraced.  `step` is where the peak is (nil: boot).
+    public func hostMemoryEstimate(traced: Bool = true) -> (bytes: UInt64, step: Int?) {
+        let page = geometry.pageSize
+        let base = bootHostBytes
+        var peak = (bytes: base, step: Int?.none)
+        var kept: UInt64 = 0, tables: UInt64 = 0, livePages: UInt64 = 0
+        for (i, s) in steps.enumerated() {
+            let entries = traced ? entriesTouched(s.size) : 0
+            // an add's tables and pages are there at its end, a removal's until its end
+            if s.op == .add {
+                tables += memmapAndTableBytes(s.size).tables
+                livePages += s.size / page
+            }
+            let now = base + kept + entries * Scenario.hostBytesPerEntryInHand + tableCost(tables)
+                + livePages / 2 * Scenario.hostBytesPerTwoAddedPages
+            if now > peak.bytes { peak = (now, i) }
+            kept += entries * Scenario.hostBytesPerEntryKept
+            if s.op == .remove {
+                tables -= min(tables, memmapAndTableBytes(s.size).tables)
+                livePages -= min(livePages, s.size / page)
+            }
+        }
+        return peak
+    }
+
+    /// A page-table page in host memory: the page and what the harness keeps about it.
+    private func tableCost(_ bytes: UInt64) -> UInt64 { bytes + bytes / geometry.pageSize * Scenario.hostBytesPerTablePage }
+
+    /// The machine as booted, before any step: the process, boot memory's struct pages and allocator lists,
+    /// and its and the neighbours' page tables (boot memory's memmap is reserved, not written: its pages
+    /// cost the host nothing).
+    var bootHostBytes: UInt64 {
+        let page = geometry.pageSize
+        var neighbourTables: UInt64 = 0
+        for n in neighbours { neighbourTables += ((n.size / page) / (page / 8) + 4) * page }
+        return Scenario.hostBytesOfProcess + (bootSize / page) * Scenario.hostBytesPerBootPage
+            + tableCost(memmapAndTableBytes(bootSize).tables + neighbourTables)
+    }
+
+    /// What the walkers add to a run that runs them (`explore`, `fuzz --walkers`).
+    public var walkerHostBytes: UInt64 {
+        let pages = walkers.filter { $0.kind == .vmalloc }.reduce(UInt64(0)) { $0 + $1.size / geometry.pageSize }
+        return pages * UInt64(walkers.count) * Scenario.hostBytesPerWalkerPagePerWalker
+    }
 
     /// The scenario's memmap and page tables must fit the boot memory the simulated kernel allocates
     /// them from (the model does not simulate running out of memory), and a run must stay within
@@ -188,7 +251,7 @@ extension Scenario {
         var boot = tableAndMemmapBytes(bootSize) + page
         let pool = bootSize / 2
         guard boot <= pool else {
-            throw ScenarioError("bootMemory.size", "\(Quantity.human(bootSize)) of boot memory cannot hold its own memmap and page tables (about \(Quantity.human(roundedMiB(boot))), and at most half of boot memory is used for them); use more boot memory")
+            throw ScenarioError("bootMemory.size", "\(Quantity.human(bootSize)) of boot memory cannot hold its own memmap and page tables (about \(Quantity.human(roundedMiB(boot)))), and at most half of boot memory is used for them); use more boot memory")
         }
         for (i, n) in neighbours.enumerated() {
             // a neighbour's page tables (its pages are not simulated)
@@ -197,41 +260,40 @@ extension Scenario {
                 throw ScenarioError("neighbours[\(i)].size", "\(Quantity.human(n.size)): the page tables of the neighbours so far need about \(Quantity.human(roundedMiB(boot))) of boot memory with its own, more than half of the \(Quantity.human(bootSize)) they are allocated from")
             }
         }
-        // boot memory's memmap is reserved, not written: its pages cost the host nothing
-        var host = (bootSize / page) * Scenario.hostBytesPerBootPage + boot - memmapAndTableBytes(bootSize).memmap
-        guard host <= Scenario.hostMemoryLimit else {
-            throw ScenarioError("bootMemory.size", "\(Quantity.human(bootSize)) of boot memory needs about \(Quantity.human(roundedMiB(host))) of host memory; the limit is \(Quantity.human(Scenario.hostMemoryLimit))")
-        }
-        // the memmap is allocated from simulated memory but barely written: the host pays for tables
-        var live: UInt64 = 0, liveTables: UInt64 = 0, livePages: UInt64 = 0
-        var peakHost = host
+        // what is added takes its memmap from boot memory until it is removed; its tables may stay
+        var live: UInt64 = 0
         for (i, s) in steps.enumerated() {
             switch s.op {
             case .add:
                 live += tableAndMemmapBytes(s.size)
-                liveTables += memmapAndTableBytes(s.size).tables
-                livePages += s.size / page
                 guard boot + live <= pool else {
                     throw ScenarioError("steps[\(i)]", "the memmap and page tables of the memory added so far need about \(Quantity.human(roundedMiB(boot + live))) of boot memory, more than half of the \(Quantity.human(bootSize)) they are allocated from; use more boot memory (bootMemory.size) or add less")
                 }
             case .remove:
-                // the memmap goes back; tables may stay (a revision may leak them)
-                let memmap = (s.size / page) * UInt64(structPageSize)
-                live -= min(live, memmap)
-                livePages -= min(livePages, s.size / page)
+                live -= min(live, memmapAndTableBytes(s.size).memmap)
             case .offline:
                 break
             }
-            host += entriesTouched(s.size) * Scenario.hostBytesPerEntry
-            peakHost = max(peakHost, host + livePages * Scenario.hostBytesPerAddedPage + liveTables)
-            guard peakHost <= Scenario.hostMemoryLimit else {
-                throw ScenarioError("steps[\(i)]", "the steps so far need about \(Quantity.human(roundedMiB(peakHost))) of host memory (page tables, memmaps and each step's trace); the limit is \(Quantity.human(Scenario.hostMemoryLimit)): use fewer or smaller steps")
-            }
+        }
+        guard bootHostBytes <= Scenario.hostMemoryLimit else {
+            throw ScenarioError("bootMemory.size", "\(Quantity.human(bootSize)) of boot memory needs about \(Quantity.human(roundedMiB(bootHostBytes))) of host memory; the limit is \(Quantity.human(Scenario.hostMemoryLimit))")
+        }
+        let host = hostMemoryEstimate()
+        guard host.bytes <= Scenario.hostMemoryLimit else {
+            throw ScenarioError("steps[\(host.step ?? 0)]", "the steps up to this one need about \(Quantity.human(roundedMiB(host.bytes))) of host memory (boot memory, the memory added, page tables, and what each step's check keeps); the limit is \(Quantity.human(Scenario.hostMemoryLimit)): use fewer or smaller steps")
+        }
+    }
+
+    /// A run of the walkers too must stay within `hostMemoryLimit`.
+    public func validateWalkerResources() throws {
+        let total = hostMemoryEstimate().bytes + walkerHostBytes
+        guard total <= Scenario.hostMemoryLimit else {
+            throw ScenarioError("walkers", "\(walkers.count) walkers over \(Quantity.human(walkers.filter { $0.kind == .vmalloc }.reduce(UInt64(0)) { $0 + $1.size })) of vmalloc mappings need about \(Quantity.human(roundedMiB(total))) of host memory with the steps (the explorer records every access of every thread); the limit is \(Quantity.human(Scenario.hostMemoryLimit))")
         }
     }
 
     /// Rounded up to whole GiB (from 1 GiB) or MiB, for messages.
-    private func roundedMiB(_ v: UInt64) -> UInt64 {
+    func roundedMiB(_ v: UInt64) -> UInt64 {
         let unit: UInt64 = v >= 1 << 30 ? 1 << 30 : 1 << 20
         return (v + unit - 1) / unit * unit
     }
