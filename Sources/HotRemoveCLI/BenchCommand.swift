@@ -48,6 +48,19 @@ enum BenchCommand {
                 }
             }
         }
+        // every point must fit the host memory bound, checked before any is measured
+        for g in geos {
+            for region in regions {
+                for mapping in mappings where region != .device || mapping == .blocks {
+                    for size in sizes where size <= (g.pageEnd &- g.pageOffset) / 2 {
+                        let need = Bench.scenario(g, mapping, region, size: size).0.hostMemoryEstimate(traced: false).bytes
+                        guard need <= Scenario.hostMemoryLimit else {
+                            throw CommandError(.usage, "--sizes \(Quantity.human(size)): the \(mapping.rawValue) \(region.rawValue) point on \(g.name) needs about \(Quantity.human(((need + (1 << 30) - 1) >> 30) << 30)) of host memory (its page tables and memmap); the limit is \(Quantity.human(Scenario.hostMemoryLimit))")
+                        }
+                    }
+                }
+            }
+        }
         let revs = try CLI.revisionNames(a.all["revisions"])
         let reps = try a.int("reps", default: quick ? 1 : 3, range: 1...100)
         let out = a.options["out"] ?? "bench/bench.json"

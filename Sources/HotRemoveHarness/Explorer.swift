@@ -448,6 +448,7 @@ public struct ExploreTarget {
         guard let i = scenario.steps.lastIndex(where: { $0.op == .remove }) else {
             throw HarnessError("\(scenario.name): no remove step; explore runs the walkers beside the last removal")
         }
+        do { try scenario.validateWalkerResources() } catch let e as ScenarioError { throw HarnessError("\(scenario.name): \(e)") }
         self.scenario = scenario
         self.revision = revision
         stepIndex = i
