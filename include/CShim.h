@@ -174,6 +174,7 @@ int hr_remove_memory(hr_machine *m, uint64_t start, uint64_t size, char *err, si
 int hr_offline_memory(hr_machine *m, uint64_t start, uint64_t size, char *err, size_t errlen);
 int hr_map_neighbour(hr_machine *m, uint64_t va, uint64_t size, char *err, size_t errlen);
 void hr_fail_nth_allocation(hr_machine *m, long n);
+long hr_pending_allocation_failure(const hr_machine *m);
 const char *hr_last_oops(const hr_machine *m);
 
 /* struct page and allocator facts (kernel/facts.c; hr_free_pages_count() kernel/page_alloc.c) */

@@ -59,6 +59,8 @@ const char *hr_last_oops(const hr_machine *m) { return m->oops_msg; }
 
 /* fault injection: the Nth page allocation from now fails (page_alloc.c) */
 void hr_fail_nth_allocation(hr_machine *m, long n) { m->fail_nth_alloc = n; }
+/* how many allocations are still to come before the injected failure: 0 once it happened (or none was set) */
+long hr_pending_allocation_failure(const hr_machine *m) { return m->fail_nth_alloc; }
 
 /* a mapping of the vmalloc area (or the gap below vmemmap) that shares upper tables with vmemmap */
 struct neighbour {

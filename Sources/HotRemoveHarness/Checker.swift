@@ -43,9 +43,11 @@ public enum Checker {
         // a step the model could not predict (its finding says why) is not counted as checked
         let notChecked = Set(findings.filter { $0.classification == .notChecked }.map(\.step)).count
         let whatIf = RevisionContract.era(of: contract).whatIf(run.scenario)
+        // the step ran and was checked, but not the failure path its scenario asked for
+        let notInjected = run.steps.compactMap { o in o.injectionNotReached.map { "steps[\(o.index)]: the allocation failure path (\($0))" } }
         return CheckResult(scenario: run.scenario.name, revision: run.revision, geometry: run.scenario.geometry.name,
                            stepsChecked: run.steps.count - blocked - notChecked, stepsBlocked: blocked > 0 ? blocked : nil,
-                           whatIf: whatIf.isEmpty ? nil : whatIf, findings: findings, crash: nil)
+                           whatIf: whatIf.isEmpty ? nil : whatIf, findings: findings, crash: nil, unchecked: notInjected)
     }
 }
 

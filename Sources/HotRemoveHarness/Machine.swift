@@ -110,6 +110,8 @@ public final class Machine {
 
     /// The Nth page allocation from now fails (0: none).
     public func failNthAllocation(_ n: Int) { hr_fail_nth_allocation(handle, n) }
+    /// Allocations still to come before the failure failNthAllocation() asked for: 0 once it happened.
+    public var pendingAllocationFailure: Int { hr_pending_allocation_failure(handle) }
 
     // MARK: state
 

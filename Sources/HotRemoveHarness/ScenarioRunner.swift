@@ -53,13 +53,17 @@ public enum ScenarioRunner {
             case .offline:
                 result = m.offline(start: s.start, size: s.size)
             }
+            let pendingFailure = m.pendingAllocationFailure
             m.failNthAllocation(0)
             if rejectInvalid, case .invalid(let why) = result {
                 throw HarnessError("steps[\(i)]: \(why)")
             }
             let after: ObservedState
             do { after = try m.snapshot() } catch { throw HarnessError("steps[\(i)]: \(error)") }
-            let obs = m.observe(index: i, result: result, before: before, after: after, altmaps: m.altmaps(), traced: trace)
+            var obs = m.observe(index: i, result: result, before: before, after: after, altmaps: m.altmaps(), traced: trace)
+            if let n = s.failAllocation, pendingFailure > 0 {
+                obs.injectionNotReached = "failAllocation \(n) not reached: the step made \(n - pendingFailure) page allocations and none failed"
+            }
             steps.append(obs)
             onStep?(obs, m)
             before = after

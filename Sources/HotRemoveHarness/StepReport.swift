@@ -33,7 +33,7 @@ public struct StepReport: Codable, Sendable {
         if s.memmap == .range { op += " (memmap from the range, the 2019 RFC)" }
         range = "[\(Quantity.hex(s.start)), +\(Quantity.human(s.size)))"
         switch o.result {
-        case .ok: result = "ok"
+        case .ok: result = "ok"; detail = o.injectionNotReached
         case .error(let e): result = "error"; detail = "returned \(e)"
         case .refused: result = "refused"; detail = "a memory notifier returned NOTIFY_BAD"
         case .oops(let m): result = "oops"; detail = m

@@ -177,6 +177,8 @@ public struct StepObservation: Equatable, Sendable, Codable {
     public var altmaps: [ObservedAltmap]
     /// what the recorders could not keep: a judge must not pass a step whose record is incomplete
     public var recorderLimits: [String]
+    /// a `failAllocation` the step never reached (it made fewer page allocations): its failure path did not run
+    public var injectionNotReached: String?
     public init(index: Int, result: StepResult, effects: StepEffects, recorder: RecorderTotals = RecorderTotals(),
                 warns: [ObservedWarn], faults: [ObservedFault], trace: [ObservedEvent]?, before: ObservedState,
                 after: ObservedState, altmaps: [ObservedAltmap] = [], recorderLimits: [String] = []) {
