@@ -155,13 +155,15 @@ public enum CLI {
     }
 
     /// Revision names from every --revision (or --revisions) given, each a name or a comma-separated
-    /// list; nil or "all": the default revisions.  Empty names and repeats are usage errors.
+    /// list, or "all" (every kernel revision); none given: the default revisions (v6, final, altmap).  Empty
+    /// names and repeats are usage errors.
     static func revisionNames(_ specs: [String]?, default d: String? = nil) throws -> [String] {
         let given = specs ?? d.map { [$0] } ?? []
-        if given.isEmpty || given == ["all"] { return Registry.defaultRevisions.map(\.name) }
+        if given.isEmpty { return Registry.defaultRevisions.map(\.name) }
         var names: [String] = []
         for spec in given {
-            if spec == "all" { names += Registry.defaultRevisions.map(\.name); continue }
+            // "all" means the same in every command: every kernel revision (`revisions` lists them)
+            if spec == "all" { names += Registry.revisions.map(\.name); continue }
             for part in spec.split(separator: ",", omittingEmptySubsequences: false) {
                 let n = part.trimmingCharacters(in: .whitespaces)
                 guard !n.isEmpty else { throw CommandError(.usage, "--revision \(spec): an empty revision name") }

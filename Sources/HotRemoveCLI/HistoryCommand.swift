@@ -84,7 +84,8 @@ enum HistoryCommand {
 
     /// The history in posting order (`pre` only when named).
     static func revisionNames(_ specs: [String]?) throws -> [String] {
-        guard let specs, specs != ["all"] else { return Registry.revisions.map(\.name).filter { $0 != "pre" }.sorted(by: postingOrder) }
+        // by default the patch history, without v5.6 (pre), which has no hot-remove to tabulate
+        guard let specs else { return Registry.revisions.map(\.name).filter { $0 != "pre" }.sorted(by: postingOrder) }
         return try CLI.revisionNames(specs).sorted(by: postingOrder)
     }
 
