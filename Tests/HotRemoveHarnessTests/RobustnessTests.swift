@@ -112,6 +112,32 @@ import Testing
         #expect(r.out.contains(" on final, "))
     }
 
+    /// `diff` of two scenarios, interrupted once the first one's table is printed, while the second (32 GiB
+    /// page-mapped: 8M PTEs a step, traced) runs: the first stays printed, the message counts it, exit 6.
+    @Test func interruptedDiffKeepsTheScenariosItCompared() throws {
+        let exe = try #require(Tools.shipped)
+        let path = tempDir("diff-interrupt") + ".json"
+        try Data(#"{"version":1,"name":"big","geometry":"4K/48","config":{"rodataFull":true},"bootMemory":{"start":"1G","size":"8G"},"steps":[{"op":"add","start":"32G","size":"32G"},{"op":"remove","start":"32G","size":"32G"}]}"#.utf8)
+            .write(to: URL(fileURLWithPath: path))
+        let r = try interrupt(exe, ["diff", packageRoot + "/scenarios/example.json", path, "--revisions", "v6,final"],
+                              when: "== example: v6 vs final")
+        #expect(r.status == ExitCode.interrupted.rawValue, "\(r.err)")
+        #expect(r.out.contains("== example: v6 vs final") && !r.out.contains("== big:"), "\(r.out)")
+        #expect(r.err.contains("interrupted: 1 of 2 scenarios compared"), "\(r.err)")
+    }
+
+    /// `explore` interrupted in its first schedule (a 256 MiB vmalloc walker beside the removal: over a second a
+    /// schedule): the schedule in hand stops at its next decision, the report says interrupted, exit 6.
+    @Test func interruptedExploreStopsTheScheduleInHand() throws {
+        let exe = try #require(Tools.shipped)
+        let path = tempDir("explore-interrupt") + ".json"
+        try Data(#"{"version":1,"name":"walk","geometry":"4K/48","bootMemory":{"start":"1G","size":"4G"},"steps":[{"op":"add","start":"8G","size":"1G"},{"op":"remove","start":"8G","size":"1G"}],"walkers":[{"kind":"vmalloc","va":"VMALLOC_START","size":"256M"}]}"#.utf8)
+            .write(to: URL(fileURLWithPath: path))
+        let r = try interrupt(exe, ["explore", path, "--revision", "final", "--schedules", "1000"], when: "== walk on final")
+        #expect(r.status == ExitCode.interrupted.rawValue, "\(r.err)")
+        #expect(r.err.contains("interrupted"), "\(r.err)")
+    }
+
     /// `bench` interrupted after its first point: the points measured are written and printed, marked
     /// interrupted, without throughput or targets, and the exit is 6.
     @Test func interruptedBenchKeepsThePointsItMeasured() throws {
