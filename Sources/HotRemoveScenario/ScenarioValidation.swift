@@ -198,8 +198,8 @@ extension Scenario {
     /// memory added and not removed with its page tables, what each step's check keeps, and the step in
     /// hand (table pages a revision leaks stay in simulated memory, which validateResources() bounds).
     /// `traced`: the steps are recorded and judged (`check`, `run`, campaigns); `bench` runs them
-    /// untraced.  `step` is where the peak is (nil: boot).
-    public func hostMemoryEstimate(traced: Bool = true) -> (bytes: UInt64, step: Int?) {
+    /// untraced.  `step` is where the peak is (nil: boot), or the first step above `stopAbove`.
+    public func hostMemoryEstimate(traced: Bool = true, stopAbove: UInt64 = .max) -> (bytes: UInt64, step: Int?) {
         let page = geometry.pageSize
         let base = bootHostBytes
         var peak = (bytes: base, step: Int?.none)
@@ -214,6 +214,7 @@ extension Scenario {
             let now = base + kept + entries * Scenario.hostBytesPerEntryInHand + tableCost(tables)
                 + livePages / 2 * Scenario.hostBytesPerTwoAddedPages
             if now > peak.bytes { peak = (now, i) }
+            if now > stopAbove { break }
             kept += entries * Scenario.hostBytesPerEntryKept
             if s.op == .remove {
                 tables -= min(tables, memmapAndTableBytes(s.size).tables)
@@ -278,7 +279,7 @@ extension Scenario {
         guard bootHostBytes <= Scenario.hostMemoryLimit else {
             throw ScenarioError("bootMemory.size", "\(Quantity.human(bootSize)) of boot memory needs about \(Quantity.human(roundedMiB(bootHostBytes))) of host memory; the limit is \(Quantity.human(Scenario.hostMemoryLimit))")
         }
-        let host = hostMemoryEstimate()
+        let host = hostMemoryEstimate(stopAbove: Scenario.hostMemoryLimit)
         guard host.bytes <= Scenario.hostMemoryLimit else {
             throw ScenarioError("steps[\(host.step ?? 0)]", "the steps up to this one need about \(Quantity.human(roundedMiB(host.bytes))) of host memory (boot memory, the memory added, page tables, and what each step's check keeps); the limit is \(Quantity.human(Scenario.hostMemoryLimit)): use fewer or smaller steps")
         }

@@ -129,21 +129,28 @@ var packageRoot: String {
         ("remove device memory as RAM", #"{"version":1,"geometry":"4K/48","steps":[{"op":"add","start":"8G","size":"2M","kind":"device"},{"op":"remove","start":"8G","size":"2M","kind":"ram"}]}"#, 3, "steps[1].kind: ram, but [0x200000000, +2M) is device memory (as added)"),
         ("remove across RAM and device", #"{"version":1,"geometry":"4K/48","steps":[{"op":"add","start":"8G","size":"1G"},{"op":"add","start":"9G","size":"2M","kind":"device"},{"op":"remove","start":"8G","size":"2G"}]}"#, 3, "steps[2]: remove [0x200000000, +2G) spans RAM and device memory"),
         ("remove after a failed device add", #"{"version":1,"geometry":"4K/48","steps":[{"op":"add","start":"8G","size":"2M","kind":"device","fail":"add_pages"},{"op":"remove","start":"8G","size":"2M"}]}"#, 3, "steps[1]: remove [0x200000000, +2M): no boot memory there, and no earlier add (that is not told to fail) adds any"),
-        // resources: refused up front, the limit named.  8T of 4K pages: 2^31 pages x 8 host bytes = 16 GiB,
-        // plus boot page tables; 256G added: 2^26 struct pages x 64 bytes = 4 GiB of memmap > half of 4G boot memory
-        ("boot memory beyond the host limit", #"{"version":1,"geometry":"4K/48","bootMemory":{"start":"1G","size":"8T"},"steps":[]}"#, 3, "bootMemory.size: 8T of boot memory needs about 17G of host memory; the limit is 4G"),
+        // resources: refused up front, the limit named.  8T of 4K pages: 2^31 pages x 6 host bytes = 12 GiB,
+        // plus the process and boot page tables, rounded up to 13G; 256G added: 2^26 struct pages x 64 bytes
+        // = 4 GiB of memmap > half of 4G boot memory
+        ("boot memory beyond the host limit", #"{"version":1,"geometry":"4K/48","bootMemory":{"start":"1G","size":"8T"},"steps":[]}"#, 3, "bootMemory.size: 8T of boot memory needs about 13G of host memory; the limit is 4G"),
         ("boot memory too small for itself", #"{"version":1,"geometry":"4K/48","era":{"sectionSizeBits":22},"bootMemory":{"start":"1G","size":"4M"},"steps":[]}"#, 3, "bootMemory.size: 4M of boot memory cannot hold its own memmap and page tables"),
         ("add beyond what boot memory can map", #"{"version":1,"geometry":"4K/48","steps":[{"op":"add","start":"8G","size":"256G"}]}"#, 3, "steps[0]: the memmap and page tables of the memory added so far need about"),
         // a 1T neighbour of 4K pages: 2^28 PTEs of 8 bytes, 2 GiB of PTE tables, with boot's own > 2G
         ("neighbour beyond boot memory", #"{"version":1,"geometry":"4K/48","neighbours":[{"va":"VMALLOC_START","size":"1T"}],"steps":[]}"#, 3, "neighbours[0].size: 1T: the page tables of the neighbours so far need about 3G of boot memory"),
-        ("too many rodata_full steps", CLITests.manyRodataSteps, 3, "of host memory (page tables, memmaps and each step's trace); the limit is 4G"),
+        ("too many rodata_full steps", CLITests.manyRodataSteps, 3, "steps[7539]: the steps up to this one need about 5G of host memory (boot memory, the memory added, page tables, and what each step's check keeps); the limit is 4G"),
     ]
 
-    /// 300 add/remove pairs of 1 GiB under rodata_full: each step keeps ~262144 PTE events (64 bytes
-    /// each, the stated estimate), so the 4 GiB host bound is crossed near step 250.
+    /// 5,000 add/remove pairs of 1 GiB at 128G under rodata_full with 64 GiB of boot memory (docs/SCENARIOS.md's
+    /// estimate).  Before any step: 32 MiB (process) + 2^24 boot pages x 6 B = 96 MiB + boot's 32,768 PTE tables
+    /// and a few more, 32,834 pages x 6 KiB = 192.4 MiB: 320.1 MiB.  Each step touches 262,144 PTEs + 8
+    /// vmemmap blocks + 16 = 262,168 entries, and keeps 2 B each (512.0 KiB); the step in hand costs 12 B each
+    /// (3 MiB), and the memory added and not yet removed its 533 table pages x 6 KiB = 3.1 MiB and half a byte
+    /// for each of its 262,144 pages.  320.1 + 6.2 + k x 0.50003 MiB passes 4096 MiB at step k = 7539, a
+    /// removal (the memory's tables are there until it ends); 4.0002 GiB is said rounded up, 5G.
     static let manyRodataSteps: String = {
-        let pair = #"{"op":"add","start":"8G","size":"1G"},{"op":"remove","start":"8G","size":"1G"}"#
-        return #"{"version":1,"geometry":"4K/48","config":{"rodataFull":true},"steps":["# + Array(repeating: pair, count: 150).joined(separator: ",") + "]}"
+        let pair = #"{"op":"add","start":"128G","size":"1G"},{"op":"remove","start":"128G","size":"1G"}"#
+        return #"{"version":1,"geometry":"4K/48","config":{"rodataFull":true},"bootMemory":{"start":"1G","size":"64G"},"steps":["#
+            + Array(repeating: pair, count: 5000).joined(separator: ",") + "]}"
     }()
 
     @Test(arguments: CLITests.badScenarioCases.indices)

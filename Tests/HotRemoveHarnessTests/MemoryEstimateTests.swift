@@ -8,24 +8,22 @@ import Testing
 /// on the shapes whose costs it adds up (boot memory, block- and page-mapped adds, many add/remove
 /// cycles) and on generated scenarios.
 @Suite(.serialized) struct MemoryEstimateTests {
-    /// The exit status and peak resident set (wait4()'s ru_maxrss, KiB on Linux) of `tool args`.
-    func peakRSS(_ tool: String, _ args: [String]) throws -> (status: Int32, bytes: UInt64) {
-        var argv: [UnsafeMutablePointer<CChar>?] = ([tool] + args).map { strdup($0) }
-        argv.append(nil)
-        defer { for a in argv { free(a) } }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, tool, &actions, nil, argv, environ)
-        try #require(rc == 0, "posix_spawn \(tool): \(rc)")
-        var status: Int32 = 0
-        var usage = rusage()
-        while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
-        let exit = status & 0x7f == 0 ? (status >> 8) & 0xff : -(status & 0x7f)
-        return (exit, UInt64(usage.ru_maxrss) * 1024)
+    /// The exit status and peak resident set of `tool args`: the tool writes its own high-water RSS (VmHWM, kB)
+    /// where HOTREMOVE_VMHWM_FILE says, because the rusage a parent collects also counts, from exec, the
+    /// parent's memory (and this test process is large).
+    func peakRSS(_ tool: String, _ args: [String], in dir: String) throws -> (status: Int32, bytes: UInt64) {
+        let hwm = dir + "/vmhwm"
+        try? FileManager.default.removeItem(atPath: hwm)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: tool)
+        p.arguments = args
+        p.environment = ProcessInfo.processInfo.environment.merging(["HOTREMOVE_VMHWM_FILE": hwm]) { $1 }
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        let kb = try String(contentsOfFile: hwm, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        return (p.terminationStatus, try #require(UInt64(kb), "VmHWM \(kb)") * 1024)
     }
 
     func scenario(_ name: String, boot: UInt64 = 4 << 30, rodata: Bool = false, _ steps: [Scenario.Step]) -> Scenario {
@@ -40,7 +38,7 @@ import Testing
         let tool = try #require(Tools.shipped, "hotremove is built next to the tests")
         let path = dir + "/\(sc.name).json"
         try sc.jsonData().write(to: URL(fileURLWithPath: path))
-        let run = try peakRSS(tool, ["check", path, "--revision", "final"])
+        let run = try peakRSS(tool, ["check", path, "--revision", "final"], in: dir)
         #expect(run.status == 0, "\(sc.name): check exited \(run.status)", sourceLocation: sourceLocation)
         let estimate = sc.hostMemoryEstimate().bytes
         let ratio = Double(estimate) / Double(run.bytes)
