@@ -126,12 +126,14 @@ import Testing
         #expect(r.err.contains("interrupted: 1 of 2 scenarios compared"), "\(r.err)")
     }
 
-    /// `explore` interrupted in its first schedule (a 256 MiB vmalloc walker beside the removal: over a second a
-    /// schedule): the schedule in hand stops at its next decision, the report says interrupted, exit 6.
+    /// `explore` interrupted in its first schedule: a 128 MiB page-mapped (rodata_full) removal beside a
+    /// lockless ptdump, 32,768 PTEs cleared with the walker reading between them, many seconds a schedule and
+    /// thousands of schedules pending.  The schedule in hand stops at its next decision, the report says
+    /// interrupted, exit 6.
     @Test func interruptedExploreStopsTheScheduleInHand() throws {
         let exe = try #require(Tools.shipped)
         let path = tempDir("explore-interrupt") + ".json"
-        try Data(#"{"version":1,"name":"walk","geometry":"4K/48","bootMemory":{"start":"1G","size":"4G"},"steps":[{"op":"add","start":"8G","size":"1G"},{"op":"remove","start":"8G","size":"1G"}],"walkers":[{"kind":"vmalloc","va":"VMALLOC_START","size":"256M"}]}"#.utf8)
+        try Data(#"{"version":1,"name":"walk","geometry":"4K/48","era":{"sectionSizeBits":27},"config":{"rodataFull":true},"bootMemory":{"start":"1G","size":"1G"},"steps":[{"op":"add","start":"8G","size":"128M"},{"op":"remove","start":"8G","size":"128M"}],"walkers":[{"kind":"ptdump","lock":"none"}]}"#.utf8)
             .write(to: URL(fileURLWithPath: path))
         let r = try interrupt(exe, ["explore", path, "--revision", "final", "--schedules", "1000"], when: "== walk on final")
         #expect(r.status == ExitCode.interrupted.rawValue, "\(r.err)")
