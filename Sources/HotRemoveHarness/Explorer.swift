@@ -83,14 +83,20 @@ public struct SchedEvent: Equatable, Sendable {
     /// its page as a reader; a free of a page table writes its page and the allocator's free lists
     /// (who allocates next may get it); a free of a data page writes only its page.
     package var keys: [(key: UInt64, write: Bool)] {
+        var out: [(key: UInt64, write: Bool)] = []
+        forEachKey { out.append(($0, $1)) }
+        return out
+    }
+    /// `keys` one by one, without building a list: the search calls it for every access of every schedule.
+    @inline(__always) package func forEachKey(_ body: (_ key: UInt64, _ write: Bool) -> Void) {
         switch access {
         case .read, .write:
-            return obj == SchedEvent.objOutside ? [] : [(obj << 1, access == .write), (page << 1 | 1, false)]
-        case .free: return [(page << 1 | 1, true), (SchedEvent.objAllocator, true)]
-        case .freeData: return [(page << 1 | 1, true)]
-        case .alloc: return [(SchedEvent.objAllocator, true)]
-        case .lock, .unlock: return [(obj, true)]
-        case .tlbi, .barrier: return []
+            if obj != SchedEvent.objOutside { body(obj << 1, access == .write); body(page << 1 | 1, false) }
+        case .free: body(page << 1 | 1, true); body(SchedEvent.objAllocator, true)
+        case .freeData: body(page << 1 | 1, true)
+        case .alloc: body(SchedEvent.objAllocator, true)
+        case .lock, .unlock: body(obj, true)
+        case .tlbi, .barrier: break
         }
     }
     /// Two accesses conflict when they come from different threads, touch the same entry (or
@@ -188,21 +194,32 @@ public struct Execution: Sendable {
     /// A name for the interleaving up to reordering of accesses that do not conflict (its
     /// Mazurkiewicz trace): per object, the order of its writes, with the reads between two
     /// writes counted per thread (reads of different threads commute).
-    public var interleavingKey: Int {
-        var perObject: [UInt64: [Int]] = [:]
-        var pendingReads: [UInt64: [Int: Int]] = [:]
-        func flush(_ o: UInt64) {
-            guard let r = pendingReads.removeValue(forKey: o) else { return }
-            for (t, n) in r.sorted(by: { $0.key < $1.key }) { perObject[o, default: []] += [-1 - t, n] }
-        }
-        for e in events where e.obj != SchedEvent.objNone {
-            for (o, w) in e.keys {
-                if w { flush(o); perObject[o, default: []].append(e.thread) } else { pendingReads[o, default: [:]][e.thread, default: 0] += 1 }
+    public var interleavingKey: Int { interleavingKey(ObjectRows(events)) }
+
+    package func interleavingKey(_ objects: ObjectRows) -> Int {
+        // per object: its hash so far and the reads pending since its last write
+        var hashes = [Hasher](repeating: Hasher(), count: objects.count)
+        var pending = [Int](repeating: 0, count: objects.count * 8)
+        func flush(_ r: Int) {
+            for t in 0..<8 where pending[r * 8 + t] > 0 {
+                hashes[r].combine(-1 - t)
+                hashes[r].combine(pending[r * 8 + t])
+                pending[r * 8 + t] = 0
             }
         }
-        for o in Array(pendingReads.keys) { flush(o) }
+        for (j, e) in events.enumerated() {
+            for n in 0..<2 {
+                let r = Int(objects.rows[2 * j + n])
+                guard r >= 0 else { break }
+                if objects.writes[j] & (1 << UInt8(n)) != 0 { flush(r); hashes[r].combine(e.thread) } else { pending[r * 8 + e.thread] += 1 }
+            }
+        }
         var h = Hasher()
-        for o in perObject.keys.sorted() { h.combine(o); h.combine(perObject[o]!) }
+        for r in objects.keys.indices.sorted(by: { objects.keys[$0] < objects.keys[$1] }) {
+            flush(r)
+            h.combine(objects.keys[r])
+            h.combine(hashes[r].finalize())
+        }
         return h.finalize()
     }
 }
@@ -269,7 +286,8 @@ public struct Explorer {
             head += 1
             report.schedulesRun += 1
             report.decisions += ex.events.count
-            if keys.insert(ex.interleavingKey).inserted { report.distinctInterleavings += 1 }
+            let objects = ObjectRows(ex.events)
+            if keys.insert(ex.interleavingKey(objects)).inserted { report.distinctInterleavings += 1 }
             for f in ex.findings where findingKeys.insert("\(f.rule) \(f.thread)").inserted {
                 report.findings.append((f, ex.schedule, ex))
             }
@@ -281,7 +299,7 @@ public struct Explorer {
                     queues[0].append(Schedule([.init(thread: t, count: 1)]))
                 }
             }
-            for (p, plan) in backtrackPlans(ex) where seen.insert(plan).inserted {
+            for (p, plan) in backtrackPlans(ex, objects: objects) where seen.insert(plan).inserted {
                 if p > options.preemptionBound { report.overBound += 1; continue }
                 queues[p].append(plan)
             }
@@ -292,7 +310,7 @@ public struct Explorer {
     }
 
     /// New plans from one execution, each with its preemptions.
-    package static func backtrackPlans(_ ex: Execution) -> [(Int, Schedule)] {
+    package static func backtrackPlans(_ ex: Execution, objects: ObjectRows? = nil) -> [(Int, Schedule)] {
         let ev = ex.events
         guard !ev.isEmpty else { return [] }
         // preemptions in decisions 0...k
@@ -301,39 +319,41 @@ public struct Explorer {
             let switched = ev[k].thread != ev[k - 1].thread && ev[k].enabled & (1 << ev[k - 1].thread) != 0
             pre[k] = pre[k - 1] + (switched ? 1 : 0)
         }
-        // per object and thread: the latest access and the latest write
-        // first: where each thread's current streak of accesses began (since another thread last wrote)
-        struct Last {
-            package var access = [Int](repeating: -1, count: 8), write = [Int](repeating: -1, count: 8)
-            package var first = [Int](repeating: -1, count: 8)
-        }
-        var last: [UInt64: Last] = [:]
+        // per object (ObjectRows) and thread: the latest access and the latest write, and where each
+        // thread's current streak of accesses began (since another thread last wrote)
+        let objects = objects ?? ObjectRows(ev)
+        var lastAccess = [Int](repeating: -1, count: objects.count * 8)
+        var lastWrite = lastAccess, streakStart = lastAccess
         var points: [Int: Set<Int>] = [:]   // decision i -> threads to run there instead
-        for (j, e) in ev.enumerated() where e.obj != SchedEvent.objNone {
+        for (j, e) in ev.enumerated() where objects.rows[2 * j] >= 0 {
+            let n = objects.rows[2 * j + 1] >= 0 ? 2 : 1
             // the latest conflicting access of another thread, and for a write the start of that
             // thread's streak of accesses (a walker preempted before it began on a page the write frees)
             var i = -1, streak = -1
-            let keys = e.keys
-            for (o, w) in keys {
-                guard let l = last[o] else { continue }
+            for k in 0..<n {
+                let r = Int(objects.rows[2 * j + k]) * 8, w = objects.writes[j] & (1 << UInt8(k)) != 0
                 for u in 0..<8 where u != e.thread {
-                    let x = w ? l.access[u] : l.write[u]
-                    if x > i { i = x; streak = w ? l.first[u] : -1 }
+                    let x = w ? lastAccess[r + u] : lastWrite[r + u]
+                    if x > i { i = x; streak = w ? streakStart[r + u] : -1 }
                 }
             }
-            for k in Set([i, streak]) where k >= 0 {
+            func backtrack(at k: Int) {
                 if ev[k].enabled & (1 << e.thread) != 0 {
                     points[k, default: []].insert(e.thread)
                 } else {   // the thread could not run there (a lock): every other thread that could
                     for u in 0..<8 where u != ev[k].thread && ev[k].enabled & (1 << u) != 0 { points[k, default: []].insert(u) }
                 }
             }
-            for (o, w) in keys {
-                var l = last[o] ?? Last()
-                l.access[e.thread] = j
-                if l.first[e.thread] < 0 { l.first[e.thread] = j }
-                if w { l.write[e.thread] = j; for u in 0..<8 where u != e.thread { l.first[u] = -1 } }
-                last[o] = l
+            if i >= 0 { backtrack(at: i) }
+            if streak >= 0 && streak != i { backtrack(at: streak) }
+            for k in 0..<n {
+                let r = Int(objects.rows[2 * j + k]) * 8, t = r + e.thread
+                lastAccess[t] = j
+                if streakStart[t] < 0 { streakStart[t] = j }
+                if objects.writes[j] & (1 << UInt8(k)) != 0 {
+                    lastWrite[t] = j
+                    for u in 0..<8 where u != e.thread { streakStart[r + u] = -1 }
+                }
             }
         }
         var out: [(Int, Schedule)] = []
