@@ -82,6 +82,16 @@ enum Interrupts {
             src.resume()
             sources.with { $0.append(src) }
         }
+        // libdispatch puts its handler in place on a thread of its own; until then the signal is ignored,
+        // and one sent right after a command starts (a test sends it at the first line printed) was lost,
+        // leaving an explore to run all its schedules.  Return once the handlers are in (a few ms).
+        for _ in 0..<2000 where [SIGINT, SIGTERM].contains(where: ignored) { usleep(500) }
+    }
+    /// Whether `sig` is still SIG_IGN (handler address 1).
+    private static func ignored(_ sig: Int32) -> Bool {
+        var current = sigaction()
+        sigaction(sig, nil, &current)
+        return unsafeBitCast(current.__sigaction_handler.sa_handler, to: Int.self) == 1
     }
     private static let sources = Locked<[DispatchSourceSignal]>([])
 }
